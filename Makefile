@@ -1,0 +1,87 @@
+# snaplake — one Makefile, no generator.
+#
+#   make            build build/snaplake (installs missing dependencies first)
+#   make demo       run the whole pipeline on a generated sample database
+#   make test       unit + end-to-end tests; last line "N passed, N failed"
+#   make test SAN=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      benchmarks (bench/*.sh), ratios against the peers
+#   make format     clang-format every C file
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD := build-san
+OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+BUILD := build
+OPT := -O2
+endif
+
+CC ?= cc
+DEPS := .deps
+STAMP := $(DEPS)/setup.stamp
+
+# Prefer a system DuckDB; else the one scripts/setup.sh unpacked into .deps.
+ifneq ($(wildcard /usr/include/duckdb.h /usr/local/include/duckdb.h),)
+DUCKDB_CFLAGS :=
+DUCKDB_LIBS := -lduckdb
+else
+DUCKDB_CFLAGS := -I$(DEPS)/duckdb/include
+DUCKDB_LIBS := -L$(DEPS)/duckdb/lib -Wl,-rpath,'$$ORIGIN/../.deps/duckdb/lib' \
+	-Wl,-rpath,'$$ORIGIN/../../.deps/duckdb/lib' -Wl,-rpath,$(abspath $(DEPS)/duckdb/lib) -lduckdb
+endif
+
+GIT_HASH := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
+CFLAGS += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Isrc $(DUCKDB_CFLAGS) \
+	-DSL_BUILD='"$(GIT_HASH)"' -MMD -MP
+LDLIBS := $(DUCKDB_LIBS) -lsqlite3 -lyaml -ljansson -lzstd -lsnappy -lz -lpthread -lm
+ifeq ($(SAN),1)
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps demo test unit bench format clean
+all: $(BUILD)/snaplake
+
+deps: $(STAMP)
+$(STAMP): scripts/setup.sh
+	@scripts/setup.sh
+	@touch $@
+
+$(BUILD)/%.o: %.c | $(STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libsnaplake.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/snaplake: $(BUILD)/src/main.o $(BUILD)/libsnaplake.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsnaplake.a tests/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsnaplake.a $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+demo: $(BUILD)/snaplake
+	$(BUILD)/snaplake demo
+
+test: $(BUILD)/snaplake $(UNIT_BIN)
+	@scripts/setup.sh --test
+	@BUILD=$(BUILD) SAN=$(SAN) tests/run.sh
+
+bench: $(BUILD)/snaplake
+	bench/sqlite_export.sh
+
+format:
+	clang-format -i $(shell find src tests bench -name '*.[ch]')
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d

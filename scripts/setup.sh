@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# setup.sh — install what snaplake needs to build and test, and nothing twice.
+#
+# Debian packages come from apt; DuckDB (not in Debian) comes from the npm
+# registry as two pinned tarballs: the `duckdb` package carries the C header,
+# `@duckdb/node-bindings-linux-x64` carries libduckdb.so.  Both are unpacked
+# into .deps/duckdb (ignored by git); node is not needed at run time.  A system
+# DuckDB (/usr/include/duckdb.h + libduckdb.so) is preferred when present.
+#
+# Usage: scripts/setup.sh [--test]   (--test also installs the test-only npm
+# readers into .deps/node)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+deps="$top/.deps"
+mkdir -p "$deps"
+
+DUCKDB_VERSION=1.4.4
+DUCKDB_BINDINGS=1.4.4-r.4
+PACKAGES="build-essential pkg-config libsqlite3-dev sqlite3 libyaml-dev libjansson-dev
+libzstd-dev libsnappy-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libmariadb-dev"
+# node and npm fetch DuckDB and the test readers; take Debian's only when none is installed.
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing Debian packages:$missing"
+    if [ "$(id -u)" != 0 ]; then sudo=sudo; else sudo=; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+fi
+
+have_system_duckdb() {
+    [ -f /usr/include/duckdb.h ] || [ -f /usr/local/include/duckdb.h ]
+}
+if ! have_system_duckdb && [ ! -f "$deps/duckdb/lib/libduckdb.so" ]; then
+    echo "setup: fetching DuckDB $DUCKDB_VERSION from the npm registry"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "duckdb@$DUCKDB_VERSION" \
+        "@duckdb/node-bindings-linux-x64@$DUCKDB_BINDINGS" >/dev/null)
+    mkdir -p "$deps/duckdb/include" "$deps/duckdb/lib" "$tmp/h" "$tmp/l"
+    tar -xzf "$tmp/duckdb-$DUCKDB_VERSION.tgz" -C "$tmp/h" package/src/duckdb/src/include/duckdb.h
+    tar -xzf "$tmp/duckdb-node-bindings-linux-x64-$DUCKDB_BINDINGS.tgz" -C "$tmp/l" package/libduckdb.so
+    cp "$tmp/h/package/src/duckdb/src/include/duckdb.h" "$deps/duckdb/include/"
+    cp "$tmp/l/package/libduckdb.so" "$deps/duckdb/lib/"
+    rm -rf "$tmp"
+fi
+
+if [ "${1:-}" = "--test" ] && [ ! -f "$deps/node/node_modules/hyparquet/package.json" ]; then
+    echo "setup: installing test readers (hyparquet) from the npm registry"
+    mkdir -p "$deps/node"
+    (cd "$deps/node" && npm install --silent --no-audit --no-fund \
+        hyparquet@1.31.5 hyparquet-compressors@1.1.2 >/dev/null)
+fi
+exit 0

@@ -1,0 +1,67 @@
+/*
+ * config.h — snaplake.yml, parsed and validated.
+ *
+ * The top-level keys are a contract (DESIGN.md "Configuration"):
+ *
+ *   source:   sqlite:///abs/app.db | sqlite://rel/app.db | postgres://… | mysql://…
+ *   lake:     ./lake | s3://bucket/prefix
+ *   jobs:     4
+ *   tables:   { include: ["main.*"], exclude: ["main.audit_log"] }
+ *   catalog:  duckdb | glue | hive | none
+ *   engine:   duckdb | athena | trino
+ *   parquet:  { compression: zstd, row_group_mb: 128 }
+ *   models:   ./models
+ *   run:      { retries: 3, deadline: "10:00", keep_runs: 7, on_failure: "./notify.sh",
+ *               on_success: "…" }
+ *
+ * Only `source` and `lake` are required.  Relative paths (lake, models, a
+ * relative sqlite path) are resolved against the config file's folder.
+ * Unknown keys, wrong types and bad values are errors whose object is
+ * "FILE:LINE:COLUMN" and whose message says what was expected.
+ */
+#ifndef SL_CONFIG_CONFIG_H
+#define SL_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+
+#include "parquet/writer.h"
+#include "util/err.h"
+
+struct sl_config {
+    char *path;   /* the config file as given */
+    char *dir;    /* absolute folder of the config file */
+    char *source; /* URL; a relative sqlite path made absolute */
+    char *lake;   /* absolute path, or s3:// URL as given */
+    int jobs;     /* default: number of online CPUs, at least 1 */
+    char **include; /* glob patterns on "schema.table" or "table"; default none = all */
+    int n_include;
+    char **exclude;
+    int n_exclude;
+    char *catalog; /* default "duckdb" */
+    char *engine;  /* default "duckdb" */
+    enum pq_codec compression; /* default zstd */
+    int compression_level;     /* parquet.compression_level, 0 = codec default */
+    int row_group_mb;          /* default 128 */
+    char *models;  /* absolute folder; default "<dir>/models" (may not exist) */
+    int retries;   /* run.retries, default 3 */
+    char *deadline;   /* run.deadline "HH:MM" or NULL */
+    int keep_runs;    /* run.keep_runs, default 7 */
+    char *on_failure; /* run.on_failure command or NULL */
+    char *on_success; /* run.on_success command or NULL */
+};
+
+/* Parse `path`.  On success *cfg is filled (free with config_free).  On error
+ * err->object is "path:line:column" (or just "path" when the file cannot be
+ * read) and err->stage is "config". */
+int config_load(const char *path, struct sl_config *cfg, struct sl_err *err);
+
+/* Same, from a string; `name` is used in messages and `dir` for relative paths. */
+int config_parse(const char *text, const char *name, const char *dir, struct sl_config *cfg,
+                 struct sl_err *err);
+
+void config_free(struct sl_config *cfg);
+
+/* True when "schema.table" (or bare table) passes include/exclude. */
+bool config_table_selected(const struct sl_config *cfg, const char *schema, const char *table);
+
+#endif

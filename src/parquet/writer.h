@@ -1,0 +1,85 @@
+/*
+ * writer.h — snaplake's own Parquet writer.
+ *
+ * A writer turns batches (batch.h) into one Parquet file streamed to a sink
+ * (a store file, a FILE*, a memory buffer).  Row groups are buffered in
+ * memory, column by column, until they reach options.row_group_bytes of
+ * encoded (compressed) data, then written out; so memory per writer is
+ * bounded by about one row group plus one page per column.
+ *
+ * Format: data page v1, PLAIN and RLE_DICTIONARY (dictionary page first,
+ * fallback to PLAIN when the dictionary outgrows dict_max_bytes), RLE/bit-packed
+ * definition levels, chunk and page statistics with the spec's sort orders,
+ * column_orders, encoding_stats, created_by.  See docs/parquet.md and the
+ * file essays of thrift.c, encode.c, stats.c, compress.c and writer.c.
+ *
+ * Type mapping (internal → physical + logical/converted):
+ *   BOOL → BOOLEAN; INT16 → INT32 INT(16,true)/INT_16; INT32 → INT32 INT(32)/INT_32;
+ *   INT64 → INT64 INT(64)/INT_64; FLOAT; DOUBLE; STRING → BYTE_ARRAY STRING/UTF8;
+ *   JSON → BYTE_ARRAY JSON/JSON; BINARY → BYTE_ARRAY; UUID → FLBA(16) UUID;
+ *   DATE → INT32 DATE; TIME → INT64 TIME(MICROS, utc=false)/TIME_MICROS;
+ *   TIMESTAMP → INT64 TIMESTAMP(MICROS, utc=false)/TIMESTAMP_MICROS;
+ *   TIMESTAMPTZ → INT64 TIMESTAMP(MICROS, utc=true)/TIMESTAMP_MICROS;
+ *   DECIMAL(p,s) → INT32 (p<=9), INT64 (p<=18), FLBA minimal width (p<=38),
+ *   with DECIMAL logical+converted type, scale and precision.
+ * Columns with nullable=false are REQUIRED (no definition levels), others OPTIONAL.
+ */
+#ifndef SL_PARQUET_WRITER_H
+#define SL_PARQUET_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch/batch.h"
+#include "util/err.h"
+
+enum pq_codec {
+    PQ_CODEC_NONE = 0,
+    PQ_CODEC_SNAPPY = 1,
+    PQ_CODEC_GZIP = 2,
+    PQ_CODEC_ZSTD = 6,
+};
+
+struct pq_options {
+    enum pq_codec codec;    /* default ZSTD */
+    int level;              /* 0 = codec default */
+    size_t row_group_bytes; /* default 128 MiB */
+    size_t page_bytes;      /* default 1 MiB (uncompressed values) */
+    size_t page_rows;       /* default 20 000 */
+    size_t dict_max_bytes;  /* default 1 MiB; 0 disables dictionaries */
+    const char *created_by; /* default "snaplake version X.Y.Z (build H)" */
+};
+
+void pq_options_default(struct pq_options *o);
+/* "zstd" | "snappy" | "gzip" | "none" → codec; SL_ERROR when unknown. */
+int pq_codec_parse(const char *name, enum pq_codec *out);
+const char *pq_codec_name(enum pq_codec c);
+
+/* Where the file's bytes go.  Returns 0, or SL_ERROR having filled err. */
+typedef int (*pq_sink_fn)(void *ctx, const void *data, size_t n, struct sl_err *err);
+
+struct pq_writer;
+
+struct pq_file_info {
+    int64_t rows;
+    int64_t bytes; /* whole file */
+    int row_groups;
+};
+
+/* Start a file for `schema` (copied).  Writes the leading magic.  On success
+ * *out is a writer the caller ends with pq_writer_finish or pq_writer_free. */
+int pq_writer_open(struct pq_writer **out, const struct sl_schema *schema,
+                   const struct pq_options *opt, pq_sink_fn sink, void *sink_ctx,
+                   struct sl_err *err);
+
+/* Append all rows of a batch whose schema matches the writer's. */
+int pq_writer_write(struct pq_writer *w, const struct sl_batch *b, struct sl_err *err);
+
+/* Flush the last row group, write the footer, fill *info (may be NULL). The
+ * writer stays allocated: free it with pq_writer_free. */
+int pq_writer_finish(struct pq_writer *w, struct pq_file_info *info, struct sl_err *err);
+
+/* Release the writer; no-op on NULL.  Does not write anything. */
+void pq_writer_free(struct pq_writer *w);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * buf.c — see buf.h.
+ */
+#include "util/buf.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+
+void sl_buf_init(struct sl_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->max = max;
+}
+
+void sl_buf_free(struct sl_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+int sl_buf_reserve(struct sl_buf *b, size_t extra)
+{
+    if (b->len + extra <= b->cap)
+        return SL_OK;
+    if (extra > b->max || b->len > b->max - extra)
+        return SL_ERROR;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra)
+        cap *= 2;
+    if (cap > b->max)
+        cap = b->max;
+    uint8_t *p = realloc(b->data, cap);
+    if (!p)
+        return SL_ERROR;
+    b->data = p;
+    b->cap = cap;
+    return SL_OK;
+}
+
+int sl_buf_append(struct sl_buf *b, const void *p, size_t n)
+{
+    if (sl_buf_reserve(b, n))
+        return SL_ERROR;
+    if (n)
+        sl_buf_put_unchecked(b, p, n);
+    return SL_OK;
+}
+
+int sl_buf_putc(struct sl_buf *b, uint8_t c)
+{
+    return sl_buf_append(b, &c, 1);
+}
