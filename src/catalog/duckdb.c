@@ -1,0 +1,130 @@
+/*
+ * duckdb.c — the local catalog: <lake>/catalog.duckdb.
+ *
+ * A DuckDB database with schemas raw, stage1 and stage2 whose views read
+ * the published run's Parquet files by absolute path, so any DuckDB client
+ * opening the file from any working directory sees the lake.  The table
+ * _snaplake.published says which run the views point at.
+ *
+ * Atomic publish: a run builds its catalog in a new file
+ * <lake>/_snaplake/catalog-<RUN_ID>.duckdb, closes it (DuckDB checkpoints on
+ * close, leaving no WAL), then rename(2)s it over catalog.duckdb.  Readers
+ * holding the old file open keep reading the old run; new readers see the
+ * new one; a failed run removes its file and the old catalog stays.
+ */
+#include "catalog/catalog.h"
+#include "engine/engine.h"
+#include "util/duck.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct duck_catalog {
+    char root[PATH_MAX];
+    char tmp[PATH_MAX + 64];
+    char run_id[64];
+    duckdb_database db;
+    duckdb_connection con;
+};
+
+static int dc_open(struct store *store, void **out, struct sl_err *err)
+{
+    if (store->type != &store_fs_type)
+        return sl_err_set(err, false, "catalog", "duckdb",
+                          "the duckdb catalog needs a local lake; use catalog: glue or hive "
+                          "for S3 lakes");
+    struct duck_catalog *c = calloc(1, sizeof *c);
+    if (!c)
+        return sl_err_set(err, false, "catalog", "duckdb", "out of memory");
+    store->type->url(store->ctx, "", c->root, sizeof c->root);
+    *out = c;
+    return SL_OK;
+}
+
+static void dc_abort(void *ctx)
+{
+    struct duck_catalog *c = ctx;
+    if (!c)
+        return;
+    if (c->con)
+        duckdb_disconnect(&c->con);
+    if (c->db)
+        duckdb_close(&c->db);
+    if (c->tmp[0]) {
+        char wal[PATH_MAX + 80];
+        snprintf(wal, sizeof wal, "%s.wal", c->tmp);
+        unlink(c->tmp);
+        unlink(wal);
+        c->tmp[0] = 0;
+    }
+}
+
+static int dc_begin(void *ctx, const char *run_id, struct sl_err *err)
+{
+    struct duck_catalog *c = ctx;
+    snprintf(c->run_id, sizeof c->run_id, "%s", run_id);
+    snprintf(c->tmp, sizeof c->tmp, "%s/_snaplake", c->root);
+    mkdir(c->tmp, 0777);
+    snprintf(c->tmp, sizeof c->tmp, "%s/_snaplake/catalog-%s.duckdb", c->root, run_id);
+    unlink(c->tmp);
+    if (duck_open(c->tmp, &c->db, &c->con, err, "catalog")) {
+        c->tmp[0] = 0;
+        return SL_ERROR;
+    }
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "CREATE SCHEMA raw; CREATE SCHEMA stage1; CREATE SCHEMA stage2; "
+             "CREATE SCHEMA _snaplake; CREATE TABLE _snaplake.published (run_id VARCHAR, "
+             "published_at TIMESTAMPTZ); INSERT INTO _snaplake.published VALUES ('%s', now())",
+             run_id);
+    if (duck_exec(c->con, sql, err, "catalog", c->tmp)) {
+        dc_abort(c);
+        return SL_ERROR;
+    }
+    return SL_OK;
+}
+
+static int dc_register(void *ctx, const struct lake_dataset *d, struct sl_err *err)
+{
+    struct duck_catalog *c = ctx;
+    char *sql = engine_view_sql(d);
+    if (!sql)
+        return sl_err_set(err, false, "catalog", d->name, "out of memory");
+    int rc = duck_exec(c->con, sql, err, "catalog", d->name);
+    free(sql);
+    return rc;
+}
+
+static int dc_publish(void *ctx, struct sl_err *err)
+{
+    struct duck_catalog *c = ctx;
+    char final[PATH_MAX + 32];
+    snprintf(final, sizeof final, "%s/%s", c->root, CATALOG_DUCKDB_FILE);
+    duckdb_disconnect(&c->con);
+    duckdb_close(&c->db);
+    if (rename(c->tmp, final))
+        return sl_err_set(err, false, "publish", final, "cannot switch the catalog: %s",
+                          strerror(errno));
+    c->tmp[0] = 0;
+    return SL_OK;
+}
+
+static void dc_close(void *ctx)
+{
+    dc_abort(ctx);
+    free(ctx);
+}
+
+const struct catalog_type catalog_duckdb_type = {
+    .name = "duckdb",
+    .open = dc_open,
+    .register_dataset = dc_register,
+    .begin = dc_begin,
+    .publish = dc_publish,
+    .abort = dc_abort,
+    .close = dc_close,
+};

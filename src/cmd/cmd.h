@@ -1,0 +1,44 @@
+/*
+ * cmd.h — one function per subcommand (src/cmd/<name>.c), called by main().
+ *
+ * Exit codes (README "Exit codes"): 0 success, 1 the run (or query) failed,
+ * 2 usage or configuration error.
+ */
+#ifndef SL_CMD_CMD_H
+#define SL_CMD_CMD_H
+
+#include <stdio.h>
+
+#include <duckdb.h>
+
+#include "config/config.h"
+#include "util/err.h"
+
+#define EXIT_OK 0
+#define EXIT_RUN_FAILED 1
+#define EXIT_USAGE 2
+
+int cmd_demo(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+/* Print "snaplake: <stage>: <object>: <message>" on stderr. */
+void cmd_report(const struct sl_err *err);
+
+/* Load the config or report its error; returns EXIT_OK or EXIT_USAGE. */
+int cmd_load_config(const char *path, struct sl_config *cfg);
+
+enum cmd_format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };
+int cmd_parse_format(const char *s, enum cmd_format *out);
+
+/* Print a DuckDB result.  Table: aligned columns, NULL as "NULL", at most
+ * max_rows rows (0 = all) and a "(N rows)" footer. */
+void cmd_print_result(duckdb_result *res, enum cmd_format fmt, size_t max_rows, FILE *out);
+
+/* Run sql on the lake's published catalog and print it. */
+int cmd_query_lake(const char *lake, const char *sql, enum cmd_format fmt, size_t max_rows,
+                   FILE *out, struct sl_err *err);
+
+#endif

@@ -1,0 +1,215 @@
+/*
+ * demo.c — `snaplake demo`: a sample project, then a whole run on it.
+ *
+ * Creates DIR (default ./snaplake-demo) with shop.db (demo/shop.h),
+ * snaplake.yml, models/ (copied from examples/shop/models) and lake/, runs
+ * the pipeline, and prints the first rows of a stage-2 dataset.  Run again,
+ * it keeps the database and makes a new run.
+ */
+#include "cmd/cmd.h"
+#include "demo/shop.h"
+#include "flow/run.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: snaplake demo [--dir DIR] [--rows N] [--seed S] [-j N]\n"
+    "\n"
+    "Build a sample shop database (household receipts) and run the whole\n"
+    "pipeline on it: snapshot, Parquet export, stage-1 and stage-2 models,\n"
+    "publish.  Running it again makes a new run on the same database.\n"
+    "\n"
+    "  --dir DIR     project folder (default: snaplake-demo)\n"
+    "  --rows N      receipt items to generate (default 100000); regenerates\n"
+    "                the database when given\n"
+    "  --seed S      random seed (default 42)\n"
+    "  -j, --jobs N  parallel workers\n"
+    "  -h, --help    this text\n";
+
+/* examples/shop/models beside the binary's tree: build/snaplake → ../examples. */
+static int find_models(char *out, size_t size)
+{
+    const char *env = getenv("SNAPLAKE_EXAMPLES");
+    struct stat st;
+    if (env) {
+        snprintf(out, size, "%s/shop/models", env);
+        return stat(out, &st) == 0 ? 0 : -1;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = 0;
+    *strrchr(exe, '/') = 0;
+    static const char *const rel[] = {"../examples/shop/models",
+                                      "../share/snaplake/examples/shop/models"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(out, size, "%s/%s", exe, rel[i]);
+        if (stat(out, &st) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    char buf[8192];
+    size_t n;
+    int rc = in && out ? 0 : -1;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        rc = fwrite(buf, 1, n, out) == n ? 0 : -1;
+    if (in)
+        fclose(in);
+    if (out && fclose(out))
+        rc = -1;
+    return rc;
+}
+
+static int copy_models(const char *from, const char *to, struct sl_err *err)
+{
+    static const char *const stages[] = {"stage1", "stage2"};
+    mkdir(to, 0777);
+    for (int s = 0; s < 2; s++) {
+        char src[PATH_MAX], dst[PATH_MAX];
+        snprintf(src, sizeof src, "%s/%s", from, stages[s]);
+        snprintf(dst, sizeof dst, "%s/%s", to, stages[s]);
+        mkdir(dst, 0777);
+        DIR *d = opendir(src);
+        if (!d)
+            return sl_err_set(err, false, "demo", src, "cannot read the example models");
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            size_t n = strlen(e->d_name);
+            if (n < 5 || strcmp(e->d_name + n - 4, ".sql"))
+                continue;
+            char a[PATH_MAX + 256], b[PATH_MAX + 256];
+            snprintf(a, sizeof a, "%s/%s", src, e->d_name);
+            snprintf(b, sizeof b, "%s/%s", dst, e->d_name);
+            if (copy_file(a, b)) {
+                closedir(d);
+                return sl_err_set(err, false, "demo", b, "cannot copy: %s", strerror(errno));
+            }
+        }
+        closedir(d);
+    }
+    return SL_OK;
+}
+
+static int write_config(const char *path, int jobs)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f,
+            "# snaplake demo project: a SQLite shop database into a local lake.\n"
+            "source: sqlite://shop.db\n"
+            "lake: ./lake\n"
+            "jobs: %d\n"
+            "catalog: duckdb\n"
+            "engine: duckdb\n"
+            "parquet: { compression: zstd, row_group_mb: 128 }\n"
+            "models: ./models\n"
+            "run: { retries: 2, keep_runs: 3 }\n",
+            jobs);
+    return fclose(f);
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
+                                         {"rows", required_argument, NULL, 'r'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *dir = "snaplake-demo";
+    long rows = 100000, jobs = 0;
+    int rows_given = 0, c;
+    unsigned long long seed = 42;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "j:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': dir = optarg; break;
+        case 'r':
+            rows = atol(optarg);
+            rows_given = 1;
+            if (rows < 0) {
+                fprintf(stderr, "snaplake demo: --rows must be 0 or more\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 's': seed = strtoull(optarg, NULL, 10); break;
+        case 'j': jobs = atol(optarg); break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    struct sl_err err = {0};
+    char db[PATH_MAX], yml[PATH_MAX], models[PATH_MAX], examples[PATH_MAX];
+    struct stat st;
+    if (mkdir(dir, 0777) && errno != EEXIST) {
+        sl_err_set(&err, false, "demo", dir, "cannot create folder: %s", strerror(errno));
+        cmd_report(&err);
+        return EXIT_USAGE;
+    }
+    snprintf(db, sizeof db, "%s/shop.db", dir);
+    snprintf(yml, sizeof yml, "%s/snaplake.yml", dir);
+    snprintf(models, sizeof models, "%s/models", dir);
+    if (rows_given || stat(db, &st) != 0) {
+        printf("generating %s with %ld receipt items …\n", db, rows);
+        if (demo_shop_generate(db, rows, seed, &err)) {
+            cmd_report(&err);
+            return EXIT_RUN_FAILED;
+        }
+    }
+    if (stat(yml, &st) != 0 && write_config(yml, jobs > 0 ? (int)jobs : 4)) {
+        sl_err_set(&err, false, "demo", yml, "cannot write: %s", strerror(errno));
+        cmd_report(&err);
+        return EXIT_RUN_FAILED;
+    }
+    if (stat(models, &st) != 0) {
+        if (find_models(examples, sizeof examples)) {
+            sl_err_set(&err, false, "demo", "examples/shop/models",
+                       "cannot find the example models; set SNAPLAKE_EXAMPLES to the "
+                       "examples folder");
+            cmd_report(&err);
+            return EXIT_RUN_FAILED;
+        }
+        if (copy_models(examples, models, &err)) {
+            cmd_report(&err);
+            return EXIT_RUN_FAILED;
+        }
+    }
+    struct sl_config cfg;
+    if (cmd_load_config(yml, &cfg))
+        return EXIT_USAGE;
+    if (jobs > 0)
+        cfg.jobs = (int)jobs;
+    struct flow_run_options ro = {.out = stdout};
+    int rc = flow_run(&cfg, &ro, &err);
+    if (rc) {
+        cmd_report(&err);
+    } else {
+        printf("\nstage2.monthly_active_users, first rows (snaplake query -c %s \"…\"):\n", yml);
+        if (cmd_query_lake(cfg.lake,
+                           "SELECT * FROM stage2.monthly_active_users ORDER BY 1 LIMIT 8",
+                           FORMAT_TABLE, 0, stdout, &err)) {
+            cmd_report(&err);
+            rc = SL_ERROR;
+        }
+    }
+    config_free(&cfg);
+    return rc ? EXIT_RUN_FAILED : EXIT_OK;
+}

@@ -1,0 +1,62 @@
+/*
+ * query.c — `snaplake query SQL`: SQL on the published catalog.
+ */
+#include "cmd/cmd.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+
+static const char usage[] =
+    "usage: snaplake query [-c FILE] [--format table|csv|json] [--max-rows N] SQL\n"
+    "\n"
+    "Run SQL on the lake's published catalog (schemas raw, stage1, stage2) with\n"
+    "the embedded DuckDB, read-only, and print the result.\n"
+    "\n"
+    "  -c, --config FILE   the project file (default: snaplake.yml)\n"
+    "  -f, --format F      table (default), csv or json (an array of objects,\n"
+    "                      every value as DuckDB's text form or null)\n"
+    "  -n, --max-rows N    rows to print in a table (default 100, 0 = all)\n"
+    "  -h, --help          this text\n";
+
+int cmd_query(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"max-rows", required_argument, NULL, 'n'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = "snaplake.yml";
+    enum cmd_format fmt = FORMAT_TABLE;
+    long max_rows = 100;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:f:n:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'f':
+            if (cmd_parse_format(optarg, &fmt)) {
+                fprintf(stderr, "snaplake query: --format must be table, csv or json\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'n': max_rows = atol(optarg); break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    struct sl_config cfg;
+    if (cmd_load_config(config, &cfg))
+        return EXIT_USAGE;
+    struct sl_err err = {0};
+    int rc = cmd_query_lake(cfg.lake, argv[optind], fmt,
+                            fmt == FORMAT_TABLE && max_rows > 0 ? (size_t)max_rows : 0, stdout,
+                            &err);
+    if (rc)
+        cmd_report(&err);
+    config_free(&cfg);
+    return rc ? EXIT_RUN_FAILED : EXIT_OK;
+}

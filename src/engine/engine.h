@@ -1,0 +1,64 @@
+/*
+ * engine.h — what runs the stage models.
+ *
+ * The pipeline registers the datasets a model may read (raw.*, then
+ * stage1.* once built) and asks the engine to run one model: a SELECT whose
+ * result becomes one Parquet file.  run_model is called from several worker
+ * threads at once (the models of one stage run in parallel).
+ *
+ * Implementations: duckdb.c (embedded).  Athena and Trino are one new file
+ * each filling `struct engine_type`.
+ */
+#ifndef SL_ENGINE_ENGINE_H
+#define SL_ENGINE_ENGINE_H
+
+#include <stdint.h>
+
+#include "flow/dataset.h"
+#include "parquet/writer.h"
+#include "util/err.h"
+
+struct engine_options {
+    int threads;
+    enum pq_codec compression;
+};
+
+struct model_result {
+    int64_t rows;
+};
+
+struct engine_type {
+    const char *name;
+    int (*open)(const struct engine_options *opt, void **ctx, struct sl_err *err);
+    /* Make d readable as <layer>.<name>.  Not called concurrently with run_model. */
+    int (*register_dataset)(void *ctx, const struct lake_dataset *d, struct sl_err *err);
+    /* Run `sql` (one SELECT), write its result as Parquet to the local file
+     * `out_path`.  `model_file` names the model in errors.  Thread-safe. */
+    int (*run_model)(void *ctx, const char *model_file, const char *sql, const char *out_path,
+                     struct model_result *res, struct sl_err *err);
+    void (*close)(void *ctx);
+};
+
+struct engine {
+    const struct engine_type *type;
+    void *ctx;
+};
+
+int engine_open(struct engine *e, const char *name, const struct engine_options *opt,
+                struct sl_err *err);
+void engine_close(struct engine *e);
+
+extern const struct engine_type engine_duckdb_type;
+
+/* "CREATE OR REPLACE VIEW <layer>."<name>" AS SELECT * FROM read_parquet(
+ * every .parquet file of <location>, hive_partitioning = false)": the view both the engine
+ * and the DuckDB catalog define (the run=… folder is ours, not a column).
+ * Caller frees; NULL on out of memory. */
+char *engine_view_sql(const struct lake_dataset *d);
+
+/* SQL string literal of s ('…' with quotes doubled) into out. */
+void engine_sql_literal(const char *s, char *out, size_t size);
+/* SQL identifier "…" with quotes doubled. */
+void engine_sql_ident(const char *s, char *out, size_t size);
+
+#endif

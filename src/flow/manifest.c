@@ -1,0 +1,94 @@
+/*
+ * manifest.c — see manifest.h.  Built with jansson; key order is insertion
+ * order so the file reads top-down.
+ */
+#include "flow/manifest.h"
+#include "util/version.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static json_t *iso_time(double t)
+{
+    time_t s = (time_t)t;
+    struct tm tm;
+    char buf[64];
+    gmtime_r(&s, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[80];
+    snprintf(out, sizeof out, "%s.%03dZ", buf, (int)((t - (double)s) * 1000));
+    return json_string(out);
+}
+
+static json_t *columns_json(const struct sl_schema *s)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < s->ncols; i++) {
+        const struct sl_column *c = &s->cols[i];
+        char sql[64];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(c->name));
+        json_object_set_new(o, "source_name", json_string(c->source_name));
+        json_object_set_new(o, "source_type", json_string(c->source_type));
+        json_object_set_new(o, "type", json_string(sl_type_name(c->type)));
+        json_object_set_new(o, "sql_type", json_string(sl_type_sql(c, sql, sizeof sql)));
+        json_object_set_new(o, "nullable", json_boolean(c->nullable));
+        if (c->type == SL_T_DECIMAL) {
+            json_object_set_new(o, "precision", json_integer(c->precision));
+            json_object_set_new(o, "scale", json_integer(c->scale));
+        }
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+int flow_manifest_build(const char *run_id, const struct sl_config *cfg,
+                        const struct source *src, const struct src_table *tables, int ntables,
+                        const struct lake_dataset *datasets, int ndatasets, double started,
+                        double ended, char **out, struct sl_err *err)
+{
+    char red[1024];
+    src_redact_url(cfg->source, red, sizeof red);
+    json_t *m = json_object();
+    json_object_set_new(m, "schema_version", json_integer(FLOW_MANIFEST_SCHEMA_VERSION));
+    json_object_set_new(m, "run_id", json_string(run_id));
+    json_object_set_new(m, "snaplake_version", json_string(SL_VERSION));
+    json_object_set_new(m, "source", json_string(red));
+    char *snap = src->type && src->type->describe ? src->type->describe(src->snap) : NULL;
+    json_t *sj = snap ? json_loads(snap, 0, NULL) : NULL;
+    free(snap);
+    json_object_set_new(m, "snapshot", sj ? sj : json_null());
+    json_object_set_new(m, "lake", json_string(cfg->lake));
+    json_object_set_new(m, "started_at", iso_time(started));
+    json_object_set_new(m, "ended_at", iso_time(ended));
+    json_object_set_new(m, "seconds", json_real(ended - started));
+    json_t *ds = json_array();
+    for (int i = 0; i < ndatasets; i++) {
+        const struct lake_dataset *d = &datasets[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "layer", json_string(d->layer));
+        json_object_set_new(o, "name", json_string(d->name));
+        for (int t = 0; t < ntables; t++)
+            if (!strcmp(d->layer, "raw") && !strcmp(tables[t].dataset, d->name)) {
+                char full[600];
+                snprintf(full, sizeof full, "%s.%s", tables[t].schema, tables[t].name);
+                json_object_set_new(o, "source_table", json_string(full));
+                json_object_set_new(o, "source_rows", json_integer(tables[t].est_rows));
+            }
+        json_object_set_new(o, "location", json_string(d->prefix));
+        json_object_set_new(o, "rows", json_integer(d->rows));
+        json_object_set_new(o, "bytes", json_integer(d->bytes));
+        json_object_set_new(o, "files", json_integer(d->files));
+        if (d->schema.ncols)
+            json_object_set_new(o, "columns", columns_json(&d->schema));
+        json_array_append_new(ds, o);
+    }
+    json_object_set_new(m, "datasets", ds);
+    *out = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(m);
+    if (!*out)
+        return sl_err_set(err, false, "publish", run_id, "cannot build the manifest");
+    return SL_OK;
+}

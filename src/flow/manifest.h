@@ -1,0 +1,27 @@
+/*
+ * manifest.h — <lake>/_snaplake/runs/<RUN_ID>.json, the record of one run.
+ *
+ * schema_version history:
+ *   1  run_id, snaplake_version, source (password redacted), snapshot (what
+ *      the source says of it), lake, started_at/ended_at/seconds, datasets[]
+ *      with layer, name, source_table, location, rows, source_rows, bytes,
+ *      files, columns[] {name, source_name, source_type, type, sql_type,
+ *      nullable, precision, scale}.
+ */
+#ifndef SL_FLOW_MANIFEST_H
+#define SL_FLOW_MANIFEST_H
+
+#include "config/config.h"
+#include "flow/dataset.h"
+#include "source/source.h"
+#include "util/err.h"
+
+#define FLOW_MANIFEST_SCHEMA_VERSION 1
+
+/* Build the manifest text; *out is malloc'd, caller frees. */
+int flow_manifest_build(const char *run_id, const struct sl_config *cfg,
+                        const struct source *src, const struct src_table *tables, int ntables,
+                        const struct lake_dataset *datasets, int ndatasets, double started,
+                        double ended, char **out, struct sl_err *err);
+
+#endif

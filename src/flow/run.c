@@ -1,0 +1,791 @@
+/*
+ * run.c — the orchestrator (see run.h).
+ *
+ * Threads: this thread is the leader.  Export chunks and models run on the
+ * pool's workers (pool.h); each worker owns one source reader (readers[w])
+ * and everything of the chunk it is writing.  Workers write results only
+ * into their own job's slot (results[job]); the leader reads them after the
+ * pool returns, and records state from the pool's event callback.
+ */
+#include "flow/run.h"
+#include "catalog/catalog.h"
+#include "engine/engine.h"
+#include "flow/dataset.h"
+#include "flow/manifest.h"
+#include "flow/pool.h"
+#include "flow/state.h"
+#include "parquet/writer.h"
+#include "source/source.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/version.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH_ROWS 8192
+#define BATCH_MAX_COLUMN_BYTES (1u << 30)
+
+struct job_result {
+    int64_t rows, bytes;
+    double seconds;
+};
+
+struct run {
+    const struct sl_config *cfg;
+    FILE *out;
+    char run_id[32];
+    char tmp_dir[PATH_MAX];
+    struct flow_state *state;
+    struct store store;
+    struct source source;
+    struct catalog catalog;
+    struct engine engine;
+    struct pq_options pq;
+    double t0;
+
+    /* export */
+    struct src_table *tables;
+    int ntables;
+    struct src_chunk *chunks;
+    int nchunks;
+    void **readers; /* one per worker */
+    struct job_result *results;
+
+    /* models of the stage being built */
+    struct model *models;
+    int nmodels;
+
+    struct lake_dataset *datasets; /* every dataset of this run, in order */
+    int ndatasets;
+};
+
+struct model {
+    char layer[8];
+    char name[128];
+    char file[PATH_MAX];
+    char display[PATH_MAX]; /* models/stage1/x.sql */
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void flow_state_path(const struct sl_config *cfg, char *out, size_t size)
+{
+    snprintf(out, size, "%s/.snaplake/state.db", cfg->dir);
+}
+
+static void task_state(struct run *r, const char *id, const char *kind, const char *name,
+                       const char *state, int attempts, int64_t rows, int64_t bytes,
+                       const struct sl_err *e)
+{
+    char msg[2200];
+    struct flow_task_update u = {.kind = kind, .name = name, .state = state,
+                                 .attempts = attempts, .rows = rows, .bytes = bytes,
+                                 .error = e ? sl_err_format(e, msg, sizeof msg) : NULL};
+    struct sl_err ignored = {0};
+    if (flow_state_task(r->state, r->run_id, id, &u, &ignored)) {
+        char buf[2200];
+        sl_warn("%s", sl_err_format(&ignored, buf, sizeof buf));
+    }
+}
+
+/* A RUN_ID that sorts by time and is not taken yet (two runs in one second
+ * get consecutive seconds). */
+static int make_run_id(struct run *r, struct sl_err *err)
+{
+    time_t t = time(NULL);
+    for (int i = 0; i < 3600; i++, t++) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(r->run_id, sizeof r->run_id, "%Y%m%dT%H%M%SZ", &tm);
+        char path[64];
+        struct sl_buf b;
+        sl_buf_init(&b, 1 << 20);
+        struct sl_err e = {0};
+        snprintf(path, sizeof path, "_snaplake/runs/%s.json", r->run_id);
+        int exists = r->store.type->get(r->store.ctx, path, &b, &e) == SL_OK;
+        sl_buf_free(&b);
+        char sd[PATH_MAX + 64];
+        snprintf(sd, sizeof sd, "%s/%s", r->cfg->dir, ".snaplake/tmp");
+        char td[PATH_MAX + 100];
+        snprintf(td, sizeof td, "%s/%s", sd, r->run_id);
+        struct stat st;
+        if (!exists && stat(td, &st) != 0)
+            return SL_OK;
+    }
+    return sl_err_set(err, false, "run", "", "cannot find a free run id");
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(tmp, 0777);
+            *p = '/';
+        }
+    return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+static void remove_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char sub[PATH_MAX + 300];
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        struct stat st;
+        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_dir(sub);
+        else
+            unlink(sub);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+/* ---- export ---------------------------------------------------------- */
+
+struct sink {
+    struct store *store;
+    struct store_file *f;
+};
+
+static int sink_write(void *ctx, const void *data, size_t n, struct sl_err *err)
+{
+    struct sink *s = ctx;
+    return s->store->type->write(s->f, data, n, err);
+}
+
+static int emit_batch(void *arg, const struct sl_batch *b, struct sl_err *err)
+{
+    return pq_writer_write(arg, b, err);
+}
+
+static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_err *err)
+{
+    struct run *r = arg;
+    const struct src_chunk *c = &r->chunks[job];
+    const struct src_table *t = &r->tables[c->table];
+    const struct source_type *st = r->source.type;
+    struct sl_batch *batch = NULL;
+    struct pq_writer *w = NULL;
+    struct sink sink = {.store = &r->store};
+    struct pq_file_info info = {0};
+    char path[PATH_MAX];
+    double t0 = now();
+    int rc = SL_ERROR;
+    (void)attempt;
+
+    snprintf(path, sizeof path, "raw/%s/run=%s/part-%d.parquet", t->dataset, r->run_id, c->index);
+    if (!r->readers[worker] && st->reader_open(r->source.snap, &r->readers[worker], err))
+        goto out;
+    batch = sl_batch_new(&t->columns, BATCH_ROWS, BATCH_MAX_COLUMN_BYTES);
+    if (!batch) {
+        sl_err_set(err, false, "export", t->name, "out of memory");
+        goto out;
+    }
+    if (r->store.type->put_open(r->store.ctx, path, &sink.f, err) ||
+        pq_writer_open(&w, &t->columns, &r->pq, sink_write, &sink, err) ||
+        st->read_chunk(r->readers[worker], t, c, batch, emit_batch, w, err) ||
+        pq_writer_finish(w, &info, err))
+        goto out;
+    if (r->store.type->commit(sink.f, err)) {
+        sink.f = NULL;
+        goto out;
+    }
+    sink.f = NULL;
+    r->results[job] = (struct job_result){.rows = info.rows, .bytes = info.bytes,
+                                          .seconds = now() - t0};
+    rc = SL_OK;
+out:
+    if (rc) {
+        if (err->transient && r->readers[worker]) {
+            /* The connection may be the broken part: the retry opens a new one. */
+            st->reader_close(r->readers[worker]);
+            r->readers[worker] = NULL;
+        }
+        if (!strstr(err->object, t->name) && !strstr(err->object, "table "))
+            sl_err_context(err, "table %s, part %d", t->name, c->index);
+    }
+    r->store.type->abort(sink.f);
+    pq_writer_free(w);
+    sl_batch_free(batch);
+    return rc;
+}
+
+static void chunk_task_id(struct run *r, int job, char *id, size_t size, char *name, size_t nsize)
+{
+    const struct src_chunk *c = &r->chunks[job];
+    const struct src_table *t = &r->tables[c->table];
+    snprintf(id, size, "export/%s/%d", t->dataset, c->index);
+    snprintf(name, nsize, "%s part-%d", t->dataset, c->index);
+}
+
+static void export_event(void *arg, int job, enum flow_event ev, int attempt,
+                         const struct sl_err *e)
+{
+    struct run *r = arg;
+    char id[300], name[300], buf[2200];
+    chunk_task_id(r, job, id, sizeof id, name, sizeof name);
+    switch (ev) {
+    case FLOW_STARTED:
+        task_state(r, id, "export", name, "running", attempt, 0, 0, NULL);
+        break;
+    case FLOW_RETRYING:
+        sl_warn("%s failed (attempt %d), retrying: %s", name, attempt,
+                sl_err_format(e, buf, sizeof buf));
+        task_state(r, id, "export", name, "retrying", attempt, 0, 0, e);
+        break;
+    case FLOW_DONE:
+        task_state(r, id, "export", name, "done", attempt, r->results[job].rows,
+                   r->results[job].bytes, NULL);
+        break;
+    case FLOW_FAILED:
+        task_state(r, id, "export", name, "failed", attempt, 0, 0, e);
+        break;
+    }
+}
+
+static int cmp_chunk_size(const void *a, const void *b, void *arg)
+{
+    const struct run *r = arg;
+    int64_t x = r->chunks[*(const int *)a].est_rows, y = r->chunks[*(const int *)b].est_rows;
+    return x < y ? 1 : x > y ? -1 : *(const int *)a - *(const int *)b;
+}
+
+static int do_snapshot(struct run *r, struct sl_err *err)
+{
+    struct source_options so = {.jobs = r->cfg->jobs, .tmp_dir = r->tmp_dir,
+                                .batch_rows = BATCH_ROWS};
+    task_state(r, "snapshot", "snapshot", "snapshot", "running", 1, 0, 0, NULL);
+    int rc = source_open(&r->source, r->cfg->source, &so, err);
+    struct src_table *all = NULL;
+    int nall = 0;
+    if (rc == SL_OK)
+        rc = r->source.type->list_tables(r->source.snap, &all, &nall, err);
+    if (rc == SL_OK) {
+        /* Keep the selected tables; the list owns its schemas, so move them. */
+        r->tables = calloc((size_t)(nall ? nall : 1), sizeof *r->tables);
+        if (!r->tables)
+            rc = sl_err_set(err, false, "snapshot", "", "out of memory");
+        for (int i = 0; rc == SL_OK && i < nall; i++) {
+            if (config_table_selected(r->cfg, all[i].schema, all[i].name)) {
+                r->tables[r->ntables++] = all[i];
+                memset(&all[i].columns, 0, sizeof all[i].columns);
+            }
+        }
+    }
+    src_tables_free(all, nall);
+    if (rc == SL_OK && r->ntables == 0)
+        rc = sl_err_set(err, false, "snapshot", "tables",
+                        "no table of the source matches `tables:` include/exclude");
+    int64_t rows = 0;
+    for (int i = 0; i < r->ntables; i++)
+        rows += r->tables[i].est_rows;
+    task_state(r, "snapshot", "snapshot", "snapshot", rc ? "failed" : "done", 1, rows, 0,
+               rc ? err : NULL);
+    return rc;
+}
+
+static int do_export(struct run *r, struct sl_err *err)
+{
+    int rc = SL_OK;
+    for (int i = 0; rc == SL_OK && i < r->ntables; i++) {
+        struct src_chunk *c = NULL;
+        int n = 0;
+        rc = r->source.type->plan_chunks(r->source.snap, &r->tables[i], i, &c, &n, err);
+        if (rc == SL_OK) {
+            void *p = realloc(r->chunks, sizeof *r->chunks * (size_t)(r->nchunks + n));
+            if (!p) {
+                free(c);
+                return sl_err_set(err, false, "export", "", "out of memory");
+            }
+            r->chunks = p;
+            memcpy(r->chunks + r->nchunks, c, sizeof *c * (size_t)n);
+            r->nchunks += n;
+            free(c);
+        }
+    }
+    if (rc)
+        return rc;
+    int *order = calloc((size_t)r->nchunks, sizeof *order);
+    r->results = calloc((size_t)r->nchunks, sizeof *r->results);
+    r->readers = calloc((size_t)r->cfg->jobs, sizeof *r->readers);
+    if (!order || !r->results || !r->readers) {
+        free(order);
+        return sl_err_set(err, false, "export", "", "out of memory");
+    }
+    for (int i = 0; i < r->nchunks; i++) {
+        order[i] = i;
+        char id[300], name[300];
+        chunk_task_id(r, i, id, sizeof id, name, sizeof name);
+        task_state(r, id, "export", name, "pending", 0, 0, 0, NULL);
+    }
+    /* Largest first, so the longest chunk does not start last. */
+    qsort_r(order, (size_t)r->nchunks, sizeof *order, cmp_chunk_size, r);
+    struct flow_pool_options po = {.workers = r->cfg->jobs, .retries = r->cfg->retries,
+                                   .work = export_chunk, .event = export_event, .arg = r};
+    rc = flow_pool_run(&po, r->nchunks, order, err);
+    free(order);
+    for (int w = 0; w < r->cfg->jobs; w++)
+        if (r->readers[w])
+            r->source.type->reader_close(r->readers[w]);
+    free(r->readers);
+    r->readers = NULL;
+    return rc;
+}
+
+static int add_dataset(struct run *r, const char *layer, const char *name,
+                       const struct sl_schema *schema, struct lake_dataset **out,
+                       struct sl_err *err)
+{
+    void *p = realloc(r->datasets, sizeof *r->datasets * (size_t)(r->ndatasets + 1));
+    if (!p)
+        return sl_err_set(err, false, "run", name, "out of memory");
+    r->datasets = p;
+    struct lake_dataset *d = &r->datasets[r->ndatasets++];
+    memset(d, 0, sizeof *d);
+    snprintf(d->layer, sizeof d->layer, "%s", layer);
+    snprintf(d->name, sizeof d->name, "%s", name);
+    snprintf(d->prefix, sizeof d->prefix, "%s/%s/run=%s", layer, name, r->run_id);
+    r->store.type->url(r->store.ctx, d->prefix, d->location, sizeof d->location);
+    if (schema && sl_schema_copy(&d->schema, schema))
+        return sl_err_set(err, false, "run", name, "out of memory");
+    *out = d;
+    return SL_OK;
+}
+
+static int register_dataset(struct run *r, const struct lake_dataset *d, struct sl_err *err)
+{
+    if (r->engine.type->register_dataset(r->engine.ctx, d, err) ||
+        r->catalog.type->register_dataset(r->catalog.ctx, d, err))
+        return SL_ERROR;
+    return SL_OK;
+}
+
+static int do_register_raw(struct run *r, struct sl_err *err)
+{
+    for (int i = 0; i < r->ntables; i++) {
+        const struct src_table *t = &r->tables[i];
+        struct lake_dataset *d;
+        if (add_dataset(r, "raw", t->dataset, &t->columns, &d, err))
+            return SL_ERROR;
+        for (int k = 0; k < r->nchunks; k++)
+            if (r->chunks[k].table == i) {
+                d->rows += r->results[k].rows;
+                d->bytes += r->results[k].bytes;
+                d->files++;
+            }
+        if (d->rows != t->est_rows && !strcmp(r->source.type->name, "sqlite"))
+            return sl_err_set(err, false, "export", t->name,
+                              "exported %lld rows but the snapshot holds %lld",
+                              (long long)d->rows, (long long)t->est_rows);
+        if (register_dataset(r, d, err))
+            return SL_ERROR;
+    }
+    return SL_OK;
+}
+
+/* ---- models ---------------------------------------------------------- */
+
+static int cmp_model(const void *a, const void *b)
+{
+    return strcmp(((const struct model *)a)->name, ((const struct model *)b)->name);
+}
+
+static int find_models(struct run *r, const char *layer, struct sl_err *err)
+{
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/%s", r->cfg->models, layer);
+    free(r->models);
+    r->models = NULL;
+    r->nmodels = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return SL_OK; /* no folder: no models for this stage */
+    struct dirent *e;
+    int rc = SL_OK;
+    while (rc == SL_OK && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".sql"))
+            continue;
+        void *p = realloc(r->models, sizeof *r->models * (size_t)(r->nmodels + 1));
+        if (!p) {
+            rc = sl_err_set(err, false, layer, dir, "out of memory");
+            break;
+        }
+        r->models = p;
+        struct model *m = &r->models[r->nmodels++];
+        snprintf(m->layer, sizeof m->layer, "%s", layer);
+        snprintf(m->name, sizeof m->name, "%.*s", (int)(n - 4), e->d_name);
+        snprintf(m->file, sizeof m->file, "%s/%s", dir, e->d_name);
+        snprintf(m->display, sizeof m->display, "%s/%s", dir, e->d_name);
+        char safe[128];
+        src_safe_name(m->name, safe, sizeof safe, "m_");
+        if (strcmp(safe, m->name))
+            rc = sl_err_set(err, false, layer, m->display,
+                            "a model's file name is its dataset name and must use only "
+                            "lowercase letters, digits and '_' (e.g. %s.sql)",
+                            safe);
+    }
+    closedir(d);
+    if (r->models)
+        qsort(r->models, (size_t)r->nmodels, sizeof *r->models, cmp_model);
+    return rc;
+}
+
+static char *read_text(const char *path, struct sl_err *err, const char *stage)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sl_err_set(err, false, stage, path, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    struct sl_buf b;
+    sl_buf_init(&b, 64u << 20);
+    char chunk[8192];
+    size_t n;
+    int ok = 1;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ok = sl_buf_append(&b, chunk, n) == SL_OK;
+    fclose(f);
+    if (!ok || sl_buf_putc(&b, 0)) {
+        sl_buf_free(&b);
+        sl_err_set(err, false, stage, path, "file too large");
+        return NULL;
+    }
+    return (char *)b.data;
+}
+
+/* Stream a local file into the store. */
+static int upload(struct run *r, const char *local, const char *path, int64_t *bytes,
+                  struct sl_err *err)
+{
+    FILE *f = fopen(local, "rb");
+    if (!f)
+        return sl_err_set(err, false, "store", local, "cannot read: %s", strerror(errno));
+    struct store_file *sf = NULL;
+    int rc = r->store.type->put_open(r->store.ctx, path, &sf, err);
+    char *buf = malloc(1 << 20);
+    size_t n;
+    *bytes = 0;
+    if (!buf && rc == SL_OK)
+        rc = sl_err_set(err, false, "store", path, "out of memory");
+    while (rc == SL_OK && (n = fread(buf, 1, 1 << 20, f)) > 0) {
+        rc = r->store.type->write(sf, buf, n, err);
+        *bytes += (int64_t)n;
+    }
+    fclose(f);
+    free(buf);
+    if (rc == SL_OK) {
+        rc = r->store.type->commit(sf, err);
+        sf = NULL;
+    }
+    r->store.type->abort(sf);
+    return rc;
+}
+
+static int run_model(void *arg, int job, int worker, int attempt, struct sl_err *err)
+{
+    struct run *r = arg;
+    struct model *m = &r->models[job];
+    char local[PATH_MAX + 300], path[PATH_MAX];
+    struct model_result res = {0};
+    double t0 = now();
+    (void)worker, (void)attempt;
+    char *sql = read_text(m->file, err, m->layer);
+    if (!sql)
+        return SL_ERROR;
+    snprintf(local, sizeof local, "%s/%s-%s.parquet", r->tmp_dir, m->layer, m->name);
+    snprintf(path, sizeof path, "%s/%s/run=%s/part-0.parquet", m->layer, m->name, r->run_id);
+    int rc = r->engine.type->run_model(r->engine.ctx, m->display, sql, local, &res, err);
+    free(sql);
+    if (rc == SL_OK)
+        rc = upload(r, local, path, &r->results[job].bytes, err);
+    unlink(local);
+    r->results[job].rows = res.rows;
+    r->results[job].seconds = now() - t0;
+    if (rc && !err->object[0])
+        sl_err_context(err, "%s", m->display);
+    return rc;
+}
+
+static void model_event(void *arg, int job, enum flow_event ev, int attempt,
+                        const struct sl_err *e)
+{
+    struct run *r = arg;
+    struct model *m = &r->models[job];
+    char id[300];
+    snprintf(id, sizeof id, "%s/%s", m->layer, m->name);
+    const char *state = ev == FLOW_STARTED    ? "running"
+                        : ev == FLOW_RETRYING ? "retrying"
+                        : ev == FLOW_DONE     ? "done"
+                                              : "failed";
+    task_state(r, id, m->layer, m->name, state, attempt,
+               ev == FLOW_DONE ? r->results[job].rows : 0,
+               ev == FLOW_DONE ? r->results[job].bytes : 0, e);
+}
+
+static int do_stage(struct run *r, const char *layer, struct sl_err *err)
+{
+    if (find_models(r, layer, err))
+        return SL_ERROR;
+    if (r->nmodels == 0)
+        return SL_OK;
+    free(r->results);
+    r->results = calloc((size_t)r->nmodels, sizeof *r->results);
+    if (!r->results)
+        return sl_err_set(err, false, layer, "", "out of memory");
+    for (int i = 0; i < r->nmodels; i++) {
+        char id[300];
+        snprintf(id, sizeof id, "%s/%s", layer, r->models[i].name);
+        task_state(r, id, layer, r->models[i].name, "pending", 0, 0, 0, NULL);
+    }
+    /* Models fail for their SQL, not for the weather: no retries. */
+    struct flow_pool_options po = {.workers = r->cfg->jobs, .retries = 0,
+                                   .work = run_model, .event = model_event, .arg = r};
+    if (flow_pool_run(&po, r->nmodels, NULL, err))
+        return SL_ERROR;
+    for (int i = 0; i < r->nmodels; i++) {
+        struct lake_dataset *d;
+        if (add_dataset(r, layer, r->models[i].name, NULL, &d, err))
+            return SL_ERROR;
+        d->rows = r->results[i].rows;
+        d->bytes = r->results[i].bytes;
+        d->files = 1;
+        if (register_dataset(r, d, err))
+            return SL_ERROR;
+        if (r->out)
+            fprintf(r->out, "  %-7s %-28s %12lld rows %10.1f KiB %7.2f s\n", layer, d->name,
+                    (long long)d->rows, d->bytes / 1024.0, r->results[i].seconds);
+    }
+    return SL_OK;
+}
+
+/* ---- publish and retention ------------------------------------------ */
+
+static int do_publish(struct run *r, struct sl_err *err)
+{
+    task_state(r, "publish", "publish", "publish", "running", 1, 0, 0, NULL);
+    char *json = NULL;
+    int rc = flow_manifest_build(r->run_id, r->cfg, &r->source, r->tables, r->ntables,
+                                 r->datasets, r->ndatasets, r->t0, now(), &json, err);
+    char path[128];
+    snprintf(path, sizeof path, "_snaplake/runs/%s.json", r->run_id);
+    if (rc == SL_OK)
+        rc = store_put_all(&r->store, path, json, strlen(json), err);
+    free(json);
+    /* The catalog switch is the publish; `current` follows for other readers. */
+    if (rc == SL_OK)
+        rc = r->catalog.type->publish(r->catalog.ctx, err);
+    char cur[64];
+    snprintf(cur, sizeof cur, "%s\n", r->run_id);
+    if (rc == SL_OK)
+        rc = store_put_all(&r->store, "_snaplake/current", cur, strlen(cur), err);
+    task_state(r, "publish", "publish", "publish", rc ? "failed" : "done", 1, 0, 0,
+               rc ? err : NULL);
+    return rc;
+}
+
+struct sweep {
+    char (*keep)[32];
+    int nkeep;
+    const char *oldest;
+    char (*drop)[PATH_MAX];
+    int ndrop, cap;
+};
+
+/* Collect "layer/name/run=X" folders of runs older than the oldest kept. */
+static int sweep_file(void *arg, const char *path, int64_t size)
+{
+    struct sweep *s = arg;
+    (void)size;
+    const char *run = strstr(path, "/run=");
+    if (!run || (strncmp(path, "raw/", 4) && strncmp(path, "stage1/", 7) &&
+                 strncmp(path, "stage2/", 7)))
+        return SL_OK;
+    char id[32];
+    snprintf(id, sizeof id, "%.*s", (int)strcspn(run + 5, "/"), run + 5);
+    if (strcmp(id, s->oldest) >= 0)
+        return SL_OK;
+    char folder[PATH_MAX];
+    snprintf(folder, sizeof folder, "%.*s", (int)(run - path) + 5 + (int)strlen(id), path);
+    if (s->ndrop && !strcmp(s->drop[s->ndrop - 1], folder))
+        return SL_OK;
+    if (s->ndrop == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 64;
+        void *p = realloc(s->drop, sizeof *s->drop * (size_t)cap);
+        if (!p)
+            return SL_ERROR;
+        s->drop = p;
+        s->cap = cap;
+    }
+    snprintf(s->drop[s->ndrop++], PATH_MAX, "%s", folder);
+    return SL_OK;
+}
+
+static int collect_manifest(void *arg, const char *path, int64_t size)
+{
+    struct sweep *s = arg;
+    (void)size;
+    size_t n = strlen(path);
+    if (n < 6 || strcmp(path + n - 5, ".json"))
+        return SL_OK;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    void *p = realloc(s->keep, sizeof *s->keep * (size_t)(s->nkeep + 1));
+    if (!p)
+        return SL_ERROR;
+    s->keep = p;
+    snprintf(s->keep[s->nkeep++], 32, "%.*s", (int)(strlen(base) - 5), base);
+    return SL_OK;
+}
+
+/* Keep the newest keep_runs published runs; remove older runs' files and
+ * manifests, and leftovers of failed runs older than the oldest kept. */
+static int do_retention(struct run *r, struct sl_err *err)
+{
+    struct sweep s = {0};
+    int rc = r->store.type->list(r->store.ctx, "_snaplake/runs", collect_manifest, &s, err);
+    int removed = 0;
+    if (rc == SL_OK && s.nkeep > r->cfg->keep_runs) {
+        int first = s.nkeep - r->cfg->keep_runs; /* list is sorted: oldest first */
+        s.oldest = s.keep[first];
+        for (int i = 0; rc == SL_OK && i < first; i++) {
+            char path[128];
+            snprintf(path, sizeof path, "_snaplake/runs/%s.json", s.keep[i]);
+            rc = r->store.type->remove_prefix(r->store.ctx, path, err);
+        }
+        if (rc == SL_OK)
+            rc = r->store.type->list(r->store.ctx, "", sweep_file, &s, err);
+        for (int i = 0; rc == SL_OK && i < s.ndrop; i++, removed++)
+            rc = r->store.type->remove_prefix(r->store.ctx, s.drop[i], err);
+    }
+    task_state(r, "retention", "retention", "retention", rc ? "failed" : "done", 1, removed, 0,
+               rc ? err : NULL);
+    free(s.keep);
+    free(s.drop);
+    return rc;
+}
+
+/* ---- the run --------------------------------------------------------- */
+
+static void print_exports(struct run *r)
+{
+    if (!r->out)
+        return;
+    for (int i = 0; i < r->ndatasets; i++) {
+        const struct lake_dataset *d = &r->datasets[i];
+        double secs = 0;
+        for (int k = 0; k < r->nchunks; k++)
+            if (r->chunks[k].table == i && r->results[k].seconds > secs)
+                secs = r->results[k].seconds;
+        fprintf(r->out, "  raw     %-28s %12lld rows %10.1f KiB %7.2f s %12.0f rows/s\n",
+                d->name, (long long)d->rows, d->bytes / 1024.0, secs,
+                secs > 0 ? d->rows / secs : 0.0);
+    }
+}
+
+static void run_hook(const struct run *r, const char *cmd, const char *status)
+{
+    if (!cmd)
+        return;
+    setenv("SNAPLAKE_RUN_ID", r->run_id, 1);
+    setenv("SNAPLAKE_STATUS", status, 1);
+    int rc = system(cmd);
+    if (rc != 0)
+        sl_warn("hook '%s' exited with status %d", cmd, rc);
+}
+
+int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err)
+{
+    struct run r = {.cfg = cfg, .out = opt->out, .t0 = now()};
+    char state_path[PATH_MAX + 32], red[1024];
+    int rc = SL_ERROR, began = 0;
+    pq_options_default(&r.pq);
+    r.pq.codec = cfg->compression;
+    r.pq.level = cfg->compression_level;
+    r.pq.row_group_bytes = (size_t)cfg->row_group_mb << 20;
+    src_redact_url(cfg->source, red, sizeof red);
+
+    flow_state_path(cfg, state_path, sizeof state_path);
+    if (flow_state_open(state_path, 1, &r.state, err) || store_open(&r.store, cfg->lake, err) ||
+        make_run_id(&r, err))
+        goto out;
+    snprintf(opt->run_id, sizeof opt->run_id, "%s", r.run_id);
+    snprintf(r.tmp_dir, sizeof r.tmp_dir, "%s/.snaplake/tmp/%s", cfg->dir, r.run_id);
+    if (mkdir_p(r.tmp_dir)) {
+        sl_err_set(err, false, "run", r.tmp_dir, "cannot create folder: %s", strerror(errno));
+        goto out;
+    }
+    if (flow_state_run_begin(r.state, r.run_id, red, cfg->lake, err))
+        goto out;
+    began = 1;
+    if (r.out)
+        fprintf(r.out, "snaplake run %s: %s → %s\n", r.run_id, red, cfg->lake);
+
+    struct engine_options eo = {.threads = cfg->jobs, .compression = cfg->compression};
+    if (catalog_open(&r.catalog, cfg->catalog, &r.store, err) ||
+        engine_open(&r.engine, cfg->engine, &eo, err) || do_snapshot(&r, err) ||
+        do_export(&r, err))
+        goto out;
+    if (r.catalog.type->begin(r.catalog.ctx, r.run_id, err) || do_register_raw(&r, err))
+        goto out;
+    print_exports(&r);
+    if (do_stage(&r, "stage1", err) || do_stage(&r, "stage2", err) || do_publish(&r, err))
+        goto out;
+    rc = SL_OK;
+    if (do_retention(&r, err)) {
+        char buf[2200];
+        sl_warn("retention: %s", sl_err_format(err, buf, sizeof buf));
+        sl_err_clear(err);
+    }
+out:
+    if (r.catalog.type)
+        r.catalog.type->abort(r.catalog.ctx);
+    int64_t rows = 0, bytes = 0;
+    for (int i = 0; i < r.ndatasets; i++)
+        rows += r.datasets[i].rows, bytes += r.datasets[i].bytes;
+    if (began) {
+        char msg[2200];
+        struct sl_err e2 = {0};
+        flow_state_run_end(r.state, r.run_id, rc ? "failed" : "done", rows, bytes,
+                           rc ? sl_err_format(err, msg, sizeof msg) : NULL, &e2);
+    }
+    if (r.out && rc == SL_OK)
+        fprintf(r.out, "published run %s: %d datasets, %lld rows, %.1f MiB in %.2f s\n",
+                r.run_id, r.ndatasets, (long long)rows, bytes / 1048576.0, now() - r.t0);
+    if (began)
+        run_hook(&r, rc ? cfg->on_failure : cfg->on_success, rc ? "failed" : "done");
+    if (r.tmp_dir[0])
+        remove_dir(r.tmp_dir);
+    engine_close(&r.engine);
+    catalog_close(&r.catalog);
+    source_close(&r.source);
+    store_close(&r.store);
+    flow_state_close(r.state);
+    src_tables_free(r.tables, r.ntables);
+    for (int i = 0; i < r.ndatasets; i++)
+        sl_schema_free(&r.datasets[i].schema);
+    free(r.datasets);
+    free(r.chunks);
+    free(r.results);
+    free(r.models);
+    return rc;
+}

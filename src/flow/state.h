@@ -1,0 +1,55 @@
+/*
+ * state.h — run history in SQLite (<config dir>/.snaplake/state.db).
+ *
+ * Written as things happen, in WAL mode, so `snaplake status` can read it
+ * while a run is going and after a crash.  Only the leader thread writes.
+ *
+ * Schema (schema_version in table meta; bump with a note when it changes):
+ *   1  runs(run_id, state, started_at, ended_at, source, lake, rows, bytes, error)
+ *      tasks(run_id, task_id, kind, name, state, attempts, started_at,
+ *            ended_at, rows, bytes, error)
+ * Times are Unix seconds (REAL).  States: pending, running, retrying, done,
+ * failed, skipped.
+ */
+#ifndef SL_FLOW_STATE_H
+#define SL_FLOW_STATE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/err.h"
+
+#define FLOW_STATE_SCHEMA_VERSION 1
+
+struct flow_state;
+
+/* Open (creating the file and folder when `create`) the state database. */
+int flow_state_open(const char *path, int create, struct flow_state **out, struct sl_err *err);
+void flow_state_close(struct flow_state *s);
+
+int flow_state_run_begin(struct flow_state *s, const char *run_id, const char *source,
+                         const char *lake, struct sl_err *err);
+int flow_state_run_end(struct flow_state *s, const char *run_id, const char *state, int64_t rows,
+                       int64_t bytes, const char *error, struct sl_err *err);
+
+struct flow_task_update {
+    const char *kind;  /* snapshot, export, stage1, stage2, publish, retention */
+    const char *name;  /* table part, model … */
+    const char *state;
+    int attempts;
+    int64_t rows, bytes;
+    const char *error; /* NULL when none */
+};
+
+/* Insert or update one task; sets started_at on the first 'running' and
+ * ended_at on done/failed/skipped. */
+int flow_state_task(struct flow_state *s, const char *run_id, const char *task_id,
+                    const struct flow_task_update *u, struct sl_err *err);
+
+/* The newest run id into out ("" when none). */
+int flow_state_last_run(struct flow_state *s, char *out, size_t size, struct sl_err *err);
+
+/* Print a run and its tasks as a table. SL_ERROR with "no run …" when unknown. */
+int flow_state_print(struct flow_state *s, const char *run_id, FILE *out, struct sl_err *err);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * main.c — command line: parse, dispatch, exit codes; nothing else.
+ */
+#include "cmd/cmd.h"
+#include "util/log.h"
+#include "util/version.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: snaplake [--log-json] [-v] COMMAND [ARGS]\n"
+    "\n"
+    "Copy an operational database into a Parquet data lake, build stage-1 and\n"
+    "stage-2 SQL models on it, and publish the result atomically.\n"
+    "\n"
+    "commands:\n"
+    "  demo      build a sample shop database and run the whole pipeline on it\n"
+    "  run       one run: snapshot, export, models, publish\n"
+    "  status    a run's tasks from the run history\n"
+    "  query     SQL on the published catalog\n"
+    "  inspect   what is inside a Parquet file\n"
+    "\n"
+    "`snaplake COMMAND --help` describes each.  Exit status: 0 success, 1 the\n"
+    "run or query failed, 2 usage or configuration error.\n";
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"demo", cmd_demo},     {"run", cmd_run},         {"status", cmd_status},
+                {"query", cmd_query},   {"inspect", cmd_inspect}};
+    int i = 1, json = 0;
+    enum sl_log_level level = SL_LOG_INFO;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--version")) {
+            printf("snaplake %s\n", SL_CREATED_BY);
+            return EXIT_OK;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return EXIT_OK;
+        } else if (!strcmp(argv[i], "--log-json")) {
+            json = 1;
+        } else if (!strcmp(argv[i], "-v")) {
+            level = SL_LOG_DEBUG;
+        } else {
+            fprintf(stderr, "snaplake: unknown option '%s'\n%s", argv[i], usage);
+            return EXIT_USAGE;
+        }
+    }
+    sl_log_setup(level, json);
+    if (i == argc) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
+        if (!strcmp(argv[i], cmds[k].name))
+            return cmds[k].fn(argc - i, argv + i);
+    fprintf(stderr, "snaplake: unknown command '%s'\n%s", argv[i], usage);
+    return EXIT_USAGE;
+}

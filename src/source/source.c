@@ -1,0 +1,129 @@
+/*
+ * source.c — the table of source types, and helpers every source shares:
+ * safe names for the lake and catalog, and URL redaction.
+ */
+#include "source/source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct source_type *const types[] = {
+    &src_sqlite_type,
+};
+
+int source_open(struct source *s, const char *url, const struct source_options *opt,
+                struct sl_err *err)
+{
+    s->type = NULL;
+    s->snap = NULL;
+    const char *colon = strchr(url, ':');
+    size_t n = colon ? (size_t)(colon - url) : 0;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        for (int k = 0; types[i]->schemes[k]; k++)
+            if (n && strlen(types[i]->schemes[k]) == n && !strncmp(url, types[i]->schemes[k], n)) {
+                s->type = types[i];
+                return s->type->open(url, opt, &s->snap, err);
+            }
+    char red[512];
+    src_redact_url(url, red, sizeof red);
+    return sl_err_set(err, false, "source", red,
+                      "unsupported source URL; expected sqlite:///path/app.db "
+                      "(postgres:// and mysql:// come with their source modules)");
+}
+
+void source_close(struct source *s)
+{
+    if (s->type && s->snap)
+        s->type->close(s->snap);
+    s->snap = NULL;
+}
+
+void src_tables_free(struct src_table *tables, int n)
+{
+    if (!tables)
+        return;
+    for (int i = 0; i < n; i++)
+        sl_schema_free(&tables[i].columns);
+    free(tables);
+}
+
+static unsigned long fnv1a(const char *s)
+{
+    unsigned long h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h & 0xffffffu;
+}
+
+void src_safe_name(const char *in, char *out, size_t size, const char *prefix)
+{
+    size_t o = 0;
+    int last_us = 1; /* drop leading '_' produced by separators */
+    for (const unsigned char *p = (const unsigned char *)in; *p && o + 1 < size; p++) {
+        unsigned char c = *p;
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            out[o++] = (char)c;
+            last_us = 0;
+        } else if (!last_us) {
+            out[o++] = '_';
+            last_us = 1;
+        }
+    }
+    while (o > 0 && out[o - 1] == '_')
+        o--;
+    out[o] = 0;
+    if (o == 0) {
+        /* Nothing usable was left (e.g. all non-ASCII): keep names distinct. */
+        snprintf(out, size, "%s%06lx", prefix, fnv1a(in));
+    } else if (out[0] >= '0' && out[0] <= '9') {
+        char tmp[512];
+        snprintf(tmp, sizeof tmp, "%s%s", prefix, out);
+        snprintf(out, size, "%s", tmp);
+    }
+}
+
+void src_safe_column_names(struct sl_schema *s)
+{
+    for (int i = 0; i < s->ncols; i++) {
+        struct sl_column *c = &s->cols[i];
+        src_safe_name(c->source_name, c->name, sizeof c->name - 8, "c_");
+        char base[sizeof c->name];
+        memcpy(base, c->name, sizeof base);
+        for (int n = 2;; n++) {
+            int clash = 0;
+            for (int j = 0; j < i && !clash; j++)
+                clash = !strcmp(s->cols[j].name, c->name);
+            if (!clash)
+                break;
+            snprintf(c->name, sizeof c->name, "%s_%d", base, n);
+        }
+    }
+}
+
+void src_redact_url(const char *url, char *out, size_t size)
+{
+    /* scheme://user:password@host → scheme://user:***@host; also password=… in conninfo */
+    snprintf(out, size, "%s", url);
+    char *scheme = strstr(out, "://");
+    if (scheme) {
+        char *at = strchr(scheme + 3, '@');
+        char *colon = strchr(scheme + 3, ':');
+        if (at && colon && colon < at) {
+            char rest[1024];
+            snprintf(rest, sizeof rest, "%s", at);
+            snprintf(colon, size - (size_t)(colon - out), ":***%s", rest);
+        }
+    }
+    char *pw = strstr(out, "password=");
+    if (pw) {
+        char *end = pw + 9;
+        while (*end && *end != ' ' && *end != '&')
+            end++;
+        char rest[1024];
+        snprintf(rest, sizeof rest, "%s", end);
+        snprintf(pw + 9, size - (size_t)(pw + 9 - out), "***%s", rest);
+    }
+}

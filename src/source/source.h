@@ -1,0 +1,107 @@
+/*
+ * source.h — where rows come from.
+ *
+ * A source type is a constant struct of operations (like sqlite3_vfs); an
+ * open source is a small instance {type, ctx}.  The pipeline drives every
+ * source the same way:
+ *
+ *   open(url)          connect and take ONE snapshot for all tables
+ *   list_tables        the tables in the snapshot, with columns mapped to
+ *                      internal types (batch.h) and a size estimate
+ *   plan_chunks        split one table into work items (rowid / ctid / PK
+ *                      ranges) that workers can read in parallel
+ *   reader_open        a per-worker connection bound to the same snapshot
+ *   read_chunk         decode one chunk into batches, handing each full batch
+ *                      to `emit` (the Parquet writer)
+ *   reader_close, close
+ *
+ * Adding a source (postgres.c, mysql.c) is one new file that fills a
+ * `struct source_type` and one line in the table in source.c.
+ * Thread model: the snapshot ctx is shared read-only by workers; each worker
+ * owns its reader.  Errors: a chunk failure that a retry may fix (connection
+ * lost, busy) is transient; a value that does not fit its type is permanent
+ * and names table, column and row.
+ */
+#ifndef SL_SOURCE_SOURCE_H
+#define SL_SOURCE_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "batch/batch.h"
+#include "util/err.h"
+
+struct src_table {
+    char schema[256];    /* "main" for SQLite, "public" for PostgreSQL */
+    char name[256];      /* as in the source */
+    char dataset[128];   /* safe lake/catalog name (see src_safe_name) */
+    int64_t est_rows;
+    int64_t est_bytes;
+    struct sl_schema columns; /* owned */
+};
+
+struct src_chunk {
+    int table;      /* index into the table list */
+    int index;      /* part number within the table: part-<index>.parquet */
+    bool whole;     /* read the whole table; lo/hi unused */
+    int64_t lo, hi; /* half-open range [lo, hi) in the source's split key */
+    int64_t est_rows;
+};
+
+/* Called by read_chunk for every full batch and once for the last partial
+ * one (never for an empty batch).  The batch is reused after the call. */
+typedef int (*src_emit_fn)(void *arg, const struct sl_batch *b, struct sl_err *err);
+
+struct source_options {
+    int jobs;            /* workers that will read in parallel */
+    const char *tmp_dir; /* where a source may keep snapshot files */
+    size_t batch_rows;   /* rows per batch, default 8192 */
+};
+
+struct source_type {
+    const char *name;
+    const char *schemes[4]; /* URL schemes, NULL-terminated */
+
+    int (*open)(const char *url, const struct source_options *opt, void **snap,
+                struct sl_err *err);
+    /* *tables is owned by the caller: free with src_tables_free. */
+    int (*list_tables)(void *snap, struct src_table **tables, int *ntables, struct sl_err *err);
+    /* *chunks owned by the caller (free()).  At least one chunk per table. */
+    int (*plan_chunks)(void *snap, const struct src_table *t, int table_index,
+                       struct src_chunk **chunks, int *nchunks, struct sl_err *err);
+    int (*reader_open)(void *snap, void **reader, struct sl_err *err);
+    int (*read_chunk)(void *reader, const struct src_table *t, const struct src_chunk *c,
+                      struct sl_batch *batch, src_emit_fn emit, void *arg, struct sl_err *err);
+    void (*reader_close)(void *reader);
+    /* Snapshot facts for the manifest (JSON object text), or NULL. Caller frees. */
+    char *(*describe)(void *snap);
+    void (*close)(void *snap);
+};
+
+struct source {
+    const struct source_type *type;
+    void *snap;
+};
+
+/* Pick the type by URL scheme and open it. */
+int source_open(struct source *s, const char *url, const struct source_options *opt,
+                struct sl_err *err);
+void source_close(struct source *s);
+
+void src_tables_free(struct src_table *tables, int n);
+
+/* Make a name safe for paths, Glue and Athena: lowercase ASCII letters,
+ * digits and '_'; everything else becomes '_', runs of '_' collapse, a
+ * leading digit gets a 't_' prefix (column: 'c_'), empty becomes 't' + hash,
+ * and the result is at most `size`-1 bytes.  "../x" → "x", "A b" → "a_b". */
+void src_safe_name(const char *in, char *out, size_t size, const char *prefix);
+
+/* Give every column of `s` a unique safe name (suffix _2, _3 on clashes). */
+void src_safe_column_names(struct sl_schema *s);
+
+/* Source URL without any password, for logs and manifests. */
+void src_redact_url(const char *url, char *out, size_t size);
+
+extern const struct source_type src_sqlite_type;
+
+#endif

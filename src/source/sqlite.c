@@ -1,0 +1,710 @@
+/*
+ * sqlite.c — the SQLite source.
+ *
+ * Snapshot: the online backup API copies the whole database, in one step
+ * under one read transaction, into a private file in the run's temporary
+ * folder (DESIGN.md "Snapshots").  Workers then open that copy read-only,
+ * each with its own connection, so the live database is read once and every
+ * table comes from the same instant.
+ *
+ * Types: SQLite stores values by storage class, whatever the declared type.
+ * The declared type picks the internal type, by these rules in order
+ * (README "Type mapping"):
+ *   contains BOOL                         → boolean (stored 0/1)
+ *   DATETIME…, contains TIMESTAMP          → timestamp (… TZ / WITH TIME ZONE → timestamptz)
+ *   DATE                                  → date (stored 'YYYY-MM-DD')
+ *   DECIMAL(p,s), NUMERIC(p,s), (p)       → decimal(p,s) when p <= 38, else string
+ *   JSON                                  → json (text)
+ *   then SQLite's affinity rules: INT → int64; CHAR/CLOB/TEXT → string;
+ *   BLOB → binary; REAL/FLOA/DOUB → double; other (NUMERIC affinity) → double;
+ *   no declared type → string (numbers as their text, blobs refused).
+ * A stored value that does not fit the column's type is an error naming
+ * table, column and rowid; the coercions below are the only ones made:
+ *   integer → double (exact below 2^53), integral real → int64,
+ *   real/integer/text → decimal only when exact, a timestamp with a UTC
+ *   offset → converted to UTC, a date alone in a timestamp column → midnight.
+ *
+ * Chunks: tables with a rowid are split into rowid ranges of about
+ * CHUNK_ROWS rows; WITHOUT ROWID tables are one chunk.
+ */
+#include "source/source.h"
+#include "util/datetime.h"
+#include "util/decimal.h"
+#include "util/log.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHUNK_ROWS 2000000
+#define BATCH_FLUSH_BYTES (32u << 20) /* end a batch early past this much text */
+
+struct snap {
+    char path[PATH_MAX];   /* the private copy */
+    char origin[PATH_MAX]; /* the live database */
+    struct source_options opt;
+};
+
+struct reader {
+    struct snap *snap;
+    sqlite3 *db;
+};
+
+static int db_error(struct sl_err *err, sqlite3 *db, const char *object, const char *what)
+{
+    int code = sqlite3_errcode(db);
+    bool transient = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR;
+    return sl_err_set(err, transient, "source", object, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+static int url_path(const char *url, char *out, size_t size, struct sl_err *err)
+{
+    const char *p = url;
+    if (!strncmp(p, "sqlite://", 9))
+        p += 9;
+    else if (!strncmp(p, "sqlite:", 7))
+        p += 7;
+    if (!*p)
+        return sl_err_set(err, false, "source", url, "no database path in the sqlite URL");
+    snprintf(out, size, "%s", p);
+    return SL_OK;
+}
+
+static int sqlite_open(const char *url, const struct source_options *opt, void **out,
+                       struct sl_err *err)
+{
+    struct snap *s = calloc(1, sizeof *s);
+    sqlite3 *src = NULL, *dst = NULL;
+    int rc = SL_ERROR;
+    if (!s)
+        return sl_err_set(err, false, "source", url, "out of memory");
+    s->opt = *opt;
+    if (url_path(url, s->origin, sizeof s->origin, err))
+        goto out;
+    struct stat st;
+    if (stat(s->origin, &st) != 0) {
+        sl_err_set(err, false, "source", s->origin,
+                   "cannot open the SQLite database: %s; check `source:` in the config",
+                   strerror(errno));
+        goto out;
+    }
+    snprintf(s->path, sizeof s->path, "%s/snapshot.sqlite", opt->tmp_dir);
+    if (sqlite3_open_v2(s->origin, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        db_error(err, src, s->origin, "cannot open the SQLite database");
+        goto out;
+    }
+    sqlite3_busy_timeout(src, 10000);
+    unlink(s->path);
+    if (sqlite3_open_v2(s->path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        db_error(err, dst, s->path, "cannot create the snapshot file");
+        goto out;
+    }
+    /* One step copies every page under a single read transaction: the
+     * snapshot is one point in time even while writers keep going. */
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b) {
+        db_error(err, dst, s->origin, "cannot start the snapshot");
+        goto out;
+    }
+    int step = sqlite3_backup_step(b, -1);
+    sqlite3_backup_finish(b);
+    if (step != SQLITE_DONE) {
+        sl_err_set(err, step == SQLITE_BUSY || step == SQLITE_LOCKED, "source", s->origin,
+                   "snapshot copy failed: %s", sqlite3_errstr(step));
+        goto out;
+    }
+    rc = SL_OK;
+out:
+    sqlite3_close(src);
+    sqlite3_close(dst);
+    if (rc) {
+        if (s->path[0])
+            unlink(s->path);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return SL_OK;
+}
+
+static void sqlite_close(void *ctx)
+{
+    struct snap *s = ctx;
+    if (!s)
+        return;
+    unlink(s->path);
+    free(s);
+}
+
+static void quote_ident(const char *in, char *out, size_t size)
+{
+    size_t o = 0;
+    if (size < 3)
+        return;
+    out[o++] = '"';
+    for (; *in && o + 3 < size; in++) {
+        if (*in == '"')
+            out[o++] = '"';
+        out[o++] = *in;
+    }
+    out[o++] = '"';
+    out[o] = 0;
+}
+
+static int contains(const char *hay, const char *needle) { return strstr(hay, needle) != NULL; }
+
+/* Map a declared type to the internal type, by the rules in the file essay.
+ * Returns 1 when the mapping loses the declared meaning (a warning). */
+static int map_declared(const char *decl, struct sl_column *c)
+{
+    char up[64];
+    size_t n = 0;
+    for (; decl[n] && n + 1 < sizeof up; n++)
+        up[n] = (char)toupper((unsigned char)decl[n]);
+    up[n] = 0;
+    c->precision = c->scale = 0;
+    if (contains(up, "BOOL")) {
+        c->type = SL_T_BOOL;
+    } else if (!strncmp(up, "DATETIME", 8) || contains(up, "TIMESTAMP")) {
+        c->type = contains(up, "TZ") || contains(up, "WITH TIME ZONE") ? SL_T_TIMESTAMPTZ
+                                                                        : SL_T_TIMESTAMP;
+    } else if (!strcmp(up, "DATE")) {
+        c->type = SL_T_DATE;
+    } else if ((!strncmp(up, "DECIMAL", 7) || !strncmp(up, "NUMERIC", 7)) && strchr(up, '(')) {
+        int p = 0, s = 0;
+        const char *paren = strchr(up, '(');
+        if (sscanf(paren, "(%d , %d)", &p, &s) < 1 || p < 1 || s < 0 || s > p) {
+            c->type = SL_T_DOUBLE;
+        } else if (p > SL_DECIMAL_MAX_PRECISION) {
+            c->type = SL_T_STRING;
+            return 1;
+        } else {
+            c->type = SL_T_DECIMAL;
+            c->precision = p;
+            c->scale = s;
+        }
+    } else if (!strcmp(up, "JSON") || !strcmp(up, "JSONB")) {
+        c->type = SL_T_JSON;
+    } else if (contains(up, "INT")) {
+        c->type = SL_T_INT64;
+    } else if (contains(up, "CHAR") || contains(up, "CLOB") || contains(up, "TEXT")) {
+        c->type = SL_T_STRING;
+    } else if (contains(up, "BLOB")) {
+        c->type = SL_T_BINARY;
+    } else if (!up[0]) {
+        c->type = SL_T_STRING;
+    } else {
+        c->type = SL_T_DOUBLE; /* REAL, FLOAT, DOUBLE and NUMERIC affinity */
+    }
+    return 0;
+}
+
+static int load_columns(sqlite3 *db, struct src_table *t, struct sl_err *err)
+{
+    char q[600], sql[700];
+    quote_ident(t->name, q, sizeof q);
+    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", q);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_error(err, db, t->name, "cannot read the table's columns");
+    int cap = 16, rc = SL_OK;
+    t->columns.cols = calloc((size_t)cap, sizeof *t->columns.cols);
+    while (t->columns.cols && sqlite3_step(st) == SQLITE_ROW) {
+        if (t->columns.ncols == cap) {
+            cap *= 2;
+            void *p = realloc(t->columns.cols, sizeof *t->columns.cols * (size_t)cap);
+            if (!p) {
+                rc = sl_err_set(err, false, "source", t->name, "out of memory");
+                break;
+            }
+            t->columns.cols = p;
+        }
+        struct sl_column *c = &t->columns.cols[t->columns.ncols++];
+        memset(c, 0, sizeof *c);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        const char *decl = (const char *)sqlite3_column_text(st, 2);
+        snprintf(c->source_name, sizeof c->source_name, "%s", name ? name : "");
+        snprintf(c->source_type, sizeof c->source_type, "%s", decl ? decl : "");
+        if (map_declared(c->source_type, c))
+            sl_warn("table %s, column %s: %s has more than 38 digits; exported as text",
+                    t->name, c->source_name, c->source_type);
+        c->nullable = sqlite3_column_int(st, 3) == 0;
+        /* INTEGER PRIMARY KEY is the rowid: never NULL. */
+        if (sqlite3_column_int(st, 5) > 0 && !strcasecmp(c->source_type, "INTEGER"))
+            c->nullable = false;
+    }
+    sqlite3_finalize(st);
+    if (!t->columns.cols)
+        return sl_err_set(err, false, "source", t->name, "out of memory");
+    if (rc == SL_OK && t->columns.ncols == 0)
+        rc = sl_err_set(err, false, "source", t->name, "table has no columns");
+    if (rc == SL_OK)
+        src_safe_column_names(&t->columns);
+    return rc;
+}
+
+static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, struct sl_err *err)
+{
+    struct snap *s = ctx;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    struct src_table *t = NULL;
+    int n = 0, cap = 0, rc = SL_ERROR;
+    if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        db_error(err, db, s->path, "cannot open the snapshot");
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name, sql FROM sqlite_schema WHERE type = 'table' "
+                           "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+                           -1, &st, NULL) != SQLITE_OK) {
+        db_error(err, db, s->origin, "cannot list tables");
+        goto out;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *sql = (const char *)sqlite3_column_text(st, 1);
+        if (sql && !strncasecmp(sql, "CREATE VIRTUAL", 14)) {
+            sl_info("skipping virtual table %s (its module may not be available)", name);
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *p = realloc(t, sizeof *t * (size_t)cap);
+            if (!p) {
+                sl_err_set(err, false, "source", s->origin, "out of memory");
+                goto out;
+            }
+            t = p;
+        }
+        struct src_table *tt = &t[n++];
+        memset(tt, 0, sizeof *tt);
+        snprintf(tt->schema, sizeof tt->schema, "main");
+        snprintf(tt->name, sizeof tt->name, "%s", name);
+        src_safe_name(name, tt->dataset, sizeof tt->dataset, "t_");
+        if (load_columns(db, tt, err))
+            goto out;
+        char q[600], sql2[700];
+        quote_ident(name, q, sizeof q);
+        snprintf(sql2, sizeof sql2, "SELECT count(*) FROM %s", q);
+        sqlite3_stmt *cnt = NULL;
+        if (sqlite3_prepare_v2(db, sql2, -1, &cnt, NULL) == SQLITE_OK &&
+            sqlite3_step(cnt) == SQLITE_ROW)
+            tt->est_rows = sqlite3_column_int64(cnt, 0);
+        sqlite3_finalize(cnt);
+        tt->est_bytes = tt->est_rows * tt->columns.ncols * 8;
+    }
+    /* Two source tables must not land in one dataset ("A b" and "a_b"). */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            if (!strcmp(t[i].dataset, t[j].dataset)) {
+                sl_err_set(err, false, "source", t[i].name,
+                           "tables '%s' and '%s' both map to the dataset name '%s'; "
+                           "exclude one of them in `tables: exclude`",
+                           t[j].name, t[i].name, t[i].dataset);
+                goto out;
+            }
+    rc = SL_OK;
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    if (rc) {
+        src_tables_free(t, n);
+        return rc;
+    }
+    *out = t;
+    *nout = n;
+    return SL_OK;
+}
+
+/* The name that reaches the rowid of t, or NULL (WITHOUT ROWID, or every
+ * alias shadowed by a column of that name). */
+static const char *rowid_name(const struct src_table *t)
+{
+    static const char *const names[] = {"rowid", "_rowid_", "oid"};
+    for (int k = 0; k < 3; k++) {
+        int shadowed = 0;
+        for (int i = 0; i < t->columns.ncols; i++)
+            shadowed |= !strcasecmp(t->columns.cols[i].source_name, names[k]);
+        if (!shadowed)
+            return names[k];
+    }
+    return NULL;
+}
+
+static int sqlite_plan_chunks(void *ctx, const struct src_table *t, int ti,
+                              struct src_chunk **out, int *nout, struct sl_err *err)
+{
+    struct snap *s = ctx;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t lo = 0, hi = -1, rows = t->est_rows;
+    const char *rid = rowid_name(t);
+    if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        int rc = db_error(err, db, s->path, "cannot open the snapshot");
+        sqlite3_close(db);
+        return rc;
+    }
+    if (rid && rows > CHUNK_ROWS) {
+        char q[600], sql[800];
+        quote_ident(t->name, q, sizeof q);
+        snprintf(sql, sizeof sql, "SELECT min(%s), max(%s) FROM %s", rid, rid, q);
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW) {
+            lo = sqlite3_column_int64(st, 0);
+            hi = sqlite3_column_int64(st, 1);
+        } else {
+            rid = NULL; /* WITHOUT ROWID */
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    int n = 1;
+    if (rid && rows > CHUNK_ROWS && hi >= lo)
+        n = (int)((rows + CHUNK_ROWS - 1) / CHUNK_ROWS);
+    struct src_chunk *c = calloc((size_t)n, sizeof *c);
+    if (!c)
+        return sl_err_set(err, false, "source", t->name, "out of memory");
+    if (n == 1) {
+        c[0] = (struct src_chunk){.table = ti, .index = 0, .whole = true, .est_rows = rows};
+    } else {
+        /* Even split of the key space; the last range ends past max. */
+        __int128 span = (__int128)hi - lo + 1;
+        for (int i = 0; i < n; i++) {
+            c[i].table = ti;
+            c[i].index = i;
+            c[i].lo = lo + (int64_t)(span * i / n);
+            c[i].hi = i == n - 1 ? INT64_MAX : lo + (int64_t)(span * (i + 1) / n);
+            c[i].est_rows = rows / n;
+        }
+        c[0].lo = INT64_MIN;
+    }
+    *out = c;
+    *nout = n;
+    return SL_OK;
+}
+
+static int sqlite_reader_open(void *ctx, void **out, struct sl_err *err)
+{
+    struct snap *s = ctx;
+    struct reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return sl_err_set(err, false, "source", s->path, "out of memory");
+    r->snap = s;
+    if (sqlite3_open_v2(s->path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        int rc = db_error(err, r->db, s->path, "cannot open the snapshot");
+        sqlite3_close(r->db);
+        free(r);
+        return rc;
+    }
+    sqlite3_exec(r->db, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824", NULL, NULL,
+                 NULL);
+    *out = r;
+    return SL_OK;
+}
+
+static void sqlite_reader_close(void *ctx)
+{
+    struct reader *r = ctx;
+    if (!r)
+        return;
+    sqlite3_close(r->db);
+    free(r);
+}
+
+/* Strict UTF-8 (no overlongs, no surrogates); ASCII fast path. */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        int len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+        if (!len || c > 0xF4 || i + (size_t)len > n)
+            return 0;
+        for (int k = 1; k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+        if (len == 3 && ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0)))
+            return 0;
+        if (len == 4 && ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90)))
+            return 0;
+        i += (size_t)len;
+    }
+    return 1;
+}
+
+static const char *class_name(int t)
+{
+    switch (t) {
+    case SQLITE_INTEGER: return "an integer";
+    case SQLITE_FLOAT: return "a real";
+    case SQLITE_TEXT: return "text";
+    case SQLITE_BLOB: return "a blob";
+    default: return "NULL";
+    }
+}
+
+struct cursor {
+    const struct src_table *t;
+    sqlite3_stmt *st;
+    int64_t rowid;
+    struct sl_err *err;
+};
+
+static int value_error(struct cursor *cur, int col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int value_error(struct cursor *cur, int col, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const struct sl_column *c = &cur->t->columns.cols[col];
+    char obj[700];
+    snprintf(obj, sizeof obj, "table %s, column %s, rowid %lld", cur->t->name, c->source_name,
+             (long long)cur->rowid);
+    return sl_err_set(cur->err, false, "export", obj,
+                      "%s; fix the value in the source or change the column's declared type "
+                      "(declared %s)",
+                      msg, c->source_type[0] ? c->source_type : "without a type");
+}
+
+/* Convert column `i` of the current row into the batch. */
+static int convert(struct cursor *cur, struct sl_batch *b, int i)
+{
+    sqlite3_stmt *st = cur->st;
+    const struct sl_column *c = &cur->t->columns.cols[i];
+    int vt = sqlite3_column_type(st, i);
+    char why[256];
+    if (vt == SQLITE_NULL) {
+        sl_batch_set_null(b, i);
+        return SL_OK;
+    }
+    switch (c->type) {
+    case SL_T_INT64:
+        if (vt == SQLITE_INTEGER) {
+            sl_batch_set_i64(b, i, sqlite3_column_int64(st, i));
+            return SL_OK;
+        }
+        if (vt == SQLITE_FLOAT) {
+            double d = sqlite3_column_double(st, i);
+            if (d == floor(d) && fabs(d) < 9.2e18) {
+                sl_batch_set_i64(b, i, (int64_t)d);
+                return SL_OK;
+            }
+        }
+        return value_error(cur, i, "%s value '%.40s' is not an integer", class_name(vt),
+                           (const char *)sqlite3_column_text(st, i));
+    case SL_T_DOUBLE:
+        if (vt == SQLITE_FLOAT) {
+            sl_batch_set_f64(b, i, sqlite3_column_double(st, i));
+            return SL_OK;
+        }
+        if (vt == SQLITE_INTEGER) {
+            int64_t v = sqlite3_column_int64(st, i);
+            if (v <= (1LL << 53) && v >= -(1LL << 53)) {
+                sl_batch_set_f64(b, i, (double)v);
+                return SL_OK;
+            }
+            return value_error(cur, i, "integer %lld cannot be held exactly by a double",
+                               (long long)v);
+        }
+        return value_error(cur, i, "%s value '%.40s' is not a number", class_name(vt),
+                           (const char *)sqlite3_column_text(st, i));
+    case SL_T_BOOL:
+        if (vt == SQLITE_INTEGER) {
+            int64_t v = sqlite3_column_int64(st, i);
+            if (v == 0 || v == 1) {
+                sl_batch_set_bool(b, i, (uint8_t)v);
+                return SL_OK;
+            }
+        }
+        return value_error(cur, i, "%s value '%.40s' is not a boolean (0 or 1)", class_name(vt),
+                           (const char *)sqlite3_column_text(st, i));
+    case SL_T_DECIMAL: {
+        sl_int128 v;
+        const char *txt = (const char *)sqlite3_column_text(st, i);
+        int n = sqlite3_column_bytes(st, i);
+        if (vt == SQLITE_BLOB)
+            return value_error(cur, i, "a blob is not a decimal");
+        if (sl_decimal_parse(txt, (size_t)n, c->precision, c->scale, &v, why, sizeof why))
+            return value_error(cur, i, "%s does not fit DECIMAL(%d,%d): %s", class_name(vt),
+                               c->precision, c->scale, why);
+        if (c->precision <= 18)
+            sl_batch_set_i64(b, i, (int64_t)v);
+        else
+            sl_batch_set_i128(b, i, v);
+        return SL_OK;
+    }
+    case SL_T_DATE: {
+        int32_t d;
+        if (vt != SQLITE_TEXT)
+            return value_error(cur, i, "%s is not a date; dates are stored as 'YYYY-MM-DD' text",
+                               class_name(vt));
+        if (sl_parse_date((const char *)sqlite3_column_text(st, i),
+                          (size_t)sqlite3_column_bytes(st, i), &d, why, sizeof why))
+            return value_error(cur, i, "'%.40s': %s", (const char *)sqlite3_column_text(st, i),
+                               why);
+        sl_batch_set_i32(b, i, d);
+        return SL_OK;
+    }
+    case SL_T_TIMESTAMP:
+    case SL_T_TIMESTAMPTZ: {
+        int64_t us;
+        if (vt != SQLITE_TEXT)
+            return value_error(cur, i,
+                               "%s is not a timestamp; timestamps are stored as "
+                               "'YYYY-MM-DD HH:MM:SS[.ffffff]' text",
+                               class_name(vt));
+        if (sl_parse_timestamp((const char *)sqlite3_column_text(st, i),
+                               (size_t)sqlite3_column_bytes(st, i), &us, NULL, why, sizeof why))
+            return value_error(cur, i, "'%.40s': %s", (const char *)sqlite3_column_text(st, i),
+                               why);
+        sl_batch_set_i64(b, i, us);
+        return SL_OK;
+    }
+    case SL_T_STRING:
+    case SL_T_JSON: {
+        if (vt == SQLITE_BLOB)
+            return value_error(cur, i, "a blob in a text column");
+        const unsigned char *p = sqlite3_column_text(st, i);
+        size_t n = (size_t)sqlite3_column_bytes(st, i);
+        if (vt == SQLITE_TEXT && !utf8_valid(p, n))
+            return value_error(cur, i, "text is not valid UTF-8");
+        if (sl_batch_set_bytes(b, i, p, n))
+            return value_error(cur, i, "value of %zu bytes does not fit in a batch", n);
+        return SL_OK;
+    }
+    case SL_T_BINARY: {
+        if (vt != SQLITE_BLOB && vt != SQLITE_TEXT)
+            return value_error(cur, i, "%s in a BLOB column", class_name(vt));
+        const void *p = sqlite3_column_blob(st, i);
+        size_t n = (size_t)sqlite3_column_bytes(st, i);
+        if (sl_batch_set_bytes(b, i, p, n))
+            return value_error(cur, i, "value of %zu bytes does not fit in a batch", n);
+        return SL_OK;
+    }
+    default:
+        return value_error(cur, i, "internal: type %s not produced by this source",
+                           sl_type_name(c->type));
+    }
+}
+
+static size_t var_bytes(const struct sl_batch *b)
+{
+    size_t n = 0;
+    for (int i = 0; i < b->schema->ncols; i++)
+        n += b->cols[i].data.len;
+    return n;
+}
+
+static int sqlite_read_chunk(void *ctx, const struct src_table *t, const struct src_chunk *ch,
+                             struct sl_batch *b, src_emit_fn emit, void *arg, struct sl_err *err)
+{
+    struct reader *r = ctx;
+    const char *rid = rowid_name(t);
+    struct sl_buf sql;
+    sl_buf_init(&sql, 1u << 24);
+    int rc = SL_ERROR;
+    char q[600];
+    sqlite3_stmt *st = NULL;
+    sl_buf_append(&sql, "SELECT ", 7);
+    for (int i = 0; i < t->columns.ncols; i++) {
+        quote_ident(t->columns.cols[i].source_name, q, sizeof q);
+        if (i)
+            sl_buf_append(&sql, ", ", 2);
+        sl_buf_append(&sql, q, strlen(q));
+    }
+    char tail[1600];
+    quote_ident(t->name, q, sizeof q);
+    if (rid && !ch->whole)
+        snprintf(tail, sizeof tail, ", %s FROM %s WHERE %s >= ?1 AND %s < ?2", rid, q, rid, rid);
+    else if (rid)
+        snprintf(tail, sizeof tail, ", %s FROM %s", rid, q);
+    else
+        snprintf(tail, sizeof tail, ", 0 FROM %s", q);
+    if (sl_buf_append(&sql, tail, strlen(tail) + 1)) {
+        sl_err_set(err, false, "export", t->name, "query too long");
+        goto out;
+    }
+    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &st, NULL) != SQLITE_OK) {
+        db_error(err, r->db, t->name, "cannot read the table");
+        goto out;
+    }
+    if (rid && !ch->whole) {
+        sqlite3_bind_int64(st, 1, ch->lo);
+        sqlite3_bind_int64(st, 2, ch->hi);
+    }
+    struct cursor cur = {.t = t, .st = st, .err = err};
+    int ncols = t->columns.ncols, step;
+    sl_batch_reset(b);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        cur.rowid = sqlite3_column_int64(st, ncols);
+        for (int i = 0; i < ncols; i++)
+            if (convert(&cur, b, i))
+                goto out;
+        sl_batch_end_row(b);
+        if (b->nrows == b->capacity || var_bytes(b) > BATCH_FLUSH_BYTES) {
+            if (emit(arg, b, err))
+                goto out;
+            sl_batch_reset(b);
+        }
+    }
+    if (step != SQLITE_DONE) {
+        db_error(err, r->db, t->name, "reading the table failed");
+        goto out;
+    }
+    if (b->nrows && emit(arg, b, err))
+        goto out;
+    rc = SL_OK;
+out:
+    sqlite3_finalize(st);
+    sl_buf_free(&sql);
+    return rc;
+}
+
+static char *sqlite_describe(void *ctx)
+{
+    struct snap *s = ctx;
+    json_t *o = json_pack("{s:s, s:s}", "kind", "sqlite online backup", "database", s->origin);
+    char *out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return out;
+}
+
+const struct source_type src_sqlite_type = {
+    .name = "sqlite",
+    .schemes = {"sqlite", NULL},
+    .open = sqlite_open,
+    .list_tables = sqlite_list_tables,
+    .plan_chunks = sqlite_plan_chunks,
+    .reader_open = sqlite_reader_open,
+    .read_chunk = sqlite_read_chunk,
+    .reader_close = sqlite_reader_close,
+    .describe = sqlite_describe,
+    .close = sqlite_close,
+};

@@ -1,0 +1,330 @@
+/*
+ * fs.c — the local-folder store.
+ *
+ * A put writes "<path>.tmp-<pid>-<seq>" beside the final name through a
+ * 1 MiB buffer, fsyncs, then renames on commit: rename(2) within one
+ * folder is atomic, so readers see the old object or the whole new one.
+ * Folders are created on demand.  Paths come from the pipeline, already
+ * made safe (source.h src_safe_name); ".." components are still refused
+ * here so that no bug upstream can write outside the lake.
+ */
+#include "store/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define WRITE_BUFFER (1u << 20)
+
+struct fs {
+    char root[PATH_MAX];
+};
+
+struct store_file {
+    int fd;
+    char tmp[PATH_MAX];
+    char final[PATH_MAX];
+    size_t len;
+    unsigned char *buf;
+};
+
+static atomic_uint seq;
+
+static int mkdirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0777) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    if (mkdir(tmp, 0777) && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+static int fs_open(const char *url, void **out, struct sl_err *err)
+{
+    struct fs *fs = calloc(1, sizeof *fs);
+    if (!fs)
+        return sl_err_set(err, false, "store", url, "out of memory");
+    const char *p = !strncmp(url, "file://", 7) ? url + 7 : url;
+    if (mkdirs(p) || !realpath(p, fs->root)) {
+        int rc = sl_err_set(err, false, "store", p, "cannot create the lake folder: %s",
+                            strerror(errno));
+        free(fs);
+        return rc;
+    }
+    *out = fs;
+    return SL_OK;
+}
+
+static void fs_close(void *ctx) { free(ctx); }
+
+static int full_path(struct fs *fs, const char *path, char *out, size_t size, struct sl_err *err)
+{
+    if (path[0] == '/' || !strcmp(path, "..") || !strncmp(path, "../", 3) ||
+        strstr(path, "/../") || (strlen(path) >= 3 && !strcmp(path + strlen(path) - 3, "/..")))
+        return sl_err_set(err, false, "store", path, "refusing a path outside the lake");
+    if ((size_t)snprintf(out, size, "%s/%s", fs->root, path) >= size)
+        return sl_err_set(err, false, "store", path, "path too long");
+    return SL_OK;
+}
+
+static int fs_put_open(void *ctx, const char *path, struct store_file **out, struct sl_err *err)
+{
+    struct fs *fs = ctx;
+    struct store_file *f = calloc(1, sizeof *f);
+    if (!f)
+        return sl_err_set(err, false, "store", path, "out of memory");
+    f->fd = -1;
+    if (full_path(fs, path, f->final, sizeof f->final, err))
+        goto fail;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", f->final);
+    *strrchr(dir, '/') = 0;
+    if (mkdirs(dir)) {
+        sl_err_set(err, errno == ENOSPC, "store", dir, "cannot create folder: %s",
+                   strerror(errno));
+        goto fail;
+    }
+    snprintf(f->tmp, sizeof f->tmp, "%s.tmp-%d-%u", f->final, (int)getpid(), atomic_fetch_add(&seq, 1));
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    f->buf = malloc(WRITE_BUFFER);
+    if (f->fd < 0 || !f->buf) {
+        sl_err_set(err, false, "store", f->tmp, "cannot create file: %s", strerror(errno));
+        goto fail;
+    }
+    *out = f;
+    return SL_OK;
+fail:
+    if (f->fd >= 0) {
+        close(f->fd);
+        unlink(f->tmp);
+    }
+    free(f->buf);
+    free(f);
+    return SL_ERROR;
+}
+
+static int write_all(struct store_file *f, const void *data, size_t n, struct sl_err *err)
+{
+    const char *p = data;
+    while (n) {
+        ssize_t w = write(f->fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return sl_err_set(err, errno == ENOSPC || errno == EIO, "store", f->final,
+                              "write failed: %s", strerror(errno));
+        p += w;
+        n -= (size_t)w;
+    }
+    return SL_OK;
+}
+
+static int fs_write(struct store_file *f, const void *data, size_t n, struct sl_err *err)
+{
+    if (f->len + n > WRITE_BUFFER) {
+        if (f->len && write_all(f, f->buf, f->len, err))
+            return SL_ERROR;
+        f->len = 0;
+        if (n >= WRITE_BUFFER)
+            return write_all(f, data, n, err);
+    }
+    memcpy(f->buf + f->len, data, n);
+    f->len += n;
+    return SL_OK;
+}
+
+static void fs_abort(struct store_file *f)
+{
+    if (!f)
+        return;
+    if (f->fd >= 0)
+        close(f->fd);
+    unlink(f->tmp);
+    free(f->buf);
+    free(f);
+}
+
+static int fs_commit(struct store_file *f, struct sl_err *err)
+{
+    int rc = SL_ERROR;
+    if (f->len && write_all(f, f->buf, f->len, err))
+        goto out;
+    if (fsync(f->fd) || close(f->fd)) {
+        f->fd = -1;
+        sl_err_set(err, true, "store", f->final, "cannot flush file: %s", strerror(errno));
+        goto out;
+    }
+    f->fd = -1;
+    if (rename(f->tmp, f->final)) {
+        sl_err_set(err, false, "store", f->final, "cannot rename into place: %s",
+                   strerror(errno));
+        goto out;
+    }
+    rc = SL_OK;
+out:
+    if (rc) {
+        fs_abort(f);
+        return rc;
+    }
+    free(f->buf);
+    free(f);
+    return SL_OK;
+}
+
+static int fs_get(void *ctx, const char *path, struct sl_buf *out, struct sl_err *err)
+{
+    char full[PATH_MAX];
+    if (full_path(ctx, path, full, sizeof full, err))
+        return SL_ERROR;
+    FILE *fp = fopen(full, "rb");
+    if (!fp)
+        return sl_err_set(err, false, "store", full, errno == ENOENT ? "not found" : "%s",
+                          strerror(errno));
+    char chunk[65536];
+    size_t n;
+    int rc = SL_OK;
+    while (rc == SL_OK && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        if (sl_buf_append(out, chunk, n))
+            rc = sl_err_set(err, false, "store", full, "object too large to read whole");
+    fclose(fp);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Depth-first walk in sorted order; temp files of unfinished puts are skipped. */
+static int walk(const char *root, const char *rel, store_list_fn fn, void *arg, struct sl_err *err)
+{
+    char dirpath[PATH_MAX];
+    snprintf(dirpath, sizeof dirpath, "%s%s%s", root, rel[0] ? "/" : "", rel);
+    DIR *d = opendir(dirpath);
+    if (!d)
+        return errno == ENOENT || errno == ENOTDIR ? SL_OK
+                                                   : sl_err_set(err, false, "store", dirpath,
+                                                                "cannot list: %s", strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    int rc = SL_OK;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || strstr(e->d_name, ".tmp-"))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **p = realloc(names, cap * sizeof *names);
+            if (!p) {
+                rc = sl_err_set(err, false, "store", dirpath, "out of memory");
+                break;
+            }
+            names = p;
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (names)
+        qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == SL_OK) {
+            char sub[PATH_MAX], full[PATH_MAX];
+            snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", names[i]);
+            snprintf(full, sizeof full, "%s/%s", root, sub);
+            struct stat st;
+            if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
+                rc = walk(root, sub, fn, arg, err);
+            else if (fn(arg, sub, (int64_t)st.st_size))
+                rc = SL_ERROR;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+static int fs_list(void *ctx, const char *prefix, store_list_fn fn, void *arg, struct sl_err *err)
+{
+    struct fs *fs = ctx;
+    char tmp[PATH_MAX];
+    if (prefix[0] && full_path(fs, prefix, tmp, sizeof tmp, err))
+        return SL_ERROR;
+    char rel[PATH_MAX];
+    snprintf(rel, sizeof rel, "%s", prefix);
+    size_t n = strlen(rel);
+    while (n && rel[n - 1] == '/')
+        rel[--n] = 0;
+    return walk(fs->root, rel, fn, arg, err);
+}
+
+static int remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st))
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char sub[PATH_MAX];
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        rc |= remove_tree(sub);
+    }
+    closedir(d);
+    return rc | rmdir(path);
+}
+
+static int fs_remove_prefix(void *ctx, const char *prefix, struct sl_err *err)
+{
+    char full[PATH_MAX];
+    if (!prefix[0])
+        return sl_err_set(err, false, "store", "", "refusing to remove the whole lake");
+    if (full_path(ctx, prefix, full, sizeof full, err))
+        return SL_ERROR;
+    size_t n = strlen(full);
+    while (n && full[n - 1] == '/')
+        full[--n] = 0;
+    if (remove_tree(full))
+        return sl_err_set(err, false, "store", full, "cannot remove: %s", strerror(errno));
+    return SL_OK;
+}
+
+static void fs_url(void *ctx, const char *path, char *out, size_t size)
+{
+    struct fs *fs = ctx;
+    snprintf(out, size, "%s%s%s", fs->root, path[0] ? "/" : "", path);
+}
+
+const struct store_type store_fs_type = {
+    .name = "fs",
+    .open = fs_open,
+    .close = fs_close,
+    .put_open = fs_put_open,
+    .write = fs_write,
+    .commit = fs_commit,
+    .abort = fs_abort,
+    .get = fs_get,
+    .list = fs_list,
+    .remove_prefix = fs_remove_prefix,
+    .url = fs_url,
+};

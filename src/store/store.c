@@ -1,0 +1,38 @@
+/*
+ * store.c — the table of store types and helpers shared by all of them.
+ */
+#include "store/store.h"
+
+#include <string.h>
+
+int store_open(struct store *s, const char *url, struct sl_err *err)
+{
+    s->ctx = NULL;
+    if (!strncmp(url, "s3://", 5)) {
+        s->type = NULL;
+        return sl_err_set(err, false, "store", url,
+                          "S3 lakes come with the S3 store module; use a local folder for now");
+    }
+    s->type = &store_fs_type;
+    return s->type->open(url, &s->ctx, err);
+}
+
+void store_close(struct store *s)
+{
+    if (s->type && s->ctx)
+        s->type->close(s->ctx);
+    s->ctx = NULL;
+}
+
+int store_put_all(struct store *s, const char *path, const void *data, size_t n,
+                  struct sl_err *err)
+{
+    struct store_file *f = NULL;
+    if (s->type->put_open(s->ctx, path, &f, err))
+        return SL_ERROR;
+    if (s->type->write(f, data, n, err)) {
+        s->type->abort(f);
+        return SL_ERROR;
+    }
+    return s->type->commit(f, err);
+}

@@ -1,0 +1,72 @@
+/*
+ * duck.c — see duck.h.
+ */
+#include "util/duck.h"
+
+int duck_exec(duckdb_connection con, const char *sql, struct sl_err *err, const char *stage,
+              const char *object)
+{
+    duckdb_result res;
+    int rc = SL_OK;
+    if (duckdb_query(con, sql, &res) == DuckDBError) {
+        const char *msg = duckdb_result_error(&res);
+        rc = sl_err_set(err, false, stage, object, "%s", msg ? msg : "DuckDB error");
+    }
+    duckdb_destroy_result(&res);
+    return rc;
+}
+
+int duck_int64(duckdb_connection con, const char *sql, int64_t *out, struct sl_err *err,
+               const char *stage, const char *object)
+{
+    duckdb_result res;
+    int rc = SL_OK;
+    if (duckdb_query(con, sql, &res) == DuckDBError) {
+        const char *msg = duckdb_result_error(&res);
+        rc = sl_err_set(err, false, stage, object, "%s", msg ? msg : "DuckDB error");
+    } else {
+        *out = duckdb_row_count(&res) ? duckdb_value_int64(&res, 0, 0) : 0;
+    }
+    duckdb_destroy_result(&res);
+    return rc;
+}
+
+static int open_mode(const char *path, int read_only, duckdb_database *db,
+                     duckdb_connection *con, struct sl_err *err, const char *stage)
+{
+    char *msg = NULL;
+    duckdb_config cfg = NULL;
+    *db = NULL;
+    *con = NULL;
+    duckdb_create_config(&cfg);
+    /* Nothing may be downloaded on these machines; fail fast instead. */
+    duckdb_set_config(cfg, "autoinstall_known_extensions", "false");
+    duckdb_set_config(cfg, "autoload_known_extensions", "false");
+    if (read_only)
+        duckdb_set_config(cfg, "access_mode", "READ_ONLY");
+    if (duckdb_open_ext(path, db, cfg, &msg) == DuckDBError) {
+        int rc = sl_err_set(err, false, stage, path ? path : ":memory:", "cannot open DuckDB: %s",
+                            msg ? msg : "unknown error");
+        duckdb_free(msg);
+        duckdb_destroy_config(&cfg);
+        return rc;
+    }
+    duckdb_destroy_config(&cfg);
+    if (duckdb_connect(*db, con) == DuckDBError) {
+        duckdb_close(db);
+        return sl_err_set(err, false, stage, path ? path : ":memory:", "cannot connect to DuckDB");
+    }
+    return SL_OK;
+}
+
+int duck_open(const char *path, duckdb_database *db, duckdb_connection *con, struct sl_err *err,
+              const char *stage)
+{
+    return open_mode(path, 0, db, con, err, stage);
+}
+
+int duck_open_readonly(const char *path, duckdb_database *db, duckdb_connection *con,
+                       struct sl_err *err, const char *stage)
+{
+    return open_mode(path, 1, db, con, err, stage);
+}

@@ -1,0 +1,29 @@
+/*
+ * duck.h — the few DuckDB C API helpers the catalog, the engine and the
+ * query/inspect commands share.
+ */
+#ifndef SL_UTIL_DUCK_H
+#define SL_UTIL_DUCK_H
+
+#include <duckdb.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+/* Run a statement and discard its result; on error fill err with stage,
+ * object and DuckDB's message. */
+int duck_exec(duckdb_connection con, const char *sql, struct sl_err *err, const char *stage,
+              const char *object);
+
+/* Run a query returning one integer (first column of the first row). */
+int duck_int64(duckdb_connection con, const char *sql, int64_t *out, struct sl_err *err,
+               const char *stage, const char *object);
+
+/* Open a database file (NULL = in memory) and one connection. */
+int duck_open(const char *path, duckdb_database *db, duckdb_connection *con, struct sl_err *err,
+              const char *stage);
+/* Same, read-only: many readers may share a published catalog. */
+int duck_open_readonly(const char *path, duckdb_database *db, duckdb_connection *con,
+                       struct sl_err *err, const char *stage);
+
+#endif
