@@ -167,6 +167,8 @@ struct category {
     const char *nouns[10];
 };
 
+/* The vocabulary tables read better as rows. */
+/* clang-format off */
 static const struct category categories[] = {
     {"Produce", 99, 899, WEIGHED, 2500,
      {"Äpfel", "Bananen", "Tomaten", "Kartoffeln", "みかん", "Avocados", "Karotten", "Trauben",
@@ -181,51 +183,59 @@ static const struct category categories[] = {
      {"Mineralwasser", "Apfelschorle", "Orangensaft", "Cola", "緑茶", "Kaffee"}},
     {"Snacks & Sweets", 79, 499, PACKAGED, 0,
      {"Schokolade", "Gummibärchen", "Chips", "ポッキー", "Kekse", "Nüsse"}},
-    {"Frozen", 129, 799, PACKAGED, 0, {"Pizza", "Rahmspinat", "Fischstäbchen", "Eiscreme", "餃子"}},
+    {"Frozen", 129, 799, PACKAGED, 0,
+     {"Pizza", "Rahmspinat", "Fischstäbchen", "Eiscreme", "餃子"}},
     {"Pantry", 49, 699, PACKAGED, 0,
      {"Spaghetti", "Reis", "Olivenöl", "Mehl", "味噌", "Haferflocken", "Tomatensoße"}},
     {"Household", 99, 1299, NO_WEIGHT, 0,
      {"Spülmittel", "Küchenrolle", "Müllbeutel", "Waschmittel", "Schwämme"}},
     {"Personal Care", 99, 999, NO_WEIGHT, 0,
      {"Zahnpasta", "Shampoo", "Duschgel", "Deo", "Handcreme"}},
-    {"Baby", 199, 2499, PACKAGED, 0, {"Windeln", "Babybrei", "Feuchttücher"}},
-    {"Pet", 99, 2999, PACKAGED, 0, {"Katzenfutter", "Hundefutter", "Katzenstreu"}},
-    {"Alcohol", 79, 2999, PACKAGED, 0, {"Pils", "Riesling", "日本酒", "Sekt", "Weißbier"}},
-    {"Deli", 999, 4999, WEIGHED, 600, {"Serrano", "Bergkäse", "Oliven", "Feta", "Antipasti"}},
+    {"Baby", 199, 2499, PACKAGED, 0,
+     {"Windeln", "Babybrei", "Feuchttücher"}},
+    {"Pet", 99, 2999, PACKAGED, 0,
+     {"Katzenfutter", "Hundefutter", "Katzenstreu"}},
+    {"Alcohol", 79, 2999, PACKAGED, 0,
+     {"Pils", "Riesling", "日本酒", "Sekt", "Weißbier"}},
+    {"Deli", 999, 4999, WEIGHED, 600,
+     {"Serrano", "Bergkäse", "Oliven", "Feta", "Antipasti"}},
 };
 #define N_CATEGORIES COUNT(categories)
 
 /* The category that gets extra sales in each month, January first. */
 static const int seasonal_category[12] = {0, 5, 0, 5, 12, 4, 4, 3, 7, 6, 1, 5};
 
-static const char *const brands[] = {"Bio",     "ja!",      "Gut&Günstig", "トップバリュ",
+static const char *const brands[] = {"Bio",       "ja!",      "Gut&Günstig", "トップバリュ",
                                      "K-Classic", "Alnatura", "Kirkland",    "Beste Wahl"};
 static const int package_grams[] = {100, 200, 250, 500, 750, 1000, 1500};
 
-static const char *const chains[] = {"REWE",   "EDEKA",  "Aldi Süd",          "Lidl",
-                                     "Kaufland", "イオン", "セブン-イレブン", "ローソン",
-                                     "Whole Foods Market", "Migros"};
-static const char *const independents[] = {"Bäckerei Schmidt", "Hofladen Müller", "八百屋 田中",
-                                           "Corner Deli", "Wochenmarkt am Platz"};
-static const char *const cities[] = {"Berlin", "München", "Köln",    "Hamburg",  "東京",
-                                     "大阪",   "京都",    "Zürich",  "Wien",     "New York",
-                                     "San Francisco", "Düsseldorf"};
+static const char *const chains[] = {
+    "REWE", "EDEKA", "Aldi Süd", "Lidl", "Kaufland", "イオン", "セブン-イレブン", "ローソン",
+    "Whole Foods Market", "Migros"};
+static const char *const independents[] = {
+    "Bäckerei Schmidt", "Hofladen Müller", "八百屋 田中", "Corner Deli", "Wochenmarkt am Platz"};
+static const char *const cities[] = {
+    "Berlin", "München", "Köln", "Hamburg", "東京", "大阪", "京都", "Zürich", "Wien", "New York",
+    "San Francisco", "Düsseldorf"};
 
-static const char *const first_names[] = {"Anna", "Jürgen", "Sophie", "Lukas", "さくら", "太郎",
-                                          "Émile", "Zoë", "Mia", "Noah", "Øystein", "Chloé",
-                                          "Hiro", "Leonie", "Ömer", "José"};
-static const char *const handles[] = {"anna", "juergen", "sophie", "lukas", "sakura", "taro",
-                                      "emile", "zoe", "mia", "noah", "oystein", "chloe",
-                                      "hiro", "leonie", "oemer", "jose"};
-static const char *const last_names[] = {"Müller", "Schmidt", "山田", "佐藤",    "Weiß",   "Smith",
-                                         "García", "Nguyen",  "鈴木", "Fischer", "Dubois", "Kowalski"};
+/* first_names[i] is written handles[i] in e-mail addresses */
+static const char *const first_names[] = {
+    "Anna", "Jürgen", "Sophie", "Lukas", "さくら", "太郎", "Émile", "Zoë", "Mia", "Noah",
+    "Øystein", "Chloé", "Hiro", "Leonie", "Ömer", "José"};
+static const char *const handles[] = {
+    "anna", "juergen", "sophie", "lukas", "sakura", "taro", "emile", "zoe", "mia", "noah",
+    "oystein", "chloe", "hiro", "leonie", "oemer", "jose"};
+_Static_assert(COUNT(first_names) == COUNT(handles), "one handle per first name");
+static const char *const last_names[] = {
+    "Müller", "Schmidt", "山田", "佐藤", "Weiß", "Smith", "García", "Nguyen", "鈴木", "Fischer",
+    "Dubois", "Kowalski"};
 static const char *const countries[] = {"DE", "JP", "US", "FR", "AT", "CH", "GB", "NL", "ES", "PL"};
 
-static const char *const notes[] = {"Wocheneinkauf", "Geburtstag 🎂", "お弁当の材料", "für Oma",
-                                    "BBQ 🔥", "office snacks", "Grillabend mit Nachbarn",
-                                    "返品あり", "Party 🎉", "Müsli & Obst", "vergessen: Milch!",
-                                    "ランチ", "Weihnachtsessen 🎄", "Kita-Ausflug",
-                                    "camping trip ⛺"};
+static const char *const notes[] = {
+    "Wocheneinkauf", "Geburtstag 🎂", "お弁当の材料", "für Oma", "BBQ 🔥", "office snacks",
+    "Grillabend mit Nachbarn", "返品あり", "Party 🎉", "Müsli & Obst", "vergessen: Milch!",
+    "ランチ", "Weihnachtsessen 🎄", "Kita-Ausflug", "camping trip ⛺"};
+/* clang-format on */
 
 /* ---- the generator ------------------------------------------------------ */
 
@@ -264,8 +274,7 @@ static int db_fail(struct gen *g, const char *table, const char *doing)
     int rc = sqlite3_errcode(g->db);
     bool transient = rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_IOERR;
     char object[512];
-    snprintf(object, sizeof object, "%s%s%s", g->path, table ? ", table " : "",
-             table ? table : "");
+    snprintf(object, sizeof object, "%s%s%s", g->path, table ? ", table " : "", table ? table : "");
     return sl_err_set(g->err, transient, "demo", object, "%s: %s", doing,
                       g->db ? sqlite3_errmsg(g->db) : "out of memory");
 }
@@ -517,7 +526,7 @@ static long items_for_receipt(struct gen *g, long r, long items_done)
 /* Receipt `r` (0-based), made on `day`, with its items. */
 static int make_receipt(struct gen *g, struct receipt_ctx *c, long r, long day, long *items_done)
 {
-    static const char *const payments[] = {"card", "card", "card", "card", "card",
+    static const char *const payments[] = {"card", "card", "card",   "card",   "card",
                                            "cash", "cash", "mobile", "mobile", "voucher"};
     long id = r + 1;
     long user = pick_user(g, day);
@@ -553,8 +562,7 @@ static int make_receipts(struct gen *g)
 {
     struct receipt_ctx c = {.next_item_id = 1};
     long items_done = 0, day = 0; /* day of the purchase period */
-    int rc = prepare(g, "receipts", "INSERT INTO receipts VALUES(?,?,?,?,?,?,?,?)",
-                     &c.receipt);
+    int rc = prepare(g, "receipts", "INSERT INTO receipts VALUES(?,?,?,?,?,?,?,?)", &c.receipt);
     if (rc == SL_OK)
         rc = prepare(g, "receipt_items", "INSERT INTO receipt_items VALUES(?,?,?,?,?,?)", &c.item);
     for (long r = 0; rc == SL_OK && r < g->n.receipts; r++) {
@@ -611,8 +619,8 @@ int demo_shop_generate(const char *path, long receipt_items, uint64_t seed, stru
     g.purchase_span = days_from_civil(2026, 1, 1) - g.purchase_first;
 
     if (unlink(tmp) != 0 && errno != ENOENT)
-        return sl_err_set(err, false, "demo", tmp,
-                          "cannot remove the old temporary file: %s", strerror(errno));
+        return sl_err_set(err, false, "demo", tmp, "cannot remove the old temporary file: %s",
+                          strerror(errno));
     int rc = SL_OK;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX; /* one thread */
     if (sqlite3_open_v2(tmp, &g.db, flags, NULL) != SQLITE_OK)

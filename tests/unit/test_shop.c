@@ -37,7 +37,8 @@ static long long query_int(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *stmt = NULL;
     long long v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
         v = sqlite3_column_int64(stmt, 0);
     else
         fprintf(stderr, "  query failed: %s: %s\n", sql, sqlite3_errmsg(db));
@@ -125,15 +126,19 @@ static void test_row_counts(void)
     /* ids are 1..n, and every reference points at an existing row */
     CHECK_EQ_INT(query_int(db, "SELECT max(id) FROM receipt_items"), 1000);
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM receipts WHERE id NOT IN"
-                               " (SELECT receipt_id FROM receipt_items)"), 0);
+                               " (SELECT receipt_id FROM receipt_items)"),
+                 0);
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM receipt_items WHERE product_id NOT IN"
-                               " (SELECT id FROM products)"), 0);
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM receipts WHERE user_id NOT IN"
-                               " (SELECT id FROM users) OR store_id NOT IN (SELECT id FROM stores)"),
+                               " (SELECT id FROM products)"),
+                 0);
+    CHECK_EQ_INT(query_int(db,
+                           "SELECT count(*) FROM receipts WHERE user_id NOT IN"
+                           " (SELECT id FROM users) OR store_id NOT IN (SELECT id FROM stores)"),
                  0);
     /* nobody shops before signing up */
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM receipts r JOIN users u ON u.id = r.user_id"
-                               " WHERE date(r.purchased_at) < u.signed_up_on"), 0);
+                               " WHERE date(r.purchased_at) < u.signed_up_on"),
+                 0);
     sqlite3_close(db);
     unlink(path);
 }
@@ -146,12 +151,13 @@ static void test_totals(void)
     CHECK(db != NULL);
     if (!db)
         return;
-    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM receipts r JOIN"
-                               " (SELECT receipt_id, sum(quantity * CAST(round(unit_price * 100)"
-                               " AS INTEGER)) AS cents FROM receipt_items GROUP BY receipt_id) i"
-                               " ON i.receipt_id = r.id"
-                               " WHERE CAST(round(r.total * 100) AS INTEGER) != i.cents"
-                               " OR CAST(round(r.tax * 100) AS INTEGER) != (i.cents * 8 + 50) / 100"),
+    CHECK_EQ_INT(query_int(db,
+                           "SELECT count(*) FROM receipts r JOIN"
+                           " (SELECT receipt_id, sum(quantity * CAST(round(unit_price * 100)"
+                           " AS INTEGER)) AS cents FROM receipt_items GROUP BY receipt_id) i"
+                           " ON i.receipt_id = r.id"
+                           " WHERE CAST(round(r.total * 100) AS INTEGER) != i.cents"
+                           " OR CAST(round(r.tax * 100) AS INTEGER) != (i.cents * 8 + 50) / 100"),
                  0);
     CHECK(query_int(db, "SELECT count(*) FROM receipts WHERE total > 0") == 250);
     sqlite3_close(db);
@@ -161,7 +167,8 @@ static void test_totals(void)
 static void test_declared_types(void)
 {
     static const char *const expected[][2] = {
-        {"users", "id INTEGER,email TEXT,name TEXT,signed_up_on DATE,is_premium BOOLEAN,country TEXT"},
+        {"users",
+         "id INTEGER,email TEXT,name TEXT,signed_up_on DATE,is_premium BOOLEAN,country TEXT"},
         {"stores", "id INTEGER,name TEXT,city TEXT,chain TEXT"},
         {"products", "id INTEGER,name TEXT,category TEXT,list_price DECIMAL(10,2)"},
         {"receipts", "id INTEGER,user_id INTEGER,store_id INTEGER,purchased_at TIMESTAMP,"
@@ -178,8 +185,10 @@ static void test_declared_types(void)
     for (size_t t = 0; t < sizeof expected / sizeof expected[0]; t++) {
         char sql[256], got[512] = "";
         sqlite3_stmt *stmt = NULL;
-        snprintf(sql, sizeof sql, "SELECT group_concat(name || ' ' || type, ',')"
-                                  " FROM pragma_table_info('%s')", expected[t][0]);
+        snprintf(sql, sizeof sql,
+                 "SELECT group_concat(name || ' ' || type, ',')"
+                 " FROM pragma_table_info('%s')",
+                 expected[t][0]);
         if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
             sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
             snprintf(got, sizeof got, "%s", (const char *)sqlite3_column_text(stmt, 0));
@@ -201,30 +210,36 @@ static void test_stored_values(void)
     /* DATE as 'YYYY-MM-DD' text */
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM users WHERE typeof(signed_up_on) = 'text'"
                                " AND signed_up_on GLOB '20[0-9][0-9]-[01][0-9]-[0-3][0-9]'"
-                               " AND date(signed_up_on) = signed_up_on"), 50);
+                               " AND date(signed_up_on) = signed_up_on"),
+                 50);
     /* TIMESTAMP as 'YYYY-MM-DD HH:MM:SS.ffffff' text, in 2024..2025, varied micros */
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM receipts WHERE typeof(purchased_at) = 'text'"
                                " AND length(purchased_at) = 26 AND purchased_at GLOB"
                                " '202[45]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]."
                                "[0-9][0-9][0-9][0-9][0-9][0-9]'"
-                               " AND datetime(purchased_at) = substr(purchased_at, 1, 19)"), 250);
+                               " AND datetime(purchased_at) = substr(purchased_at, 1, 19)"),
+                 250);
     CHECK(query_int(db, "SELECT count(DISTINCT substr(purchased_at, 21)) FROM receipts") > 200);
     CHECK(query_int(db, "SELECT count(DISTINCT substr(purchased_at, 1, 7)) FROM receipts") >= 20);
     CHECK_EQ_INT(query_int(db, "SELECT min(purchased_at) >= '2024-01-01' AND max(purchased_at) <"
-                               " '2026-01-01' FROM receipts"), 1);
+                               " '2026-01-01' FROM receipts"),
+                 1);
     /* BOOLEAN as integer 0/1, both present */
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM users WHERE typeof(is_premium) = 'integer'"
-                               " AND is_premium IN (0, 1)"), 50);
+                               " AND is_premium IN (0, 1)"),
+                 50);
     CHECK(query_int(db, "SELECT count(DISTINCT is_premium) FROM users") == 2);
     /* DECIMAL: numeric storage, two decimals at most */
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM receipt_items WHERE typeof(unit_price) NOT IN"
                                " ('real', 'integer') OR unit_price <= 0"
-                               " OR abs(unit_price * 100 - round(unit_price * 100)) > 1e-6"), 0);
+                               " OR abs(unit_price * 100 - round(unit_price * 100)) > 1e-6"),
+                 0);
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM receipts WHERE typeof(total) NOT IN"
                                " ('real', 'integer') OR typeof(tax) NOT IN ('real', 'integer')"),
                  0);
     /* REAL with some NULLs; nullable texts with some NULLs */
-    CHECK(query_int(db, "SELECT count(*) FROM receipt_items WHERE typeof(weight_kg) = 'real'") > 300);
+    CHECK(query_int(db, "SELECT count(*) FROM receipt_items WHERE typeof(weight_kg) = 'real'") >
+          300);
     CHECK(query_int(db, "SELECT count(*) FROM receipt_items WHERE weight_kg IS NULL") > 0);
     CHECK(query_int(db, "SELECT count(*) FROM users WHERE country IS NULL") > 0);
     CHECK(query_int(db, "SELECT count(*) FROM users WHERE country IS NOT NULL") > 30);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# run.sh — the whole test suite: unit binaries, then end-to-end scripts.
+#
+# Every test prints lines "PASS name" / "FAIL name"; this script counts them
+# and ends with one line "N passed, N failed" (CI reads it).  A test program
+# that crashes or exits non-zero without printing a FAIL counts as a failure.
+#
+# Environment: BUILD (build folder, default build), SAN=1 under sanitizers.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+BUILD=${BUILD:-build}
+export SNAPLAKE="$top/$BUILD/snaplake"
+export SNAPLAKE_TOP="$top"
+export NODE_PATH="$top/.deps/node/node_modules"
+# Leaks inside libduckdb's own static state are not ours to fix.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+passed=0
+failed=0
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+run_one() { # name, command...
+    local name=$1
+    shift
+    local out="$log/$(echo "$name" | tr '/ ' '__').out"
+    "$@" >"$out" 2>&1
+    local rc=$?
+    local p f
+    p=$(grep -c '^PASS ' "$out")
+    f=$(grep -c '^FAIL ' "$out")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+        echo "FAIL $name (exit $rc)" >>"$out"
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$f" -ne 0 ]; then
+        echo "---- $name: $p passed, $f failed"
+        cat "$out"
+    else
+        echo "ok   $name: $p passed"
+    fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    run_one "unit/$(basename "$t")" "$t"
+done
+for t in tests/e2e/*.sh; do
+    [ -f "$t" ] || continue
+    run_one "e2e/$(basename "$t" .sh)" bash "$t"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
