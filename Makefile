@@ -4,7 +4,7 @@
 #   make demo       run the whole pipeline on a generated sample database
 #   make test       unit + end-to-end tests; last line "N passed, N failed"
 #   make test SAN=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make bench      benchmarks (bench/*.sh), ratios against the peers
+#   make bench      benchmarks (bench/*.sh), ratios against the peers (ROWS=N)
 #   make format     clang-format every C file
 
 SAN ?= 0
@@ -77,8 +77,12 @@ test: $(BUILD)/snaplake $(UNIT_BIN)
 	@scripts/setup.sh --test
 	@BUILD=$(BUILD) SAN=$(SAN) tests/run.sh
 
-bench: $(BUILD)/snaplake
-	bench/sqlite_export.sh
+$(BUILD)/bench/duckdb_sql: bench/duckdb_sql.c | $(STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+bench: $(BUILD)/snaplake $(BUILD)/bench/duckdb_sql
+	BUILD=$(BUILD) bench/sqlite_export.sh $(ROWS)
 
 format:
 	clang-format -i $(shell find src tests bench -name '*.[ch]')
