@@ -63,6 +63,12 @@ struct run {
 
     struct lake_dataset *datasets; /* every dataset of this run, in order */
     int ndatasets;
+
+    /* Fault injection for the tests (SNAPLAKE_FAULT=export:<dataset>:<n>):
+     * the first n attempts of that dataset's chunks fail with a transient
+     * error, as a dropped connection would.  Read once, before any thread. */
+    char fault_dataset[128];
+    int fault_attempts;
 };
 
 struct model {
@@ -191,9 +197,13 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     char path[PATH_MAX];
     double t0 = now();
     int rc = SL_ERROR;
-    (void)attempt;
 
     snprintf(path, sizeof path, "raw/%s/run=%s/part-%d.parquet", t->dataset, r->run_id, c->index);
+    if (attempt <= r->fault_attempts && !strcmp(r->fault_dataset, t->dataset)) {
+        sl_err_set(err, true, "export", t->name, "injected fault (SNAPLAKE_FAULT), attempt %d",
+                   attempt);
+        goto out;
+    }
     if (!r->readers[worker] && st->reader_open(r->source.snap, &r->readers[worker], err))
         goto out;
     batch = sl_batch_new(&t->columns, BATCH_ROWS, BATCH_MAX_COLUMN_BYTES);
@@ -702,6 +712,14 @@ static void print_exports(struct run *r)
     }
 }
 
+static void read_fault_switch(struct run *r)
+{
+    const char *f = getenv("SNAPLAKE_FAULT");
+    int n = 0;
+    if (f && sscanf(f, "export:%127[^:]:%d", r->fault_dataset, &n) == 2)
+        r->fault_attempts = n;
+}
+
 static void run_hook(const struct run *r, const char *cmd, const char *status)
 {
     if (!cmd)
@@ -723,6 +741,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     r.pq.level = cfg->compression_level;
     r.pq.row_group_bytes = (size_t)cfg->row_group_mb << 20;
     src_redact_url(cfg->source, red, sizeof red);
+    read_fault_switch(&r);
 
     flow_state_path(cfg, state_path, sizeof state_path);
     if (flow_state_open(state_path, 1, &r.state, err) || store_open(&r.store, cfg->lake, err) ||

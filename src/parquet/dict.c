@@ -254,7 +254,7 @@ int pq_dict_put_bytes(struct pq_dict *d, const uint8_t *const *p, const uint32_t
                 const uint8_t *q = d->plain.data + d->offsets[e - 1];
                 uint32_t ql;
                 memcpy(&ql, q, 4);
-                if (ql == l && memcmp(q + 4, v, l) == 0)
+                if (ql == l && (!l || memcmp(q + 4, v, l) == 0))
                     break;
             }
             s = (s + 1) & d->mask;
@@ -275,7 +275,8 @@ int pq_dict_put_bytes(struct pq_dict *d, const uint8_t *const *p, const uint32_t
             return SL_ERROR;
         uint8_t le[4] = {(uint8_t)l, (uint8_t)(l >> 8), (uint8_t)(l >> 16), (uint8_t)(l >> 24)};
         sl_buf_put_unchecked(&d->plain, le, 4);
-        sl_buf_put_unchecked(&d->plain, v, l);
+        if (l)
+            sl_buf_put_unchecked(&d->plain, v, l);
         d->offsets[d->count] = (uint32_t)at;
         d->hashes[d->count] = h;
         d->slots[s] = d->count + 1;

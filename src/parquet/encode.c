@@ -162,6 +162,8 @@ int pq_levels_encode(struct sl_buf *out, const uint8_t *levels, size_t n)
 int pq_plain_bool(struct sl_buf *out, const uint8_t *v, size_t n)
 {
     size_t bytes = (n + 7) / 8;
+    if (!n)
+        return SL_OK;
     if (sl_buf_reserve(out, bytes))
         return SL_ERROR;
     bitpack_u8(out->data + out->len, v, n, bytes, 1);
@@ -172,6 +174,8 @@ int pq_plain_bool(struct sl_buf *out, const uint8_t *v, size_t n)
 int pq_plain_bytes(struct sl_buf *out, const uint8_t *const *p, const uint32_t *len, size_t n)
 {
     size_t total = 4 * n;
+    if (!n)
+        return SL_OK;
     for (size_t i = 0; i < n; i++)
         total += len[i];
     if (sl_buf_reserve(out, total))
@@ -183,7 +187,8 @@ int pq_plain_bytes(struct sl_buf *out, const uint8_t *const *p, const uint32_t *
         d[1] = (uint8_t)(l >> 8);
         d[2] = (uint8_t)(l >> 16);
         d[3] = (uint8_t)(l >> 24);
-        memcpy(d + 4, p[i], l);
+        if (l)
+            memcpy(d + 4, p[i], l);
         d += 4 + (size_t)l;
     }
     out->len += total;
@@ -208,6 +213,8 @@ int pq_decimal_width(int precision)
 int pq_plain_decimal(struct sl_buf *out, const sl_int128 *v, size_t n, int width)
 {
     size_t total = n * (size_t)width;
+    if (!n)
+        return SL_OK;
     if (sl_buf_reserve(out, total))
         return SL_ERROR;
     uint8_t *d = out->data + out->len;

@@ -141,7 +141,8 @@ DEFINE_UPDATE_FLOAT(pq_stats_update_f64, double, f64)
 
 static inline int cmp_bytes(const uint8_t *a, size_t la, const uint8_t *b, size_t lb)
 {
-    int c = memcmp(a, b, la < lb ? la : lb);
+    size_t n = la < lb ? la : lb;
+    int c = n ? memcmp(a, b, n) : 0;
     if (c)
         return c;
     return la < lb ? -1 : la > lb;
@@ -361,7 +362,8 @@ bool pq_stats_encode(const struct pq_stats *s, uint8_t *min, size_t *min_len, bo
         if (!*max_len)
             return false;
     } else {
-        memcpy(max, hi, lhi);
+        if (lhi)
+            memcpy(max, hi, lhi);
         *max_len = lhi;
     }
     if (llo > PQ_STATS_MAX_BYTES) {
@@ -370,7 +372,8 @@ bool pq_stats_encode(const struct pq_stats *s, uint8_t *min, size_t *min_len, bo
     } else {
         *min_len = llo;
     }
-    memcpy(min, lo, *min_len);
+    if (*min_len)
+        memcpy(min, lo, *min_len);
     return true;
 }
 
