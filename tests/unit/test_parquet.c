@@ -478,7 +478,7 @@ static void test_stats_truncation(void)
     pq_stats_reset(&s);
     pq_stats_update_bytes(&s, p, l, 1);
     encode_stats(&s, &have, &mn, &mx, &emin, &emax);
-    CHECK(have && mx.len == PQ_STATS_MAX_BYTES - 0 && mx.data[PQ_STATS_MAX_BYTES - 1] == 0xFF + 0);
+    CHECK(have && mx.len == 111 && mx.data[110] == 0x43 && mx.data[0] == 0xFF);
     pq_stats_free(&s);
     free(a);
     free(z);
@@ -607,4 +607,505 @@ static void test_decimal_encoding(void)
     CHECK_EQ_INT(pq_plain_decimal(&b, v, 2, 3), 0);
     CHECK(buf_is(&b, BYTES(0, 0, 1, 0xFF, 0xFF, 0xFE)));
     sl_buf_free(&b);
+}
+
+/* ---- end to end through DuckDB ------------------------------------------- */
+
+static int mem_sink(void *ctx, const void *data, size_t n, struct sl_err *err)
+{
+    if (sl_buf_append(ctx, data, n))
+        return sl_err_set(err, false, "test", "", "memory sink full");
+    return SL_OK;
+}
+
+static bool save(const struct sl_buf *b, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fwrite(b->data, 1, b->len, f) == b->len;
+    return fclose(f) == 0 && ok;
+}
+
+static duckdb_database db;
+static duckdb_connection con;
+
+/* Run sql; on error print it and return false. */
+static bool query(const char *sql, duckdb_result *res)
+{
+    if (duckdb_query(con, sql, res) == DuckDBError) {
+        fprintf(stderr, "  duckdb: %s\n  sql: %s\n", duckdb_result_error(res), sql);
+        duckdb_destroy_result(res);
+        return false;
+    }
+    return true;
+}
+
+/* The single value of a one-row query, as text ("" on error; caller frees). */
+static char *scalar(const char *sql)
+{
+    duckdb_result r;
+    if (!query(sql, &r))
+        return strdup("");
+    char *v = duckdb_row_count(&r) ? duckdb_value_varchar(&r, 0, 0) : NULL;
+    char *out = strdup(v ? v : "(null)");
+    duckdb_free(v);
+    duckdb_destroy_result(&r);
+    return out;
+}
+
+#define CHECK_SQL(sql, want)                                                        \
+    do {                                                                            \
+        char *got_ = scalar(sql);                                                   \
+        CHECK_EQ_STR(got_, want);                                                   \
+        free(got_);                                                                 \
+    } while (0)
+
+static void fmt_decimal(char *out, size_t size, sl_int128 v, int scale)
+{
+    char digits[64];
+    int n = 0;
+    bool neg = v < 0;
+    unsigned __int128 u = neg ? -(unsigned __int128)v : (unsigned __int128)v;
+    do {
+        digits[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u);
+    while (n <= scale)
+        digits[n++] = '0';
+    size_t k = 0;
+    if (neg)
+        out[k++] = '-';
+    for (int i = n - 1; i >= 0 && k + 2 < size; i--) {
+        out[k++] = digits[i];
+        if (i == scale && scale > 0)
+            out[k++] = '.';
+    }
+    out[k] = 0;
+}
+
+enum {
+    C_B, C_I16, C_I32, C_I64, C_F, C_D, C_DEC9, C_DEC18, C_DEC38, C_DEC20, C_S, C_J, C_BIN,
+    C_U, C_DT, C_TM, C_TS, C_TZ, C_FB, C_NCOLS
+};
+
+static struct sl_column col(const char *name, enum sl_type t, bool nullable, int p, int s)
+{
+    struct sl_column c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s", name);
+    c.type = t;
+    c.nullable = nullable;
+    c.precision = p;
+    c.scale = s;
+    return c;
+}
+
+static sl_int128 dec38_value(int i)
+{
+    return (sl_int128)(i - 25000) * ((sl_int128)100000000000000000ll * 1000) + i;
+}
+
+static bool is_null_at(int c, int i)
+{
+    switch (c) {
+    case C_B: return i % 3 == 0;
+    case C_I32: return i % 10 == 0;
+    case C_F: return i % 7 == 0;
+    case C_DEC38: return i % 5 == 1;
+    case C_S: return i % 11 == 0;
+    case C_BIN: return i % 4 == 2;
+    case C_U: return i % 6 == 5;
+    case C_TZ: return i >= 100; /* NULL after the first rows: all-NULL pages */
+    default: return false;
+    }
+}
+
+static void fill_row(struct sl_batch *b, int i)
+{
+    char tmp[64];
+    for (int c = 0; c < C_NCOLS; c++) {
+        if (is_null_at(c, i)) {
+            sl_batch_set_null(b, c);
+            continue;
+        }
+        switch (c) {
+        case C_B: sl_batch_set_bool(b, c, (uint8_t)(i % 2)); break;
+        case C_I16: sl_batch_set_i32(b, c, i % 65536 - 32768); break;
+        case C_I32: sl_batch_set_i32(b, c, i * 7 - 100000); break;
+        case C_I64: sl_batch_set_i64(b, c, (int64_t)i * 1000003 - ((int64_t)1 << 40)); break;
+        case C_F: sl_batch_set_f32(b, c, (float)i * 0.5f - 100.0f); break;
+        case C_D: sl_batch_set_f64(b, c, i / 3.0); break;
+        case C_DEC9: sl_batch_set_i64(b, c, (int64_t)i * 101 - 50000); break;
+        case C_DEC18: sl_batch_set_i64(b, c, ((int64_t)i - 30000) * 1000000007ll); break;
+        case C_DEC38: sl_batch_set_i128(b, c, dec38_value(i)); break;
+        case C_DEC20: sl_batch_set_i128(b, c, (sl_int128)(i % 300) - 150); break;
+        case C_S: {
+            int n = snprintf(tmp, sizeof tmp, "%s_%d", i % 2 ? "cat" : "\xC3\xA9t\xC3\xA9", i % 50);
+            sl_batch_set_bytes(b, c, tmp, (size_t)n);
+            break;
+        }
+        case C_J: {
+            int n = snprintf(tmp, sizeof tmp, "{\"k\":%d}", i % 1000);
+            sl_batch_set_bytes(b, c, tmp, (size_t)n);
+            break;
+        }
+        case C_BIN: {
+            uint8_t raw[4] = {0x00, 0xFF, (uint8_t)i, (uint8_t)(i >> 8)};
+            sl_batch_set_bytes(b, c, raw, (size_t)(i % 5));
+            break;
+        }
+        case C_U: {
+            uint8_t u[16];
+            for (int k = 0; k < 16; k++)
+                u[k] = (uint8_t)(i * 31 + k * 17);
+            sl_batch_set_fixed(b, c, u, 16);
+            break;
+        }
+        case C_DT: sl_batch_set_i32(b, c, i - 20000); break;
+        case C_TM: sl_batch_set_i64(b, c, (int64_t)i * 1000003 % 86400000000ll); break;
+        case C_TS: sl_batch_set_i64(b, c, 1600000000000000ll + (int64_t)i * 1000003); break;
+        case C_TZ: sl_batch_set_i64(b, c, -1000000ll * i); break;
+        case C_FB: {
+            int n = snprintf(tmp, sizeof tmp, "unique_value_%08d", i);
+            sl_batch_set_bytes(b, c, tmp, (size_t)n);
+            break;
+        }
+        }
+    }
+    sl_batch_end_row(b);
+}
+
+static struct sl_column all_cols[C_NCOLS];
+static struct sl_schema all_schema = {C_NCOLS, all_cols};
+
+static void all_types_schema(void)
+{
+    all_cols[C_B] = col("b", SL_T_BOOL, true, 0, 0);
+    all_cols[C_I16] = col("i16", SL_T_INT16, false, 0, 0);
+    all_cols[C_I32] = col("i32", SL_T_INT32, true, 0, 0);
+    all_cols[C_I64] = col("i64", SL_T_INT64, false, 0, 0);
+    all_cols[C_F] = col("f", SL_T_FLOAT, true, 0, 0);
+    all_cols[C_D] = col("d", SL_T_DOUBLE, false, 0, 0);
+    all_cols[C_DEC9] = col("dec9", SL_T_DECIMAL, false, 9, 2);
+    all_cols[C_DEC18] = col("dec18", SL_T_DECIMAL, true, 18, 4);
+    all_cols[C_DEC38] = col("dec38", SL_T_DECIMAL, true, 38, 10);
+    all_cols[C_DEC20] = col("dec20", SL_T_DECIMAL, false, 20, 0);
+    all_cols[C_S] = col("s", SL_T_STRING, true, 0, 0);
+    all_cols[C_J] = col("j", SL_T_JSON, true, 0, 0);
+    all_cols[C_BIN] = col("bin", SL_T_BINARY, true, 0, 0);
+    all_cols[C_U] = col("u", SL_T_UUID, true, 0, 0);
+    all_cols[C_DT] = col("dt", SL_T_DATE, true, 0, 0);
+    all_cols[C_TM] = col("tm", SL_T_TIME, true, 0, 0);
+    all_cols[C_TS] = col("ts", SL_T_TIMESTAMP, true, 0, 0);
+    all_cols[C_TZ] = col("tz", SL_T_TIMESTAMPTZ, true, 0, 0);
+    all_cols[C_FB] = col("fb", SL_T_STRING, false, 0, 0);
+}
+
+/* Write `rows` rows of the all-types table into *out; 0 on success. */
+static int write_all_types(struct sl_buf *out, int rows, const struct pq_options *opt,
+                           struct pq_file_info *info)
+{
+    struct sl_err err = {0};
+    struct pq_writer *w = NULL;
+    struct sl_batch *b = sl_batch_new(&all_schema, 7000, 1 << 24);
+    int rc = pq_writer_open(&w, &all_schema, opt, mem_sink, out, &err);
+    for (int i = 0; rc == 0 && i < rows; i++) {
+        fill_row(b, i);
+        if (b->nrows == b->capacity || i == rows - 1) {
+            rc = pq_writer_write(w, b, &err);
+            sl_batch_reset(b);
+        }
+    }
+    if (rc == 0)
+        rc = pq_writer_finish(w, info, &err);
+    if (rc) {
+        char msg[2200];
+        fprintf(stderr, "  writer: %s\n", sl_err_format(&err, msg, sizeof msg));
+    }
+    pq_writer_free(w);
+    sl_batch_free(b);
+    return rc;
+}
+
+#define ALL_ROWS 50000
+static const char *all_path = "/tmp/snaplake_test_all_types.parquet";
+
+static void test_e2e_all_types(void)
+{
+    all_types_schema();
+    struct sl_buf out;
+    sl_buf_init(&out, (size_t)1 << 30);
+    struct pq_options opt;
+    pq_options_default(&opt);
+    opt.page_rows = 3000;            /* several pages per chunk */
+    opt.row_group_bytes = 400 << 10; /* several row groups */
+    opt.dict_max_bytes = 2000;       /* fb (unique strings) falls back mid-chunk */
+    struct pq_file_info info;
+    CHECK_EQ_INT(write_all_types(&out, ALL_ROWS, &opt, &info), 0);
+    CHECK_EQ_INT(info.rows, ALL_ROWS);
+    CHECK_EQ_INT(info.bytes, (int64_t)out.len);
+    CHECK(info.row_groups > 1);
+    CHECK(out.len > 12 && memcmp(out.data, "PAR1", 4) == 0 &&
+          memcmp(out.data + out.len - 4, "PAR1", 4) == 0);
+    CHECK(save(&out, all_path));
+    sl_buf_free(&out);
+
+    char sql[4096];
+    snprintf(sql, sizeof sql,
+             "SELECT b, i16, i32, i64, f, d, dec9::VARCHAR, dec18::VARCHAR, dec38::VARCHAR, "
+             "dec20::VARCHAR, s, j::VARCHAR, hex(bin), u::VARCHAR, dt - DATE '1970-01-01', "
+             "datediff('microsecond', TIME '00:00:00', tm), epoch_us(ts), epoch_us(tz), fb "
+             "FROM read_parquet('%s', file_row_number = true) ORDER BY file_row_number",
+             all_path);
+    duckdb_result r;
+    if (!query(sql, &r)) {
+        CHECK(0);
+        return;
+    }
+    CHECK_EQ_INT(duckdb_row_count(&r), ALL_ROWS);
+    int bad = 0;
+    char want[128];
+    for (int i = 0; i < ALL_ROWS && bad < 10; i++) {
+        for (int c = 0; c < C_NCOLS; c++) {
+            bool null = duckdb_value_is_null(&r, (idx_t)c, (idx_t)i);
+            bool ok = null == is_null_at(c, i);
+            if (ok && !null) {
+                char *got = duckdb_value_varchar(&r, (idx_t)c, (idx_t)i);
+                int64_t iv = duckdb_value_int64(&r, (idx_t)c, (idx_t)i);
+                want[0] = 0;
+                switch (c) {
+                case C_B: ok = iv == i % 2; break;
+                case C_I16: ok = iv == i % 65536 - 32768; break;
+                case C_I32: ok = iv == i * 7 - 100000; break;
+                case C_I64: ok = iv == (int64_t)i * 1000003 - ((int64_t)1 << 40); break;
+                case C_F: ok = duckdb_value_float(&r, (idx_t)c, (idx_t)i) == (float)i * 0.5f - 100.0f; break;
+                case C_D: ok = duckdb_value_double(&r, (idx_t)c, (idx_t)i) == i / 3.0; break;
+                case C_DEC9: fmt_decimal(want, sizeof want, (int64_t)i * 101 - 50000, 2); break;
+                case C_DEC18:
+                    fmt_decimal(want, sizeof want, ((int64_t)i - 30000) * 1000000007ll, 4);
+                    break;
+                case C_DEC38: fmt_decimal(want, sizeof want, dec38_value(i), 10); break;
+                case C_DEC20: fmt_decimal(want, sizeof want, (sl_int128)(i % 300) - 150, 0); break;
+                case C_S:
+                    snprintf(want, sizeof want, "%s_%d", i % 2 ? "cat" : "\xC3\xA9t\xC3\xA9", i % 50);
+                    break;
+                case C_J: snprintf(want, sizeof want, "{\"k\":%d}", i % 1000); break;
+                case C_BIN: {
+                    static const char *hexd = "0123456789ABCDEF";
+                    uint8_t raw[4] = {0x00, 0xFF, (uint8_t)i, (uint8_t)(i >> 8)};
+                    int n = i % 5;
+                    for (int k = 0; k < n; k++) {
+                        want[2 * k] = hexd[raw[k] >> 4];
+                        want[2 * k + 1] = hexd[raw[k] & 15];
+                    }
+                    want[2 * n] = 0;
+                    break;
+                }
+                case C_U: {
+                    char *p = want;
+                    for (int k = 0; k < 16; k++) {
+                        p += sprintf(p, "%02x", (uint8_t)(i * 31 + k * 17));
+                        if (k == 3 || k == 5 || k == 7 || k == 9)
+                            *p++ = '-';
+                    }
+                    break;
+                }
+                case C_DT: ok = iv == i - 20000; break;
+                case C_TM: ok = iv == (int64_t)i * 1000003 % 86400000000ll; break;
+                case C_TS: ok = iv == 1600000000000000ll + (int64_t)i * 1000003; break;
+                case C_TZ: ok = iv == -1000000ll * i; break;
+                case C_FB: snprintf(want, sizeof want, "unique_value_%08d", i); break;
+                }
+                if (want[0] || c == C_BIN)
+                    ok = got && strcmp(got, want) == 0;
+                if (!ok)
+                    fprintf(stderr, "  row %d col %d: got \"%s\" want \"%s\"\n", i, c,
+                            got ? got : "(null)", want);
+                duckdb_free(got);
+            } else if (!ok) {
+                fprintf(stderr, "  row %d col %d: null %d, want %d\n", i, c, null,
+                        is_null_at(c, i));
+            }
+            if (!ok)
+                bad++;
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    duckdb_destroy_result(&r);
+
+    /* Types as DuckDB sees them (logical types honoured). */
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(column_type, ',') FROM (DESCRIBE SELECT * FROM read_parquet('%s'))",
+             all_path);
+    CHECK_SQL(sql, "BOOLEAN,SMALLINT,INTEGER,BIGINT,FLOAT,DOUBLE,DECIMAL(9,2),DECIMAL(18,4),"
+                   "DECIMAL(38,10),DECIMAL(20,0),VARCHAR,JSON,BLOB,UUID,DATE,TIME,TIMESTAMP,"
+                   "TIMESTAMP WITH TIME ZONE,VARCHAR");
+
+    /* Metadata: dictionary, fallback, encodings, offsets, statistics. */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM parquet_metadata('%s') WHERE path_in_schema = 's' AND "
+             "(dictionary_page_offset IS NULL OR dictionary_page_offset >= data_page_offset "
+             "OR encodings NOT LIKE '%%RLE_DICTIONARY%%')",
+             all_path);
+    CHECK_SQL(sql, "0");
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM parquet_metadata('%s') WHERE path_in_schema = 'fb' AND "
+             "encodings LIKE '%%PLAIN%%' AND encodings LIKE '%%RLE_DICTIONARY%%' "
+             "AND dictionary_page_offset IS NOT NULL",
+             all_path);
+    char *n = scalar(sql);
+    CHECK(atoi(n) >= 1);
+    free(n);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM parquet_metadata('%s') WHERE path_in_schema = 'b' AND "
+             "dictionary_page_offset IS NOT NULL",
+             all_path);
+    CHECK_SQL(sql, "0");
+    snprintf(sql, sizeof sql,
+             "SELECT min(stats_min_value::INTEGER) || '|' || max(stats_max_value::INTEGER) || '|' || "
+             "sum(stats_null_count) FROM parquet_metadata('%s') WHERE path_in_schema = 'i32'",
+             all_path);
+    CHECK_SQL(sql, "-99993|249993|5000");
+    snprintf(sql, sizeof sql,
+             "SELECT sum(num_values) || '|' || count(DISTINCT row_group_id) FROM "
+             "parquet_metadata('%s') WHERE path_in_schema = 'dec38'",
+             all_path);
+    snprintf(want, sizeof want, "%d|%d", ALL_ROWS, info.row_groups);
+    CHECK_SQL(sql, want);
+    snprintf(sql, sizeof sql,
+             "SELECT created_by LIKE 'snaplake version %s (build %%)' FROM "
+             "parquet_file_metadata('%s')",
+             SL_VERSION, all_path);
+    CHECK_SQL(sql, "true");
+    /* Statistics are used for filtering: results must match full scans. */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM read_parquet('%s') WHERE s = 'cat_7' OR dec38 < 0 AND "
+             "dec38 > -2000000 OR u = '%s'",
+             all_path, "00112233-4455-6677-8899-aabbccddeeff");
+    char *filtered = scalar(sql);
+    CHECK(atoi(filtered) > 0);
+    free(filtered);
+}
+
+static void test_e2e_codecs(void)
+{
+    all_types_schema();
+    const enum pq_codec codecs[] = {PQ_CODEC_NONE, PQ_CODEC_SNAPPY, PQ_CODEC_GZIP, PQ_CODEC_ZSTD};
+    const char *names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "ZSTD"};
+    char first[512] = "";
+    for (int k = 0; k < 4; k++) {
+        struct sl_buf out;
+        sl_buf_init(&out, (size_t)1 << 30);
+        struct pq_options opt;
+        pq_options_default(&opt);
+        opt.codec = codecs[k];
+        CHECK_EQ_INT(write_all_types(&out, 20000, &opt, NULL), 0);
+        char path[256], sql[1024];
+        snprintf(path, sizeof path, "/tmp/snaplake_test_codec_%s.parquet", pq_codec_name(codecs[k]));
+        CHECK(save(&out, path));
+        sl_buf_free(&out);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) || '|' || sum(i64) || '|' || count(s) || '|' || "
+                 "max(fb) || '|' || sum(dec38) FROM read_parquet('%s')",
+                 path);
+        char *got = scalar(sql);
+        if (k == 0) {
+            /* sum(i64) = 1000003 * sum(0..19999) - 20000 * 2^40 */
+            CHECK(strncmp(got, "20000|-21790241955550000|18181|unique_value_00019999|", 53) == 0);
+            snprintf(first, sizeof first, "%s", got);
+        } else {
+            CHECK_EQ_STR(got, first);
+        }
+        free(got);
+        snprintf(sql, sizeof sql,
+                 "SELECT string_agg(DISTINCT compression, ',') FROM parquet_metadata('%s')", path);
+        CHECK_SQL(sql, names[k]);
+    }
+}
+
+static void test_e2e_zero_rows_and_options(void)
+{
+    all_types_schema();
+    struct sl_buf out;
+    sl_buf_init(&out, (size_t)1 << 30);
+    struct pq_file_info info;
+    CHECK_EQ_INT(write_all_types(&out, 0, NULL, &info), 0);
+    CHECK_EQ_INT(info.rows, 0);
+    CHECK_EQ_INT(info.row_groups, 0);
+    const char *path = "/tmp/snaplake_test_empty.parquet";
+    CHECK(save(&out, path));
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT num_rows || '|' || num_row_groups FROM parquet_file_metadata('%s')", path);
+    CHECK_SQL(sql, "0|0");
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM read_parquet('%s')", path);
+    CHECK_SQL(sql, "0");
+
+    /* Dictionaries disabled: every chunk PLAIN; custom created_by. */
+    sl_buf_reset(&out);
+    struct pq_options opt;
+    pq_options_default(&opt);
+    opt.dict_max_bytes = 0;
+    opt.created_by = "snaplake version 9.9.9 (build test)";
+    CHECK_EQ_INT(write_all_types(&out, 1000, &opt, &info), 0);
+    path = "/tmp/snaplake_test_nodict.parquet";
+    CHECK(save(&out, path));
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM parquet_metadata('%s') WHERE dictionary_page_offset IS NOT "
+             "NULL OR encodings LIKE '%%DICTIONARY%%'",
+             path);
+    CHECK_SQL(sql, "0");
+    snprintf(sql, sizeof sql, "SELECT created_by FROM parquet_file_metadata('%s')", path);
+    CHECK_SQL(sql, "snaplake version 9.9.9 (build test)");
+    snprintf(sql, sizeof sql, "SELECT count(*) || '|' || count(b) FROM read_parquet('%s')", path);
+    CHECK_SQL(sql, "1000|666");
+    sl_buf_free(&out);
+
+    /* Errors: NULL in a NOT NULL column; unknown codec name. */
+    struct sl_err err = {0};
+    struct pq_writer *w = NULL;
+    struct sl_buf sink;
+    sl_buf_init(&sink, 1 << 20);
+    struct sl_batch *b = sl_batch_new(&all_schema, 10, 1 << 20);
+    CHECK_EQ_INT(pq_writer_open(&w, &all_schema, NULL, mem_sink, &sink, &err), 0);
+    fill_row(b, 1);
+    b->cols[C_I64].valid[0] = 0;
+    CHECK_EQ_INT(pq_writer_write(w, b, &err), SL_ERROR);
+    CHECK_EQ_STR(err.stage, "parquet");
+    CHECK_EQ_STR(err.object, "i64");
+    pq_writer_free(w);
+    sl_batch_free(b);
+    sl_buf_free(&sink);
+    enum pq_codec c;
+    CHECK_EQ_INT(pq_codec_parse("zstd", &c), 0);
+    CHECK_EQ_INT(c, PQ_CODEC_ZSTD);
+    CHECK_EQ_INT(pq_codec_parse("lz4", &c), SL_ERROR);
+}
+
+int main(void)
+{
+    RUN(test_thrift_logical_type_string);
+    RUN(test_thrift_fields);
+    RUN(test_thrift_lists);
+    RUN(test_rle_levels);
+    RUN(test_rle_bitpacked);
+    RUN(test_rle_roundtrip);
+    RUN(test_dict_bytes);
+    RUN(test_dict_fixed);
+    RUN(test_stats_strings_unsigned);
+    RUN(test_stats_truncation);
+    RUN(test_stats_floats);
+    RUN(test_stats_decimal);
+    RUN(test_decimal_encoding);
+    if (duckdb_open(NULL, &db) == DuckDBError || duckdb_connect(db, &con) == DuckDBError) {
+        fprintf(stderr, "cannot open DuckDB\n");
+        return 1;
+    }
+    RUN(test_e2e_all_types);
+    RUN(test_e2e_codecs);
+    RUN(test_e2e_zero_rows_and_options);
+    duckdb_disconnect(&con);
+    duckdb_close(&db);
+    return CHECK_DONE();
 }
