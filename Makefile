@@ -33,9 +33,9 @@ endif
 # -Wno-format-truncation: snprintf into fixed buffers truncates on purpose
 # (paths and messages are bounded); gcc's guesses about it are noise.
 GIT_HASH := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
-CFLAGS += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wno-format-truncation -Isrc $(DUCKDB_CFLAGS) \
+CFLAGS += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wno-format-truncation -Isrc -I/usr/include/postgresql $(DUCKDB_CFLAGS) \
 	-DSL_BUILD='"$(GIT_HASH)"' -MMD -MP
-LDLIBS := $(DUCKDB_LIBS) -lsqlite3 -lyaml -ljansson -lzstd -lsnappy -lz -lpthread -lm
+LDLIBS := $(DUCKDB_LIBS) -lpq -lsqlite3 -lyaml -ljansson -lzstd -lsnappy -lz -lpthread -lm
 ifeq ($(SAN),1)
 LDFLAGS += -fsanitize=address,undefined
 endif

@@ -584,9 +584,10 @@ static int add_piece(struct pq_writer *w, struct column *c, const struct sl_batc
         for (size_t i = 0; i < n; i++) {
             w->ptrs[k] = data + off[i];
             w->lens[k] = off[i + 1] - off[i];
-            total += w->lens[k];
             k += valid[i] != 0;
         }
+        for (size_t i = 0; i < nn; i++)
+            total += w->lens[i];
         if (pq_stats_update_bytes(&c->page_stats, w->ptrs, w->lens, nn))
             return fail(w, c, err, "out of memory keeping statistics");
         if (c->use_dict) {
