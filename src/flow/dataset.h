@@ -11,6 +11,14 @@
 
 #include "batch/batch.h"
 
+struct lake_file {
+    char path[PATH_MAX]; /* store path: raw/users/run=X/part-0.parquet */
+    int64_t rows;
+    int64_t bytes;
+    double seconds; /* time to produce it */
+    uint32_t crc32; /* zlib CRC-32 of the whole file, as written */
+};
+
 struct lake_dataset {
     char layer[8];            /* "raw", "stage1", "stage2" */
     char name[128];           /* safe name: table or model */
@@ -20,6 +28,7 @@ struct lake_dataset {
     int64_t rows;
     int64_t bytes;
     int files;
+    struct lake_file *file; /* `files` entries, owned; free() */
 };
 
 #endif

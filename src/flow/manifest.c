@@ -80,7 +80,17 @@ int flow_manifest_build(const char *run_id, const struct sl_config *cfg,
         json_object_set_new(o, "location", json_string(d->prefix));
         json_object_set_new(o, "rows", json_integer(d->rows));
         json_object_set_new(o, "bytes", json_integer(d->bytes));
-        json_object_set_new(o, "files", json_integer(d->files));
+        json_t *files = json_array();
+        for (int f = 0; f < d->files; f++) {
+            char crc[16];
+            snprintf(crc, sizeof crc, "%08x", (unsigned)d->file[f].crc32);
+            json_array_append_new(files, json_pack("{s:s, s:I, s:I, s:s, s:f}", "path",
+                                                   d->file[f].path, "rows",
+                                                   (json_int_t)d->file[f].rows, "bytes",
+                                                   (json_int_t)d->file[f].bytes, "crc32", crc,
+                                                   "seconds", d->file[f].seconds));
+        }
+        json_object_set_new(o, "files", files);
         if (d->schema.ncols)
             json_object_set_new(o, "columns", columns_json(&d->schema));
         json_array_append_new(ds, o);

@@ -5,7 +5,7 @@
  *   1  run_id, snaplake_version, source (password redacted), snapshot (what
  *      the source says of it), lake, started_at/ended_at/seconds, datasets[]
  *      with layer, name, source_table, location, rows, source_rows, bytes,
- *      files, columns[] {name, source_name, source_type, type, sql_type,
+ *      files[] {path, rows, bytes, crc32 (zlib, hex), seconds}, columns[] {name, source_name, source_type, type, sql_type,
  *      nullable, precision, scale}.
  */
 #ifndef SL_FLOW_MANIFEST_H

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define BATCH_ROWS 8192
 #define BATCH_MAX_COLUMN_BYTES (1u << 30)
@@ -34,6 +35,7 @@
 struct job_result {
     int64_t rows, bytes;
     double seconds;
+    uint32_t crc32;
 };
 
 struct run {
@@ -171,11 +173,13 @@ static void remove_dir(const char *path)
 struct sink {
     struct store *store;
     struct store_file *f;
+    uLong crc; /* of everything written, for the manifest */
 };
 
 static int sink_write(void *ctx, const void *data, size_t n, struct sl_err *err)
 {
     struct sink *s = ctx;
+    s->crc = crc32_z(s->crc, data, n);
     return s->store->type->write(s->f, data, n, err);
 }
 
@@ -192,7 +196,7 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     const struct source_type *st = r->source.type;
     struct sl_batch *batch = NULL;
     struct pq_writer *w = NULL;
-    struct sink sink = {.store = &r->store};
+    struct sink sink = {.store = &r->store, .crc = crc32_z(0, NULL, 0)};
     struct pq_file_info info = {0};
     char path[PATH_MAX];
     double t0 = now();
@@ -222,7 +226,7 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     }
     sink.f = NULL;
     r->results[job] = (struct job_result){.rows = info.rows, .bytes = info.bytes,
-                                          .seconds = now() - t0};
+                                          .seconds = now() - t0, .crc32 = (uint32_t)sink.crc};
     rc = SL_OK;
 out:
     if (rc) {
@@ -382,6 +386,24 @@ static int add_dataset(struct run *r, const char *layer, const char *name,
     return SL_OK;
 }
 
+static int add_file(struct lake_dataset *d, const char *path, const struct job_result *res,
+                    struct sl_err *err)
+{
+    void *p = realloc(d->file, sizeof *d->file * (size_t)(d->files + 1));
+    if (!p)
+        return sl_err_set(err, false, "run", path, "out of memory");
+    d->file = p;
+    struct lake_file *f = &d->file[d->files++];
+    snprintf(f->path, sizeof f->path, "%s", path);
+    f->rows = res->rows;
+    f->bytes = res->bytes;
+    f->seconds = res->seconds;
+    f->crc32 = res->crc32;
+    d->rows += res->rows;
+    d->bytes += res->bytes;
+    return SL_OK;
+}
+
 static int register_dataset(struct run *r, const struct lake_dataset *d, struct sl_err *err)
 {
     if (r->engine.type->register_dataset(r->engine.ctx, d, err) ||
@@ -399,9 +421,10 @@ static int do_register_raw(struct run *r, struct sl_err *err)
             return SL_ERROR;
         for (int k = 0; k < r->nchunks; k++)
             if (r->chunks[k].table == i) {
-                d->rows += r->results[k].rows;
-                d->bytes += r->results[k].bytes;
-                d->files++;
+                char path[PATH_MAX];
+                snprintf(path, sizeof path, "%s/part-%d.parquet", d->prefix, r->chunks[k].index);
+                if (add_file(d, path, &r->results[k], err))
+                    return SL_ERROR;
             }
         if (d->rows != t->est_rows && !strcmp(r->source.type->name, "sqlite"))
             return sl_err_set(err, false, "export", t->name,
@@ -485,7 +508,7 @@ static char *read_text(const char *path, struct sl_err *err, const char *stage)
 }
 
 /* Stream a local file into the store. */
-static int upload(struct run *r, const char *local, const char *path, int64_t *bytes,
+static int upload(struct run *r, const char *local, const char *path, struct job_result *res,
                   struct sl_err *err)
 {
     FILE *f = fopen(local, "rb");
@@ -495,13 +518,16 @@ static int upload(struct run *r, const char *local, const char *path, int64_t *b
     int rc = r->store.type->put_open(r->store.ctx, path, &sf, err);
     char *buf = malloc(1 << 20);
     size_t n;
-    *bytes = 0;
+    uLong crc = crc32_z(0, NULL, 0);
+    res->bytes = 0;
     if (!buf && rc == SL_OK)
         rc = sl_err_set(err, false, "store", path, "out of memory");
     while (rc == SL_OK && (n = fread(buf, 1, 1 << 20, f)) > 0) {
         rc = r->store.type->write(sf, buf, n, err);
-        *bytes += (int64_t)n;
+        crc = crc32_z(crc, (const Bytef *)buf, n);
+        res->bytes += (int64_t)n;
     }
+    res->crc32 = (uint32_t)crc;
     fclose(f);
     free(buf);
     if (rc == SL_OK) {
@@ -528,7 +554,7 @@ static int run_model(void *arg, int job, int worker, int attempt, struct sl_err 
     int rc = r->engine.type->run_model(r->engine.ctx, m->display, sql, local, &res, err);
     free(sql);
     if (rc == SL_OK)
-        rc = upload(r, local, path, &r->results[job].bytes, err);
+        rc = upload(r, local, path, &r->results[job], err);
     unlink(local);
     r->results[job].rows = res.rows;
     r->results[job].seconds = now() - t0;
@@ -577,10 +603,9 @@ static int do_stage(struct run *r, const char *layer, struct sl_err *err)
         struct lake_dataset *d;
         if (add_dataset(r, layer, r->models[i].name, NULL, &d, err))
             return SL_ERROR;
-        d->rows = r->results[i].rows;
-        d->bytes = r->results[i].bytes;
-        d->files = 1;
-        if (register_dataset(r, d, err))
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/part-0.parquet", d->prefix);
+        if (add_file(d, path, &r->results[i], err) || register_dataset(r, d, err))
             return SL_ERROR;
         if (r->out)
             fprintf(r->out, "  %-7s %-28s %12lld rows %10.1f KiB %7.2f s\n", layer, d->name,
@@ -800,8 +825,10 @@ out:
     store_close(&r.store);
     flow_state_close(r.state);
     src_tables_free(r.tables, r.ntables);
-    for (int i = 0; i < r.ndatasets; i++)
+    for (int i = 0; i < r.ndatasets; i++) {
         sl_schema_free(&r.datasets[i].schema);
+        free(r.datasets[i].file);
+    }
     free(r.datasets);
     free(r.chunks);
     free(r.results);
