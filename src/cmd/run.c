@@ -61,8 +61,9 @@ int cmd_run(int argc, char **argv)
     int rc = flow_run(&cfg, &ro, &err);
     if (rc) {
         cmd_report(&err);
-        fprintf(stderr, "snaplake: run %s failed; nothing was published. `snaplake status %s` "
-                        "shows its tasks.\n", ro.run_id[0] ? ro.run_id : "", ro.run_id);
+        if (ro.run_id[0])
+            fprintf(stderr, "snaplake: run %s failed; nothing was published. `snaplake status %s` "
+                            "shows its tasks.\n", ro.run_id, ro.run_id);
     }
     config_free(&cfg);
     return rc ? EXIT_RUN_FAILED : EXIT_OK;

@@ -24,6 +24,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -737,6 +739,28 @@ static void print_exports(struct run *r)
     }
 }
 
+/* One run at a time per project: an advisory lock on .snaplake/lock, held
+ * until the process ends (the kernel drops it even after a crash). */
+static int take_run_lock(const struct sl_config *cfg, int *fd, struct sl_err *err)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/.snaplake", cfg->dir);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/.snaplake/lock", cfg->dir);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (*fd < 0)
+        return sl_err_set(err, false, "run", path, "cannot open the run lock: %s",
+                          strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        close(*fd);
+        *fd = -1;
+        return sl_err_set(err, true, "run", path,
+                          "another run of this project is in progress; wait for it or check "
+                          "`snaplake status`");
+    }
+    return SL_OK;
+}
+
 static void read_fault_switch(struct run *r)
 {
     const char *f = getenv("SNAPLAKE_FAULT");
@@ -760,7 +784,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
 {
     struct run r = {.cfg = cfg, .out = opt->out, .t0 = now()};
     char state_path[PATH_MAX + 32], red[1024];
-    int rc = SL_ERROR, began = 0;
+    int rc = SL_ERROR, began = 0, lock_fd = -1;
     pq_options_default(&r.pq);
     r.pq.codec = cfg->compression;
     r.pq.level = cfg->compression_level;
@@ -769,8 +793,8 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     read_fault_switch(&r);
 
     flow_state_path(cfg, state_path, sizeof state_path);
-    if (flow_state_open(state_path, 1, &r.state, err) || store_open(&r.store, cfg->lake, err) ||
-        make_run_id(&r, err))
+    if (take_run_lock(cfg, &lock_fd, err) || flow_state_open(state_path, 1, &r.state, err) ||
+        store_open(&r.store, cfg->lake, err) || make_run_id(&r, err))
         goto out;
     snprintf(opt->run_id, sizeof opt->run_id, "%s", r.run_id);
     snprintf(r.tmp_dir, sizeof r.tmp_dir, "%s/.snaplake/tmp/%s", cfg->dir, r.run_id);
@@ -833,5 +857,7 @@ out:
     free(r.chunks);
     free(r.results);
     free(r.models);
+    if (lock_fd >= 0)
+        close(lock_fd);
     return rc;
 }
