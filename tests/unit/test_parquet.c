@@ -1060,6 +1060,22 @@ static void test_e2e_zero_rows_and_options(void)
     CHECK_SQL(sql, "snaplake version 9.9.9 (build test)");
     snprintf(sql, sizeof sql, "SELECT count(*) || '|' || count(b) FROM read_parquet('%s')", path);
     CHECK_SQL(sql, "1000|666");
+
+    /* Tiny limits: pages of 7 rows or 100 value bytes, a row group per slice. */
+    sl_buf_reset(&out);
+    pq_options_default(&opt);
+    opt.page_rows = 7;
+    opt.page_bytes = 100;
+    opt.row_group_bytes = 1;
+    CHECK_EQ_INT(write_all_types(&out, 9000, &opt, &info), 0);
+    CHECK_EQ_INT(info.row_groups, 3); /* batches of 7000 rows: 4096 + 2904 + 2000 */
+    path = "/tmp/snaplake_test_tiny.parquet";
+    CHECK(save(&out, path));
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) || '|' || count(s) || '|' || max(fb) || '|' || min(dec38) "
+             "FROM read_parquet('%s')",
+             path);
+    CHECK_SQL(sql, "9000|8181|unique_value_00008999|-250000000000000.0000000000");
     sl_buf_free(&out);
 
     /* Errors: NULL in a NOT NULL column; unknown codec name. */
