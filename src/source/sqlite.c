@@ -408,7 +408,7 @@ static int sqlite_reader_open(void *ctx, void **out, struct sl_err *err)
         free(r);
         return rc;
     }
-    sqlite3_exec(r->db, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824", NULL, NULL,
+    sqlite3_exec(r->db, "PRAGMA cache_size = -16384", NULL, NULL,
                  NULL);
     *out = r;
     return SL_OK;
