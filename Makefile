@@ -33,8 +33,7 @@ endif
 # -Wno-format-truncation: snprintf into fixed buffers truncates on purpose
 # (paths and messages are bounded); gcc's guesses about it are noise.
 GIT_HASH := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
-CFLAGS += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wno-format-truncation -Isrc -I/usr/include/postgresql $(DUCKDB_CFLAGS) \
-	-DSL_BUILD='"$(GIT_HASH)"' -MMD -MP
+CFLAGS += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wno-format-truncation -Isrc -I/usr/include/postgresql $(DUCKDB_CFLAGS) -MMD -MP
 LDLIBS := $(DUCKDB_LIBS) -lpq -lsqlite3 -lyaml -ljansson -lzstd -lsnappy -lz -lpthread -lm
 ifeq ($(SAN),1)
 LDFLAGS += -fsanitize=address,undefined
@@ -45,7 +44,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test unit bench format clean
+.PHONY: all deps demo test unit bench format clean FORCE
 all: $(BUILD)/snaplake
 
 deps: $(STAMP)
@@ -56,6 +55,14 @@ $(STAMP): scripts/setup.sh
 $(BUILD)/%.o: %.c | $(STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The build hash reaches only version.o, rebuilt when the hash changes.
+$(BUILD)/build-hash: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(GIT_HASH)' | cmp -s - $@ || echo '$(GIT_HASH)' > $@
+$(BUILD)/src/util/version.o: $(BUILD)/build-hash
+$(BUILD)/src/util/version.o: CFLAGS += -DSL_BUILD='"$(GIT_HASH)"'
+FORCE:
 
 $(BUILD)/libsnaplake.a: $(LIB_OBJ)
 	@rm -f $@

@@ -36,7 +36,7 @@ int main(int argc, char **argv)
     enum sl_log_level level = SL_LOG_INFO;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--version")) {
-            printf("snaplake %s\n", SL_CREATED_BY);
+            printf("%s\n", sl_created_by());
             return EXIT_OK;
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);

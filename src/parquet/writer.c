@@ -829,7 +829,7 @@ int pq_writer_open(struct pq_writer **out, const struct sl_schema *schema,
     sl_buf_init(&w->header, META_CAP);
     sl_buf_init(&w->colmeta, META_CAP);
     sl_buf_init(&w->row_groups, META_CAP);
-    w->created_by = strdup(w->opt.created_by ? w->opt.created_by : SL_CREATED_BY);
+    w->created_by = strdup(w->opt.created_by ? w->opt.created_by : sl_created_by());
     w->opt.created_by = NULL;
     if (!w->created_by || sl_schema_copy(&w->schema, schema)) {
         pq_writer_free(w);

@@ -2,8 +2,9 @@
 #ifndef SL_UTIL_VERSION_H
 #define SL_UTIL_VERSION_H
 #define SL_VERSION "0.1.0"
-#ifndef SL_BUILD
-#define SL_BUILD "dev"
-#endif
-#define SL_CREATED_BY "snaplake version " SL_VERSION " (build " SL_BUILD ")"
+
+/* "snaplake version 0.1.0 (build <git hash>)": Parquet created_by, --version.
+ * Only version.c sees the build hash, so a new commit rebuilds one object. */
+const char *sl_created_by(void);
+
 #endif
