@@ -4,15 +4,25 @@
 #include "util/decimal.h"
 #include "util/err.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-sl_int128 sl_pow10_128(int n)
+static sl_int128 pow10_table[39];
+static pthread_once_t pow10_once = PTHREAD_ONCE_INIT;
+
+static void fill_pow10(void)
 {
     sl_int128 v = 1;
-    while (n-- > 0)
-        v *= 10;
-    return v;
+    for (int i = 0; i < 39; i++, v *= 10)
+        pow10_table[i] = v;
+}
+
+sl_int128 sl_pow10_128(int n)
+{
+    /* A table: sources call this per value on hot paths. */
+    pthread_once(&pow10_once, fill_pow10);
+    return n <= 0 ? 1 : pow10_table[n > 38 ? 38 : n];
 }
 
 int sl_decimal_parse(const char *s, size_t n, int precision, int scale, sl_int128 *out, char *why,
