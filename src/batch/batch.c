@@ -74,7 +74,19 @@ size_t sl_type_width(enum sl_type t, int precision)
     return 0;
 }
 
+static const char *type_sql(const struct sl_column *c, char *buf, size_t size);
+
 const char *sl_type_sql(const struct sl_column *c, char *buf, size_t size)
+{
+    if (!c->list)
+        return type_sql(c, buf, size);
+    char elem[64];
+    type_sql(c, elem, sizeof elem);
+    snprintf(buf, size, "%s[]", elem);
+    return buf;
+}
+
+static const char *type_sql(const struct sl_column *c, char *buf, size_t size)
 {
     const char *s = "VARCHAR";
     switch (c->type) {
@@ -119,6 +131,15 @@ struct sl_batch *sl_batch_new(const struct sl_schema *schema, size_t capacity,
         if (!c->valid)
             goto fail;
         sl_buf_init(&c->data, max_column_bytes);
+        if (sc->list) {
+            c->list_offsets = calloc(capacity + 1, sizeof *c->list_offsets);
+            c->child = calloc(1, sizeof *c->child);
+            if (!c->list_offsets || !c->child)
+                goto fail;
+            c->width = w;
+            sl_buf_init(&c->child->data, max_column_bytes);
+            continue;
+        }
         if (w) {
             c->values = calloc(capacity, w);
             if (!c->values)
@@ -141,10 +162,19 @@ void sl_batch_free(struct sl_batch *b)
         return;
     if (b->cols) {
         for (int i = 0; i < b->schema->ncols; i++) {
-            free(b->cols[i].valid);
-            free(b->cols[i].values);
-            free(b->cols[i].offsets);
-            sl_buf_free(&b->cols[i].data);
+            struct sl_batch_column *c = &b->cols[i];
+            free(c->valid);
+            free(c->values);
+            free(c->offsets);
+            sl_buf_free(&c->data);
+            free(c->list_offsets);
+            if (c->child) {
+                free(c->child->valid);
+                free(c->child->values);
+                free(c->child->offsets);
+                sl_buf_free(&c->child->data);
+                free(c->child);
+            }
         }
         free(b->cols);
     }
@@ -154,8 +184,77 @@ void sl_batch_free(struct sl_batch *b)
 void sl_batch_reset(struct sl_batch *b)
 {
     b->nrows = 0;
-    for (int i = 0; i < b->schema->ncols; i++)
+    for (int i = 0; i < b->schema->ncols; i++) {
         sl_buf_reset(&b->cols[i].data);
+        b->cols[i].child_count = 0;
+        if (b->cols[i].child)
+            sl_buf_reset(&b->cols[i].child->data);
+    }
+}
+
+/* Make room for one more element in a LIST column's child. */
+static int child_grow(struct sl_batch_column *c)
+{
+    if (c->child_count < c->child_capacity)
+        return SL_OK;
+    struct sl_batch_column *ch = c->child;
+    size_t cap = c->child_capacity ? c->child_capacity * 2 : 1024;
+    if (cap > UINT32_MAX)
+        return SL_ERROR;
+    uint8_t *valid = realloc(ch->valid, cap);
+    if (!valid)
+        return SL_ERROR;
+    ch->valid = valid;
+    if (c->width) {
+        void *v = realloc(ch->values, cap * c->width);
+        if (!v)
+            return SL_ERROR;
+        ch->values = v;
+    } else {
+        uint32_t *o = realloc(ch->offsets, (cap + 1) * sizeof *o);
+        if (!o)
+            return SL_ERROR;
+        if (!ch->offsets)
+            o[0] = 0;
+        ch->offsets = o;
+    }
+    c->child_capacity = cap;
+    return SL_OK;
+}
+
+void *sl_batch_list_push(struct sl_batch *b, int col)
+{
+    struct sl_batch_column *c = &b->cols[col];
+    if (child_grow(c))
+        return NULL;
+    c->child->valid[c->child_count] = 1;
+    return (uint8_t *)c->child->values + c->width * c->child_count++;
+}
+
+int sl_batch_list_push_bytes(struct sl_batch *b, int col, const void *p, size_t n)
+{
+    struct sl_batch_column *c = &b->cols[col];
+    struct sl_batch_column *ch = c->child;
+    if (child_grow(c) || n > UINT32_MAX - ch->data.len || sl_buf_append(&ch->data, p, n))
+        return SL_ERROR;
+    ch->valid[c->child_count] = 1;
+    ch->offsets[++c->child_count] = (uint32_t)ch->data.len;
+    return SL_OK;
+}
+
+int sl_batch_list_push_null(struct sl_batch *b, int col)
+{
+    struct sl_batch_column *c = &b->cols[col];
+    struct sl_batch_column *ch = c->child;
+    if (child_grow(c))
+        return SL_ERROR;
+    ch->valid[c->child_count] = 0;
+    if (c->width)
+        memset((uint8_t *)ch->values + c->width * c->child_count, 0, c->width);
+    else
+        ch->offsets[c->child_count + 1] = (uint32_t)ch->data.len;
+    c->child_count++;
+    return SL_OK;
 }
 
 int sl_batch_set_bytes(struct sl_batch *b, int col, const void *p, size_t n)

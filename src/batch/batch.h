@@ -23,6 +23,13 @@
  *   SL_T_BINARY               (UTF-8 for STRING/JSON)
  *
  * `valid[row]` is 1 when the value is present, 0 for NULL.
+ *
+ * LIST columns (sl_column.list): each row holds a list of 0…n elements of the
+ * column's type, elements nullable.  The row's elements are
+ * child[list_offsets[row] … list_offsets[row+1]), where `child` is a flat
+ * column stored as above, indexed by element instead of row, that grows as
+ * elements are pushed.  Fill a row with sl_batch_list_begin, pushes, and
+ * sl_batch_list_end (or sl_batch_set_null for a NULL list).
  */
 #ifndef SL_BATCH_BATCH_H
 #define SL_BATCH_BATCH_H
@@ -63,6 +70,7 @@ struct sl_column {
     int precision; /* SL_T_DECIMAL only */
     int scale;     /* SL_T_DECIMAL only */
     bool nullable;
+    bool list;     /* LIST of `type` (Parquet three-level LIST, elements nullable) */
 };
 
 struct sl_schema {
@@ -86,6 +94,11 @@ struct sl_batch_column {
     void *values;      /* capacity * width bytes, fixed-width types */
     uint32_t *offsets; /* capacity + 1 entries, variable-length types */
     struct sl_buf data;
+    /* LIST columns only */
+    uint32_t *list_offsets;        /* capacity + 1 entries into child */
+    struct sl_batch_column *child; /* the elements */
+    size_t child_count, child_capacity;
+    size_t width; /* element bytes (fixed types), for growth */
 };
 
 struct sl_batch {
@@ -112,6 +125,8 @@ static inline void sl_batch_set_null(struct sl_batch *b, int col)
     c->valid[b->nrows] = 0;
     if (c->offsets)
         c->offsets[b->nrows + 1] = (uint32_t)c->data.len;
+    if (c->list_offsets)
+        c->list_offsets[b->nrows + 1] = c->list_offsets[b->nrows];
 }
 
 #define SL_BATCH_SETTER(fn, ctype)                                         \
@@ -143,6 +158,25 @@ static inline void sl_batch_set_fixed(struct sl_batch *b, int col, const void *p
 int sl_batch_set_bytes(struct sl_batch *b, int col, const void *p, size_t n);
 
 static inline void sl_batch_end_row(struct sl_batch *b) { b->nrows++; }
+
+/* LIST columns: start the current row's (non-NULL) list. */
+static inline void sl_batch_list_begin(struct sl_batch *b, int col)
+{
+    b->cols[col].valid[b->nrows] = 1;
+}
+
+/* Room for one more element; returns its slot in child->values (fixed-width
+ * types), or NULL when out of memory.  The element is marked present. */
+void *sl_batch_list_push(struct sl_batch *b, int col);
+/* Push a variable-length element, or a NULL element.  0 or SL_ERROR. */
+int sl_batch_list_push_bytes(struct sl_batch *b, int col, const void *p, size_t n);
+int sl_batch_list_push_null(struct sl_batch *b, int col);
+
+static inline void sl_batch_list_end(struct sl_batch *b, int col)
+{
+    struct sl_batch_column *c = &b->cols[col];
+    c->list_offsets[b->nrows + 1] = (uint32_t)c->child_count;
+}
 
 /* Value accessors for the writer and tests. */
 static inline const uint8_t *sl_batch_bytes(const struct sl_batch *b, int col, size_t row,

@@ -79,8 +79,8 @@ enum { T_BOOLEAN = 0, T_INT32 = 1, T_INT64 = 2, T_FLOAT = 4, T_DOUBLE = 5, T_BYT
        T_FLBA = 7 };
 enum { E_PLAIN = 0, E_RLE = 3, E_RLE_DICTIONARY = 8 };
 enum { PAGE_DATA = 0, PAGE_DICTIONARY = 2 };
-enum { REP_REQUIRED = 0, REP_OPTIONAL = 1 };
-enum { CT_UTF8 = 0, CT_DECIMAL = 5, CT_DATE = 6, CT_TIME_MICROS = 8, CT_TIMESTAMP_MICROS = 10,
+enum { REP_REQUIRED = 0, REP_OPTIONAL = 1, REP_REPEATED = 2 };
+enum { CT_UTF8 = 0, CT_LIST = 3, CT_DECIMAL = 5, CT_DATE = 6, CT_TIME_MICROS = 8, CT_TIMESTAMP_MICROS = 10,
        CT_INT_16 = 16, CT_INT_32 = 17, CT_INT_64 = 18, CT_JSON = 19 };
 
 /* How a column's values travel from the batch to the page. */
@@ -103,12 +103,16 @@ struct column {
     int type_length;   /* FLBA bytes */
     size_t width;      /* PLAIN bytes per value, fixed kinds (BOOLEAN: 0) */
     bool optional;
+    bool list;         /* LIST<element>: repetition levels, def levels 0..max_def */
+    int max_def;       /* 1 for a flat OPTIONAL column, 0 REQUIRED; lists 2 or 3 */
     bool dict_enabled; /* options and type allow a dictionary */
     bool use_dict;     /* current chunk still dictionary-encoded */
     struct pq_dict dict;
 
     /* the page being filled */
-    struct sl_buf levels;  /* one byte per row */
+    struct sl_buf levels;  /* definition levels, one byte per entry */
+    struct sl_buf reps;    /* repetition levels (LIST only), one byte per entry */
+    size_t page_levels;    /* entries: rows for flat columns, list slots for lists */
     struct sl_buf values;  /* PLAIN values (BOOLEAN: one byte per value) */
     struct sl_buf indices; /* uint32 dictionary indices */
     size_t page_rows, page_values, page_bytes;
@@ -117,6 +121,7 @@ struct column {
     /* the chunk being buffered */
     struct sl_buf pages;    /* data pages: headers + compressed bodies */
     int64_t chunk_rows;
+    int64_t chunk_levels;   /* ColumnMetaData.num_values */
     int64_t pages_uncompressed; /* headers + uncompressed bodies */
     int dict_pages, plain_pages;
     struct pq_stats chunk_stats;
@@ -194,6 +199,9 @@ static int column_setup(struct column *c, const struct sl_column *sc, const stru
     int swidth = 0;
     c->sc = sc;
     c->optional = sc->nullable;
+    c->list = sc->list;
+    /* LIST: optional group (if nullable) > repeated group > optional element. */
+    c->max_def = sc->list ? (c->optional ? 3 : 2) : (c->optional ? 1 : 0);
     switch (sc->type) {
     case SL_T_BOOL:
         c->vk = V_BOOL, c->ptype = T_BOOLEAN, sk = PQ_STATS_BOOL;
@@ -249,6 +257,7 @@ static int column_setup(struct column *c, const struct sl_column *sc, const stru
     pq_stats_init(&c->page_stats, sk, swidth, utf8);
     pq_stats_init(&c->chunk_stats, sk, swidth, utf8);
     sl_buf_init(&c->levels, PAGE_CAP);
+    sl_buf_init(&c->reps, PAGE_CAP);
     sl_buf_init(&c->values, PAGE_CAP);
     sl_buf_init(&c->indices, PAGE_CAP);
     sl_buf_init(&c->pages, CHUNK_CAP);
@@ -263,6 +272,7 @@ static void column_free(struct column *c)
     pq_stats_free(&c->page_stats);
     pq_stats_free(&c->chunk_stats);
     sl_buf_free(&c->levels);
+    sl_buf_free(&c->reps);
     sl_buf_free(&c->values);
     sl_buf_free(&c->indices);
     sl_buf_free(&c->pages);
@@ -274,12 +284,30 @@ static void schema_element(struct pq_thrift *t, const struct column *c)
 {
     const struct sl_column *sc = c->sc;
     int ct = -1;
+    if (c->list) {
+        /* LogicalTypes.md "Lists": <opt> group name (LIST) { repeated group
+         * list { optional <type> element; } } */
+        pq_thrift_elem_struct_begin(t);
+        pq_thrift_i32(t, 3, c->optional ? REP_OPTIONAL : REP_REQUIRED);
+        pq_thrift_string(t, 4, sc->name);
+        pq_thrift_i32(t, 5, 1);
+        pq_thrift_i32(t, 6, CT_LIST);
+        pq_thrift_struct_begin(t, 10);
+        pq_thrift_empty_struct(t, 3); /* LIST */
+        pq_thrift_struct_end(t);
+        pq_thrift_struct_end(t);
+        pq_thrift_elem_struct_begin(t);
+        pq_thrift_i32(t, 3, REP_REPEATED);
+        pq_thrift_string(t, 4, "list");
+        pq_thrift_i32(t, 5, 1);
+        pq_thrift_struct_end(t);
+    }
     pq_thrift_elem_struct_begin(t);
     pq_thrift_i32(t, 1, c->ptype);
     if (c->ptype == T_FLBA)
         pq_thrift_i32(t, 2, c->type_length);
-    pq_thrift_i32(t, 3, c->optional ? REP_OPTIONAL : REP_REQUIRED);
-    pq_thrift_string(t, 4, sc->name);
+    pq_thrift_i32(t, 3, c->list || c->optional ? REP_OPTIONAL : REP_REQUIRED);
+    pq_thrift_string(t, 4, c->list ? "element" : sc->name);
     switch (sc->type) {
     case SL_T_INT16: ct = CT_INT_16; break;
     case SL_T_INT32: ct = CT_INT_32; break;
@@ -413,6 +441,22 @@ static int make_page(struct pq_writer *w, const struct column *c, int type, int 
 
 /* ---- pages --------------------------------------------------------------- */
 
+/* Levels of width bw as data page v1 wants them: u32 LE byte length, then
+ * hybrid runs (Encodings.md "RLE/bit-packing hybrid", levels prefixed by
+ * their length in v1 pages). */
+static int levels_encode(struct sl_buf *b, const uint8_t *levels, size_t n, int bw)
+{
+    size_t at = b->len;
+    if (sl_buf_append(b, "\0\0\0\0", 4) || pq_rle_encode_u8(b, levels, n, bw))
+        return SL_ERROR;
+    size_t len = b->len - at - 4;
+    if (len > UINT32_MAX)
+        return SL_ERROR;
+    for (int i = 0; i < 4; i++)
+        b->data[at + (size_t)i] = (uint8_t)(len >> (8 * i));
+    return SL_OK;
+}
+
 /* Encode the buffered page (if it has rows) and append it to the chunk. */
 static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
 {
@@ -421,8 +465,13 @@ static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
     struct sl_buf *b = &w->body;
     int encoding = E_PLAIN;
     sl_buf_reset(b);
-    if (c->optional && pq_levels_encode(b, c->levels.data, c->page_rows))
+    if (c->list) {
+        if (levels_encode(b, c->reps.data, c->page_levels, 1) ||
+            levels_encode(b, c->levels.data, c->page_levels, pq_bit_width((uint64_t)c->max_def)))
+            return fail(w, c, err, "out of memory encoding levels");
+    } else if (c->optional && pq_levels_encode(b, c->levels.data, c->page_rows)) {
         return fail(w, c, err, "out of memory encoding definition levels");
+    }
     if (c->use_dict && c->dict.count > 0) {
         int bw = pq_bit_width(c->dict.count - 1);
         if (bw < 1)
@@ -440,7 +489,7 @@ static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
     }
     const uint8_t *data;
     size_t len;
-    if (make_page(w, c, PAGE_DATA, encoding, c->page_rows, &c->page_stats, &data, &len, err))
+    if (make_page(w, c, PAGE_DATA, encoding, c->page_levels, &c->page_stats, &data, &len, err))
         return SL_ERROR;
     if (sl_buf_reserve(&c->pages, w->header.len + len))
         return fail(w, c, err, "out of memory buffering a column chunk");
@@ -448,6 +497,7 @@ static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
     sl_buf_put_unchecked(&c->pages, data, len);
     c->pages_uncompressed += (int64_t)(w->header.len + w->body.len);
     c->chunk_rows += (int64_t)c->page_rows;
+    c->chunk_levels += (int64_t)c->page_levels;
     if (encoding == E_RLE_DICTIONARY)
         c->dict_pages++;
     else
@@ -456,9 +506,10 @@ static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
         return fail(w, c, err, "out of memory keeping statistics");
     pq_stats_reset(&c->page_stats);
     sl_buf_reset(&c->levels);
+    sl_buf_reset(&c->reps);
     sl_buf_reset(&c->values);
     sl_buf_reset(&c->indices);
-    c->page_rows = c->page_values = c->page_bytes = 0;
+    c->page_rows = c->page_values = c->page_bytes = c->page_levels = 0;
     return SL_OK;
 }
 
@@ -604,6 +655,22 @@ static int add_piece(struct pq_writer *w, struct column *c, const struct sl_batc
     return SL_OK;
 }
 
+/* After appending entries to a page: fall back from the dictionary, or cut
+ * the page at its limits.  Called at row boundaries only (a page starts with
+ * a row: repetition level 0). */
+static int page_limits(struct pq_writer *w, struct column *c, struct sl_err *err)
+{
+    if (c->use_dict && pq_dict_bytes(&c->dict) > w->opt.dict_max_bytes) {
+        if (cut_page(w, c, err))
+            return SL_ERROR;
+        c->use_dict = false;
+    } else if (c->page_rows >= w->opt.page_rows || c->page_bytes >= w->opt.page_bytes) {
+        if (cut_page(w, c, err))
+            return SL_ERROR;
+    }
+    return SL_OK;
+}
+
 /* Append rows [r0, r1) of batch column bc to the column, cutting pages and
  * falling back from the dictionary as needed. */
 static int column_write(struct pq_writer *w, struct column *c, const struct sl_batch_column *bc,
@@ -635,16 +702,77 @@ static int column_write(struct pq_writer *w, struct column *c, const struct sl_b
         if (add_piece(w, c, bc, r0, n, nn, err))
             return SL_ERROR;
         c->page_rows += n;
+        c->page_levels += n;
         c->page_values += nn;
         c->page_stats.null_count += (int64_t)(n - nn);
-        if (c->use_dict && pq_dict_bytes(&c->dict) > w->opt.dict_max_bytes) {
-            if (cut_page(w, c, err))
-                return SL_ERROR;
-            c->use_dict = false;
-        } else if (c->page_rows >= w->opt.page_rows || c->page_bytes >= w->opt.page_bytes) {
-            if (cut_page(w, c, err))
-                return SL_ERROR;
+        if (page_limits(w, c, err))
+            return SL_ERROR;
+        r0 += n;
+    }
+    return SL_OK;
+}
+
+/* LIST columns: rows [r0, r1) become levels (Dremel encoding with one
+ * repeated level):
+ *   NULL list       rep 0, def 0
+ *   empty list      rep 0, def max_def - 2
+ *   NULL element    rep 0 (first) or 1, def max_def - 1
+ *   element         rep 0 (first) or 1, def max_def
+ * and the non-NULL elements go through add_piece like a flat column's. */
+static int column_write_list(struct pq_writer *w, struct column *c,
+                             const struct sl_batch_column *bc, size_t r0, size_t r1,
+                             struct sl_err *err)
+{
+    const struct sl_batch_column *ch = bc->child;
+    const uint32_t *lo = bc->list_offsets;
+    uint8_t def_empty = (uint8_t)(c->max_def - 2), def_null = (uint8_t)(c->max_def - 1);
+    while (r0 < r1) {
+        size_t n = r1 - r0;
+        if (n > CHUNK_ROWS)
+            n = CHUNK_ROWS;
+        if (n > w->opt.page_rows - c->page_rows)
+            n = w->opt.page_rows - c->page_rows;
+        size_t e0 = lo[r0], e1 = lo[r0 + n], entries = 0, nulls = 0;
+        for (size_t i = r0; i < r0 + n; i++)
+            entries += bc->valid[i] && lo[i + 1] > lo[i] ? lo[i + 1] - lo[i] : 1;
+        if (sl_buf_reserve(&c->levels, entries) || sl_buf_reserve(&c->reps, entries))
+            return fail(w, c, err, "page buffer full");
+        uint8_t *def = c->levels.data + c->levels.len, *rep = c->reps.data + c->reps.len;
+        size_t k = 0;
+        for (size_t i = r0; i < r0 + n; i++) {
+            if (!bc->valid[i]) {
+                if (!c->optional) {
+                    w->failed = true;
+                    return sl_err_set(err, false, "parquet", c->sc->name,
+                                      "NULL in a column declared NOT NULL");
+                }
+                rep[k] = 0, def[k++] = 0, nulls++;
+            } else if (lo[i + 1] == lo[i]) {
+                rep[k] = 0, def[k++] = def_empty, nulls++;
+            } else {
+                for (uint32_t j = lo[i]; j < lo[i + 1]; j++) {
+                    rep[k] = j != lo[i];
+                    def[k++] = ch->valid[j] ? (uint8_t)c->max_def : def_null;
+                    nulls += !ch->valid[j];
+                }
+            }
         }
+        c->levels.len += k;
+        c->reps.len += k;
+        for (size_t e = e0; e < e1;) {
+            size_t m = e1 - e > CHUNK_ROWS ? CHUNK_ROWS : e1 - e, nn = 0;
+            for (size_t j = e; j < e + m; j++)
+                nn += ch->valid[j] != 0;
+            if (add_piece(w, c, ch, e, m, nn, err))
+                return SL_ERROR;
+            c->page_values += nn;
+            e += m;
+        }
+        c->page_rows += n;
+        c->page_levels += k;
+        c->page_stats.null_count += (int64_t)nulls;
+        if (page_limits(w, c, err))
+            return SL_ERROR;
         r0 += n;
     }
     return SL_OK;
@@ -704,17 +832,21 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
     int enc[3], nenc = 0;
     if (c->dict_pages || c->plain_pages)
         enc[nenc++] = E_PLAIN; /* dictionary page values, or PLAIN data pages */
-    if (c->optional)
+    if (c->optional || c->list)
         enc[nenc++] = E_RLE;
     if (c->dict_pages)
         enc[nenc++] = E_RLE_DICTIONARY;
     pq_thrift_list_begin(&t, 2, PQ_TT_I32, (size_t)nenc);
     for (int i = 0; i < nenc; i++)
         pq_thrift_elem_i32(&t, enc[i]);
-    pq_thrift_list_begin(&t, 3, PQ_TT_BINARY, 1);
+    pq_thrift_list_begin(&t, 3, PQ_TT_BINARY, c->list ? 3 : 1);
     pq_thrift_elem_binary(&t, c->sc->name, strlen(c->sc->name));
+    if (c->list) {
+        pq_thrift_elem_binary(&t, "list", 4);
+        pq_thrift_elem_binary(&t, "element", 7);
+    }
     pq_thrift_i32(&t, 4, (int32_t)w->opt.codec);
-    pq_thrift_i64(&t, 5, c->chunk_rows);
+    pq_thrift_i64(&t, 5, c->chunk_levels);
     pq_thrift_i64(&t, 6, unc);
     pq_thrift_i64(&t, 7, comp);
     pq_thrift_i64(&t, 9, data_offset);
@@ -749,7 +881,7 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
 
     /* Start the next chunk. */
     sl_buf_reset(&c->pages);
-    c->chunk_rows = c->pages_uncompressed = 0;
+    c->chunk_rows = c->chunk_levels = c->pages_uncompressed = 0;
     c->dict_pages = c->plain_pages = 0;
     pq_stats_reset(&c->chunk_stats);
     pq_dict_reset(&c->dict);
@@ -866,16 +998,19 @@ int pq_writer_write(struct pq_writer *w, const struct sl_batch *b, struct sl_err
                           s->ncols, w->schema.ncols);
     for (int i = 0; i < s->ncols; i++) {
         const struct sl_column *x = &s->cols[i], *y = &w->schema.cols[i];
-        if (x->type != y->type ||
+        if (x->type != y->type || x->list != y->list ||
             (x->type == SL_T_DECIMAL && (x->precision != y->precision || x->scale != y->scale)))
             return sl_err_set(err, false, "parquet", y->name, "batch column type %s differs",
                               sl_type_name(x->type));
     }
     for (size_t r0 = 0; r0 < b->nrows;) {
         size_t r1 = b->nrows - r0 > SLICE_ROWS ? r0 + SLICE_ROWS : b->nrows;
-        for (int i = 0; i < w->schema.ncols; i++)
-            if (column_write(w, &w->cols[i], &b->cols[i], r0, r1, err))
+        for (int i = 0; i < w->schema.ncols; i++) {
+            struct column *c = &w->cols[i];
+            if (c->list ? column_write_list(w, c, &b->cols[i], r0, r1, err)
+                        : column_write(w, c, &b->cols[i], r0, r1, err))
                 return SL_ERROR;
+        }
         w->rg_rows += (int64_t)(r1 - r0);
         r0 = r1;
         if (buffered_bytes(w) >= w->opt.row_group_bytes && flush_row_group(w, err))
@@ -896,7 +1031,10 @@ int pq_writer_finish(struct pq_writer *w, struct pq_file_info *info, struct sl_e
     struct pq_thrift t;
     pq_thrift_init(&t, m);
     pq_thrift_i32(&t, 1, 1);
-    pq_thrift_list_begin(&t, 2, PQ_TT_STRUCT, (size_t)w->schema.ncols + 1);
+    size_t nlists = 0;
+    for (int i = 0; i < w->schema.ncols; i++)
+        nlists += w->cols[i].list;
+    pq_thrift_list_begin(&t, 2, PQ_TT_STRUCT, (size_t)w->schema.ncols + 1 + 2 * nlists);
     pq_thrift_elem_struct_begin(&t); /* root group */
     pq_thrift_string(&t, 4, "schema");
     pq_thrift_i32(&t, 5, w->schema.ncols);
