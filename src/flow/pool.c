@@ -115,6 +115,9 @@ static void *worker_main(void *varg)
         m.rc = p->opt->work(p->opt->arg, e.job, wa->index, e.attempt, &m.err);
 
         pthread_mutex_lock(&p->mu);
+        /* A final failure stops new work at once, before the leader reads it. */
+        if (m.rc && !(m.err.transient && e.attempt <= p->opt->retries))
+            p->stopping = 1;
         post(p, &m);
     }
     pthread_mutex_unlock(&p->mu);
@@ -172,7 +175,7 @@ int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *ord
             ev = FLOW_STARTED;
         else if (m.rc == SL_OK)
             ev = FLOW_DONE;
-        else if (m.err.transient && m.attempt <= opt->retries && !p.stopping)
+        else if (m.err.transient && m.attempt <= opt->retries && !failed)
             ev = FLOW_RETRYING, requeue = 1;
         else
             ev = FLOW_FAILED;

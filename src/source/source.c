@@ -10,6 +10,7 @@
 
 static const struct source_type *const types[] = {
     &src_sqlite_type,
+    &src_pg_type,
 };
 
 int source_open(struct source *s, const char *url, const struct source_options *opt,
@@ -28,8 +29,9 @@ int source_open(struct source *s, const char *url, const struct source_options *
     char red[512];
     src_redact_url(url, red, sizeof red);
     return sl_err_set(err, false, "source", red,
-                      "unsupported source URL; expected sqlite:///path/app.db "
-                      "(postgres:// and mysql:// come with their source modules)");
+                      "unsupported source URL; expected sqlite:///path/app.db, "
+                      "postgres://user@host:port/db or postgres:<conninfo> "
+                      "(mysql:// comes with its source module)");
 }
 
 void source_close(struct source *s)

@@ -103,5 +103,6 @@ void src_safe_column_names(struct sl_schema *s);
 void src_redact_url(const char *url, char *out, size_t size);
 
 extern const struct source_type src_sqlite_type;
+extern const struct source_type src_pg_type;
 
 #endif
