@@ -18,6 +18,10 @@ DUCKDB_VERSION=1.4.4
 DUCKDB_BINDINGS=1.4.4-r.4
 PACKAGES="build-essential pkg-config libsqlite3-dev sqlite3 libyaml-dev libjansson-dev
 libzstd-dev libsnappy-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libmariadb-dev"
+# The tests start real servers (PostgreSQL 15) and time commands.
+if [ "${1:-}" = "--test" ]; then
+    PACKAGES="$PACKAGES postgresql-15 postgresql-client-15 time"
+fi
 # node and npm fetch DuckDB and the test readers; take Debian's only when none is installed.
 command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"
 
