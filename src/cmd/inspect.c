@@ -27,7 +27,9 @@ static int section(duckdb_connection con, const char *title, const char *fmt, co
     snprintf(sql, sizeof sql, fmt, lit);
     duckdb_result res;
     if (duckdb_query(con, sql, &res) == DuckDBError) {
-        sl_err_set(err, false, "inspect", lit, "%s", duckdb_result_error(&res));
+        char msg[1400];
+        sl_err_set(err, false, "inspect", lit, "%s",
+                   duck_error_text(duckdb_result_error(&res), msg, sizeof msg));
         duckdb_destroy_result(&res);
         return SL_ERROR;
     }

@@ -97,15 +97,17 @@ static int duck_engine_run(void *ctx, const char *model_file, const char *sql, c
     }
     engine_sql_literal(out_path, lit, sizeof lit);
     /* A newline before ')' so that a trailing "-- comment" in the model cannot eat it. */
-    if (asprintf(&copy, "COPY (\n%s\n) TO %s (FORMAT parquet, COMPRESSION %s)", body, lit,
+    /* The model starts on the first line, so DuckDB's "LINE n" is the file's. */
+    if (asprintf(&copy, "COPY (%s\n) TO %s (FORMAT parquet, COMPRESSION %s)", body, lit,
                  codec_sql(e->codec)) < 0) {
         sl_err_set(err, false, "model", model_file, "out of memory");
         goto out;
     }
     duckdb_result r;
     if (duckdb_query(con, copy, &r) == DuckDBError) {
-        const char *msg = duckdb_result_error(&r);
-        sl_err_set(err, false, "model", model_file, "%s", msg ? msg : "DuckDB error");
+        char msg[1400];
+        sl_err_set(err, false, "model", model_file, "%s",
+                   duck_error_text(duckdb_result_error(&r), msg, sizeof msg));
         duckdb_destroy_result(&r);
         goto out;
     }

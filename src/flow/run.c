@@ -109,15 +109,22 @@ static void task_state(struct run *r, const char *id, const char *kind, const ch
     }
 }
 
-/* A RUN_ID that sorts by time and is not taken yet (two runs in one second
- * get consecutive seconds). */
+/* A RUN_ID that sorts by time and was never used: not in the run state,
+ * not in the lake (runs of another state file), and later than every
+ * recorded run, so ids keep sorting by time even when runs come faster than
+ * one a second. */
 static int make_run_id(struct run *r, struct sl_err *err)
 {
+    char last[32];
     time_t t = time(NULL);
-    for (int i = 0; i < 3600; i++, t++) {
+    if (flow_state_last_run(r->state, last, sizeof last, err))
+        return SL_ERROR;
+    for (int i = 0; i < 100000; i++, t++) {
         struct tm tm;
         gmtime_r(&t, &tm);
         strftime(r->run_id, sizeof r->run_id, "%Y%m%dT%H%M%SZ", &tm);
+        if (strcmp(r->run_id, last) <= 0 || flow_state_run_exists(r->state, r->run_id))
+            continue;
         char path[64];
         struct sl_buf b;
         sl_buf_init(&b, 1 << 20);
@@ -125,12 +132,7 @@ static int make_run_id(struct run *r, struct sl_err *err)
         snprintf(path, sizeof path, "_snaplake/runs/%s.json", r->run_id);
         int exists = r->store.type->get(r->store.ctx, path, &b, &e) == SL_OK;
         sl_buf_free(&b);
-        char sd[PATH_MAX + 64];
-        snprintf(sd, sizeof sd, "%s/%s", r->cfg->dir, ".snaplake/tmp");
-        char td[PATH_MAX + 100];
-        snprintf(td, sizeof td, "%s/%s", sd, r->run_id);
-        struct stat st;
-        if (!exists && stat(td, &st) != 0)
+        if (!exists)
             return SL_OK;
     }
     return sl_err_set(err, false, "run", "", "cannot find a free run id");
@@ -309,6 +311,19 @@ static int do_snapshot(struct run *r, struct sl_err *err)
         }
     }
     src_tables_free(all, nall);
+    /* Two selected tables must not land in one dataset ("A b" and "a_b"). */
+    for (int i = 0; rc == SL_OK && i < r->ntables; i++)
+        for (int j = 0; rc == SL_OK && j < i; j++) {
+            const struct src_table *a = &r->tables[j], *b = &r->tables[i];
+            if (strcmp(a->dataset, b->dataset))
+                continue;
+            int same = !strcmp(a->schema, b->schema);
+            rc = sl_err_set(err, false, "snapshot", b->name,
+                            "tables '%s%s%s' and '%s%s%s' both map to the dataset name '%s'; "
+                            "exclude one of them in `tables: exclude`",
+                            same ? "" : a->schema, same ? "" : ".", a->name, same ? "" : b->schema,
+                            same ? "" : ".", b->name, b->dataset);
+        }
     if (rc == SL_OK && r->ntables == 0)
         rc = sl_err_set(err, false, "snapshot", "tables",
                         "no table of the source matches `tables:` include/exclude");

@@ -165,6 +165,19 @@ int flow_state_task(struct flow_state *s, const char *run_id, const char *task_i
     return SL_OK;
 }
 
+int flow_state_run_exists(struct flow_state *s, const char *run_id)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM runs WHERE run_id = ?1", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+        found = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
 int flow_state_last_run(struct flow_state *s, char *out, size_t size, struct sl_err *err)
 {
     sqlite3_stmt *st = NULL;

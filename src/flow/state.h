@@ -46,6 +46,9 @@ struct flow_task_update {
 int flow_state_task(struct flow_state *s, const char *run_id, const char *task_id,
                     const struct flow_task_update *u, struct sl_err *err);
 
+/* 1 when a run with this id was ever recorded, else 0. */
+int flow_state_run_exists(struct flow_state *s, const char *run_id);
+
 /* The newest run id into out ("" when none). */
 int flow_state_last_run(struct flow_state *s, char *out, size_t size, struct sl_err *err);
 

@@ -233,30 +233,30 @@ static int numeric_unscaled(const struct numeric *v, int precision, int scale, s
         snprintf(why, ws, "%s cannot be stored in DECIMAL(%d,%d)", special, precision, scale);
         return SL_ERROR;
     }
-    const sl_int128 cap = sl_pow10_128(SL_DECIMAL_MAX_PRECISION);
-    sl_int128 x = 0;
+    /* Digit i is worth d · 10^e in units of 10^-scale, e = 4·(weight-i) + scale.
+     * Unsigned: two terms below 10^38 may add up past INT128_MAX. */
+    const unsigned __int128 limit = (unsigned __int128)sl_pow10_128(precision);
+    unsigned __int128 x = 0;
     for (int i = 0; i < v->ndigits; i++) {
-        if (x >= cap / 10000)
-            goto too_big;
-        x = x * 10000 + be16(v->digits + 2 * i);
-    }
-    /* value = x · 10000^(weight - ndigits + 1); unscaled = value · 10^scale */
-    int k = 4 * (v->weight - v->ndigits + 1) + scale;
-    for (; k > 0 && x != 0; k--) {
-        if (x >= cap / 10)
-            goto too_big;
-        x *= 10;
-    }
-    for (; k < 0 && x != 0; k++) {
-        if (x % 10) {
-            snprintf(why, ws, "has more than %d fractional digits", scale);
-            return SL_ERROR;
+        int d = be16(v->digits + 2 * i);
+        int e = 4 * (v->weight - i) + scale;
+        if (d == 0)
+            continue;
+        if (e < 0) {
+            if (e <= -4 || d % (int)sl_pow10_128(-e)) {
+                snprintf(why, ws, "has more than %d fractional digits", scale);
+                return SL_ERROR;
+            }
+            x += (unsigned)d / (unsigned)sl_pow10_128(-e);
+        } else {
+            if (e >= precision || (unsigned __int128)d >= (unsigned __int128)sl_pow10_128(precision - e))
+                goto too_big;
+            x += (unsigned __int128)d * (unsigned __int128)sl_pow10_128(e);
         }
-        x /= 10;
+        if (x >= limit)
+            goto too_big;
     }
-    if (x >= sl_pow10_128(precision))
-        goto too_big;
-    *out = v->sign == NUMERIC_NEG ? -x : x;
+    *out = v->sign == NUMERIC_NEG ? -(sl_int128)x : (sl_int128)x;
     return SL_OK;
 too_big:
     snprintf(why, ws, "does not fit DECIMAL(%d,%d)", precision, scale);

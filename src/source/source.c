@@ -62,6 +62,7 @@ void src_safe_name(const char *in, char *out, size_t size, const char *prefix)
 {
     size_t o = 0;
     int last_us = 1; /* drop leading '_' produced by separators */
+    int lossy = 0;   /* non-ASCII letters were dropped: "ünï" and "änä" must differ */
     for (const unsigned char *p = (const unsigned char *)in; *p && o + 1 < size; p++) {
         unsigned char c = *p;
         if (c >= 'A' && c <= 'Z')
@@ -69,14 +70,21 @@ void src_safe_name(const char *in, char *out, size_t size, const char *prefix)
         if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
             out[o++] = (char)c;
             last_us = 0;
-        } else if (!last_us) {
-            out[o++] = '_';
-            last_us = 1;
+        } else {
+            lossy |= c >= 0x80;
+            if (!last_us) {
+                out[o++] = '_';
+                last_us = 1;
+            }
         }
     }
     while (o > 0 && out[o - 1] == '_')
         o--;
     out[o] = 0;
+    if (lossy && o > 0) {
+        size_t at = size < 8 ? 0 : o + 8 <= size ? o : size - 8;
+        snprintf(out + at, size - at, "_%06lx", fnv1a(in));
+    }
     if (o == 0) {
         /* Nothing usable was left (e.g. all non-ASCII): keep names distinct. */
         snprintf(out, size, "%s%06lx", prefix, fnv1a(in));

@@ -38,6 +38,7 @@ struct src_table {
     int64_t est_rows;
     int64_t est_bytes;
     struct sl_schema columns; /* owned */
+    char key[64]; /* the source's split and order key ("rowid", "ctid"), "" = none */
 };
 
 struct src_chunk {

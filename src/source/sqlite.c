@@ -253,6 +253,31 @@ static int load_columns(sqlite3 *db, struct src_table *t, struct sl_err *err)
     return rc;
 }
 
+/* The name that reaches the rowid of a table, into t->key: the first of
+ * rowid, _rowid_, oid not shadowed by a column of that name and accepted by
+ * SQLite (WITHOUT ROWID tables accept none; they are read whole). */
+static void find_rowid(sqlite3 *db, struct src_table *t)
+{
+    static const char *const names[] = {"rowid", "_rowid_", "oid"};
+    char q[600], sql[700];
+    quote_ident(t->name, q, sizeof q);
+    t->key[0] = 0;
+    for (int k = 0; k < 3; k++) {
+        int shadowed = 0;
+        for (int i = 0; i < t->columns.ncols; i++)
+            shadowed |= !strcasecmp(t->columns.cols[i].source_name, names[k]);
+        if (shadowed)
+            continue;
+        sqlite3_stmt *st = NULL;
+        snprintf(sql, sizeof sql, "SELECT %s FROM %s LIMIT 0", names[k], q);
+        int ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
+        sqlite3_finalize(st);
+        if (ok)
+            snprintf(t->key, sizeof t->key, "%s", names[k]);
+        return;
+    }
+}
+
 static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, struct sl_err *err)
 {
     struct snap *s = ctx;
@@ -294,6 +319,7 @@ static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, stru
         src_safe_name(name, tt->dataset, sizeof tt->dataset, "t_");
         if (load_columns(db, tt, err))
             goto out;
+        find_rowid(db, tt);
         char q[600], sql2[700];
         quote_ident(name, q, sizeof q);
         snprintf(sql2, sizeof sql2, "SELECT count(*) FROM %s", q);
@@ -304,16 +330,6 @@ static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, stru
         sqlite3_finalize(cnt);
         tt->est_bytes = tt->est_rows * tt->columns.ncols * 8;
     }
-    /* Two source tables must not land in one dataset ("A b" and "a_b"). */
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < i; j++)
-            if (!strcmp(t[i].dataset, t[j].dataset)) {
-                sl_err_set(err, false, "source", t[i].name,
-                           "tables '%s' and '%s' both map to the dataset name '%s'; "
-                           "exclude one of them in `tables: exclude`",
-                           t[j].name, t[i].name, t[i].dataset);
-                goto out;
-            }
     rc = SL_OK;
 out:
     sqlite3_finalize(st);
@@ -327,21 +343,6 @@ out:
     return SL_OK;
 }
 
-/* The name that reaches the rowid of t, or NULL (WITHOUT ROWID, or every
- * alias shadowed by a column of that name). */
-static const char *rowid_name(const struct src_table *t)
-{
-    static const char *const names[] = {"rowid", "_rowid_", "oid"};
-    for (int k = 0; k < 3; k++) {
-        int shadowed = 0;
-        for (int i = 0; i < t->columns.ncols; i++)
-            shadowed |= !strcasecmp(t->columns.cols[i].source_name, names[k]);
-        if (!shadowed)
-            return names[k];
-    }
-    return NULL;
-}
-
 static int sqlite_plan_chunks(void *ctx, const struct src_table *t, int ti,
                               struct src_chunk **out, int *nout, struct sl_err *err)
 {
@@ -349,7 +350,7 @@ static int sqlite_plan_chunks(void *ctx, const struct src_table *t, int ti,
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     int64_t lo = 0, hi = -1, rows = t->est_rows;
-    const char *rid = rowid_name(t);
+    const char *rid = t->key[0] ? t->key : NULL;
     if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         int rc = db_error(err, db, s->path, "cannot open the snapshot");
         sqlite3_close(db);
@@ -671,7 +672,7 @@ static int sqlite_read_chunk(void *ctx, const struct src_table *t, const struct 
                              struct sl_batch *b, src_emit_fn emit, void *arg, struct sl_err *err)
 {
     struct reader *r = ctx;
-    const char *rid = rowid_name(t);
+    const char *rid = t->key[0] ? t->key : NULL;
     struct sl_buf sql;
     sl_buf_init(&sql, 1u << 24);
     int rc = SL_ERROR;

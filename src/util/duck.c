@@ -3,14 +3,29 @@
  */
 #include "util/duck.h"
 
+#include <stdio.h>
+#include <string.h>
+
+const char *duck_error_text(const char *msg, char *out, size_t size)
+{
+    snprintf(out, size, "%s", msg ? msg : "DuckDB error");
+    char *first = strstr(out, "\n\nLINE ");
+    char *second = first ? strstr(first + 2, "\n\nLINE ") : NULL;
+    if (second && (size_t)(second - first) == strlen(second) &&
+        !strncmp(first, second, (size_t)(second - first)))
+        *second = 0;
+    return out;
+}
+
 int duck_exec(duckdb_connection con, const char *sql, struct sl_err *err, const char *stage,
               const char *object)
 {
     duckdb_result res;
     int rc = SL_OK;
     if (duckdb_query(con, sql, &res) == DuckDBError) {
-        const char *msg = duckdb_result_error(&res);
-        rc = sl_err_set(err, false, stage, object, "%s", msg ? msg : "DuckDB error");
+        char msg[1400];
+        rc = sl_err_set(err, false, stage, object, "%s",
+                        duck_error_text(duckdb_result_error(&res), msg, sizeof msg));
     }
     duckdb_destroy_result(&res);
     return rc;
@@ -22,8 +37,9 @@ int duck_int64(duckdb_connection con, const char *sql, int64_t *out, struct sl_e
     duckdb_result res;
     int rc = SL_OK;
     if (duckdb_query(con, sql, &res) == DuckDBError) {
-        const char *msg = duckdb_result_error(&res);
-        rc = sl_err_set(err, false, stage, object, "%s", msg ? msg : "DuckDB error");
+        char msg[1400];
+        rc = sl_err_set(err, false, stage, object, "%s",
+                        duck_error_text(duckdb_result_error(&res), msg, sizeof msg));
     } else {
         *out = duckdb_row_count(&res) ? duckdb_value_int64(&res, 0, 0) : 0;
     }

@@ -6,9 +6,14 @@
 #define SL_UTIL_DUCK_H
 
 #include <duckdb.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/err.h"
+
+/* DuckDB's error text without the "LINE n: …" context block it repeats
+ * (DuckDB 1.4 appends that block twice).  Returns `out`. */
+const char *duck_error_text(const char *msg, char *out, size_t size);
 
 /* Run a statement and discard its result; on error fill err with stage,
  * object and DuckDB's message. */

@@ -132,6 +132,12 @@ static void test_safe_name(void)
     char other[64];
     src_safe_name("中国", other, sizeof other, "t_");
     CHECK(strcmp(out, other) != 0);
+    src_safe_name("ünï码", out, sizeof out, "t_");
+    src_safe_name("änä码", other, sizeof other, "t_");
+    CHECK(strncmp(out, "n_", 2) == 0 && strlen(out) == 8);
+    CHECK(strcmp(out, other) != 0);
+    src_safe_name("café", out, 8, "t_"); /* truncated: still ends with the hash */
+    CHECK_EQ_INT(strlen(out), 7);
 
     struct sl_column cols[3] = {0};
     snprintf(cols[0].source_name, sizeof cols[0].source_name, "A b");
