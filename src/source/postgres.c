@@ -506,8 +506,9 @@ static int64_t num(const PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? 0 : (int64_t)strtod(PQgetvalue(res, row, col), NULL);
 }
 
-/* Row estimate: reltuples scaled to the current size (as the planner
- * does); a table never analyzed and small enough is counted. */
+/* Row estimate (for scheduling and the manifest): reltuples scaled to the
+ * current size, as the planner does.  A table never analyzed is counted when
+ * it is one chunk at most; a larger one is guessed from its size and width. */
 static int64_t estimate_rows(struct snap *s, const struct src_table *t, const PGresult *res,
                              int row, int64_t bytes)
 {
@@ -518,11 +519,12 @@ static int64_t estimate_rows(struct snap *s, const struct src_table *t, const PG
         return (int64_t)((double)tuples / (double)pages * (double)cur_pages);
     if (!unknown)
         return tuples;
-    if (bytes > (1LL << 30))
-        return bytes / 100;
+    int64_t guess = bytes / (28 + 8 * (int64_t)t->columns.ncols);
+    if (bytes > s->chunk_bytes)
+        return guess;
     struct sl_buf q;
     sl_buf_init(&q, 4096);
-    int64_t n = bytes / 100;
+    int64_t n = guess;
     if (!append_str(&q, "SELECT pg_catalog.count(*) FROM ") && !append_ident(&q, t->schema) &&
         !sl_buf_putc(&q, '.') && !append_ident(&q, t->name) && !sl_buf_putc(&q, 0)) {
         PGresult *r = PQexec(s->coord, (const char *)q.data);

@@ -13,9 +13,9 @@ static pthread_once_t pow10_once = PTHREAD_ONCE_INIT;
 
 static void fill_pow10(void)
 {
-    sl_int128 v = 1;
-    for (int i = 0; i < 39; i++, v *= 10)
-        pow10_table[i] = v;
+    pow10_table[0] = 1;
+    for (int i = 1; i < 39; i++) /* 10^38 fits; 10^39 would overflow */
+        pow10_table[i] = pow10_table[i - 1] * 10;
 }
 
 sl_int128 sl_pow10_128(int n)
