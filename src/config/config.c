@@ -583,6 +583,10 @@ static int set_source(struct parse *p, const struct key *k, const struct val *v,
 {
     const char *t = v->text, *sep = strstr(t, "://");
     char value[MAX_SHOWN + 8];
+    /* postgres:host=db dbname=shop — a libpq conninfo string, passed as is */
+    if ((!strncmp(t, "postgres:", 9) && t[9] != '/') ||
+        (!strncmp(t, "postgresql:", 11) && t[11] != '/'))
+        return store_string(p, cfg, k, strdup(t));
     if (!sep || sep == t)
         return bad_value(p, k, v->name, v->mark, v->node, v->raw);
     size_t scheme_len = (size_t)(sep - t);

@@ -172,6 +172,11 @@ static void test_other_values(void)
     CHECK(c.jobs >= 1);
     CHECK_EQ_STR(c.models, join(tmp, "/models"));
     config_free(&c);
+    /* A libpq conninfo string after postgres: is passed as is. */
+    CHECK_EQ_INT(parse("source: \"postgres:host=/run/pg dbname=shop\"\nlake: ./lake\n", &c, &e),
+                 SL_OK);
+    CHECK_EQ_STR(c.source, "postgres:host=/run/pg dbname=shop");
+    config_free(&c);
     /* Anchors and aliases are resolved by libyaml. */
     CHECK_EQ_INT(parse(MINIMAL "tables:\n  include: &t [a, b]\n  exclude: *t\n", &c, &e), SL_OK);
     CHECK_EQ_INT(c.n_exclude, 2);
