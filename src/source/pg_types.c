@@ -42,6 +42,7 @@
  *   text-like the text in the client encoding (UTF8, set by postgres.c)
  */
 #include "source/pg_types.h"
+#include "util/utf8.h"
 #include "util/decimal.h"
 #include "util/err.h"
 
@@ -148,38 +149,6 @@ static inline uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 static inline uint64_t be64(const uint8_t *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
-
-bool pg_utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (!(w & 0x8080808080808080ull)) {
-                i += 8;
-                continue;
-            }
-        }
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        int len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-        if (!len || i + (size_t)len > n)
-            return false;
-        for (int k = 1; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        if (len == 3 && ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0)))
-            return false;
-        if (len == 4 && ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90)))
-            return false;
-        i += (size_t)len;
-    }
-    return true;
-}
 
 /* The parts of a binary numeric; digits point into the field. */
 struct numeric {
@@ -423,7 +392,7 @@ int pg_decode_field(struct pg_decoder *d, enum pg_kind k, const struct sl_column
     case PGK_TEXT:
     case PGK_JSON:
     case PGK_CAST_TEXT:
-        if (d->check_utf8 && !pg_utf8_valid(p, n)) {
+        if (d->check_utf8 && !sl_utf8_valid(p, n)) {
             snprintf(why, ws, "text is not valid UTF-8 (server_encoding SQL_ASCII)");
             return SL_ERROR;
         }
@@ -431,7 +400,7 @@ int pg_decode_field(struct pg_decoder *d, enum pg_kind k, const struct sl_column
     case PGK_JSONB:
         if (n < 1 || p[0] != 1)
             return bad_length("jsonb", n, why, ws);
-        if (d->check_utf8 && !pg_utf8_valid(p + 1, n - 1)) {
+        if (d->check_utf8 && !sl_utf8_valid(p + 1, n - 1)) {
             snprintf(why, ws, "text is not valid UTF-8 (server_encoding SQL_ASCII)");
             return SL_ERROR;
         }

@@ -67,6 +67,5 @@ int pg_decode_field(struct pg_decoder *d, enum pg_kind k, const struct sl_column
                     size_t whysize);
 
 /* Strict UTF-8 check (no overlongs, no surrogates). */
-bool pg_utf8_valid(const uint8_t *s, size_t n);
 
 #endif

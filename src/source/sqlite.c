@@ -31,6 +31,7 @@
 #include "util/datetime.h"
 #include "util/decimal.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -424,39 +425,6 @@ static void sqlite_reader_close(void *ctx)
     free(r);
 }
 
-/* Strict UTF-8 (no overlongs, no surrogates); ASCII fast path. */
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (!(w & 0x8080808080808080ull)) {
-                i += 8;
-                continue;
-            }
-        }
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        int len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-        if (!len || c > 0xF4 || i + (size_t)len > n)
-            return 0;
-        for (int k = 1; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-        if (len == 3 && ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0)))
-            return 0;
-        if (len == 4 && ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90)))
-            return 0;
-        i += (size_t)len;
-    }
-    return 1;
-}
-
 static const char *class_name(int t)
 {
     switch (t) {
@@ -639,7 +607,7 @@ static int convert(struct cursor *cur, struct sl_batch *b, int i)
             return value_error(cur, i, "a blob in a text column");
         const unsigned char *p = sqlite3_column_text(st, i);
         size_t n = (size_t)sqlite3_column_bytes(st, i);
-        if (vt == SQLITE_TEXT && !utf8_valid(p, n))
+        if (vt == SQLITE_TEXT && !sl_utf8_valid(p, n))
             return value_error(cur, i, "text is not valid UTF-8");
         if (sl_batch_set_bytes(b, i, p, n))
             return value_error(cur, i, "value of %zu bytes does not fit in a batch", n);

@@ -5,6 +5,7 @@
  * the edges tests/e2e/postgres.sh checks end to end.
  */
 #include "check.h"
+#include "util/utf8.h"
 #include "source/pg_types.h"
 #include "util/decimal.h"
 #include "util/err.h"
@@ -238,9 +239,9 @@ static void test_text_checks(void)
     const uint8_t good[] = {'a', 0xc3, 0xa9};
     CHECK_EQ_INT(decode(&o, PGK_TEXT, good, 3), 0);
     one_close(&o);
-    CHECK(pg_utf8_valid((const uint8_t *)"\xf0\x9f\x98\x80", 4));
-    CHECK(!pg_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogate */
-    CHECK(!pg_utf8_valid((const uint8_t *)"\xc0\x80", 2));     /* overlong */
+    CHECK(sl_utf8_valid((const uint8_t *)"\xf0\x9f\x98\x80", 4));
+    CHECK(!sl_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogate */
+    CHECK(!sl_utf8_valid((const uint8_t *)"\xc0\x80", 2));     /* overlong */
 }
 
 int main(void)
