@@ -75,7 +75,8 @@ int flow_manifest_build(const char *run_id, const struct sl_config *cfg,
                 char full[600];
                 snprintf(full, sizeof full, "%s.%s", tables[t].schema, tables[t].name);
                 json_object_set_new(o, "source_table", json_string(full));
-                json_object_set_new(o, "source_rows", json_integer(tables[t].est_rows));
+                json_object_set_new(o, tables[t].rows_exact ? "source_rows" : "source_rows_estimate",
+                                    json_integer(tables[t].est_rows));
             }
         json_object_set_new(o, "location", json_string(d->prefix));
         json_object_set_new(o, "rows", json_integer(d->rows));

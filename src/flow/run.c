@@ -443,7 +443,7 @@ static int do_register_raw(struct run *r, struct sl_err *err)
                 if (add_file(d, path, &r->results[k], err))
                     return SL_ERROR;
             }
-        if (d->rows != t->est_rows && !strcmp(r->source.type->name, "sqlite"))
+        if (t->rows_exact && d->rows != t->est_rows)
             return sl_err_set(err, false, "export", t->name,
                               "exported %lld rows but the snapshot holds %lld",
                               (long long)d->rows, (long long)t->est_rows);

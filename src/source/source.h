@@ -39,6 +39,7 @@ struct src_table {
     int64_t est_bytes;
     struct sl_schema columns; /* owned */
     char key[64]; /* the source's split and order key ("rowid", "ctid"), "" = none */
+    bool rows_exact; /* est_rows is a count in the snapshot, not a statistic */
 };
 
 struct src_chunk {

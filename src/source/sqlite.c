@@ -327,7 +327,7 @@ static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, stru
         sqlite3_stmt *cnt = NULL;
         if (sqlite3_prepare_v2(db, sql2, -1, &cnt, NULL) == SQLITE_OK &&
             sqlite3_step(cnt) == SQLITE_ROW)
-            tt->est_rows = sqlite3_column_int64(cnt, 0);
+            tt->est_rows = sqlite3_column_int64(cnt, 0), tt->rows_exact = true;
         sqlite3_finalize(cnt);
         tt->est_bytes = tt->est_rows * tt->columns.ncols * 8;
     }
