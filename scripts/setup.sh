@@ -21,6 +21,7 @@ libzstd-dev libsnappy-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libmariadb-d
 # The tests start real servers (PostgreSQL 15) and time commands.
 if [ "${1:-}" = "--test" ]; then
     PACKAGES="$PACKAGES postgresql-15 postgresql-client-15 time"
+    command -v python3 >/dev/null 2>&1 || PACKAGES="$PACKAGES python3"
 fi
 # node and npm fetch DuckDB and the test readers; take Debian's only when none is installed.
 command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"

@@ -242,6 +242,18 @@ int sl_batch_list_push_bytes(struct sl_batch *b, int col, const void *p, size_t 
     return SL_OK;
 }
 
+int sl_batch_list_element(struct sl_batch *b, int col, struct sl_batch *view)
+{
+    struct sl_batch_column *c = &b->cols[col];
+    if (child_grow(c))
+        return SL_ERROR;
+    view->schema = b->schema;
+    view->cols = c->child;
+    view->nrows = c->child_count;
+    view->capacity = c->child_capacity;
+    return SL_OK;
+}
+
 int sl_batch_list_push_null(struct sl_batch *b, int col)
 {
     struct sl_batch_column *c = &b->cols[col];

@@ -172,6 +172,17 @@ void *sl_batch_list_push(struct sl_batch *b, int col);
 int sl_batch_list_push_bytes(struct sl_batch *b, int col, const void *p, size_t n);
 int sl_batch_list_push_null(struct sl_batch *b, int col);
 
+/* Decoders written for scalars fill list elements through a view: a
+ * one-column batch (column 0) whose current row is the next element of the
+ * current row's list in column `col`.  Set the element with any setter
+ * (or sl_batch_set_null), then call sl_batch_list_element_done.  SL_ERROR
+ * when out of memory. */
+int sl_batch_list_element(struct sl_batch *b, int col, struct sl_batch *view);
+static inline void sl_batch_list_element_done(struct sl_batch *b, int col)
+{
+    b->cols[col].child_count++;
+}
+
 static inline void sl_batch_list_end(struct sl_batch *b, int col)
 {
     struct sl_batch_column *c = &b->cols[col];

@@ -441,7 +441,62 @@ int pg_decode_field(struct pg_decoder *d, enum pg_kind k, const struct sl_column
         if (n != 8)
             return bad_length("timestamp", n, why, ws);
         return put_timestamp(b, col, be64(p), why, ws);
+    case PGK_ARRAY:
+        break; /* pg_decode_array */
     }
-    snprintf(why, ws, "internal: unknown decoding kind %d", (int)k);
+    snprintf(why, ws, "internal: decoding kind %d is not a scalar", (int)k);
     return SL_ERROR;
+}
+
+int pg_decode_array(struct pg_decoder *d, enum pg_kind elem, const struct sl_column *c,
+                    const uint8_t *p, size_t n, struct sl_batch *b, int col, char *why,
+                    size_t ws)
+{
+    if (n < 12)
+        return bad_length("array", n, why, ws);
+    int32_t ndim = (int32_t)be32(p);
+    size_t at = 12;
+    uint32_t count = 0;
+    if (ndim < 0 || ndim > 6)
+        return bad_length("array", n, why, ws);
+    if (ndim > 1) {
+        snprintf(why, ws, "a %d-dimensional array cannot be exported as a list", ndim);
+        return SL_ERROR;
+    }
+    if (ndim == 1) {
+        if (n < 20)
+            return bad_length("array", n, why, ws);
+        count = be32(p + 12);
+        at = 20; /* the lower bound (p + 16) is not kept */
+    }
+    sl_batch_list_begin(b, col);
+    for (uint32_t i = 0; i < count; i++) {
+        if (n - at < 4)
+            return bad_length("array", n, why, ws);
+        int32_t len = (int32_t)be32(p + at);
+        at += 4;
+        struct sl_batch view;
+        if (sl_batch_list_element(b, col, &view)) {
+            snprintf(why, ws, "out of memory for array elements");
+            return SL_ERROR;
+        }
+        if (len < 0) {
+            sl_batch_set_null(&view, 0);
+        } else {
+            if (n - at < (size_t)len)
+                return bad_length("array", n, why, ws);
+            char inner[200];
+            if (pg_decode_field(d, elem, c, p + at, (size_t)len, &view, 0, inner,
+                                sizeof inner)) {
+                snprintf(why, ws, "element %u: %s", i + 1, inner);
+                return SL_ERROR;
+            }
+            at += (size_t)len;
+        }
+        sl_batch_list_element_done(b, col);
+    }
+    if (at != n)
+        return bad_length("array", n, why, ws);
+    sl_batch_list_end(b, col);
+    return SL_OK;
 }

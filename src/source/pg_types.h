@@ -37,6 +37,7 @@ enum pg_kind {
     PGK_TIMESTAMP,
     PGK_TIMESTAMPTZ,
     PGK_CAST_TEXT,    /* no exact mapping: selected as `col::text` */
+    PGK_ARRAY,        /* one-dimensional array of a mapped element kind → LIST */
 };
 
 /* The facts of a column's type after resolving domains to their base type. */
@@ -66,6 +67,13 @@ int pg_decode_field(struct pg_decoder *d, enum pg_kind k, const struct sl_column
                     const uint8_t *p, size_t n, struct sl_batch *b, int col, char *why,
                     size_t whysize);
 
-/* Strict UTF-8 check (no overlongs, no surrogates). */
+/* Decode one non-NULL binary array (array_send: ndim, has-null flag,
+ * element oid, per dimension size and lower bound, then per element a
+ * length (-1 NULL) and its binary form) into the LIST column `col`, each
+ * element as pg_decode_field would with `elem`.  Only one dimension (or an
+ * empty array) is accepted; lower bounds are not kept. */
+int pg_decode_array(struct pg_decoder *d, enum pg_kind elem, const struct sl_column *c,
+                    const uint8_t *p, size_t n, struct sl_batch *b, int col, char *why,
+                    size_t whysize);
 
 #endif

@@ -83,6 +83,7 @@ struct table_plan {
     char relkind;
     int ncols;
     enum pg_kind *kinds;
+    enum pg_kind *elem_kinds; /* of PGK_ARRAY columns */
     char *select_list; /* "\"a\", \"b\"::text, …" */
     int64_t blocks;    /* main fork blocks (largest partition) */
     int64_t bytes;     /* main fork bytes (all partitions) */
@@ -329,6 +330,7 @@ static void pg_close(void *ctx)
     }
     for (int i = 0; i < s->nplans; i++) {
         free(s->plans[i].kinds);
+        free(s->plans[i].elem_kinds);
         free(s->plans[i].select_list);
     }
     free(s->plans);
@@ -378,6 +380,35 @@ static int resolve_domain(struct snap *s, struct pg_type_info *ti, char *name, s
     return SL_OK;
 }
 
+/* The element type of an array type, domains resolved; its typmod is the
+ * column's (numeric(10,2)[] keeps (10,2) per element). */
+static int array_element(struct snap *s, const struct pg_type_info *ti, struct pg_type_info *eti,
+                         char *name, size_t nsize, struct sl_err *err)
+{
+    char oid[16];
+    snprintf(oid, sizeof oid, "%u", ti->oid);
+    const char *params[1] = {oid};
+    PGresult *res = PQexecParams(
+        s->coord,
+        "SELECT e.oid, e.typtype, e.typcategory, e.typname FROM pg_catalog.pg_type a "
+        "JOIN pg_catalog.pg_type e ON e.oid = a.typelem WHERE a.oid = $1::pg_catalog.oid",
+        1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        int rc = pg_error(err, s->coord, res, "snapshot", s->display,
+                          "cannot resolve an array's element type");
+        PQclear(res);
+        return rc;
+    }
+    snprintf(name, nsize, "%s", PQgetvalue(res, 0, 3));
+    *eti = (struct pg_type_info){.oid = (uint32_t)strtoul(PQgetvalue(res, 0, 0), NULL, 10),
+                                 .typmod = ti->typmod,
+                                 .typtype = PQgetvalue(res, 0, 1)[0],
+                                 .typcategory = PQgetvalue(res, 0, 2)[0],
+                                 .name = name};
+    PQclear(res);
+    return eti->typtype == 'd' ? resolve_domain(s, eti, name, nsize, err) : SL_OK;
+}
+
 /* Columns of one table, their kinds and the SELECT list. */
 static int load_columns(struct snap *s, const char *oid, struct src_table *t,
                         struct table_plan *plan, struct sl_err *err)
@@ -404,7 +435,8 @@ static int load_columns(struct snap *s, const char *oid, struct src_table *t,
     int n = PQntuples(res);
     t->columns.cols = calloc((size_t)(n ? n : 1), sizeof *t->columns.cols);
     plan->kinds = calloc((size_t)(n ? n : 1), sizeof *plan->kinds);
-    if (!t->columns.cols || !plan->kinds) {
+    plan->elem_kinds = calloc((size_t)(n ? n : 1), sizeof *plan->elem_kinds);
+    if (!t->columns.cols || !plan->kinds || !plan->elem_kinds) {
         sl_err_set(err, false, "snapshot", full, "out of memory");
         goto out;
     }
@@ -424,7 +456,26 @@ static int load_columns(struct snap *s, const char *oid, struct src_table *t,
         if (ti.typtype == 'd' && resolve_domain(s, &ti, tname, sizeof tname, err))
             goto out;
         bool lossy;
-        plan->kinds[i] = pg_type_map(&ti, c, &lossy);
+        if (ti.typcategory == 'A') {
+            /* Arrays of a mapped element type become LIST; others stay text. */
+            struct pg_type_info eti;
+            char ename[256];
+            if (array_element(s, &ti, &eti, ename, sizeof ename, err))
+                goto out;
+            enum pg_kind ek = pg_type_map(&eti, c, &lossy);
+            if (!lossy && ek != PGK_CAST_TEXT && eti.typcategory != 'A') {
+                c->list = true;
+                plan->kinds[i] = PGK_ARRAY;
+                plan->elem_kinds[i] = ek;
+            } else {
+                c->type = SL_T_STRING;
+                c->precision = c->scale = 0;
+                plan->kinds[i] = PGK_CAST_TEXT;
+                lossy = true;
+            }
+        } else {
+            plan->kinds[i] = pg_type_map(&ti, c, &lossy);
+        }
         if (lossy) {
             json_array_append_new(s->text_columns,
                                   json_pack("{s:s, s:s, s:s}", "table", full, "column",
@@ -549,6 +600,7 @@ static int pg_list_tables(void *ctx, struct src_table **out, int *nout, struct s
     int rows = PQntuples(res);
     for (int i = 0; i < s->nplans; i++) {
         free(s->plans[i].kinds);
+        free(s->plans[i].elem_kinds);
         free(s->plans[i].select_list);
     }
     free(s->plans);
@@ -874,8 +926,13 @@ static int parse_stream(struct copy_state *cs, const uint8_t *p, size_t n, size_
                 sl_batch_set_null(b, i);
                 continue;
             }
-            if (pg_decode_field(&cs->r->dec, cs->plan->kinds[i], &cs->t->columns.cols[i], p + f,
-                                (size_t)len, b, i, why, sizeof why))
+            enum pg_kind k = cs->plan->kinds[i];
+            if (k == PGK_ARRAY
+                    ? pg_decode_array(&cs->r->dec, cs->plan->elem_kinds[i],
+                                      &cs->t->columns.cols[i], p + f, (size_t)len, b, i, why,
+                                      sizeof why)
+                    : pg_decode_field(&cs->r->dec, k, &cs->t->columns.cols[i], p + f,
+                                      (size_t)len, b, i, why, sizeof why))
                 return value_error(cs, i, tid, why);
             f += (size_t)len;
         }

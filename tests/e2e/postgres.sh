@@ -151,9 +151,22 @@ INSERT INTO t_misc VALUES
   '{}', '{}', '-3 mons', '::1', '::/0', '00:00:00:00:00:00', B'0000', B'', 'empty', ROW(NULL, NULL), '00:00:00-12', '(0,0)', '', 'a'),
  (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
  (4, true, decode(repeat('00', 1000), 'hex'), 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'null', 'null',
-  '{{1,2},{3,4}}', '{"x\"y"}', '0', '2001:db8::1', '2001:db8::/32', 'ff:ff:ff:ff:ff:ff', B'1111', B'1', '(,)', ROW(-1, ''), '23:59:59.999999+14', '(-1e300,1e-300)', '<?xml version="1.0"?><r/>', ' ');
+  '{4}', '{"x\"y"}', '0', '2001:db8::1', '2001:db8::/32', 'ff:ff:ff:ff:ff:ff', B'1111', B'1', '(,)', ROW(-1, ''), '23:59:59.999999+14', '(-1e300,1e-300)', '<?xml version="1.0"?><r/>', ' ');
 
 CREATE TABLE t_empty (id int PRIMARY KEY, v text);
+
+CREATE TABLE t_arrays (id int PRIMARY KEY, ints int[], bigs bigint[] NOT NULL, texts text[],
+  nums numeric(10,2)[], days date[], stamps timestamptz[], ids uuid[], flags bool[], moods mood[],
+  prices price[], spans interval[]);
+INSERT INTO t_arrays VALUES
+ (1, '{1,2,3}', '{}', '{a,"b c","",NULL}', '{1.50,-2.25}', '{2024-01-01,1969-12-31}',
+  '{"2024-01-01 10:00:00.123456+00"}', '{00000000-0000-0000-0000-000000000001}', '{t,f,NULL}',
+  '{sad,happy}', '{1.5}', '{1 day}'),
+ (2, NULL, '{9223372036854775807,-9223372036854775808}', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+ (3, '{}', '{NULL}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}'),
+ (4, '{NULL,5}', '{1}', '{NULL,"ü"}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}'),
+ (5, '[0:1]={7,8}', '{2}', '{x}', '{0.01}', '{0001-01-01}', '{"1900-01-01 00:00:00+00"}',
+  '{ffffffff-ffff-ffff-ffff-ffffffffffff}', '{t}', '{ok}', '{-99999.999}', '{2 hours}');
 SQL
 P types -f "$T/types.sql" >/dev/null 2>"$T/psql.err" || fail "types: schema loads" "$(cat "$T/psql.err")"
 # A password in the URL must never show up (trust auth: libpq never sends it).
@@ -202,6 +215,10 @@ def norm(kind, v, src):
     if kind == 'dec' and (v.startswith('.') or v.startswith('-.')):
         return v.replace('.', '0.', 1)  # DuckDB prints DECIMAL(5,5) as .00099
     if kind == 'f4': return fbits(v, True)
+    if kind == 'arr':  # psql/DuckDB give JSON text, pqread a list of canonical strings
+        items = v if isinstance(v, list) else json.loads(v, parse_float=str, parse_int=str)
+        return [None if x is None else ('true' if x is True else 'false' if x is False else str(x))
+                for x in items]
     if kind == 'date' and src == 'pqread': return str(parse_date(v))
     if kind == 'ts' and src == 'pqread':
         day, _, clock = v.partition(' ')
@@ -219,13 +236,15 @@ def pg_expr(c, kind):
             'bool': q + '::text', 'bpchar': 'CASE WHEN %s IS NOT NULL THEN concat(%s) END' % (q, q), 'date': "(%s - date '1970-01-01')::text" % q,
             'ts': '(extract(epoch from %s) * 1000000)::bigint::text' % q,
             'time': '(extract(epoch from %s) * 1000000)::bigint::text' % q,
-            'uuid': q + '::text', 'json': q + '::text'}[kind]
+            'uuid': q + '::text', 'json': q + '::text',
+            'arr': 'array_to_json(%s)::text' % q}[kind]
 
 def duck_expr(c, kind):
     q = '"%s"' % c
     return {'bytea': 'lower(hex(%s))' % q,
             'date': "CAST(date_diff('day', DATE '1970-01-01', %s) AS VARCHAR)" % q,
-            'ts': 'CAST(epoch_us(%s) AS VARCHAR)' % q}.get(kind, 'CAST(%s AS VARCHAR)' % q)
+            'ts': 'CAST(epoch_us(%s) AS VARCHAR)' % q,
+            'arr': 'CAST(to_json(list_transform(%s, x -> CAST(x AS VARCHAR))) AS VARCHAR)' % q}.get(kind, 'CAST(%s AS VARCHAR)' % q)
 
 fails = 0
 def report(name, bad):
@@ -283,8 +302,9 @@ PGURL=$BASE/types CFG=$cfg SNAPLAKE=$SNAPLAKE LAKE=$T/types/lake TOOLS=$TOOLS SU
 "t_numeric": [["id","int"],["n10_2","dec"],["n38_10","dec"],["n18","dec"],["n19_4","dec"],["nneg","dec"],["nsmall","dec"],["n1","dec"],["nfree","text"],["nbig","text"],["m","money"],["dp","dec"]],
 "t_text": [["id","int"],["t","text"],["vc","text"],["c","bpchar"],["nm","text"],["ci","text"],["e","text"]],
 "t_time": [["id","int"],["d","date"],["t","time"],["ts","ts"],["tz","ts"]],
-"t_misc": [["id","int"],["b","bool"],["by","bytea"],["u","uuid"],["j","json"],["jb","json"],["arr","text"],["tarr","text"],["iv","text"],["ip","text"],["cid","text"],["mac","text"],["bits","text"],["vb","text"],["rng","text"],["comp","text"],["ttz","text"],["pt","text"],["x","text"],["ch","text"]],
-"t_empty": [["id","int"],["v","text"]]
+"t_misc": [["id","int"],["b","bool"],["by","bytea"],["u","uuid"],["j","json"],["jb","json"],["arr","arr"],["tarr","arr"],["iv","text"],["ip","text"],["cid","text"],["mac","text"],["bits","text"],["vb","text"],["rng","text"],["comp","text"],["ttz","text"],["pt","text"],["x","text"],["ch","text"]],
+"t_empty": [["id","int"],["v","text"]],
+"t_arrays": [["id","int"],["ints","arr"],["bigs","arr"],["texts","arr"],["nums","arr"],["moods","arr"],["flags","arr"],["ids","arr"],["spans","text"]]
 }'
 types_sql=$(sq "$cfg" "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 't_numeric'")
 expect_eq "types: numeric column types in the catalog" "$types_sql" \
@@ -292,6 +312,12 @@ expect_eq "types: numeric column types in the catalog" "$types_sql" \
 types_sql=$(sq "$cfg" "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 't_time'")
 expect_eq "types: date/time column types in the catalog" "$types_sql" \
     '"id INTEGER, d DATE, t TIME, ts TIMESTAMP, tz TIMESTAMP WITH TIME ZONE"'
+types_sql=$(sq "$cfg" "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 't_arrays'")
+expect_eq "types: arrays are LISTs in the catalog (interval[] as text)" "$types_sql" \
+    '"id INTEGER, ints INTEGER[], bigs BIGINT[], texts VARCHAR[], nums DECIMAL(10,2)[], days DATE[], stamps TIMESTAMP WITH TIME ZONE[], ids UUID[], flags BOOLEAN[], moods VARCHAR[], prices DECIMAL(8,3)[], spans VARCHAR"'
+expect_eq "types: date, timestamptz and domain arrays" \
+    "$(sq "$cfg" "SELECT CAST(list_transform(days, x -> CAST(x AS VARCHAR)) AS VARCHAR) || ' ' || CAST(list_transform(stamps, x -> CAST(epoch_us(x) AS VARCHAR)) AS VARCHAR) || ' ' || CAST(prices AS VARCHAR) FROM raw.t_arrays WHERE id = 5")" \
+    '[0001-01-01] [-2208988800000000] [-99999.999]'
 man=$(ls "$T/types/lake/_snaplake/runs/"*.json | head -1)
 python3 - "$man" >"$T/man.txt" <<'PY'
 import json, sys
@@ -326,8 +352,9 @@ expect_eq "types: PGHOST/PGPORT/PGUSER honoured" "$RC" 0
 # ---- values that cannot be exported exactly --------------------------------
 P types -c "CREATE TABLE bad_inf (id int, d date); INSERT INTO bad_inf VALUES (1, '2020-01-01'), (2, 'infinity')" \
     -c "CREATE TABLE bad_tsinf (id int, ts timestamptz); INSERT INTO bad_tsinf VALUES (1, '-infinity')" \
-    -c "CREATE TABLE bad_nan (id int, n numeric(10,2)); INSERT INTO bad_nan VALUES (1, 'NaN')"
-for t in bad_inf:d:infinity bad_tsinf:ts:-infinity bad_nan:n:NaN; do
+    -c "CREATE TABLE bad_nan (id int, n numeric(10,2)); INSERT INTO bad_nan VALUES (1, 'NaN')" \
+    -c "CREATE TABLE bad_md (id int, m int[]); INSERT INTO bad_md VALUES (1, '{1}'), (2, '{{1,2},{3,4}}')"
+for t in bad_inf:d:infinity bad_tsinf:ts:-infinity bad_nan:n:NaN bad_md:m:2-dimensional; do
     IFS=: read -r tab col what <<<"$t"
     cfg=$(project "err_$tab" "$BASE/types" "tables: { include: [\"public.$tab\"] }")
     run_sl "$cfg"

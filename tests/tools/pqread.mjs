@@ -192,12 +192,28 @@ async function open(file) {
   return { buf, metadata }
 }
 
+// One entry per column: its leaf element (types, name) and whether it is a
+// three-level LIST (<opt> group name (LIST) { repeated group list { element } }).
 function leaves(metadata) {
-  // Flat schemas only (snaplake writes flat files): root + one element per column.
   const [root, ...rest] = metadata.schema
-  if (rest.length !== root.num_children || rest.some(e => e.num_children))
-    throw new Error('pqread: nested schemas are not supported')
-  return rest
+  const out = []
+  for (let i = 0; i < rest.length; i++) {
+    const el = rest[i]
+    if (!el.num_children) {
+      out.push(el)
+      continue
+    }
+    const mid = rest[i + 1], leaf = rest[i + 2]
+    const isList = el.converted_type === 'LIST' || el.logical_type?.type === 'LIST'
+    if (!isList || el.num_children !== 1 || !mid || mid.num_children !== 1 ||
+        mid.repetition_type !== 'REPEATED' || !leaf || leaf.num_children)
+      throw new Error('pqread: only flat columns and three-level LISTs are supported')
+    out.push({ ...leaf, name: el.name, repetition_type: el.repetition_type, list: true, leaf })
+    i += 2
+  }
+  if (out.length !== root.num_children)
+    throw new Error('pqread: schema does not match its root')
+  return out
 }
 
 export async function parquetSchemaOf(file) {
@@ -207,6 +223,7 @@ export async function parquetSchemaOf(file) {
     const encodings = [...new Set(metadata.row_groups.flatMap(rg => rg.columns[i].meta_data.encodings))]
     const o = {
       name: el.name,
+      list: !!el.list,
       physical_type: el.type,
       repetition: el.repetition_type,
       converted_type: el.converted_type ?? null,
@@ -237,6 +254,7 @@ export async function readParquet(file) {
   // Hand hyparquet a copy of the metadata without annotations: raw values.
   const raw = structuredClone(metadata)
   for (const el of raw.schema.slice(1)) {
+    if (el.num_children) continue // keep LIST groups: hyparquet assembles them
     delete el.converted_type
     delete el.logical_type
   }
@@ -247,7 +265,9 @@ export async function readParquet(file) {
     const o = {}
     els.forEach((el, i) => {
       const v = r[el.name]
-      o[el.name] = v === null || v === undefined ? null : convs[i](v)
+      if (v === null || v === undefined) o[el.name] = null
+      else if (el.list) o[el.name] = v.map(x => (x === null || x === undefined ? null : convs[i](x)))
+      else o[el.name] = convs[i](v)
     })
     return o
   })
