@@ -37,7 +37,7 @@ INSERT INTO receipts
 SELECT g, (g * 7919) % 100000, timestamptz '2024-01-01 00:00:00+00' + g * interval '1.234567 second',
        ((g * 104729) % 1000000) / 100.0, CASE WHEN g % 3 = 0 THEN NULL ELSE 'note ' || (g % 1000) END,
        g % 5 <> 0
-FROM generate_series(1, $rows) g;
+FROM generate_series(1::bigint, $rows) g;
 VACUUM ANALYZE;
 SQL
 tables="pgbench_accounts pgbench_branches pgbench_tellers pgbench_history receipts"
