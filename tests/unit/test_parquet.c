@@ -1123,5 +1123,19 @@ int main(void)
     RUN(test_e2e_zero_rows_and_options);
     duckdb_disconnect(&con);
     duckdb_close(&db);
+    /* The files stay while the tests run (for a look after a failure), not after. */
+    const char *const files[] = {all_path, "/tmp/snaplake_test_empty.parquet",
+                                 "/tmp/snaplake_test_nodict.parquet",
+                                 "/tmp/snaplake_test_tiny.parquet"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        unlink(files[i]);
+    for (int k = 0; k < 4; k++) {
+        static const enum pq_codec codecs[] = {PQ_CODEC_NONE, PQ_CODEC_SNAPPY, PQ_CODEC_GZIP,
+                                               PQ_CODEC_ZSTD};
+        char path[128];
+        snprintf(path, sizeof path, "/tmp/snaplake_test_codec_%s.parquet",
+                 pq_codec_name(codecs[k]));
+        unlink(path);
+    }
     return CHECK_DONE();
 }
