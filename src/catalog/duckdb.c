@@ -17,6 +17,7 @@
 #include "util/duck.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,12 +105,31 @@ static int dc_publish(void *ctx, struct sl_err *err)
     struct duck_catalog *c = ctx;
     char final[PATH_MAX + 32];
     snprintf(final, sizeof final, "%s/%s", c->root, CATALOG_DUCKDB_FILE);
+    /* duckdb_close cannot report a failed checkpoint: checkpoint first and
+     * check, so the file renamed into place holds every view (no WAL). */
+    if (duck_exec(c->con, "CHECKPOINT", err, "publish", c->tmp))
+        return SL_ERROR;
     duckdb_disconnect(&c->con);
     duckdb_close(&c->db);
+    int fd = open(c->tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd)) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return sl_err_set(err, true, "publish", c->tmp, "cannot flush the catalog: %s",
+                          strerror(e));
+    }
+    close(fd);
     if (rename(c->tmp, final))
         return sl_err_set(err, false, "publish", final, "cannot switch the catalog: %s",
                           strerror(errno));
     c->tmp[0] = 0;
+    /* The rename itself survives a power loss once the folder is flushed. */
+    fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
     return SL_OK;
 }
 

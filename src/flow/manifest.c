@@ -22,6 +22,24 @@ static json_t *iso_time(double t)
     return json_string(out);
 }
 
+/* A JSON string of s; text that is not UTF-8 (SQLite accepts such names)
+ * keeps its bytes as \xNN escapes instead of vanishing from the manifest. */
+static json_t *jstr(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    size_t n = strlen(s);
+    char *buf = malloc(4 * n + 1), *o = buf;
+    if (!buf)
+        return json_null();
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        o += *p < 0x80 ? sprintf(o, "%c", *p) : sprintf(o, "\\x%02x", *p);
+    j = json_string(buf);
+    free(buf);
+    return j ? j : json_null();
+}
+
 static json_t *columns_json(const struct sl_schema *s)
 {
     json_t *a = json_array();
@@ -30,8 +48,8 @@ static json_t *columns_json(const struct sl_schema *s)
         char sql[64];
         json_t *o = json_object();
         json_object_set_new(o, "name", json_string(c->name));
-        json_object_set_new(o, "source_name", json_string(c->source_name));
-        json_object_set_new(o, "source_type", json_string(c->source_type));
+        json_object_set_new(o, "source_name", jstr(c->source_name));
+        json_object_set_new(o, "source_type", jstr(c->source_type));
         json_object_set_new(o, "type", json_string(sl_type_name(c->type)));
         json_object_set_new(o, "sql_type", json_string(sl_type_sql(c, sql, sizeof sql)));
         json_object_set_new(o, "nullable", json_boolean(c->nullable));
@@ -55,12 +73,12 @@ int flow_manifest_build(const char *run_id, const struct sl_config *cfg,
     json_object_set_new(m, "schema_version", json_integer(FLOW_MANIFEST_SCHEMA_VERSION));
     json_object_set_new(m, "run_id", json_string(run_id));
     json_object_set_new(m, "snaplake_version", json_string(SL_VERSION));
-    json_object_set_new(m, "source", json_string(red));
+    json_object_set_new(m, "source", jstr(red));
     char *snap = src->type && src->type->describe ? src->type->describe(src->snap) : NULL;
     json_t *sj = snap ? json_loads(snap, 0, NULL) : NULL;
     free(snap);
     json_object_set_new(m, "snapshot", sj ? sj : json_null());
-    json_object_set_new(m, "lake", json_string(cfg->lake));
+    json_object_set_new(m, "lake", jstr(cfg->lake));
     json_object_set_new(m, "started_at", iso_time(started));
     json_object_set_new(m, "ended_at", iso_time(ended));
     json_object_set_new(m, "seconds", json_real(ended - started));
@@ -74,7 +92,7 @@ int flow_manifest_build(const char *run_id, const struct sl_config *cfg,
             if (!strcmp(d->layer, "raw") && !strcmp(tables[t].dataset, d->name)) {
                 char full[600];
                 snprintf(full, sizeof full, "%s.%s", tables[t].schema, tables[t].name);
-                json_object_set_new(o, "source_table", json_string(full));
+                json_object_set_new(o, "source_table", jstr(full));
                 json_object_set_new(o, tables[t].rows_exact ? "source_rows" : "source_rows_estimate",
                                     json_integer(tables[t].est_rows));
             }

@@ -644,16 +644,28 @@ static int do_publish(struct run *r, struct sl_err *err)
     if (rc == SL_OK)
         rc = store_put_all(&r->store, path, json, strlen(json), err);
     free(json);
-    /* The catalog switch is the publish; `current` follows for other readers. */
-    if (rc == SL_OK)
-        rc = r->catalog.type->publish(r->catalog.ctx, err);
-    char cur[64];
-    snprintf(cur, sizeof cur, "%s\n", r->run_id);
-    if (rc == SL_OK)
-        rc = store_put_all(&r->store, "_snaplake/current", cur, strlen(cur), err);
+    /* The catalog switch is the commit point: before it nothing is
+     * published (and the manifest goes again), after it the run is. */
+    if (rc == SL_OK && r->catalog.type->publish(r->catalog.ctx, err)) {
+        struct sl_err ignored = {0};
+        r->store.type->remove_prefix(r->store.ctx, path, &ignored);
+        rc = SL_ERROR;
+    }
     task_state(r, "publish", "publish", "publish", rc ? "failed" : "done", 1, 0, 0,
                rc ? err : NULL);
-    return rc;
+    if (rc)
+        return rc;
+    /* `current` follows for readers without a catalog; its failure no longer
+     * changes what is published. */
+    char cur[64];
+    struct sl_err e = {0};
+    snprintf(cur, sizeof cur, "%s\n", r->run_id);
+    if (store_put_all(&r->store, "_snaplake/current", cur, strlen(cur), &e)) {
+        char buf[2200];
+        sl_warn("run %s is published, but _snaplake/current was not updated: %s", r->run_id,
+                sl_err_format(&e, buf, sizeof buf));
+    }
+    return SL_OK;
 }
 
 struct sweep {
@@ -709,15 +721,20 @@ static int collect_manifest(void *arg, const char *path, int64_t size)
     return SL_OK;
 }
 
-/* Keep the newest keep_runs published runs; remove older runs' files and
- * manifests, and leftovers of failed runs older than the oldest kept. */
+/* Keep the newest keep_runs published runs up to this one; remove older
+ * runs' files and manifests, and leftovers of failed runs older than the
+ * oldest kept.  Manifests with a later id than this run (another project
+ * on the same lake, a clock ahead) are neither counted nor touched. */
 static int do_retention(struct run *r, struct sl_err *err)
 {
     struct sweep s = {0};
+    task_state(r, "retention", "retention", "retention", "running", 1, 0, 0, NULL);
     int rc = r->store.type->list(r->store.ctx, "_snaplake/runs", collect_manifest, &s, err);
-    int removed = 0;
-    if (rc == SL_OK && s.nkeep > r->cfg->keep_runs) {
-        int first = s.nkeep - r->cfg->keep_runs; /* list is sorted: oldest first */
+    int removed = 0, upto = 0; /* manifests [0, upto) have ids <= this run's */
+    while (rc == SL_OK && upto < s.nkeep && strcmp(s.keep[upto], r->run_id) <= 0)
+        upto++;
+    if (rc == SL_OK && upto > r->cfg->keep_runs) {
+        int first = upto - r->cfg->keep_runs; /* list is sorted: oldest first */
         s.oldest = s.keep[first];
         for (int i = 0; rc == SL_OK && i < first; i++) {
             char path[128];
@@ -776,6 +793,42 @@ static int take_run_lock(const struct sl_config *cfg, int *fd, struct sl_err *er
     return SL_OK;
 }
 
+struct leftovers {
+    char (*path)[PATH_MAX];
+    int n;
+};
+
+static int collect_catalog_leftover(void *arg, const char *path, int64_t size)
+{
+    struct leftovers *l = arg;
+    (void)size;
+    if (strncmp(path, "_snaplake/catalog-", 18))
+        return SL_OK;
+    void *p = realloc(l->path, sizeof *l->path * (size_t)(l->n + 1));
+    if (!p)
+        return SL_ERROR;
+    l->path = p;
+    snprintf(l->path[l->n++], PATH_MAX, "%s", path);
+    return SL_OK;
+}
+
+/* What a crashed run left: its snapshot copy and temp files in
+ * .snaplake/tmp, its unpublished catalog in the lake.  Called with the run
+ * lock held, so no other run of this project is using them. */
+static void clean_leftovers(struct run *r)
+{
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s/.snaplake/tmp", r->cfg->dir);
+    remove_dir(tmp);
+    struct leftovers l = {0};
+    struct sl_err e = {0};
+    if (r->store.type->list(r->store.ctx, "_snaplake", collect_catalog_leftover, &l, &e) ==
+        SL_OK)
+        for (int i = 0; i < l.n; i++)
+            r->store.type->remove_prefix(r->store.ctx, l.path[i], &e);
+    free(l.path);
+}
+
 static void read_fault_switch(struct run *r)
 {
     const char *f = getenv("SNAPLAKE_FAULT");
@@ -809,7 +862,10 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
 
     flow_state_path(cfg, state_path, sizeof state_path);
     if (take_run_lock(cfg, &lock_fd, err) || flow_state_open(state_path, 1, &r.state, err) ||
-        store_open(&r.store, cfg->lake, err) || make_run_id(&r, err))
+        store_open(&r.store, cfg->lake, err))
+        goto out;
+    clean_leftovers(&r);
+    if (make_run_id(&r, err))
         goto out;
     snprintf(opt->run_id, sizeof opt->run_id, "%s", r.run_id);
     snprintf(r.tmp_dir, sizeof r.tmp_dir, "%s/.snaplake/tmp/%s", cfg->dir, r.run_id);

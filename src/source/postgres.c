@@ -218,6 +218,9 @@ static int connect_db(const char *conninfo, const char *app, const char *display
         /* A refused password will not be accepted on a retry. */
         bool transient = !PQconnectionUsedPassword(conn) && !PQconnectionNeedsPassword(conn) &&
                          !strstr(msg, "authentication") && !strstr(msg, "does not exist");
+        /* SQLSTATE 53300 comes after the password was accepted: a slot may free up. */
+        if (strstr(msg, "too many connections") || strstr(msg, "connection slots"))
+            transient = true;
         sl_err_set(err, transient, "source", display,
                    "cannot connect to PostgreSQL: %s; check `source:` in the config, the PG* "
                    "environment variables and ~/.pgpass",
@@ -658,16 +661,7 @@ static int pg_list_tables(void *ctx, struct src_table **out, int *nout, struct s
         tt->est_rows = estimate_rows(s, tt, res, i, p->bytes);
         n++;
     }
-    /* Two source tables must not land in one dataset ("A b" and "a_b"). */
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < i; j++)
-            if (!strcmp(t[i].dataset, t[j].dataset)) {
-                sl_err_set(err, false, "snapshot", t[i].name,
-                           "tables '%s.%s' and '%s.%s' both map to the dataset name '%s'; "
-                           "exclude one of them in `tables: exclude`",
-                           t[j].schema, t[j].name, t[i].schema, t[i].name, t[i].dataset);
-                goto out;
-            }
+    /* Dataset name clashes are checked by the orchestrator, after include/exclude. */
     rc = SL_OK;
 out:
     PQclear(res);
@@ -710,7 +704,10 @@ static int pg_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
     /* Hold the table against TRUNCATE/ALTER until the export ends. */
     struct sl_buf q;
     sl_buf_init(&q, 4096);
-    int rc = append_str(&q, "LOCK TABLE ") || append_relation(&q, p) ||
+    /* Never queue forever behind a pending ACCESS EXCLUSIVE lock while the
+     * snapshot is held (pg_dump --lock-wait-timeout does the same). */
+    int rc = append_str(&q, "SET LOCAL lock_timeout = '60s'; LOCK TABLE ") ||
+             append_relation(&q, p) ||
              append_str(&q, " IN ACCESS SHARE MODE") || sl_buf_putc(&q, 0);
     if (rc == SL_OK)
         rc = exec_ok(s->coord, (const char *)q.data, "snapshot", full, "cannot lock the table",

@@ -479,10 +479,11 @@ static int decimal_fast(sqlite3_stmt *st, int i, int vt, const struct sl_column 
         return 0;
     sl_int128 limit = sl_pow10_128(c->precision);
     if (vt == SQLITE_INTEGER) {
-        sl_int128 v = (sl_int128)sqlite3_column_int64(st, i) * sl_pow10_128(c->scale);
-        if (v >= limit || v <= -limit)
+        /* |x| < 10^(p-s) first: x * 10^s must not overflow 128 bits. */
+        sl_int128 x = sqlite3_column_int64(st, i), whole = sl_pow10_128(c->precision - c->scale);
+        if (x >= whole || x <= -whole)
             return 0;
-        *out = v;
+        *out = x * sl_pow10_128(c->scale);
         return 1;
     }
     if (vt != SQLITE_FLOAT)
@@ -655,7 +656,9 @@ static int sqlite_read_chunk(void *ctx, const struct src_table *t, const struct 
     }
     char tail[1600];
     quote_ident(t->name, q, sizeof q);
-    if (rid && !ch->whole)
+    if (rid && !ch->whole && ch->hi == INT64_MAX) /* the last range has no upper end */
+        snprintf(tail, sizeof tail, ", %s FROM %s WHERE %s >= ?1", rid, q, rid);
+    else if (rid && !ch->whole)
         snprintf(tail, sizeof tail, ", %s FROM %s WHERE %s >= ?1 AND %s < ?2", rid, q, rid, rid);
     else if (rid)
         snprintf(tail, sizeof tail, ", %s FROM %s", rid, q);
@@ -671,7 +674,8 @@ static int sqlite_read_chunk(void *ctx, const struct src_table *t, const struct 
     }
     if (rid && !ch->whole) {
         sqlite3_bind_int64(st, 1, ch->lo);
-        sqlite3_bind_int64(st, 2, ch->hi);
+        if (ch->hi != INT64_MAX)
+            sqlite3_bind_int64(st, 2, ch->hi);
     }
     struct cursor cur = {.t = t, .st = st, .err = err};
     int ncols = t->columns.ncols, step;

@@ -235,7 +235,11 @@ static int walk(const char *root, const char *rel, store_list_fn fn, void *arg, 
             }
             names = p;
         }
-        names[n++] = strdup(e->d_name);
+        if (!(names[n] = strdup(e->d_name))) {
+            rc = sl_err_set(err, false, "store", dirpath, "out of memory");
+            break;
+        }
+        n++;
     }
     closedir(d);
     if (names)
@@ -246,7 +250,9 @@ static int walk(const char *root, const char *rel, store_list_fn fn, void *arg, 
             snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", names[i]);
             snprintf(full, sizeof full, "%s/%s", root, sub);
             struct stat st;
-            if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
+            if (stat(full, &st) != 0)
+                ; /* gone meanwhile, or a dangling link: not an object */
+            else if (S_ISDIR(st.st_mode))
                 rc = walk(root, sub, fn, arg, err);
             else if (fn(arg, sub, (int64_t)st.st_size))
                 rc = SL_ERROR;

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# publish.sh — publish, retention and crash leftovers: what the catalog
+# switch guarantees, and the edge cases of the SQLite export found in review.
+set -u
+SNAPLAKE=${SNAPLAKE:-$PWD/build/snaplake}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+check() { # name, command…
+    local name=$1
+    shift
+    if "$@"; then echo "PASS publish/$name"; else echo "FAIL publish/$name"; fi
+}
+q() { "$SNAPLAKE" query -c "$1" --format csv "$2" 2>>"$work/qerr" | tail -n +2; }
+cd "$work"
+
+# ---- retention never deletes the run it publishes -------------------------
+mkdir p1 && sqlite3 p1/db.sqlite "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b');"
+printf 'source: sqlite://db.sqlite\nlake: ./lake\nrun: { keep_runs: 1 }\n' >p1/snaplake.yml
+"$SNAPLAKE" run -q -c p1/snaplake.yml 2>/dev/null
+first=$(cat p1/lake/_snaplake/current)
+cp "p1/lake/_snaplake/runs/$first.json" p1/lake/_snaplake/runs/20991231T000000Z.json
+"$SNAPLAKE" run -q -c p1/snaplake.yml 2>/dev/null
+check "retention: run with a later foreign manifest exits 0" test $? -eq 0
+second=$(cat p1/lake/_snaplake/current)
+check "retention: the published run keeps its files" test -f "p1/lake/raw/t/run=$second/part-0.parquet"
+check "retention: the published run is queryable" test "$(q p1/snaplake.yml 'SELECT count(*) FROM raw.t')" = 2
+check "retention: the older run is removed (keep_runs 1)" test ! -e "p1/lake/raw/t/run=$first"
+check "retention: the foreign manifest is left alone" test -f p1/lake/_snaplake/runs/20991231T000000Z.json
+
+# ---- after the catalog switch the run is published ---------------------------
+rm -f p1/lake/_snaplake/current && mkdir -p p1/lake/_snaplake/current/x
+"$SNAPLAKE" run -q -c p1/snaplake.yml 2>err.txt
+check "current: unwritable _snaplake/current does not fail a published run" test $? -eq 0
+check "current: … and says so" grep -q "was not updated" err.txt
+published=$(q p1/snaplake.yml 'SELECT run_id FROM _snaplake.published')
+check "current: the catalog names the new run" test "$published" != "$second" -a -n "$published"
+rm -rf p1/lake/_snaplake/current
+
+# ---- crash leftovers are removed by the next run --------------------------------
+mkdir -p p1/.snaplake/tmp/20200101T000000Z && echo x >p1/.snaplake/tmp/20200101T000000Z/snapshot.sqlite
+echo x >p1/lake/_snaplake/catalog-20200101T000000Z.duckdb
+"$SNAPLAKE" run -q -c p1/snaplake.yml 2>/dev/null
+check "leftovers: run succeeds" test $? -eq 0
+check "leftovers: old snapshot copy removed" test ! -e p1/.snaplake/tmp/20200101T000000Z
+check "leftovers: unpublished catalog removed" test ! -e p1/lake/_snaplake/catalog-20200101T000000Z.duckdb
+check "leftovers: catalog still published" test "$(q p1/snaplake.yml 'SELECT count(*) FROM raw.t')" = 2
+
+# ---- decimals: integers too large for the scale are an error, not a wrap ------
+mkdir p2 && sqlite3 p2/db.sqlite "CREATE TABLE d (id INTEGER PRIMARY KEY, x DECIMAL(38,22)); INSERT INTO d VALUES (1, 5), (2, 100000000000000000);"
+printf 'source: sqlite://db.sqlite\nlake: ./lake\n' >p2/snaplake.yml
+"$SNAPLAKE" run -q -c p2/snaplake.yml 2>err2.txt
+check "decimal: 18 integer digits in DECIMAL(38,22) → exit 1" test $? -eq 1
+check "decimal: the error names the row" grep -q "table d, column x, rowid 2" err2.txt
+sqlite3 p2/db.sqlite "DELETE FROM d WHERE id = 2; INSERT INTO d VALUES (3, 9999999999999999), (4, -9999999999999999);"
+"$SNAPLAKE" run -q -c p2/snaplake.yml 2>/dev/null
+check "decimal: 16 integer digits fit DECIMAL(38,22)" \
+    test "$(q p2/snaplake.yml 'SELECT CAST(sum(x) AS VARCHAR) FROM raw.d')" = "5.0000000000000000000000"
+
+# ---- the largest rowid is exported (the last chunk has no upper bound) --------
+mkdir p3 && sqlite3 p3/db.sqlite "CREATE TABLE big (v INTEGER);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000001) INSERT INTO big SELECT i FROM n;
+INSERT INTO big (rowid, v) VALUES (9223372036854775807, -1);"
+printf 'source: sqlite://db.sqlite\nlake: ./lake\njobs: 2\n' >p3/snaplake.yml
+"$SNAPLAKE" run -q -c p3/snaplake.yml 2>err3.txt
+check "rowid: table split into chunks exports" test $? -eq 0
+check "rowid: two chunks" test "$(ls p3/lake/raw/big/run=*/ | wc -l)" = 2
+check "rowid: every row including rowid 2^63-1" \
+    test "$(q p3/snaplake.yml 'SELECT count(*), min(v) FROM raw.big')" = "2000002,-1"
