@@ -403,6 +403,10 @@ P names -c 'CREATE TABLE "A B" (id int); CREATE TABLE "a_b" (id int)'
 run_sl "$cfg"
 expect_eq "names: two tables on one dataset name refused" "$RC" 1
 expect_grep "names: … with a message saying which" "$T/err" "both map to the dataset name 'a_b'"
+cfg=$(project names_ex "$BASE/names" 'tables: { exclude: ["public.A B", "public.a/b"] }')
+run_sl "$cfg"
+expect_eq "names: excluding the other tables resolves the clash" "$RC" 0
+expect_eq "names: … and exports the one left" "$(sq "$cfg" 'SELECT count(*) FROM raw.a_b')" "0"
 
 # ---- table kinds -----------------------------------------------------------
 P tables <<'SQL'
