@@ -360,7 +360,10 @@ static int sqlite_plan_chunks(void *ctx, const struct src_table *t, int ti,
     if (rid && rows > CHUNK_ROWS) {
         char q[600], sql[800];
         quote_ident(t->name, q, sizeof q);
-        snprintf(sql, sizeof sql, "SELECT min(%s), max(%s) FROM %s", rid, rid, q);
+        /* Two subqueries: SQLite answers a lone min() or max() from the end of
+         * the b-tree, but min() and max() together with a full scan. */
+        snprintf(sql, sizeof sql, "SELECT (SELECT min(%s) FROM %s), (SELECT max(%s) FROM %s)",
+                 rid, q, rid, q);
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
             sqlite3_step(st) == SQLITE_ROW) {
             lo = sqlite3_column_int64(st, 0);
