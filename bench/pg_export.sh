@@ -10,7 +10,7 @@
 #   (a) COPY … TO STDOUT (FORMAT binary) > /dev/null per table: the read limit
 #   (b) the old way: CSV COPY per table, then DuckDB converts CSV → Parquet
 #   (c) pg_dump -Fd -j JOBS
-#   (d) snaplake run with jobs: JOBS
+#   (d) snaplake export with jobs: JOBS
 # and prints seconds and peak RSS of each and the ratios (d)/(a), (b)/(d), (c)/(d).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,14 +68,13 @@ cat >"$work/snaplake.yml" <<YML
 source: postgres://postgres@127.0.0.1:$PGTEST_PORT/postgres
 lake: ./lake
 jobs: $jobs
-models: ./no-models
 YML
-timed d "$snaplake" run -q -c "$work/snaplake.yml";  d_s=$secs d_m=$rss_mb
+timed d "$snaplake" export -q -c "$work/snaplake.yml";  d_s=$secs d_m=$rss_mb
 
 printf '%-44s %9s %12s\n' "pipeline (scale $scale, receipts $rows, jobs $jobs)" seconds "peak RSS MB"
 printf '%-44s %9.2f %12d\n' "(a) COPY binary > /dev/null, per table" "$a_s" "$a_m"
 printf '%-44s %9.2f %12d\n' "(b) old way: CSV COPY + DuckDB → Parquet" "$b_s" "$b_m"
 printf '%-44s %9.2f %12d\n' "(c) pg_dump -Fd -j $jobs" "$c_s" "$c_m"
-printf '%-44s %9.2f %12d\n' "(d) snaplake run" "$d_s" "$d_m"
+printf '%-44s %9.2f %12d\n' "(d) snaplake export" "$d_s" "$d_m"
 awk -v a="$a_s" -v b="$b_s" -v c="$c_s" -v d="$d_s" \
     'BEGIN{printf "(d)/(a) = %.2f   (b)/(d) = %.2f   (c)/(d) = %.2f\n", d/a, b/d, c/d}'

@@ -7,7 +7,7 @@
 # in bench/.data.  Then, in one run on the same machine state:
 #   (a) the old way: per table `sqlite3 -csv` dump, then DuckDB converts each
 #       CSV to Parquet (zstd) — the two steps of the nightly CSV pipeline;
-#   (b) snaplake run: snapshot + export of every table to Parquet (zstd),
+#   (b) snaplake export: snapshot + export of every table to Parquet (zstd),
 #       catalog publish; no models.
 # Printed: wall time and peak RSS of each, the ratio (a)/(b), and the bytes
 # each wrote.  Times are wall clock (the machine is noisy: compare ratios).
@@ -57,7 +57,6 @@ cat >"$work/snaplake.yml" <<YML
 source: sqlite://$db
 lake: ./lake
 jobs: 2
-models: ./no-models
 parquet: { compression: zstd }
 YML
 
@@ -68,13 +67,13 @@ old_secs=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN{printf "%.2f", a-b}')
 old_rss=$(( $(cat "$work/old.peak") / 1024 ))
 old_bytes=$(du -cb "$work"/old/*.parquet | tail -1 | cut -f1)
 
-measure snaplake "$snaplake" run -q -c "$work/snaplake.yml"
+measure snaplake "$snaplake" export -q -c "$work/snaplake.yml"
 new_secs=$secs
 new_rss=$rss_mb
 new_bytes=$(du -cb "$work"/lake/raw | tail -1 | cut -f1)
 
 printf '%-34s %9s %12s %14s\n' "pipeline" "seconds" "peak RSS MB" "parquet bytes"
 printf '%-34s %9.2f %12d %14d\n' "old: sqlite3 CSV + DuckDB convert" "$old_secs" "$old_rss" "$old_bytes"
-printf '%-34s %9.2f %12d %14d\n' "snaplake run (jobs 2)" "$new_secs" "$new_rss" "$new_bytes"
+printf '%-34s %9.2f %12d %14d\n' "snaplake export (jobs 2)" "$new_secs" "$new_rss" "$new_bytes"
 awk -v o="$old_secs" -v n="$new_secs" -v ro="$old_rss" -v rn="$new_rss" \
     'BEGIN{printf "snaplake is %.2fx faster; the old way peaks at %.2fx its memory\n", o/n, (rn>0? ro/rn : 0)}'

@@ -18,6 +18,7 @@ static const char usage[] =
     "commands:\n"
     "  demo      build a sample shop database and run the whole pipeline on it\n"
     "  run       one run: snapshot, export, models, publish\n"
+    "  export    snapshot, export and publish the raw layer, no models\n"
     "  status    a run's tasks from the run history\n"
     "  query     SQL on the published catalog\n"
     "  inspect   what is inside a Parquet file\n"
@@ -30,7 +31,7 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"demo", cmd_demo},     {"run", cmd_run},         {"status", cmd_status},
+    } cmds[] = {{"demo", cmd_demo},     {"run", cmd_run},         {"export", cmd_export},         {"status", cmd_status},
                 {"query", cmd_query},   {"inspect", cmd_inspect}};
     int i = 1, json = 0;
     enum sl_log_level level = SL_LOG_INFO;

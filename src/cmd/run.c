@@ -1,5 +1,6 @@
 /*
- * run.c — `snaplake run [-c snaplake.yml] [--jobs N]`: one whole run.
+ * run.c — `snaplake run` (one whole run) and `snaplake export` (the same
+ * without the stage models).
  */
 #include "cmd/cmd.h"
 #include "flow/run.h"
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
+static const char usage_run[] =
     "usage: snaplake run [-c FILE] [-j N] [-q]\n"
     "\n"
     "Snapshot the source, export every selected table to Parquet in the lake,\n"
@@ -22,8 +23,25 @@ static const char usage[] =
     "Exit status: 0 published, 1 the run failed (nothing published), 2 usage or\n"
     "configuration error.\n";
 
-int cmd_run(int argc, char **argv)
+static const char usage_export[] =
+    "usage: snaplake export [-c FILE] [-j N] [-q]\n"
+    "\n"
+    "Like `snaplake run` without the stage models: snapshot the source, export\n"
+    "every selected table to Parquet, and publish the raw layer atomically (the\n"
+    "catalog then holds raw.* only).\n"
+    "\n"
+    "  -c, --config FILE   the project file (default: snaplake.yml)\n"
+    "  -j, --jobs N        parallel workers (overrides `jobs:`)\n"
+    "  -q, --quiet         no summary on stdout\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Exit status: 0 published, 1 the export failed (nothing published), 2 usage or\n"
+    "configuration error.\n";
+
+static int run_or_export(int argc, char **argv, int export_only)
 {
+    const char *usage = export_only ? usage_export : usage_run;
+    const char *name = export_only ? "export" : "run";
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"jobs", required_argument, NULL, 'j'},
                                          {"quiet", no_argument, NULL, 'q'},
@@ -38,7 +56,7 @@ int cmd_run(int argc, char **argv)
         case 'j':
             jobs = atoi(optarg);
             if (jobs < 1 || jobs > 256) {
-                fprintf(stderr, "snaplake run: --jobs must be between 1 and 256\n");
+                fprintf(stderr, "snaplake %s: --jobs must be between 1 and 256\n", name);
                 return EXIT_USAGE;
             }
             break;
@@ -48,7 +66,7 @@ int cmd_run(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "snaplake run: unexpected argument '%s'\n%s", argv[optind], usage);
+        fprintf(stderr, "snaplake %s: unexpected argument '%s'\n%s", name, argv[optind], usage);
         return EXIT_USAGE;
     }
     struct sl_config cfg;
@@ -56,7 +74,7 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     if (jobs)
         cfg.jobs = jobs;
-    struct flow_run_options ro = {.out = quiet ? NULL : stdout};
+    struct flow_run_options ro = {.out = quiet ? NULL : stdout, .export_only = export_only};
     struct sl_err err = {0};
     int rc = flow_run(&cfg, &ro, &err);
     if (rc) {
@@ -68,3 +86,6 @@ int cmd_run(int argc, char **argv)
     config_free(&cfg);
     return rc ? EXIT_RUN_FAILED : EXIT_OK;
 }
+
+int cmd_run(int argc, char **argv) { return run_or_export(argc, argv, 0); }
+int cmd_export(int argc, char **argv) { return run_or_export(argc, argv, 1); }

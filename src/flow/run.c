@@ -887,7 +887,8 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     if (r.catalog.type->begin(r.catalog.ctx, r.run_id, err) || do_register_raw(&r, err))
         goto out;
     print_exports(&r);
-    if (do_stage(&r, "stage1", err) || do_stage(&r, "stage2", err) || do_publish(&r, err))
+    if ((!opt->export_only && (do_stage(&r, "stage1", err) || do_stage(&r, "stage2", err))) ||
+        do_publish(&r, err))
         goto out;
     rc = SL_OK;
     if (do_retention(&r, err)) {

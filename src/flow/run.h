@@ -17,6 +17,7 @@
 
 struct flow_run_options {
     FILE *out;            /* summary lines; NULL = silent */
+    int export_only;      /* no stage models: snapshot, export, publish the raw layer */
     char run_id[32];      /* filled: the run's id */
 };
 
