@@ -66,3 +66,12 @@ check "rowid: table split into chunks exports" test $? -eq 0
 check "rowid: two chunks" test "$(ls p3/lake/raw/big/run=*/ | wc -l)" = 2
 check "rowid: every row including rowid 2^63-1" \
     test "$(q p3/snaplake.yml 'SELECT count(*), min(v) FROM raw.big')" = "2000002,-1"
+
+# ---- export: the raw layer alone ------------------------------------------------
+mkdir -p p1/models/stage1 && echo "SELECT count(*) AS n FROM raw.t" >p1/models/stage1/m.sql
+"$SNAPLAKE" export -q -c p1/snaplake.yml 2>/dev/null
+check "export: exits 0" test $? -eq 0
+check "export: publishes raw" test "$(q p1/snaplake.yml 'SELECT count(*) FROM raw.t')" = 2
+check "export: builds no models" test ! -e p1/lake/stage1/m
+"$SNAPLAKE" run -q -c p1/snaplake.yml 2>/dev/null
+check "export: a later run builds them" test "$(q p1/snaplake.yml 'SELECT n FROM stage1.m')" = 2
