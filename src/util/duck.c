@@ -17,32 +17,22 @@ const char *duck_error_text(const char *msg, char *out, size_t size)
     return out;
 }
 
+/* Run sql into *res (destroyed by the caller); on error fill err. */
+static int query(duckdb_connection con, const char *sql, duckdb_result *res, struct sl_err *err,
+                 const char *stage, const char *object)
+{
+    if (duckdb_query(con, sql, res) != DuckDBError)
+        return SL_OK;
+    char msg[1400];
+    return sl_err_set(err, false, stage, object, "%s",
+                      duck_error_text(duckdb_result_error(res), msg, sizeof msg));
+}
+
 int duck_exec(duckdb_connection con, const char *sql, struct sl_err *err, const char *stage,
               const char *object)
 {
     duckdb_result res;
-    int rc = SL_OK;
-    if (duckdb_query(con, sql, &res) == DuckDBError) {
-        char msg[1400];
-        rc = sl_err_set(err, false, stage, object, "%s",
-                        duck_error_text(duckdb_result_error(&res), msg, sizeof msg));
-    }
-    duckdb_destroy_result(&res);
-    return rc;
-}
-
-int duck_int64(duckdb_connection con, const char *sql, int64_t *out, struct sl_err *err,
-               const char *stage, const char *object)
-{
-    duckdb_result res;
-    int rc = SL_OK;
-    if (duckdb_query(con, sql, &res) == DuckDBError) {
-        char msg[1400];
-        rc = sl_err_set(err, false, stage, object, "%s",
-                        duck_error_text(duckdb_result_error(&res), msg, sizeof msg));
-    } else {
-        *out = duckdb_row_count(&res) ? duckdb_value_int64(&res, 0, 0) : 0;
-    }
+    int rc = query(con, sql, &res, err, stage, object);
     duckdb_destroy_result(&res);
     return rc;
 }

@@ -20,10 +20,6 @@ const char *duck_error_text(const char *msg, char *out, size_t size);
 int duck_exec(duckdb_connection con, const char *sql, struct sl_err *err, const char *stage,
               const char *object);
 
-/* Run a query returning one integer (first column of the first row). */
-int duck_int64(duckdb_connection con, const char *sql, int64_t *out, struct sl_err *err,
-               const char *stage, const char *object);
-
 /* Open a database file (NULL = in memory) and one connection. */
 int duck_open(const char *path, duckdb_database *db, duckdb_connection *con, struct sl_err *err,
               const char *stage);

@@ -1,15 +1,8 @@
 #!/usr/bin/env bash
 # publish.sh — publish, retention and crash leftovers: what the catalog
 # switch guarantees, and the edge cases of the SQLite export found in review.
-set -u
-SNAPLAKE=${SNAPLAKE:-$PWD/build/snaplake}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-check() { # name, command…
-    local name=$1
-    shift
-    if "$@"; then echo "PASS publish/$name"; else echo "FAIL publish/$name"; fi
-}
+source "$(dirname "$0")/../tools/e2e-lib.sh"
+work=$T
 q() { "$SNAPLAKE" query -c "$1" --format csv "$2" 2>>"$work/qerr" | tail -n +2; }
 cd "$work"
 
