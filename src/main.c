@@ -5,6 +5,7 @@
 #include "util/log.h"
 #include "util/version.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,14 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+    /* Buffers of 1 MiB and more (pages, row groups, batches) come from mmap
+     * and go back to the kernel when freed.  glibc's default raises this
+     * threshold as large blocks are freed, after which they are carved from
+     * the heap and fragment it: peak memory then grew with the number of
+     * chunks a worker wrote (99 → 121 MB from 5 M to 20 M PostgreSQL rows;
+     * 97 → 105 MB with the fixed threshold, and faster). */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+
     static const struct {
         const char *name;
         int (*fn)(int, char **);
