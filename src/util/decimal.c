@@ -4,24 +4,53 @@
 #include "util/decimal.h"
 #include "util/err.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-static sl_int128 pow10_table[39];
-static pthread_once_t pow10_once = PTHREAD_ONCE_INIT;
-
-static void fill_pow10(void)
-{
-    pow10_table[0] = 1;
-    for (int i = 1; i < 39; i++) /* 10^38 fits; 10^39 would overflow */
-        pow10_table[i] = pow10_table[i - 1] * 10;
-}
+/* 10^0 … 10^38 as constants: sources call sl_pow10_128 per value. */
+static const sl_int128 pow10_table[39] = {
+    (sl_int128)1ULL,
+    (sl_int128)10ULL,
+    (sl_int128)100ULL,
+    (sl_int128)1000ULL,
+    (sl_int128)10000ULL,
+    (sl_int128)100000ULL,
+    (sl_int128)1000000ULL,
+    (sl_int128)10000000ULL,
+    (sl_int128)100000000ULL,
+    (sl_int128)1000000000ULL,
+    (sl_int128)10000000000ULL,
+    (sl_int128)100000000000ULL,
+    (sl_int128)1000000000000ULL,
+    (sl_int128)10000000000000ULL,
+    (sl_int128)100000000000000ULL,
+    (sl_int128)1000000000000000ULL,
+    (sl_int128)10000000000000000ULL,
+    (sl_int128)100000000000000000ULL,
+    (sl_int128)1000000000000000000ULL,
+    (sl_int128)10000000000000000000ULL,
+    (sl_int128)10000000000000000000ULL * 10ULL,
+    (sl_int128)10000000000000000000ULL * 100ULL,
+    (sl_int128)10000000000000000000ULL * 1000ULL,
+    (sl_int128)10000000000000000000ULL * 10000ULL,
+    (sl_int128)10000000000000000000ULL * 100000ULL,
+    (sl_int128)10000000000000000000ULL * 1000000ULL,
+    (sl_int128)10000000000000000000ULL * 10000000ULL,
+    (sl_int128)10000000000000000000ULL * 100000000ULL,
+    (sl_int128)10000000000000000000ULL * 1000000000ULL,
+    (sl_int128)10000000000000000000ULL * 10000000000ULL,
+    (sl_int128)10000000000000000000ULL * 100000000000ULL,
+    (sl_int128)10000000000000000000ULL * 1000000000000ULL,
+    (sl_int128)10000000000000000000ULL * 10000000000000ULL,
+    (sl_int128)10000000000000000000ULL * 100000000000000ULL,
+    (sl_int128)10000000000000000000ULL * 1000000000000000ULL,
+    (sl_int128)10000000000000000000ULL * 10000000000000000ULL,
+    (sl_int128)10000000000000000000ULL * 100000000000000000ULL,
+    (sl_int128)10000000000000000000ULL * 1000000000000000000ULL,
+    (sl_int128)10000000000000000000ULL * 10000000000000000000ULL};
 
 sl_int128 sl_pow10_128(int n)
 {
-    /* A table: sources call this per value on hot paths. */
-    pthread_once(&pow10_once, fill_pow10);
     return n <= 0 ? 1 : pow10_table[n > 38 ? 38 : n];
 }
 
