@@ -98,3 +98,61 @@ clean:
 	rm -rf build build-san
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d
+
+# ------------------------------------------------------------------ fuzzing
+# make fuzz [FUZZ_SECONDS=30]  builds the libFuzzer targets tests/fuzz/fuzz_*.c
+# with clang, ASan and UBSan, against the library compiled the same way into
+# build-fuzz/ (apart from build/ and build-san/), then runs each for
+# FUZZ_SECONDS.  tests/fuzz/corpus/<name> (fuzz_<name>.c) is copied into
+# build-fuzz/corpus/<name>, which keeps what the fuzzer adds between runs;
+# the seeds are never written.  Crashes land in build-fuzz/crashes/, logs in
+# build-fuzz/<name>.log.  Not part of `make test` (tests/fuzz/README.md).
+FUZZ_SECONDS ?= 30
+FUZZ_CC ?= clang
+FUZZ_BUILD := build-fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror \
+	-Isrc -I/usr/include/postgresql $(DUCKDB_CFLAGS) -MMD -MP
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_STAMP := $(DEPS)/setup-fuzz.stamp
+
+.PHONY: fuzz clean-fuzz
+$(FUZZ_STAMP): scripts/setup.sh
+	@scripts/setup.sh --fuzz
+	@touch $@
+
+$(FUZZ_BUILD)/%.o: %.c | $(STAMP) $(FUZZ_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_BUILD)/libsnaplake.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libsnaplake.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
+		$(FUZZ_BUILD)/libsnaplake.a $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+	@failed=""; for name in $(FUZZ_NAMES); do \
+	    corpus=$(FUZZ_BUILD)/corpus/$$name; log=$(FUZZ_BUILD)/$$name.log; \
+	    mkdir -p $$corpus $(FUZZ_BUILD)/crashes; \
+	    cp tests/fuzz/corpus/$$name/* $$corpus/; \
+	    echo "fuzz: fuzz_$$name for $(FUZZ_SECONDS)s (log: $$log)"; \
+	    if $(FUZZ_BUILD)/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crashes/$$name- \
+	        $$corpus >$$log 2>&1; then \
+	        grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added)' $$log; \
+	    else \
+	        tail -n 60 $$log; failed="$$failed fuzz_$$name"; \
+	    fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi; echo "fuzz: all passed"
+
+clean-fuzz:
+	rm -rf $(FUZZ_BUILD)
+clean: clean-fuzz
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BIN:=.d)

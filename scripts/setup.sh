@@ -7,8 +7,9 @@
 # into .deps/duckdb (ignored by git); node is not needed at run time.  A system
 # DuckDB (/usr/include/duckdb.h + libduckdb.so) is preferred when present.
 #
-# Usage: scripts/setup.sh [--test]   (--test also installs the test-only npm
-# readers into .deps/node)
+# Usage: scripts/setup.sh [--test | --fuzz]   (--test also installs the test-only
+# npm readers into .deps/node; --fuzz adds clang and its libFuzzer runtime for
+# `make fuzz`)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 deps="$top/.deps"
@@ -22,6 +23,10 @@ libzstd-dev libsnappy-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libmariadb-d
 if [ "${1:-}" = "--test" ]; then
     PACKAGES="$PACKAGES postgresql-15 postgresql-client-15 time"
     command -v python3 >/dev/null 2>&1 || PACKAGES="$PACKAGES python3"
+fi
+# `make fuzz`: clang 14 with -fsanitize=fuzzer (libFuzzer is in the runtime package).
+if [ "${1:-}" = "--fuzz" ]; then
+    PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 fi
 # node and npm fetch DuckDB and the test readers; take Debian's only when none is installed.
 command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"

@@ -151,7 +151,13 @@ int sl_parse_timestamp(const char *s, size_t n, int64_t *micros, int *had_offset
             ss -= (int)off; /* local = UTC + off → UTC = local - off */
         }
     }
-    *micros = ((days * 86400 + hh * 3600 + mi * 60) + ss) * 1000000 + frac;
+    int64_t us = ((days * 86400 + hh * 3600 + mi * 60) + ss) * 1000000 + frac;
+    /* An offset may carry the instant out of years 0000–9999, where the
+     * text form (and most readers) stop. */
+    static const int64_t lo = -62167219200000000LL, hi = 253402300800000000LL;
+    if (us < lo || us >= hi)
+        return bad(why, whysize, "timestamp out of range (years 0000-9999) after its UTC offset");
+    *micros = us;
     return SL_OK;
 }
 

@@ -101,7 +101,7 @@ int sl_decimal_parse(const char *s, size_t n, int precision, int scale, sl_int12
     while (nd > 0 && nd > intdigits && dig[nd - 1] == '0')
         nd--;
     int fracdigits = nd - intdigits;
-    if (fracdigits > scale) {
+    if (fracdigits > scale && nd > 0) { /* zero has no digits to lose: 0e-5 */
         snprintf(why, whysize, "%.*s has %d fractional digits, more than the scale %d",
                  (int)(n > 60 ? 60 : n), s, fracdigits, scale);
         return SL_ERROR;

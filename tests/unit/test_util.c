@@ -62,6 +62,14 @@ static void test_parse_timestamp(void)
     CHECK_EQ_INT(sl_parse_timestamp(s, strlen(s), &us, &off, why, sizeof why), 0);
     s = "2024-03-05 24:00:00";
     CHECK(sl_parse_timestamp(s, strlen(s), &us, &off, why, sizeof why) != 0);
+    s = "9999-12-31T23:59:59.3-01"; /* an hour past 9999 in UTC */
+    CHECK(sl_parse_timestamp(s, strlen(s), &us, &off, why, sizeof why) != 0);
+    s = "0000-01-01 00:00+01";
+    CHECK(sl_parse_timestamp(s, strlen(s), &us, &off, why, sizeof why) != 0);
+    s = "9999-12-31 23:59:59.999999";
+    CHECK_EQ_INT(sl_parse_timestamp(s, strlen(s), &us, &off, why, sizeof why), 0);
+    s = "0000-01-01 00:00:00";
+    CHECK_EQ_INT(sl_parse_timestamp(s, strlen(s), &us, &off, why, sizeof why), 0);
     s = "2024-03-05 10:00:00 junk";
     CHECK(sl_parse_timestamp(s, strlen(s), &us, &off, why, sizeof why) != 0);
 }
@@ -105,6 +113,9 @@ static void test_decimal(void)
            "-99999999999999999999999999999999999999");
     dec_ok("1234567890123456789012345678.0123456789", 38, 10,
            "1234567890123456789012345678.0123456789");
+    dec_ok("0e-5", 10, 2, "0.00");
+    dec_ok("0.000e-5", 10, 2, "0.00");
+    dec_ok("-0E-10", 10, 0, "0");
     dec_bad("12.345", 10, 2);
     dec_bad("100000000.00", 10, 2);
     dec_bad("abc", 10, 2);
