@@ -5,6 +5,7 @@
 #   make test       unit + end-to-end tests; last line "N passed, N failed"
 #   make test SAN=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      benchmarks (bench/*.sh), ratios against the peers (ROWS=N)
+#   make fuzz       libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 30)
 #   make format     clang-format every C file
 
 SAN ?= 0
