@@ -39,6 +39,7 @@ struct pool {
     int elen, ecap;
     int stopping;
     int remaining; /* jobs not yet finally done or failed */
+    int active;    /* workers still taking jobs */
 };
 
 static double now_s(void)
@@ -115,6 +116,17 @@ static void *worker_main(void *varg)
         m.rc = p->opt->work(p->opt->arg, e.job, wa->index, e.attempt, &m.err);
 
         pthread_mutex_lock(&p->mu);
+        if (m.rc == FLOW_WORKER_RETIRE && p->active > 1) {
+            /* Back to the front of the queue, as it was; this worker stops. */
+            memmove(&p->queue[1], &p->queue[0], sizeof *p->queue * (size_t)p->qlen);
+            p->queue[0] = e;
+            p->qlen++;
+            p->active--;
+            pthread_cond_signal(&p->work_cv);
+            break;
+        }
+        if (m.rc == FLOW_WORKER_RETIRE)
+            m.rc = SL_ERROR; /* the last worker: an ordinary transient failure */
         /* A final failure stops new work at once, before the leader reads it. */
         if (m.rc && !(m.err.transient && e.attempt <= p->opt->retries))
             p->stopping = 1;
@@ -149,11 +161,15 @@ int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *ord
     pthread_cond_init(&p.work_cv, NULL);
     pthread_cond_init(&p.leader_cv, NULL);
     int started = 0, failed = 0;
+    p.active = workers; /* before any thread runs; corrected below if some did not start */
     for (int i = 0; i < workers; i++) {
         args[i] = (struct worker_arg){.p = &p, .index = i};
         if (pthread_create(&threads[i], NULL, worker_main, &args[i]) == 0)
             started++;
     }
+    pthread_mutex_lock(&p.mu);
+    p.active -= workers - started;
+    pthread_mutex_unlock(&p.mu);
     if (!started) {
         sl_err_set(err, true, "flow", "", "cannot start worker threads");
         failed = 1;

@@ -17,7 +17,15 @@
 
 enum flow_event { FLOW_STARTED, FLOW_RETRYING, FLOW_DONE, FLOW_FAILED };
 
-/* Run job `job` on worker `worker` (0 … workers-1).  Called concurrently. */
+/* A work function returns this (with err filled, transient) when its worker
+ * cannot take part — say the database refused the worker's connection while
+ * the others hold theirs.  The job goes back to the queue as it was and the
+ * worker stops; the last worker left cannot stop, and its job counts as a
+ * transient failure instead. */
+#define FLOW_WORKER_RETIRE 1
+
+/* Run job `job` on worker `worker` (0 … workers-1).  Called concurrently.
+ * Returns 0, SL_ERROR, or FLOW_WORKER_RETIRE. */
 typedef int (*flow_work_fn)(void *arg, int job, int worker, int attempt, struct sl_err *err);
 /* Called on the leader for each event; err is set for RETRYING and FAILED. */
 typedef void (*flow_event_fn)(void *arg, int job, enum flow_event ev, int attempt,

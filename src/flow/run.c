@@ -212,8 +212,15 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
                    attempt);
         goto out;
     }
-    if (!r->readers[worker] && st->reader_open(r->source.snap, &r->readers[worker], err))
+    if (!r->readers[worker] && st->reader_open(r->source.snap, &r->readers[worker], err)) {
+        /* The server has no room for this worker's connection: go on with
+         * the workers that have one (the pool keeps at least one). */
+        if (err->capacity) {
+            sl_warn("worker %d stops: %s", worker + 1, err->msg);
+            return FLOW_WORKER_RETIRE;
+        }
         goto out;
+    }
     batch = sl_batch_new(&t->columns, BATCH_ROWS, BATCH_MAX_COLUMN_BYTES);
     if (!batch) {
         sl_err_set(err, false, "export", t->name, "out of memory");

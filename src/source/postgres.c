@@ -219,12 +219,13 @@ static int connect_db(const char *conninfo, const char *app, const char *display
         bool transient = !PQconnectionUsedPassword(conn) && !PQconnectionNeedsPassword(conn) &&
                          !strstr(msg, "authentication") && !strstr(msg, "does not exist");
         /* SQLSTATE 53300 comes after the password was accepted: a slot may free up. */
-        if (strstr(msg, "too many connections") || strstr(msg, "connection slots"))
-            transient = true;
-        sl_err_set(err, transient, "source", display,
+        bool full = strstr(msg, "too many connections") || strstr(msg, "connection slots");
+        sl_err_set(err, transient || full, "source", display,
                    "cannot connect to PostgreSQL: %s; check `source:` in the config, the PG* "
                    "environment variables and ~/.pgpass",
                    msg);
+        if (full && err)
+            err->capacity = true;
         PQfinish(conn);
         return SL_ERROR;
     }

@@ -12,6 +12,7 @@ static int fill(struct sl_err *e, bool transient, const char *stage, const char 
 {
     e->set = true;
     e->transient = transient;
+    e->capacity = false;
     snprintf(e->stage, sizeof e->stage, "%s", stage ? stage : "");
     snprintf(e->object, sizeof e->object, "%s", object ? object : "");
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);

@@ -19,6 +19,8 @@
 struct sl_err {
     bool set;          /* false until the first sl_err_set */
     bool transient;    /* a retry of the same work may succeed */
+    bool capacity;     /* transient because a server refused one more client (too
+                        * many connections): fewer workers can still go on */
     char stage[32];    /* "config", "export", "parquet", "stage1", … */
     char object[512];  /* file:line:col, table/column/row, model file … */
     char msg[1536];    /* what happened and what to do */

@@ -443,6 +443,14 @@ expect_grep "tables: view skipped with a line" "$T/err" "skipping view public.v_
 expect_grep "tables: materialized view skipped" "$T/err" "skipping materialized view public.mv_events"
 expect_grep "tables: unlogged table skipped" "$T/err" "skipping unlogged table public.scratch"
 expect_grep "tables: unreadable table reported" "$T/err" "table public.secret: no SELECT privilege"
+# More workers than the role may open connections: the refused workers stop, the others go on.
+P tables -c "CREATE ROLE few LOGIN CONNECTION LIMIT 2" -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO few"
+cfg=$(project few "postgres://few@127.0.0.1:$PGTEST_PORT/tables" 'tables: { exclude: ["public.secret"] }')
+"$SNAPLAKE" run -q -j 4 -c "$cfg" >"$T/out" 2>"$T/err"
+RC=$?
+expect_eq "tables: jobs above the role's connection limit still export" "$RC" 0
+expect_grep "tables: … the refused workers stop with a line" "$T/err" "too many connections"
+expect_eq "tables: … and every row is there" "$(sq "$cfg" 'SELECT count(*) FROM raw.events')" "3000"
 man=$(ls "$T/tables/lake/_snaplake/runs/"*.json | head -1)
 skipped=$(python3 -c 'import json,sys; print(" ".join(s["table"] + "=" + s["reason"] for s in json.load(open(sys.argv[1]))["snapshot"]["skipped"]))' "$man")
 expect_eq "tables: manifest lists skipped tables" "$skipped" \

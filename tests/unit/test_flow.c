@@ -113,6 +113,53 @@ static void test_pool_order(void)
         CHECK_EQ_INT(c.done_order[i], order[i]);
 }
 
+struct retire {
+    pthread_mutex_t mu;
+    int by_worker[4];
+    int done[32];
+    int retire_worker; /* this worker's work always retires (-1: none) */
+};
+
+static int retire_work(void *arg, int job, int worker, int attempt, struct sl_err *err)
+{
+    struct retire *c = arg;
+    (void)attempt;
+    pthread_mutex_lock(&c->mu);
+    c->by_worker[worker]++;
+    pthread_mutex_unlock(&c->mu);
+    if (worker == c->retire_worker || c->retire_worker == 99) {
+        sl_err_set(err, true, "test", "worker", "no room for worker %d", worker);
+        err->capacity = true;
+        return FLOW_WORKER_RETIRE;
+    }
+    usleep(1000); /* let the other workers reach the queue */
+    pthread_mutex_lock(&c->mu);
+    c->done[job]++;
+    pthread_mutex_unlock(&c->mu);
+    return SL_OK;
+}
+
+static void test_pool_worker_retires(void)
+{
+    struct retire c = {.mu = PTHREAD_MUTEX_INITIALIZER, .retire_worker = 1};
+    struct flow_pool_options o = {.workers = 3, .retries = 0, .work = retire_work, .arg = &c};
+    struct sl_err err = {0};
+    CHECK_EQ_INT(flow_pool_run(&o, 30, NULL, &err), 0);
+    for (int i = 0; i < 30; i++)
+        CHECK_EQ_INT(c.done[i], 1);
+    CHECK(c.by_worker[1] <= 1); /* it stopped after its first refusal */
+}
+
+static void test_pool_last_worker_cannot_retire(void)
+{
+    struct retire c = {.mu = PTHREAD_MUTEX_INITIALIZER, .retire_worker = 99};
+    struct flow_pool_options o = {.workers = 2, .retries = 1, .backoff_base = 0.01,
+                                  .work = retire_work, .arg = &c};
+    struct sl_err err = {0};
+    CHECK(flow_pool_run(&o, 4, NULL, &err) != 0);
+    CHECK(err.set && strstr(err.msg, "no room"));
+}
+
 static void test_state_roundtrip(void)
 {
     char dir[] = "/tmp/snaplake-test-state-XXXXXX";
@@ -157,6 +204,8 @@ int main(void)
     RUN(test_pool_retries_exhausted);
     RUN(test_pool_permanent_stops);
     RUN(test_pool_order);
+    RUN(test_pool_worker_retires);
+    RUN(test_pool_last_worker_cannot_retire);
     RUN(test_state_roundtrip);
     return CHECK_DONE();
 }
