@@ -547,6 +547,19 @@ static int add_fixed(struct pq_writer *w, struct column *c, const void *dense, s
     return SL_OK;
 }
 
+/* A fixed-width kind whose batch array is already its PLAIN form: use the
+ * array in place when the piece has no NULLs, else gather the non-NULL
+ * values; then statistics and dictionary/PLAIN. */
+#define FIXED_CASE(VK, T, STATS)                                                \
+    case VK: {                                                                 \
+        const T *src_ = (const T *)bc->values + r0;                            \
+        if (!dense_src)                                                        \
+            GATHER(T, src_, valid, n, (T *)d);                                 \
+        const T *v_ = dense_src ? src_ : (const T *)d;                         \
+        STATS(&c->page_stats, v_, nn);                                         \
+        return add_fixed(w, c, v_, nn, err);                                   \
+    }
+
 /* Rows [r0, r0+n) of batch column bc (n <= CHUNK_ROWS), nn of them non-null. */
 static int add_piece(struct pq_writer *w, struct column *c, const struct sl_batch_column *bc,
                      size_t r0, size_t n, size_t nn, struct sl_err *err)
@@ -567,52 +580,17 @@ static int add_piece(struct pq_writer *w, struct column *c, const struct sl_batc
         c->page_bytes += nn / 8 + 1;
         return SL_OK;
     }
-    case V_I32: {
-        const int32_t *src = (const int32_t *)bc->values + r0;
-        if (!dense_src)
-            GATHER(int32_t, src, valid, n, (int32_t *)d);
-        const int32_t *v = dense_src ? src : d;
-        pq_stats_update_i32(&c->page_stats, v, nn);
-        return add_fixed(w, c, v, nn, err);
-    }
+    FIXED_CASE(V_I32, int32_t, pq_stats_update_i32)
     case V_I32_FROM_I64: {
         const int64_t *src = (const int64_t *)bc->values + r0;
         GATHER(int32_t, src, valid, n, (int32_t *)d);
         pq_stats_update_i32(&c->page_stats, d, nn);
         return add_fixed(w, c, d, nn, err);
     }
-    case V_I64: {
-        const int64_t *src = (const int64_t *)bc->values + r0;
-        if (!dense_src)
-            GATHER(int64_t, src, valid, n, (int64_t *)d);
-        const int64_t *v = dense_src ? src : d;
-        pq_stats_update_i64(&c->page_stats, v, nn);
-        return add_fixed(w, c, v, nn, err);
-    }
-    case V_F32: {
-        const float *src = (const float *)bc->values + r0;
-        if (!dense_src)
-            GATHER(float, src, valid, n, (float *)d);
-        const float *v = dense_src ? src : d;
-        pq_stats_update_f32(&c->page_stats, v, nn);
-        return add_fixed(w, c, v, nn, err);
-    }
-    case V_F64: {
-        const double *src = (const double *)bc->values + r0;
-        if (!dense_src)
-            GATHER(double, src, valid, n, (double *)d);
-        const double *v = dense_src ? src : d;
-        pq_stats_update_f64(&c->page_stats, v, nn);
-        return add_fixed(w, c, v, nn, err);
-    }
-    case V_DEC128: {
-        const sl_int128 *src = (const sl_int128 *)bc->values + r0;
-        if (!dense_src)
-            GATHER(sl_int128, src, valid, n, (sl_int128 *)d);
-        const sl_int128 *v = dense_src ? src : d;
-        pq_stats_update_i128(&c->page_stats, v, nn);
-        return add_fixed(w, c, v, nn, err);
-    }
+    FIXED_CASE(V_I64, int64_t, pq_stats_update_i64)
+    FIXED_CASE(V_F32, float, pq_stats_update_f32)
+    FIXED_CASE(V_F64, double, pq_stats_update_f64)
+    FIXED_CASE(V_DEC128, sl_int128, pq_stats_update_i128)
     case V_UUID: {
         const uint8_t *src = (const uint8_t *)bc->values + 16 * r0;
         const uint8_t *v = src;
