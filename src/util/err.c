@@ -31,18 +31,6 @@ int sl_err_set(struct sl_err *e, bool transient, const char *stage, const char *
     return SL_ERROR;
 }
 
-int sl_err_reset(struct sl_err *e, bool transient, const char *stage, const char *object,
-                 const char *fmt, ...)
-{
-    if (!e)
-        return SL_ERROR;
-    va_list ap;
-    va_start(ap, fmt);
-    fill(e, transient, stage, object, fmt, ap);
-    va_end(ap);
-    return SL_ERROR;
-}
-
 void sl_err_context(struct sl_err *e, const char *fmt, ...)
 {
     if (!e)

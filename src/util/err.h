@@ -32,11 +32,6 @@ struct sl_err {
 int sl_err_set(struct sl_err *e, bool transient, const char *stage, const char *object,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* Like sl_err_set but overwrites an existing error (used when a caller adds
- * context, e.g. the file name around a lower-level message). */
-int sl_err_reset(struct sl_err *e, bool transient, const char *stage, const char *object,
-                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
 /* Prefix the object with more context: "receipts" + "rowid 7" → "receipts, rowid 7". */
 void sl_err_context(struct sl_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
