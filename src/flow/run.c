@@ -37,6 +37,7 @@
 struct job_result {
     int64_t rows, bytes;
     double seconds;
+    double started, ended; /* wall clock, for a table's span over its chunks */
     uint32_t crc32;
 };
 
@@ -60,6 +61,7 @@ struct run {
     int nchunks;
     void **readers; /* one per worker */
     struct job_result *results;
+    int *chunks_left; /* per table: chunks not done yet (leader only) */
 
     /* models of the stage being built */
     struct model *models;
@@ -236,8 +238,10 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
         goto out;
     }
     sink.f = NULL;
+    double t1 = now();
     r->results[job] = (struct job_result){.rows = info.rows, .bytes = info.bytes,
-                                          .seconds = now() - t0, .crc32 = (uint32_t)sink.crc};
+                                          .seconds = t1 - t0, .started = t0, .ended = t1,
+                                          .crc32 = (uint32_t)sink.crc};
     rc = SL_OK;
 out:
     if (rc) {
@@ -263,6 +267,32 @@ static void chunk_task_id(struct run *r, int job, char *id, size_t size, char *n
     snprintf(name, nsize, "%s part-%d", t->dataset, c->index);
 }
 
+/* One summary line per table, printed as its last chunk is done, so a long
+ * run shows its progress table by table. */
+static void print_table_done(struct run *r, int table)
+{
+    if (!r->out)
+        return;
+    int64_t rows = 0, bytes = 0;
+    double first = 0, last = 0;
+    for (int k = 0; k < r->nchunks; k++) {
+        const struct job_result *res = &r->results[k];
+        if (r->chunks[k].table != table)
+            continue;
+        rows += res->rows;
+        bytes += res->bytes;
+        if (first == 0 || res->started < first)
+            first = res->started;
+        if (res->ended > last)
+            last = res->ended;
+    }
+    double secs = last - first;
+    fprintf(r->out, "  raw     %-28s %12lld rows %10.1f KiB %7.2f s %12.0f rows/s\n",
+            r->tables[table].dataset, (long long)rows, bytes / 1024.0, secs,
+            secs > 0 ? rows / secs : 0.0);
+    fflush(r->out);
+}
+
 static void export_event(void *arg, int job, enum flow_event ev, int attempt,
                          const struct sl_err *e)
 {
@@ -281,6 +311,8 @@ static void export_event(void *arg, int job, enum flow_event ev, int attempt,
     case FLOW_DONE:
         task_state(r, id, "export", name, "done", attempt, r->results[job].rows,
                    r->results[job].bytes, NULL);
+        if (--r->chunks_left[r->chunks[job].table] == 0)
+            print_table_done(r, r->chunks[job].table);
         break;
     case FLOW_FAILED:
         task_state(r, id, "export", name, "failed", attempt, 0, 0, e);
@@ -365,6 +397,13 @@ static int do_export(struct run *r, struct sl_err *err)
         return rc;
     int *order = calloc((size_t)r->nchunks, sizeof *order);
     r->results = calloc((size_t)r->nchunks, sizeof *r->results);
+    r->chunks_left = calloc((size_t)r->ntables, sizeof *r->chunks_left);
+    if (!r->chunks_left) {
+        free(order);
+        return sl_err_set(err, false, "export", "", "out of memory");
+    }
+    for (int i = 0; i < r->nchunks; i++)
+        r->chunks_left[r->chunks[i].table]++;
     r->readers = calloc((size_t)r->cfg->jobs, sizeof *r->readers);
     if (!order || !r->results || !r->readers) {
         free(order);
@@ -762,22 +801,6 @@ static int do_retention(struct run *r, struct sl_err *err)
 
 /* ---- the run --------------------------------------------------------- */
 
-static void print_exports(struct run *r)
-{
-    if (!r->out)
-        return;
-    for (int i = 0; i < r->ndatasets; i++) {
-        const struct lake_dataset *d = &r->datasets[i];
-        double secs = 0;
-        for (int k = 0; k < r->nchunks; k++)
-            if (r->chunks[k].table == i && r->results[k].seconds > secs)
-                secs = r->results[k].seconds;
-        fprintf(r->out, "  raw     %-28s %12lld rows %10.1f KiB %7.2f s %12.0f rows/s\n",
-                d->name, (long long)d->rows, d->bytes / 1024.0, secs,
-                secs > 0 ? d->rows / secs : 0.0);
-    }
-}
-
 /* One run at a time per project: an advisory lock on .snaplake/lock, held
  * until the process ends (the kernel drops it even after a crash). */
 static int take_run_lock(const struct sl_config *cfg, int *fd, struct sl_err *err)
@@ -893,7 +916,6 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
         goto out;
     if (r.catalog.type->begin(r.catalog.ctx, r.run_id, err) || do_register_raw(&r, err))
         goto out;
-    print_exports(&r);
     if ((!opt->export_only && (do_stage(&r, "stage1", err) || do_stage(&r, "stage2", err))) ||
         do_publish(&r, err))
         goto out;
@@ -935,6 +957,7 @@ out:
     free(r.datasets);
     free(r.chunks);
     free(r.results);
+    free(r.chunks_left);
     free(r.models);
     if (lock_fd >= 0)
         close(lock_fd);
