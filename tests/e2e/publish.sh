@@ -68,3 +68,19 @@ check "export: publishes raw" test "$(q p1/snaplake.yml 'SELECT count(*) FROM ra
 check "export: builds no models" test ! -e p1/lake/stage1/m
 "$SNAPLAKE" run -q -c p1/snaplake.yml 2>/dev/null
 check "export: a later run builds them" test "$(q p1/snaplake.yml 'SELECT n FROM stage1.m')" = 2
+
+# ---- hooks ----------------------------------------------------------------------
+mkdir p4 && sqlite3 p4/db.sqlite "CREATE TABLE t (i INTEGER); INSERT INTO t VALUES (1);"
+cat >p4/snaplake.yml <<YML
+source: sqlite://db.sqlite
+lake: ./lake
+run: { on_success: "echo ok \$SNAPLAKE_STATUS \$SNAPLAKE_RUN_ID >> $work/p4/hooks.txt",
+       on_failure: "echo bad \$SNAPLAKE_STATUS \$SNAPLAKE_RUN_ID >> $work/p4/hooks.txt" }
+YML
+"$SNAPLAKE" run -q -c p4/snaplake.yml 2>/dev/null
+check "hooks: on_success runs with the status and run id" \
+    grep -qx "ok done $(cat p4/lake/_snaplake/current)" p4/hooks.txt
+sqlite3 p4/db.sqlite "INSERT INTO t VALUES ('not a number');"
+"$SNAPLAKE" run -q -c p4/snaplake.yml 2>/dev/null
+check "hooks: on_failure runs for a failed run" grep -q "^bad failed " p4/hooks.txt
+check "hooks: on_success did not run again" test "$(grep -c '^ok ' p4/hooks.txt)" = 1
