@@ -4,8 +4,13 @@
  * Threads: this thread is the leader.  Export chunks and models run on the
  * pool's workers (pool.h); each worker owns one source reader (readers[w])
  * and everything of the chunk it is writing.  Workers write results only
- * into their own job's slot (results[job]); the leader reads them after the
- * pool returns, and records state from the pool's event callback.
+ * into their own job's slot (results[job]); the leader reads a slot in the
+ * pool's FLOW_DONE event (the pool's mutex orders the two) or after the pool
+ * returns, and alone records state and prints progress.
+ *
+ * Order of a run: lock → leftovers → run id → snapshot → export → raw
+ * datasets in engine and catalog → stage1 → stage2 → manifest → catalog
+ * switch (the commit point) → current → retention → hooks.
  */
 #include "flow/run.h"
 #include "catalog/catalog.h"
