@@ -215,6 +215,38 @@ static void fmt_bytes(int64_t b, char *buf, size_t size)
         snprintf(buf, size, "%.2f GiB", b / 1073741824.0);
 }
 
+int flow_state_print_runs(struct flow_state *s, int limit, FILE *out, struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT run_id, state, started_at, ended_at, rows, bytes, error "
+                           "FROM runs ORDER BY run_id DESC LIMIT ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read runs");
+    sqlite3_bind_int(st, 1, limit);
+    fprintf(out, "%-18s %-8s %-19s %8s %12s %10s  %s\n", "RUN", "STATE", "STARTED (UTC)",
+            "SECONDS", "ROWS", "BYTES", "ERROR");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        double a = sqlite3_column_double(st, 2), b = sqlite3_column_double(st, 3);
+        char when[32] = "-", secs[32] = "-", by[32];
+        if (a > 0) {
+            time_t t = (time_t)a;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        }
+        if (a > 0 && b > 0)
+            snprintf(secs, sizeof secs, "%.1f", b - a);
+        fmt_bytes(sqlite3_column_int64(st, 5), by, sizeof by);
+        const char *e = (const char *)sqlite3_column_text(st, 6);
+        fprintf(out, "%-18s %-8s %-19s %8s %12lld %10s  %.80s\n", sqlite3_column_text(st, 0),
+                sqlite3_column_text(st, 1), when, secs, (long long)sqlite3_column_int64(st, 4), by,
+                e ? e : "");
+    }
+    sqlite3_finalize(st);
+    return SL_OK;
+}
+
 int flow_state_print(struct flow_state *s, const char *run_id, FILE *out, struct sl_err *err)
 {
     sqlite3_stmt *st = NULL;

@@ -52,6 +52,10 @@ int flow_state_run_exists(struct flow_state *s, const char *run_id);
 /* The newest run id into out ("" when none). */
 int flow_state_last_run(struct flow_state *s, char *out, size_t size, struct sl_err *err);
 
+/* Print the newest `limit` runs, one line each (id, state, start, seconds,
+ * rows, bytes, error). */
+int flow_state_print_runs(struct flow_state *s, int limit, FILE *out, struct sl_err *err);
+
 /* Print a run and its tasks as a table. SL_ERROR with "no run …" when unknown. */
 int flow_state_print(struct flow_state *s, const char *run_id, FILE *out, struct sl_err *err);
 

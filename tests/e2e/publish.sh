@@ -84,3 +84,12 @@ sqlite3 p4/db.sqlite "INSERT INTO t VALUES ('not a number');"
 "$SNAPLAKE" run -q -c p4/snaplake.yml 2>/dev/null
 check "hooks: on_failure runs for a failed run" grep -q "^bad failed " p4/hooks.txt
 check "hooks: on_success did not run again" test "$(grep -c '^ok ' p4/hooks.txt)" = 1
+
+# ---- run history ------------------------------------------------------------------
+"$SNAPLAKE" status -c p4/snaplake.yml --list >hist.txt
+check "history: status --list exits 0" test $? -eq 0
+check "history: one line per run, newest first" \
+    test "$(awk 'NR > 1 { print $2 }' hist.txt | tr '\n' ' ')" = "failed done "
+check "history: the failed run's error is shown" grep -q "not an integer" hist.txt
+"$SNAPLAKE" status -c p4/snaplake.yml --list=1 >hist1.txt
+check "history: --list=1 shows one run" test "$(wc -l <hist1.txt)" = 2
