@@ -81,6 +81,21 @@ void pq_stats_update_bool(struct pq_stats *s, const uint8_t *v, size_t n)
         s->max.i32 = 1;
 }
 
+/* Fold a piece's [lo, hi] into the statistics' bounds. */
+#define FOLD_MINMAX(s, F, lo, hi)                                                 \
+    do {                                                                          \
+        if (!(s)->has_minmax) {                                                   \
+            (s)->min.F = (lo);                                                    \
+            (s)->max.F = (hi);                                                    \
+            (s)->has_minmax = true;                                               \
+        } else {                                                                  \
+            if ((lo) < (s)->min.F)                                                \
+                (s)->min.F = (lo);                                                \
+            if ((hi) > (s)->max.F)                                                \
+                (s)->max.F = (hi);                                                \
+        }                                                                         \
+    } while (0)
+
 #define DEFINE_UPDATE_INT(name, T, F)                                             \
     void name(struct pq_stats *s, const T *v, size_t n)                           \
     {                                                                             \
@@ -91,16 +106,7 @@ void pq_stats_update_bool(struct pq_stats *s, const uint8_t *v, size_t n)
             lo = v[i] < lo ? v[i] : lo;                                           \
             hi = v[i] > hi ? v[i] : hi;                                           \
         }                                                                         \
-        if (!s->has_minmax) {                                                     \
-            s->min.F = lo;                                                        \
-            s->max.F = hi;                                                        \
-            s->has_minmax = true;                                                 \
-            return;                                                               \
-        }                                                                         \
-        if (lo < s->min.F)                                                        \
-            s->min.F = lo;                                                        \
-        if (hi > s->max.F)                                                        \
-            s->max.F = hi;                                                        \
+        FOLD_MINMAX(s, F, lo, hi);                                                \
     }
 
 DEFINE_UPDATE_INT(pq_stats_update_i32, int32_t, i32)
@@ -124,16 +130,7 @@ DEFINE_UPDATE_INT(pq_stats_update_i128, sl_int128, i128)
             if (v[i] > hi)                                                        \
                 hi = v[i];                                                        \
         }                                                                         \
-        if (!s->has_minmax) {                                                     \
-            s->min.F = lo;                                                        \
-            s->max.F = hi;                                                        \
-            s->has_minmax = true;                                                 \
-            return;                                                               \
-        }                                                                         \
-        if (lo < s->min.F)                                                        \
-            s->min.F = lo;                                                        \
-        if (hi > s->max.F)                                                        \
-            s->max.F = hi;                                                        \
+        FOLD_MINMAX(s, F, lo, hi);                                                \
     }
 
 DEFINE_UPDATE_FLOAT(pq_stats_update_f32, float, f32)

@@ -649,17 +649,22 @@ static int page_limits(struct pq_writer *w, struct column *c, struct sl_err *err
     return SL_OK;
 }
 
+/* Rows of the next piece: at most CHUNK_ROWS (the scratch arrays' size) and
+ * no more than the page has room for, so pages start on row boundaries. */
+static size_t piece_rows(const struct pq_writer *w, const struct column *c, size_t left)
+{
+    size_t n = left < CHUNK_ROWS ? left : CHUNK_ROWS;
+    size_t room = w->opt.page_rows - c->page_rows;
+    return n < room ? n : room;
+}
+
 /* Append rows [r0, r1) of batch column bc to the column, cutting pages and
  * falling back from the dictionary as needed. */
 static int column_write(struct pq_writer *w, struct column *c, const struct sl_batch_column *bc,
                         size_t r0, size_t r1, struct sl_err *err)
 {
     while (r0 < r1) {
-        size_t n = r1 - r0;
-        if (n > CHUNK_ROWS)
-            n = CHUNK_ROWS;
-        if (n > w->opt.page_rows - c->page_rows)
-            n = w->opt.page_rows - c->page_rows;
+        size_t n = piece_rows(w, c, r1 - r0);
         const uint8_t *valid = bc->valid + r0;
         size_t nn = 0;
         for (size_t i = 0; i < n; i++)
@@ -705,11 +710,7 @@ static int column_write_list(struct pq_writer *w, struct column *c,
     const uint32_t *lo = bc->list_offsets;
     uint8_t def_empty = (uint8_t)(c->max_def - 2), def_null = (uint8_t)(c->max_def - 1);
     while (r0 < r1) {
-        size_t n = r1 - r0;
-        if (n > CHUNK_ROWS)
-            n = CHUNK_ROWS;
-        if (n > w->opt.page_rows - c->page_rows)
-            n = w->opt.page_rows - c->page_rows;
+        size_t n = piece_rows(w, c, r1 - r0);
         size_t e0 = lo[r0], e1 = lo[r0 + n], entries = 0, nulls = 0;
         for (size_t i = r0; i < r0 + n; i++)
             entries += bc->valid[i] && lo[i + 1] > lo[i] ? lo[i + 1] - lo[i] : 1;
