@@ -204,6 +204,158 @@ static void url_conninfo(const char *url, char *out, size_t size)
     }
 }
 
+/* libpq reads a string as a conninfo or URI when it starts with a URI
+ * prefix or holds '=' (fe-connect.c, recognized_connection_string); else it
+ * is a database name (connect_db passes it as dbname, expanded). */
+static bool is_conninfo(const char *s)
+{
+    return !strncmp(s, "postgresql://", 13) || !strncmp(s, "postgres://", 11) || strchr(s, '=');
+}
+
+/* libpq's options for a conninfo, or NULL when libpq cannot parse it.
+ * libpq's parse message is dropped unread: it quotes the token it stumbled
+ * on ("missing "=" after "TAIL1""), which may be a piece of the password.
+ * Caller frees with PQconninfoFree. */
+static PQconninfoOption *parse_conninfo(const char *conninfo)
+{
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &msg);
+    PQfreemem(msg);
+    return opts;
+}
+
+static const char *option(const PQconninfoOption *opts, const char *keyword)
+{
+    for (; opts && opts->keyword; opts++)
+        if (!strcmp(opts->keyword, keyword))
+            return opts->val && *opts->val ? opts->val : NULL;
+    return NULL;
+}
+
+/* Append `s` to out[*o] (capacity size), %-encoding every byte but RFC
+ * 3986's unreserved characters and those in `keep`. */
+static void put_encoded(char *out, size_t size, size_t *o, const char *s, const char *keep)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        bool plain = isalnum(*p) || strchr("-._~", *p) || strchr(keep, *p);
+        if (*o + (plain ? 1 : 3) >= size)
+            break;
+        if (plain) {
+            out[(*o)++] = (char)*p;
+        } else {
+            out[(*o)++] = '%';
+            out[(*o)++] = hex[*p >> 4];
+            out[(*o)++] = hex[*p & 15];
+        }
+    }
+    out[*o < size ? *o : size - 1] = 0;
+}
+
+/* How many comma-separated elements a list has (0 for NULL). */
+static int items(const char *list)
+{
+    int n = list ? 1 : 0;
+    for (; list && (list = strchr(list, ',')); list++)
+        n++;
+    return n;
+}
+
+/* The n-th (0-based) comma-separated element of list into out; "" past the end. */
+static void list_item(const char *list, int n, char *out, size_t size)
+{
+    for (; n > 0 && list; n--) {
+        list = strchr(list, ',');
+        if (list)
+            list++;
+    }
+    size_t len = list ? strcspn(list, ",") : 0;
+    snprintf(out, size, "%.*s", (int)len, list ? list : "");
+}
+
+/* describe_url: postgres://user@host:port/dbname from libpq's own parse of
+ * the URL or conninfo — never the password, nor any other option (options=,
+ * sslpassword=, … can hold secrets).  Unix sockets: ?host=/path. */
+static void pg_describe_url(const char *url, char *out, size_t size)
+{
+    char conninfo[4096], item[1024], port_item[64];
+    url_conninfo(url, conninfo, sizeof conninfo);
+    PQconninfoOption *opts = NULL;
+    const char *user = NULL, *host = NULL, *port = NULL, *db = conninfo;
+    if (is_conninfo(conninfo)) {
+        opts = parse_conninfo(conninfo);
+        if (!opts) {
+            snprintf(out, size, "postgres:(a connection string libpq cannot parse)");
+            return;
+        }
+        user = option(opts, "user");
+        host = option(opts, "host");
+        if (!host)
+            host = option(opts, "hostaddr");
+        port = option(opts, "port");
+        db = option(opts, "dbname");
+    }
+    size_t o = 0;
+    out[0] = 0;
+    put_encoded(out, size, &o, "postgres://", ":/");
+    if (user) {
+        put_encoded(out, size, &o, user, "");
+        put_encoded(out, size, &o, "@", "@");
+    }
+    /* Several hosts pair with as many ports, or share the one port given. */
+    bool socket = host && (strchr(host, '/') || host[0] == '@');
+    int nhosts = items(host), nports = items(port);
+    for (int i = 0; !socket && i < nhosts; i++) {
+        list_item(host, i, item, sizeof item);
+        list_item(port, nports == 1 ? 0 : i, port_item, sizeof port_item);
+        bool v6 = strchr(item, ':') != NULL;
+        put_encoded(out, size, &o, i ? "," : "", ",");
+        put_encoded(out, size, &o, v6 ? "[" : "", "[");
+        put_encoded(out, size, &o, item, ":");
+        put_encoded(out, size, &o, v6 ? "]" : "", "]");
+        put_encoded(out, size, &o, port_item[0] ? ":" : "", ":");
+        put_encoded(out, size, &o, port_item, "");
+    }
+    if (!host && port) { /* the default host, another port */
+        put_encoded(out, size, &o, ":", ":");
+        put_encoded(out, size, &o, port, ",");
+    }
+    put_encoded(out, size, &o, "/", "/");
+    if (db)
+        put_encoded(out, size, &o, db, "");
+    if (socket) {
+        put_encoded(out, size, &o, "?host=", "?=");
+        put_encoded(out, size, &o, host, "/,@");
+        if (port) {
+            put_encoded(out, size, &o, "&port=", "&=");
+            put_encoded(out, size, &o, port, ",");
+        }
+    }
+    PQconninfoFree(opts);
+}
+
+/* Replace in msg every occurrence of the password, and of each of its
+ * space-separated pieces of 3 bytes or more, by "***".  libpq does not put
+ * the password in its messages; this is a net under that promise, for
+ * whatever a future libpq or a server relays. */
+static void scrub_password(char *msg, const char *password)
+{
+    char piece[1024];
+    for (const char *p = password; p && *p;) {
+        p += strspn(p, " \t");
+        size_t n = strcspn(p, " \t");
+        if (n >= 3 && n < sizeof piece) {
+            memcpy(piece, p, n);
+            piece[n] = 0;
+            for (char *hit; (hit = strstr(msg, piece));) {
+                memcpy(hit, "***", 3);
+                memmove(hit + 3, hit + n, strlen(hit + n) + 1);
+            }
+        }
+        p += n;
+    }
+}
+
 static int connect_db(const char *conninfo, const char *app, const char *display,
                       PGconn **out, struct sl_err *err)
 {
@@ -215,6 +367,9 @@ static int connect_db(const char *conninfo, const char *app, const char *display
     if (PQstatus(conn) != CONNECTION_OK) {
         char msg[1024];
         one_line(PQerrorMessage(conn), msg, sizeof msg);
+        /* PQpass: the password libpq used, from the URL, PGPASSWORD or .pgpass. */
+        scrub_password(msg, PQpass(conn));
+        scrub_password(msg, getenv("PGPASSWORD"));
         /* A refused password will not be accepted on a retry. */
         bool transient = !PQconnectionUsedPassword(conn) && !PQconnectionNeedsPassword(conn) &&
                          !strstr(msg, "authentication") && !strstr(msg, "does not exist");
@@ -266,6 +421,20 @@ static int pg_open(const char *url, const struct source_options *opt, void **out
     s->chunk_bytes = chunk_bytes_setting();
     s->text_columns = json_array();
     s->skipped = json_array();
+    if (is_conninfo(s->conninfo)) {
+        /* Checked here, not by PQconnectdb: its message would quote the bad token. */
+        PQconninfoOption *opts = parse_conninfo(s->conninfo);
+        if (!opts) {
+            sl_err_set(err, false, "source", s->display,
+                       "libpq cannot read the connection string (its message is not shown: it "
+                       "may quote the password); in a conninfo quote a value with spaces as "
+                       "password='a b' (\\' and \\\\ inside), in a URL %%-encode it "
+                       "(%%20 for a space); or keep the password out of the config: "
+                       "PGPASSWORD or ~/.pgpass");
+            goto fail;
+        }
+        PQconninfoFree(opts);
+    }
     if (connect_db(s->conninfo, APP_COORDINATOR, s->display, &s->coord, err))
         goto fail;
     s->version_num = PQserverVersion(s->coord);
@@ -1085,4 +1254,5 @@ const struct source_type src_pg_type = {
     .reader_close = pg_reader_close,
     .describe = pg_describe,
     .close = pg_close,
+    .describe_url = pg_describe_url,
 };

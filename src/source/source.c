@@ -1,6 +1,6 @@
 /*
  * source.c — the table of source types, and helpers every source shares:
- * safe names for the lake and catalog, and URL redaction.
+ * safe names for the lake and catalog, and the URL as shown to people.
  */
 #include "source/source.h"
 
@@ -13,19 +13,25 @@ static const struct source_type *const types[] = {
     &src_pg_type,
 };
 
+/* The type whose scheme starts `url` ("postgres:…", "sqlite://…"), or NULL. */
+static const struct source_type *type_of(const char *url)
+{
+    const char *colon = strchr(url, ':');
+    size_t n = colon ? (size_t)(colon - url) : 0;
+    for (size_t i = 0; n && i < sizeof types / sizeof types[0]; i++)
+        for (int k = 0; types[i]->schemes[k]; k++)
+            if (strlen(types[i]->schemes[k]) == n && !strncmp(url, types[i]->schemes[k], n))
+                return types[i];
+    return NULL;
+}
+
 int source_open(struct source *s, const char *url, const struct source_options *opt,
                 struct sl_err *err)
 {
-    s->type = NULL;
     s->snap = NULL;
-    const char *colon = strchr(url, ':');
-    size_t n = colon ? (size_t)(colon - url) : 0;
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        for (int k = 0; types[i]->schemes[k]; k++)
-            if (n && strlen(types[i]->schemes[k]) == n && !strncmp(url, types[i]->schemes[k], n)) {
-                s->type = types[i];
-                return s->type->open(url, opt, &s->snap, err);
-            }
+    s->type = type_of(url);
+    if (s->type)
+        return s->type->open(url, opt, &s->snap, err);
     char red[512];
     src_redact_url(url, red, sizeof red);
     return sl_err_set(err, false, "source", red,
@@ -115,25 +121,27 @@ void src_safe_column_names(struct sl_schema *s)
 
 void src_redact_url(const char *url, char *out, size_t size)
 {
-    /* scheme://user:password@host → scheme://user:***@host; also password=… in conninfo */
-    snprintf(out, size, "%s", url);
-    char *scheme = strstr(out, "://");
-    if (scheme) {
-        char *at = strchr(scheme + 3, '@');
-        char *colon = strchr(scheme + 3, ':');
-        if (at && colon && colon < at) {
-            char rest[1024];
-            snprintf(rest, sizeof rest, "%s", at);
-            snprintf(colon, size - (size_t)(colon - out), ":***%s", rest);
-        }
+    /* Nothing of the user's string is copied unless its type vouches for it:
+     * string surgery on "password=…" cannot follow libpq's quoting rules
+     * (password='a b', password=a\ b, password = x) and leaked the rest. */
+    if (!size)
+        return;
+    const struct source_type *t = type_of(url);
+    if (t && t->describe_url) {
+        t->describe_url(url, out, size);
+        return;
     }
-    char *pw = strstr(out, "password=");
-    if (pw) {
-        char *end = pw + 9;
-        while (*end && *end != ' ' && *end != '&')
-            end++;
-        char rest[1024];
-        snprintf(rest, sizeof rest, "%s", end);
-        snprintf(pw + 9, size - (size_t)(pw + 9 - out), "***%s", rest);
+    if (t) {
+        snprintf(out, size, "%s", url); /* a file path (sqlite) */
+        return;
     }
+    /* Unknown: show the scheme only if it is one by RFC 3986's rule, so a
+     * conninfo without "postgres:" ("host=db password=a:b") shows nothing. */
+    size_t n = 0;
+    if ((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z'))
+        n = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+    if (n && n <= 32 && url[n] == ':')
+        snprintf(out, size, "%.*s:", (int)n, url);
+    else
+        snprintf(out, size, "(a source string without a scheme)");
 }

@@ -78,6 +78,11 @@ struct source_type {
     /* Snapshot facts for the manifest (JSON object text), or NULL. Caller frees. */
     char *(*describe)(void *snap);
     void (*close)(void *snap);
+    /* The URL as shown to people (messages, run state, manifests), rebuilt
+     * from its parsed parts so that no secret in it can show.  NULL for a
+     * source whose URL is a file path and holds no secret: shown as written.
+     * A source whose URL can carry a password must set it. */
+    void (*describe_url)(const char *url, char *out, size_t size);
 };
 
 struct source {
@@ -101,7 +106,11 @@ void src_safe_name(const char *in, char *out, size_t size, const char *prefix);
 /* Give every column of `s` a unique safe name (suffix _2, _3 on clashes). */
 void src_safe_column_names(struct sl_schema *s);
 
-/* Source URL without any password, for logs and manifests. */
+/* The source URL as every message, log line, run record and manifest shows
+ * it: never the user's string, but a description its type rebuilds from the
+ * parsed parts (postgres://app@db:5432/shop, no password, no options); a
+ * sqlite URL is its path; an unknown scheme shows only the scheme, and a
+ * string without a scheme nothing of itself.  Always NUL-terminates `out`. */
 void src_redact_url(const char *url, char *out, size_t size);
 
 extern const struct source_type src_sqlite_type;

@@ -1,5 +1,5 @@
 /*
- * test_util.c — dates, decimals, safe names, URL redaction, capped buffers.
+ * test_util.c — dates, decimals, safe names, capped buffers.
  */
 #include "check.h"
 #include "source/source.h"
@@ -161,17 +161,6 @@ static void test_safe_name(void)
     CHECK_EQ_STR(cols[2].name, "a_b_3");
 }
 
-static void test_redact(void)
-{
-    char out[256];
-    src_redact_url("postgres://app:s3cret@db:5432/shop", out, sizeof out);
-    CHECK_EQ_STR(out, "postgres://app:***@db:5432/shop");
-    src_redact_url("host=db password=s3cret user=app", out, sizeof out);
-    CHECK_EQ_STR(out, "host=db password=*** user=app");
-    src_redact_url("sqlite:///tmp/a.db", out, sizeof out);
-    CHECK_EQ_STR(out, "sqlite:///tmp/a.db");
-}
-
 static void test_buf_cap(void)
 {
     struct sl_buf b;
@@ -193,7 +182,6 @@ int main(void)
     RUN(test_parse_timestamp);
     RUN(test_decimal);
     RUN(test_safe_name);
-    RUN(test_redact);
     RUN(test_buf_cap);
     return CHECK_DONE();
 }
