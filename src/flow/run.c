@@ -332,12 +332,49 @@ static int cmp_chunk_size(const void *a, const void *b, void *arg)
     return x < y ? 1 : x > y ? -1 : *(const int *)a - *(const int *)b;
 }
 
+/* Opening the source is the pool's one job, so a source that refuses
+ * connections at the start (a server down or restarting) gets the run's
+ * retry policy — run.retries more tries, the pool's backoff with jitter —
+ * with one warning line an attempt.  Whether a failure is worth a retry is
+ * the source's call (err->transient): a refused password is not. */
+struct snapshot_job {
+    struct run *r;
+    struct source_options so;
+    int attempts;
+};
+
+static int open_source(void *arg, int job, int worker, int attempt, struct sl_err *err)
+{
+    struct snapshot_job *j = arg;
+    (void)job, (void)worker, (void)attempt;
+    return source_open(&j->r->source, j->r->cfg->source, &j->so, err);
+}
+
+static void open_source_event(void *arg, int job, enum flow_event ev, int attempt,
+                              const struct sl_err *e)
+{
+    struct snapshot_job *j = arg;
+    char buf[2200];
+    (void)job;
+    j->attempts = attempt;
+    if (ev == FLOW_STARTED && attempt > 1)
+        task_state(j->r, "snapshot", "snapshot", "snapshot", "running", attempt, 0, 0, NULL);
+    if (ev == FLOW_RETRYING) {
+        sl_warn("snapshot failed (attempt %d of %d), retrying: %s", attempt,
+                j->r->cfg->retries + 1, sl_err_format(e, buf, sizeof buf));
+        task_state(j->r, "snapshot", "snapshot", "snapshot", "retrying", attempt, 0, 0, e);
+    }
+}
+
 static int do_snapshot(struct run *r, struct sl_err *err)
 {
-    struct source_options so = {.jobs = r->cfg->jobs, .tmp_dir = r->tmp_dir,
-                                .batch_rows = BATCH_ROWS};
+    struct snapshot_job job = {.r = r, .attempts = 1,
+                               .so = {.jobs = r->cfg->jobs, .tmp_dir = r->tmp_dir,
+                                      .batch_rows = BATCH_ROWS}};
+    struct flow_pool_options po = {.workers = 1, .retries = r->cfg->retries,
+                                   .work = open_source, .event = open_source_event, .arg = &job};
     task_state(r, "snapshot", "snapshot", "snapshot", "running", 1, 0, 0, NULL);
-    int rc = source_open(&r->source, r->cfg->source, &so, err);
+    int rc = flow_pool_run(&po, 1, NULL, err);
     struct src_table *all = NULL;
     int nall = 0;
     if (rc == SL_OK)
@@ -374,8 +411,8 @@ static int do_snapshot(struct run *r, struct sl_err *err)
     int64_t rows = 0;
     for (int i = 0; i < r->ntables; i++)
         rows += r->tables[i].est_rows;
-    task_state(r, "snapshot", "snapshot", "snapshot", rc ? "failed" : "done", 1, rows, 0,
-               rc ? err : NULL);
+    task_state(r, "snapshot", "snapshot", "snapshot", rc ? "failed" : "done", job.attempts, rows,
+               0, rc ? err : NULL);
     return rc;
 }
 

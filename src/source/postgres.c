@@ -129,7 +129,7 @@ static void one_line(const char *in, char *out, size_t size)
         in += 8;
     snprintf(out, size, "%s", in);
     for (char *p = out; *p; p++)
-        if (*p == '\n' || *p == '\r')
+        if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
     size_t n = strlen(out);
     while (n && out[n - 1] == ' ')
