@@ -9,6 +9,9 @@
 #                  an attempt, and the run succeeds
 #   down           the server stays down: retries: 1 → two attempts, one
 #                  retry line, exit 1
+#   starting_up    a fake server that answers every connection as PostgreSQL
+#   shutting_down  does while it starts or stops (FATAL 57P03): transient,
+#                  retries: 2 → two retry lines naming it, exit 1
 #   wrong_password authentication failed: permanent, no retry, exit 1 at once
 #   wrong_db       database does not exist: permanent, no retry, exit 1
 set -u
@@ -103,6 +106,53 @@ n=$(grep -c "retrying" "$T/err")
 if [ "$n" -eq 1 ]; then pass down/one-retry; else fail down/one-retry "$n retry lines: $(tr '\n' '|' <"$T/err")"; fi
 expect_grep down/error "$T/err" "cannot connect to PostgreSQL"
 pg_start || fail "down/server starts again"
+
+# ---- starting up / shutting down: FATAL 57P03 before authentication -----------
+# fake_pg MESSAGE: a server that refuses every connection with that message, as
+# the postmaster does (after declining SSL and GSS encryption); prints its port.
+cat >"$T/fake_pg.py" <<'PY'
+import socket, struct, sys
+def exact(c, n):
+    b = b""
+    while len(b) < n:
+        r = c.recv(n - len(b))
+        if not r:
+            raise EOFError
+        b += r
+    return b
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+print(s.getsockname()[1], flush=True)
+body = b"SFATAL\0VFATAL\0C57P03\0M" + sys.argv[1].encode() + b"\0\0"
+while True:
+    c, _ = s.accept()
+    try:
+        while True:
+            n = struct.unpack("!I", exact(c, 4))[0]
+            code = struct.unpack("!I", exact(c, n - 4)[:4])[0]
+            if code not in (80877103, 80877104):  # SSLRequest, GSSENCRequest
+                break
+            c.sendall(b"N")
+        c.sendall(b"E" + struct.pack("!I", len(body) + 4) + body)
+    except (EOFError, OSError):
+        pass
+    c.close()
+PY
+for what in "starting up" "shutting down"; do
+    name=${what// /_}
+    python3 "$T/fake_pg.py" "the database system is $what" >"$T/fake_port" &
+    bg=$!
+    for _ in $(seq 50); do [ -s "$T/fake_port" ] && break; sleep 0.1; done
+    c=$(cfg "$name" "postgres://app:right-pw@127.0.0.1:$(cat "$T/fake_port")/shop" 2)
+    sl run -c "$c"
+    expect_rc "$name/run" 1
+    n=$(grep -c "retrying: .*the database system is $what" "$T/err")
+    if [ "$n" -eq 2 ]; then pass "$name/retried"; else fail "$name/retried" "$n retry lines:" "$(cat "$T/err")"; fi
+    kill "$bg"
+    wait "$bg" 2>/dev/null
+    bg=
+done
 
 # ---- permanent: wrong password, missing database ----------------------------
 c=$(cfg wrong_password "postgres://app:wrong-pw@127.0.0.1:$PORT/shop" 5)
