@@ -369,7 +369,6 @@ static int connect_db(const char *conninfo, const char *app, const char *display
         one_line(PQerrorMessage(conn), msg, sizeof msg);
         /* PQpass: the password libpq used, from the URL, PGPASSWORD or .pgpass. */
         scrub_password(msg, PQpass(conn));
-        scrub_password(msg, getenv("PGPASSWORD"));
         /* A refused password will not be accepted on a retry. */
         bool transient = !PQconnectionUsedPassword(conn) && !PQconnectionNeedsPassword(conn) &&
                          !strstr(msg, "authentication") && !strstr(msg, "does not exist");

@@ -141,7 +141,7 @@ void src_redact_url(const char *url, char *out, size_t size)
     if ((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z'))
         n = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
     if (n && n <= 32 && url[n] == ':')
-        snprintf(out, size, "%.*s:", (int)n, url);
+        snprintf(out, size, "%.*s:%s…", (int)n, url, strncmp(url + n, "://", 3) ? "" : "//");
     else
         snprintf(out, size, "(a source string without a scheme)");
 }

@@ -109,8 +109,9 @@ void src_safe_column_names(struct sl_schema *s);
 /* The source URL as every message, log line, run record and manifest shows
  * it: never the user's string, but a description its type rebuilds from the
  * parsed parts (postgres://app@db:5432/shop, no password, no options); a
- * sqlite URL is its path; an unknown scheme shows only the scheme, and a
- * string without a scheme nothing of itself.  Always NUL-terminates `out`. */
+ * sqlite URL is its path; an unknown scheme shows only the scheme
+ * (mysql://…), a string without a scheme nothing of itself.  Always
+ * NUL-terminates `out` (size > 0). */
 void src_redact_url(const char *url, char *out, size_t size);
 
 extern const struct source_type src_sqlite_type;

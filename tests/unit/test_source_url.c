@@ -77,7 +77,8 @@ static void test_pg_unparsable(void)
 static void test_other_sources(void)
 {
     DESCRIBES("sqlite:///tmp/app.db", "sqlite:///tmp/app.db");
-    DESCRIBES("mysql://app:Zq@db/shop", "mysql:");
+    DESCRIBES("mysql://app:Zq@db/shop", "mysql://…");
+    DESCRIBES("odbc:DSN=x;PWD=Zq", "odbc:…");
     DESCRIBES("host=db password=a:Zq", "(a source string without a scheme)");
     DESCRIBES("host=db password=Zq", "(a source string without a scheme)");
     DESCRIBES("", "(a source string without a scheme)");
