@@ -336,7 +336,9 @@ static int cmp_chunk_size(const void *a, const void *b, void *arg)
  * connections at the start (a server down or restarting) gets the run's
  * retry policy — run.retries more tries, the pool's backoff with jitter —
  * with one warning line an attempt.  Whether a failure is worth a retry is
- * the source's call (err->transient): a refused password is not. */
+ * the source's call (err->transient): a refused password is not.  The open
+ * runs on the pool's one worker thread; the leader uses the snapshot only
+ * after flow_pool_run has joined that thread. */
 struct snapshot_job {
     struct run *r;
     struct source_options so;
