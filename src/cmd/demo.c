@@ -8,6 +8,7 @@
  */
 #include "cmd/cmd.h"
 #include "demo/shop.h"
+#include "flow/precheck.h"
 #include "flow/run.h"
 
 #include <dirent.h>
@@ -220,6 +221,11 @@ int cmd_demo(int argc, char **argv)
         return EXIT_USAGE;
     if (jobs > 0)
         cfg.jobs = (int)jobs;
+    if (flow_precheck(&cfg, 0, &err)) {
+        cmd_report(&err);
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
     struct flow_run_options ro = {.out = stdout};
     int rc = flow_run(&cfg, &ro, &err);
     if (rc) {

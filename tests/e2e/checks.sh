@@ -33,3 +33,112 @@ demo_usage demo-jobs-zero "--jobs must be an integer between 1 and 256, got '0'"
 demo_usage demo-jobs-text "--jobs must be an integer between 1 and 256, got 'x'" --jobs x
 demo_usage demo-seed-text "--seed must be an integer" --seed x
 demo_usage demo-extra-arg "unexpected argument 'more'" more
+
+# A fresh project: its own folder, a SQLite database, a config (lines as args).
+project() { # dir, config lines...
+    local d=$1
+    shift
+    mkdir -p "$d"
+    sqlite3 "$d/src.db" "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) VALUES ('a'), ('b');"
+    write_cfg "$d/snaplake.yml" "$@"
+}
+
+# refused NAME DIR OBJECT MESSAGE [COMMAND] — `snaplake run` (or COMMAND) on DIR's
+# config exits 2 with "config: OBJECT: …MESSAGE…", and leaves no run history.
+refused() {
+    local name=$1 d=$2 object=$3 msg=$4 cmd=${5:-run}
+    sl "$cmd" -q -c "$d/snaplake.yml"
+    local line
+    line=$(grep -F "snaplake: config: $object: " "$T/err" | head -1)
+    if [ "$RC" -eq 2 ] && [ -n "$line" ] && grep -qF -- "$msg" "$T/err" && [ ! -e "$d/.snaplake/state.db" ]; then
+        pass "$name"
+    else
+        fail "$name" "exit $RC (want 2); want 'config: $object: …$msg…'" \
+            "stderr: $(head -c 600 "$T/err" | tr '\n' '|')" \
+            "state.db: $([ -e "$d/.snaplake/state.db" ] && echo "written (a run was recorded)" || echo none)"
+    fi
+}
+
+# ---- (b) features not built yet: refused where they are written ----------------
+B=$T/b
+project "$B/s3" "source: sqlite://src.db" "lake: s3://bucket/shop"
+refused not-built-s3-lake "$B/s3" "$B/s3/snaplake.yml:2:7" "S3 lakes are not built yet"
+project "$B/mysql" "# shop" "source: mysql://root@127.0.0.1:3306/shop" "lake: ./lake"
+refused not-built-mysql "$B/mysql" "$B/mysql/snaplake.yml:2:9" "MySQL and MariaDB sources are not built yet"
+project "$B/maria" "source: mariadb://root@127.0.0.1/shop" "lake: ./lake"
+refused not-built-mariadb "$B/maria" "$B/maria/snaplake.yml:1:9" "is a mariadb:// URL"
+for v in "catalog: glue" "catalog: hive" "engine: athena" "engine: trino"; do
+    d=$B/${v#*: }
+    project "$d" "source: sqlite://src.db" "lake: ./lake" "$v"
+    key=${v%%:*}
+    col=$((${#key} + 3))
+    refused "not-built-${v#*: }" "$d" "$d/snaplake.yml:3:$col" "'$v' is not built yet"
+done
+project "$B/export" "source: sqlite://src.db" "lake: ./lake" "catalog: hive"
+refused not-built-export "$B/export" "$B/export/snaplake.yml:3:10" "'catalog: hive' is not built yet" export
+
+# ---- (c) the filesystem, before the snapshot -------------------------------------
+C=$T/c
+project "$C/nodb" "source: sqlite://shop.db" "lake: ./lake"
+refused sqlite-missing "$C/nodb" "$C/nodb/snaplake.yml:1:9" "the SQLite database $C/nodb/shop.db does not exist"
+refused sqlite-missing-export "$C/nodb" "$C/nodb/snaplake.yml:1:9" "does not exist" export
+project "$C/dirdb" "lake: ./lake" "source: sqlite:///$C/dirdb"
+refused sqlite-folder "$C/dirdb" "$C/dirdb/snaplake.yml:2:9" "is a folder, not a database file"
+project "$C/notdb" "source: sqlite://snaplake.yml" "lake: ./lake"
+refused sqlite-not-a-database "$C/notdb" "$C/notdb/snaplake.yml:1:9" "is not a SQLite database"
+
+project "$C/lakefile" "source: sqlite://src.db" "lake: ./lake.txt"
+echo "not a folder" >"$C/lakefile/lake.txt"
+refused lake-is-file "$C/lakefile" "$C/lakefile/snaplake.yml:2:7" "the lake $C/lakefile/lake.txt is a file, not a folder"
+project "$C/lakeunder" "source: sqlite://src.db" "lake: ./snaplake.yml/lake"
+refused lake-under-file "$C/lakeunder" "$C/lakeunder/snaplake.yml:2:7" "cannot be created: $C/lakeunder/snaplake.yml is a file"
+
+project "$C/models" "source: sqlite://src.db" "lake: ./lake" "models: ./modles"
+mkdir -p "$C/models/models/stage1"
+echo "SELECT * FROM raw.t" >"$C/models/models/stage1/m.sql"
+refused models-missing "$C/models" "$C/models/snaplake.yml:3:9" "the models folder $C/models/modles does not exist"
+# `export` runs no models: a wrong models folder is not its business.
+sl export -q -c "$C/models/snaplake.yml"
+expect_rc models-missing-export-runs 0
+# The default ./models may be missing: no stage models, the run publishes raw.*.
+project "$C/nomodels" "source: sqlite://src.db" "lake: ./lake"
+sl run -q -c "$C/nomodels/snaplake.yml"
+expect_rc models-default-missing-ok 0
+
+unsafe() { # name, stage, file, safe name
+    local d=$C/unsafe-$1
+    project "$d" "source: sqlite://src.db" "lake: ./lake"
+    mkdir -p "$d/models/stage1" "$d/models/stage2"
+    echo "SELECT * FROM raw.t" >"$d/models/stage1/ok.sql"
+    echo "SELECT 1 AS one" >"$d/models/$2/$3"
+    refused "model-name-$1" "$d" "$d/models/$2/$3" "rename it to $4.sql"
+}
+unsafe space stage2 "My Model.sql" my_model
+unsafe dash stage1 "a-b.sql" a_b
+unsafe digit stage2 "2024_sales.sql" m_2024_sales
+unsafe upper stage1 "Sales.sql" sales
+
+empty() { # name, contents (printf format)
+    local d=$C/empty-$1
+    project "$d" "source: sqlite://src.db" "lake: ./lake"
+    mkdir -p "$d/models/stage1" "$d/models/stage2"
+    echo "SELECT * FROM raw.t" >"$d/models/stage1/ok.sql"
+    printf -- "$2" >"$d/models/stage2/nothing.sql"
+    refused "model-empty-$1" "$d" "$d/models/stage2/nothing.sql" "the model file is empty"
+}
+empty zero-bytes ''
+empty blanks '  \n\t\n;\n'
+empty comments '-- a model to come\n/* one day /* nested */ */ ;\n'
+# A comment-only model next to a real one is not confused with it.
+d=$C/notempty
+project "$d" "source: sqlite://src.db" "lake: ./lake"
+mkdir -p "$d/models/stage1"
+printf -- '-- the ids\nSELECT id FROM raw.t -- all of them\n' >"$d/models/stage1/ids.sql"
+sl run -q -c "$d/snaplake.yml"
+expect_rc model-with-comments-runs 0
+
+d=$C/stray
+project "$d" "source: sqlite://src.db" "lake: ./lake"
+mkdir -p "$d/models/stage1"
+echo "SELECT 1 AS one" >"$d/models/one.sql"
+refused model-outside-stage "$d" "$d/models/one.sql" "is never run; move it into $d/models/stage1/"
