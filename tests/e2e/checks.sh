@@ -142,3 +142,49 @@ project "$d" "source: sqlite://src.db" "lake: ./lake"
 mkdir -p "$d/models/stage1"
 echo "SELECT 1 AS one" >"$d/models/one.sql"
 refused model-outside-stage "$d" "$d/models/one.sql" "is never run; move it into $d/models/stage1/"
+
+# ---- (d) a model's SQL error points into the model file --------------------------
+# model_fails NAME STAGE FILE-CONTENTS(printf format): a fresh project whose only
+# model fails; stderr in $T/err.
+model_fails() {
+    local d=$T/d/$1
+    project "$d" "source: sqlite://src.db" "lake: ./lake"
+    mkdir -p "$d/models/stage1" "$d/models/stage2"
+    printf -- "$3" >"$d/models/$2/m.sql"
+    sl run -q -c "$d/snaplake.yml"
+    M=$d/models/$2/m.sql
+}
+# no_wrapper NAME: the message shows none of snaplake's own statement.
+no_wrapper() {
+    if grep -qE 'COPY \(|\.snaplake/tmp|LINE [0-9]+:' "$T/err"; then
+        fail "$1" "$(head -c 600 "$T/err" | tr '\n' '|')"
+    else
+        pass "$1"
+    fi
+}
+model_fails binder stage2 '-- monthly totals\nSELECT id,\n       v || nosuch AS w\nFROM raw.t;\n'
+expect_rc model-error-exit 1
+expect_grep model-error-file-line-column "$T/err" "snaplake: model: $M:3:13: Binder Error: Referenced column \"nosuch\" not found"
+expect_grep model-error-shows-line "$T/err" "    3 |        v || nosuch AS w"
+expect_grep model-error-caret "$T/err" "      | $(printf '%12s' '')^"
+no_wrapper model-error-no-wrapper
+
+model_fails first-line stage1 'SELEC id FROM raw.t'
+expect_grep model-error-first-line-column "$T/err" "$M:1:1: Parser Error: syntax error at or near \"SELEC\""
+no_wrapper model-error-first-line-no-wrapper
+
+model_fails utf8 stage1 "SELECT 'é', 'ü', nosuch FROM raw.t"
+expect_grep model-error-column-in-characters "$T/err" "$M:1:18: Binder Error"
+
+model_fails incomplete stage1 'SELECT id\nFROM raw.t\nWHERE id =\n\n'
+expect_grep model-error-incomplete "$T/err" "$M:3:11: Parser Error: syntax error at the end of the model"
+no_wrapper model-error-incomplete-no-wrapper
+
+model_fails two-statements stage1 'SELECT 1 AS a; SELECT 2 AS b'
+expect_grep model-error-two-statements "$T/err" "$M:1:14: Parser Error"
+expect_grep model-error-two-statements-hint "$T/err" "A model file holds one SELECT"
+
+model_fails stage1-reads-stage1 stage1 '-- needs the other model\nSELECT * FROM stage1.customers\n'
+expect_grep stage1-model-reads-stage1-place "$T/err" "$M:2:15: Catalog Error: Table with name customers does not exist"
+expect_grep stage1-model-reads-stage1-hint "$T/err" "A model that reads stage1.* belongs in models/stage2/."
+if grep -q 'information_schema' "$T/err"; then fail stage1-model-no-system-table-guess "$(head -c 400 "$T/err")"; else pass stage1-model-no-system-table-guess; fi
