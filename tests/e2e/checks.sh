@@ -188,3 +188,50 @@ model_fails stage1-reads-stage1 stage1 '-- needs the other model\nSELECT * FROM 
 expect_grep stage1-model-reads-stage1-place "$T/err" "$M:2:15: Catalog Error: Table with name customers does not exist"
 expect_grep stage1-model-reads-stage1-hint "$T/err" "A model that reads stage1.* belongs in models/stage2/."
 if grep -q 'information_schema' "$T/err"; then fail stage1-model-no-system-table-guess "$(head -c 400 "$T/err")"; else pass stage1-model-no-system-table-guess; fi
+
+# ---- (e) snaplake inspect ---------------------------------------------------------
+E=$T/e
+project "$E" "source: sqlite://src.db" "lake: ./lake"
+sqlite3 "$E/src.db" "CREATE TABLE u(k INTEGER PRIMARY KEY, s TEXT, d DECIMAL(10,2)); INSERT INTO u(s, d) VALUES ('x', 1.5);"
+sl run -q -c "$E/snaplake.yml"
+expect_rc inspect-setup-run 0
+RUN=$(cat "$E/lake/_snaplake/current" 2>/dev/null | tr -d '\n')
+# no_sql NAME: no SQL of snaplake's own in the output.
+no_sql() {
+    if grep -qiE 'SELECT|parquet_(file_)?metadata|parquet_schema|LINE [0-9]' "$T/err" "$T/out"; then
+        fail "$1" "$(head -c 600 "$T/err" | tr '\n' '|')"
+    else
+        pass "$1"
+    fi
+}
+sl inspect "$E/lake/raw/"
+files=$(sed -n 's/^file \(.*\) ([0-9]* bytes)$/\1/p' "$T/out" | tr '\n' ' ')
+want="$E/lake/raw/t/run=$RUN/part-0.parquet $E/lake/raw/u/run=$RUN/part-0.parquet "
+if [ "$RC" -eq 0 ] && [ "$files" = "$want" ]; then pass inspect-dir-every-file-sorted; else fail inspect-dir-every-file-sorted "exit $RC, files: $files" "want: $want" "$(head -c 300 "$T/err")"; fi
+expect_grep inspect-dir-count "$T/out" "2 Parquet files under $E/lake/raw"
+expect_grep inspect-int-width "$T/out" "INT(64, signed)"
+expect_grep inspect-decimal "$T/out" "DECIMAL(10, 2)"
+expect_grep inspect-string "$T/out" "| STRING "
+if grep -qE 'IntType|bitWidth|StringType' "$T/out"; then fail inspect-no-thrift-names "$(grep -E 'IntType|bitWidth|StringType' "$T/out" | head -3)"; else pass inspect-no-thrift-names; fi
+
+sl inspect "$E/snaplake.yml"
+expect_rc inspect-not-parquet-exit 1
+expect_grep inspect-not-parquet-message "$T/err" "snaplake: inspect: $E/snaplake.yml: not a Parquet file"
+no_sql inspect-not-parquet-no-sql
+sl inspect "$E/nothing.parquet"
+expect_rc inspect-missing-exit 2
+expect_grep inspect-missing-message "$T/err" "snaplake: inspect: $E/nothing.parquet: no such file or folder"
+mkdir -p "$E/empty/sub"
+sl inspect "$E/empty"
+expect_rc inspect-dir-without-parquet-exit 1
+expect_grep inspect-dir-without-parquet-message "$T/err" "$E/empty: no .parquet files in this folder or below"
+no_sql inspect-dir-without-parquet-no-sql
+# A file with the magic bytes and a broken footer: DuckDB's complaint, without our SQL.
+mkdir -p "$E/mixed"
+cp "$E/lake/raw/t/run=$RUN/part-0.parquet" "$E/mixed/a.parquet"
+printf 'PAR1garbage-that-is-no-footer\001\000\000\000PAR1' >"$E/mixed/b.parquet"
+sl inspect "$E/mixed"
+expect_rc inspect-dir-bad-file-exit 1
+expect_grep inspect-dir-bad-file-named "$T/err" "snaplake: inspect: $E/mixed/b.parquet: cannot read the Parquet metadata"
+expect_grep inspect-dir-good-file-shown "$T/out" "file $E/mixed/a.parquet"
+no_sql inspect-bad-file-no-sql
