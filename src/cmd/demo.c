@@ -34,7 +34,14 @@ static const char usage[] =
     "  -j, --jobs N  parallel workers\n"
     "  -h, --help    this text\n";
 
-/* examples/shop/models beside the binary's tree: build/snaplake → ../examples. */
+/* The example models, relative to the binary (/proc/self/exe, symlinks
+ * resolved): build/snaplake → ../examples/shop/models in the source tree;
+ * PREFIX/bin/snaplake → PREFIX/share/snaplake/examples/shop/models where
+ * `make install` puts them (with DESTDIR staging too).  SNAPLAKE_EXAMPLES
+ * overrides both. */
+static const char *const models_rel[] = {"../examples/shop/models",
+                                         "../share/snaplake/examples/shop/models"};
+
 static int find_models(char *out, size_t size)
 {
     const char *env = getenv("SNAPLAKE_EXAMPLES");
@@ -49,10 +56,8 @@ static int find_models(char *out, size_t size)
         return -1;
     exe[n] = 0;
     *strrchr(exe, '/') = 0;
-    static const char *const rel[] = {"../examples/shop/models",
-                                      "../share/snaplake/examples/shop/models"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(out, size, "%s/%s", exe, rel[i]);
+    for (size_t i = 0; i < sizeof models_rel / sizeof models_rel[0]; i++) {
+        snprintf(out, size, "%s/%s", exe, models_rel[i]);
         if (stat(out, &st) == 0)
             return 0;
     }
@@ -206,8 +211,9 @@ int cmd_demo(int argc, char **argv)
     if (stat(models, &st) != 0) {
         if (find_models(examples, sizeof examples)) {
             sl_err_set(&err, false, "demo", "examples/shop/models",
-                       "cannot find the example models; set SNAPLAKE_EXAMPLES to the "
-                       "examples folder");
+                       "cannot find the example models (looked in %s and %s beside the "
+                       "binary's folder); set SNAPLAKE_EXAMPLES to the examples folder",
+                       models_rel[0], models_rel[1]);
             cmd_report(&err);
             return EXIT_RUN_FAILED;
         }
