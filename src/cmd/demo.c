@@ -77,7 +77,8 @@ static int parse_count(const char *option, const char *text, long long min, long
             fprintf(stderr, "snaplake demo: %s must be an integer of at least %lld, got '%s'\n",
                     option, min, text);
         else
-            fprintf(stderr, "snaplake demo: %s must be an integer between %lld and %lld, got '%s'\n",
+            fprintf(stderr,
+                    "snaplake demo: %s must be an integer between %lld and %lld, got '%s'\n",
                     option, min, max, text);
         return SL_ERROR;
     }

@@ -205,7 +205,8 @@ static int model_error(const char *model_file, const char *body, const char *raw
     /* DuckDB suggests its own system tables for a missing stage1.x: noise. */
     char *did = strstr(message, "\nDid you mean \"");
     if (did && candidates &&
-        (!strncmp(candidates, "information_schema.", 19) || !strncmp(candidates, "pg_catalog.", 11)))
+        (!strncmp(candidates, "information_schema.", 19) ||
+         !strncmp(candidates, "pg_catalog.", 11)))
         *did = '\0';
     snprintf(where, sizeof where, "%s", model_file);
     size_t head = strlen(copy_head), len = strlen(body);

@@ -29,8 +29,8 @@ int flow_models_list(const char *models_dir, const char *stage, struct flow_mode
     if (!d) {
         if (errno == ENOENT)
             return SL_OK; /* no folder: no models for this stage */
-        return sl_err_set(err, false, "config", dir, "cannot read the %s models folder: %s",
-                          stage, strerror(errno));
+        return sl_err_set(err, false, "config", dir, "cannot read the %s models folder: %s", stage,
+                          strerror(errno));
     }
     struct dirent *e;
     while (rc == SL_OK && (e = readdir(d))) {

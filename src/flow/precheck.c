@@ -9,6 +9,7 @@
  */
 #include "flow/precheck.h"
 #include "flow/models.h"
+#include "util/buf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STAGE "config"
+#define STAGE           "config"
 #define MAX_MODEL_BYTES (64u << 20) /* as the run reads them */
 
 static const char *const stages[] = {"stage1", "stage2"};
@@ -43,18 +44,19 @@ static int check_sqlite(const struct sl_config *cfg, struct sl_err *err)
     sqlite_file(cfg->source, file, sizeof file);
     config_where(cfg, cfg->source_at, where, sizeof where);
     if (stat(file, &st) != 0)
-        return sl_err_set(err, false, STAGE, where,
-                          "the SQLite database %s %s; check `source:` (a sqlite://relative/path "
-                          "is relative to the config file's folder, sqlite:///abs/path is absolute)",
-                          file, errno == ENOENT ? "does not exist" : strerror(errno));
+        return sl_err_set(
+            err, false, STAGE, where,
+            "the SQLite database %s %s; check `source:` (a sqlite://relative/path "
+            "is relative to the config file's folder, sqlite:///abs/path is absolute)",
+            file, errno == ENOENT ? "does not exist" : strerror(errno));
     if (!S_ISREG(st.st_mode))
         return sl_err_set(err, false, STAGE, where,
                           "the SQLite database %s is %s, not a database file; check `source:`",
                           file, S_ISDIR(st.st_mode) ? "a folder" : "not a regular file");
     FILE *f = fopen(file, "rb");
     if (!f)
-        return sl_err_set(err, false, STAGE, where, "cannot read the SQLite database %s: %s",
-                          file, strerror(errno));
+        return sl_err_set(err, false, STAGE, where, "cannot read the SQLite database %s: %s", file,
+                          strerror(errno));
     char header[16] = {0};
     size_t n = fread(header, 1, sizeof header, f);
     fclose(f);
@@ -105,9 +107,8 @@ static int check_lake(const struct sl_config *cfg, struct sl_err *err)
                           "the lake %s cannot be created: %s is a file, not a folder", cfg->lake,
                           parent);
     if (access(parent, W_OK | X_OK) != 0)
-        return sl_err_set(err, false, STAGE, where,
-                          "the lake %s cannot be created in %s: %s", cfg->lake, parent,
-                          strerror(errno));
+        return sl_err_set(err, false, STAGE, where, "the lake %s cannot be created in %s: %s",
+                          cfg->lake, parent, strerror(errno));
     return SL_OK;
 }
 
@@ -119,29 +120,31 @@ static int check_model_text(const struct flow_model_file *m, struct sl_err *err)
     if (!f)
         return sl_err_set(err, false, STAGE, m->path, "cannot read the model file: %s",
                           strerror(errno));
-    char *text = malloc(MAX_MODEL_BYTES + 1);
-    if (!text) {
-        fclose(f);
-        return sl_err_set(err, false, STAGE, m->path, "out of memory");
-    }
-    size_t n = fread(text, 1, MAX_MODEL_BYTES + 1, f);
-    int failed = ferror(f);
-    fclose(f);
+    struct sl_buf b;
+    sl_buf_init(&b, MAX_MODEL_BYTES + 1);
+    char chunk[8192];
+    size_t n;
     int rc = SL_OK;
-    if (failed)
+    while (rc == SL_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (sl_buf_append(&b, chunk, n))
+            rc = sl_err_set(err, false, STAGE, m->path, "the model file is larger than %u MiB",
+                            MAX_MODEL_BYTES >> 20);
+    if (rc == SL_OK && ferror(f))
         rc = sl_err_set(err, false, STAGE, m->path, "cannot read the model file");
-    else if (n > MAX_MODEL_BYTES)
+    fclose(f);
+    if (rc == SL_OK && sl_buf_putc(&b, '\0')) /* the cap (or memory) */
         rc = sl_err_set(err, false, STAGE, m->path, "the model file is larger than %u MiB",
                         MAX_MODEL_BYTES >> 20);
-    else if (text[n] = '\0', memchr(text, '\0', n))
-        rc = sl_err_set(err, false, STAGE, m->path, "the model file contains a NUL byte; is it "
-                                                    "text?");
-    else if (flow_model_is_blank(text))
+    const char *text = rc == SL_OK ? (const char *)b.data : NULL;
+    if (rc == SL_OK && strlen(text) != b.len - 1)
+        rc = sl_err_set(err, false, STAGE, m->path,
+                        "the model file contains a NUL byte; is it text?");
+    else if (rc == SL_OK && flow_model_is_blank(text))
         rc = sl_err_set(err, false, STAGE, m->path,
                         "the model file is empty (only blanks and comments); it must hold one "
                         "SELECT, whose result becomes the dataset %s",
                         m->name);
-    free(text);
+    sl_buf_free(&b);
     return rc;
 }
 
