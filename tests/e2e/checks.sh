@@ -235,3 +235,15 @@ expect_rc inspect-dir-bad-file-exit 1
 expect_grep inspect-dir-bad-file-named "$T/err" "snaplake: inspect: $E/mixed/b.parquet: cannot read the Parquet metadata"
 expect_grep inspect-dir-good-file-shown "$T/out" "file $E/mixed/a.parquet"
 no_sql inspect-bad-file-no-sql
+
+# A model ending in ';' and a comment runs (only blanks, ';' and comments after
+# its last token are cut; a ';' or '--' inside a string stays text).
+d=$T/d/trailing
+project "$d" "source: sqlite://src.db" "lake: ./lake"
+mkdir -p "$d/models/stage1"
+printf -- "SELECT id, ';--' AS s, \$\$a;b\$\$ AS t FROM raw.t;\n-- end of model\n" >"$d/models/stage1/m.sql"
+sl run -q -c "$d/snaplake.yml"
+expect_rc model-trailing-comment-runs 0
+# CSV: the JSON format's types are another item's business.
+out=$("$SNAPLAKE" query -c "$d/snaplake.yml" --format csv "SELECT id, s, t FROM stage1.m ORDER BY id" 2>&1 | tr '\n' ' ')
+if [ "$out" = 'id,s,t 1,;--,a;b 2,;--,a;b ' ]; then pass model-trailing-comment-values; else fail model-trailing-comment-values "got $out"; fi
