@@ -81,51 +81,8 @@ static const char *codec_sql(enum pq_codec c)
     return "zstd";
 }
 
-/* Length of `s` through the end of its last token of SQL: what follows
- * (blanks, ';' and comments, e.g. "SELECT …;\n-- end of model") is cut, as
- * it cannot stand inside COPY (…).  Strings, quoted names and $tag$ strings
- * are skipped whole, so a ';' or "--" inside them is text. */
-static size_t code_end(const char *s)
-{
-    static const char tag_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
-    size_t i = 0, end = 0;
-    while (s[i]) {
-        char c = s[i];
-        if (c == '-' && s[i + 1] == '-') {
-            i += strcspn(s + i, "\n");
-        } else if (c == '/' && s[i + 1] == '*') {
-            int depth = 1;
-            for (i += 2; s[i] && depth > 0; i++) {
-                if (s[i] == '/' && s[i + 1] == '*')
-                    depth++, i++;
-                else if (s[i] == '*' && s[i + 1] == '/')
-                    depth--, i++;
-            }
-        } else if (c == '\'' || c == '"') {
-            for (i++; s[i]; i++) {
-                if (s[i] == c && s[i + 1] == c)
-                    i++; /* a doubled quote is one quote character */
-                else if (s[i] == c)
-                    break;
-            }
-            end = i = s[i] ? i + 1 : i;
-        } else if (c == '$' && s[i + 1 + strspn(s + i + 1, tag_chars)] == '$') {
-            size_t tag = strspn(s + i + 1, tag_chars) + 2; /* "$tag$" */
-            const char *close = s + i + tag;
-            while ((close = strchr(close, '$')) && strncmp(close, s + i, tag))
-                close++;
-            end = i = close ? (size_t)(close - s) + tag : strlen(s);
-        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == ';') {
-            i++;
-        } else {
-            end = ++i;
-        }
-    }
-    return end;
-}
-
 /* The model text without what follows its last token: it goes inside COPY (…). */
-static char *trim_model(const char *sql) { return strndup(sql, code_end(sql)); }
+static char *trim_model(const char *sql) { return strndup(sql, engine_sql_code_end(sql)); }
 
 /* Characters (UTF-8 code points) in s[0..n). */
 static size_t chars(const char *s, size_t n)

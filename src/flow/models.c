@@ -66,26 +66,3 @@ int flow_models_list(const char *models_dir, const char *stage, struct flow_mode
     *n = count;
     return SL_OK;
 }
-
-bool flow_model_is_blank(const char *sql)
-{
-    const char *p = sql;
-    while (*p) {
-        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == ';') {
-            p++;
-        } else if (p[0] == '-' && p[1] == '-') {
-            p += strcspn(p, "\n");
-        } else if (p[0] == '/' && p[1] == '*') {
-            int depth = 1;
-            for (p += 2; *p && depth > 0; p++) {
-                if (p[0] == '/' && p[1] == '*')
-                    depth++, p++;
-                else if (p[0] == '*' && p[1] == '/')
-                    depth--, p++;
-            }
-        } else {
-            return false;
-        }
-    }
-    return true;
-}

@@ -10,7 +10,6 @@
 #define SL_FLOW_MODELS_H
 
 #include <limits.h>
-#include <stdbool.h>
 
 #include "util/err.h"
 
@@ -26,9 +25,5 @@ struct flow_model_file {
  * is not a folder is an error too.  Stage "config". */
 int flow_models_list(const char *models_dir, const char *stage, struct flow_model_file **out,
                      int *n, struct sl_err *err);
-
-/* True when `sql` holds nothing but blanks, ';' and comments ("-- …" to the
- * end of the line, and "/" "* … *" "/", nested as DuckDB's parser nests them). */
-bool flow_model_is_blank(const char *sql);
 
 #endif

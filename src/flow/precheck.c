@@ -8,6 +8,7 @@
  * datasets, and exits 0).
  */
 #include "flow/precheck.h"
+#include "engine/engine.h"
 #include "flow/models.h"
 #include "util/buf.h"
 
@@ -139,7 +140,7 @@ static int check_model_text(const struct flow_model_file *m, struct sl_err *err)
     if (rc == SL_OK && strlen(text) != b.len - 1)
         rc = sl_err_set(err, false, STAGE, m->path,
                         "the model file contains a NUL byte; is it text?");
-    else if (rc == SL_OK && flow_model_is_blank(text))
+    else if (rc == SL_OK && engine_sql_code_end(text) == 0)
         rc = sl_err_set(err, false, STAGE, m->path,
                         "the model file is empty (only blanks and comments); it must hold one "
                         "SELECT, whose result becomes the dataset %s",
