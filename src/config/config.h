@@ -41,7 +41,7 @@ struct sl_config {
     char *path;   /* the config file as given */
     char *dir;    /* absolute folder of the config file */
     char *source; /* URL; a relative sqlite path made absolute */
-    char *lake;   /* absolute path, or s3:// URL as given */
+    char *lake;   /* absolute path (s3:// URLs are refused until the S3 store exists) */
     int jobs;     /* default: number of online CPUs, at least 1 */
     char **include; /* glob patterns on "schema.table" or "table"; default none = all */
     int n_include;
