@@ -168,9 +168,9 @@ static const char *stage_hint(const char *model_file, const char *ref, const cha
                  "\nStage-2 models read raw.* and stage1.* only: they run side by side. Move the "
                  "model that makes %s to models/stage1/ if it reads only raw.*.",
                  name ? name : "it");
-    else if (!strcmp(stage, "stage2") && names_schema(ref, "stage1"))
-        snprintf(out, size, "\nNo stage-1 model is named %s (models/stage1/%s.sql).",
-                 name ? name : "so", name ? name : "…");
+    else if (!strcmp(stage, "stage2") && names_schema(ref, "stage1") && name)
+        snprintf(out, size, "\nNo stage-1 model is named %s (models/stage1/%s.sql).", name,
+                 name);
     return out;
 }
 
