@@ -235,6 +235,8 @@ expect_rc inspect-dir-bad-file-exit 1
 expect_grep inspect-dir-bad-file-named "$T/err" "snaplake: inspect: $E/mixed/b.parquet: cannot read the Parquet metadata"
 expect_grep inspect-dir-good-file-shown "$T/out" "file $E/mixed/a.parquet"
 no_sql inspect-bad-file-no-sql
+model_fails stage2-reads-missing stage2 'SELECT * FROM stage1.nope'
+expect_grep stage2-model-missing-stage1-hint "$T/err" "No stage-1 model is named nope (models/stage1/nope.sql)."
 
 # A model ending in ';' and a comment runs (only blanks, ';' and comments after
 # its last token are cut; a ';' or '--' inside a string stays text).
