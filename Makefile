@@ -7,6 +7,8 @@
 #   make bench      benchmarks (bench/*.sh), ratios against the peers (ROWS=N)
 #   make fuzz       libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 30)
 #   make format     clang-format every C file
+#   make install    the binary, man page and examples under PREFIX (default /usr/local;
+#                   DESTDIR for staging); `make uninstall` removes them
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -22,20 +24,29 @@ DEPS := .deps
 STAMP := $(DEPS)/setup.stamp
 
 # Prefer a system DuckDB; else the one scripts/setup.sh unpacked into .deps.
+# The build's rpaths find .deps from build/ and from the source tree; an
+# installed binary is linked again (INSTALL_DUCKDB_LIBS) so that it finds the
+# libduckdb.so installed beside it, in PREFIX/lib/snaplake, and nothing of
+# the source tree.
 ifneq ($(wildcard /usr/include/duckdb.h /usr/local/include/duckdb.h),)
 DUCKDB_CFLAGS :=
 DUCKDB_LIBS := -lduckdb
+INSTALL_DUCKDB_LIBS := -lduckdb
+INSTALL_DUCKDB_SO :=
 else
 DUCKDB_CFLAGS := -I$(DEPS)/duckdb/include
 DUCKDB_LIBS := -L$(DEPS)/duckdb/lib -Wl,-rpath,'$$ORIGIN/../.deps/duckdb/lib' \
 	-Wl,-rpath,'$$ORIGIN/../../.deps/duckdb/lib' -Wl,-rpath,$(abspath $(DEPS)/duckdb/lib) -lduckdb
+INSTALL_DUCKDB_LIBS := -L$(DEPS)/duckdb/lib -Wl,-rpath,'$$ORIGIN/../lib/snaplake' -lduckdb
+INSTALL_DUCKDB_SO := $(DEPS)/duckdb/lib/libduckdb.so
 endif
 
 # -Wno-format-truncation: snprintf into fixed buffers truncates on purpose
 # (paths and messages are bounded); gcc's guesses about it are noise.
 GIT_HASH := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 CFLAGS += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wno-format-truncation -Isrc -I/usr/include/postgresql $(DUCKDB_CFLAGS) -MMD -MP
-LDLIBS := $(DUCKDB_LIBS) -lpq -lsqlite3 -lyaml -ljansson -lzstd -lsnappy -lz -lpthread -lm
+OTHER_LIBS := -lpq -lsqlite3 -lyaml -ljansson -lzstd -lsnappy -lz -lpthread -lm
+LDLIBS := $(DUCKDB_LIBS) $(OTHER_LIBS)
 ifeq ($(SAN),1)
 LDFLAGS += -fsanitize=address,undefined
 endif
@@ -45,7 +56,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test unit bench format clean FORCE
+.PHONY: all deps demo test unit bench format clean install uninstall FORCE
 all: $(BUILD)/snaplake
 
 deps: $(STAMP)
@@ -77,6 +88,41 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsnaplake.a tests/unit/check.h
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsnaplake.a $(LDLIBS)
 
 unit: $(UNIT_BIN)
+
+# ------------------------------------------------------------------ install
+# make install [PREFIX=/usr/local] [DESTDIR=]
+#   PREFIX/bin/snaplake                      linked again: rpath $ORIGIN/../lib/snaplake
+#   PREFIX/lib/snaplake/libduckdb.so         unless a system DuckDB is used
+#   PREFIX/share/man/man1/snaplake.1
+#   PREFIX/share/snaplake/examples/          `snaplake demo` finds shop/models there
+# The rpath is relative to the binary, so the tree works at any PREFIX and
+# from a DESTDIR staging folder alike.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL ?= install
+BINDIR := $(DESTDIR)$(PREFIX)/bin
+LIBDIR := $(DESTDIR)$(PREFIX)/lib/snaplake
+MANDIR := $(DESTDIR)$(PREFIX)/share/man/man1
+DATADIR := $(DESTDIR)$(PREFIX)/share/snaplake
+
+$(BUILD)/install/snaplake: $(BUILD)/src/main.o $(BUILD)/libsnaplake.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(INSTALL_DUCKDB_LIBS) $(OTHER_LIBS)
+
+install: $(BUILD)/install/snaplake
+	$(INSTALL) -d $(BINDIR) $(MANDIR) $(DATADIR)/examples
+	$(INSTALL) -m 755 $(BUILD)/install/snaplake $(BINDIR)/snaplake
+	$(INSTALL) -m 644 docs/snaplake.1 $(MANDIR)/snaplake.1
+	cp -R examples/. $(DATADIR)/examples/
+ifneq ($(INSTALL_DUCKDB_SO),)
+	$(INSTALL) -d $(LIBDIR)
+	$(INSTALL) -m 644 $(INSTALL_DUCKDB_SO) $(LIBDIR)/libduckdb.so
+endif
+
+uninstall:
+	rm -f $(BINDIR)/snaplake $(MANDIR)/snaplake.1 $(LIBDIR)/libduckdb.so
+	rm -rf $(DATADIR)
+	-rmdir $(LIBDIR) 2>/dev/null
 
 demo: $(BUILD)/snaplake
 	$(BUILD)/snaplake demo

@@ -8,6 +8,7 @@
  */
 #include "cmd/cmd.h"
 #include "demo/shop.h"
+#include "flow/precheck.h"
 #include "flow/run.h"
 
 #include <dirent.h>
@@ -33,7 +34,14 @@ static const char usage[] =
     "  -j, --jobs N  parallel workers\n"
     "  -h, --help    this text\n";
 
-/* examples/shop/models beside the binary's tree: build/snaplake → ../examples. */
+/* The example models, relative to the binary (/proc/self/exe, symlinks
+ * resolved): build/snaplake → ../examples/shop/models in the source tree;
+ * PREFIX/bin/snaplake → PREFIX/share/snaplake/examples/shop/models where
+ * `make install` puts them (with DESTDIR staging too).  SNAPLAKE_EXAMPLES
+ * overrides both. */
+static const char *const models_rel[] = {"../examples/shop/models",
+                                         "../share/snaplake/examples/shop/models"};
+
 static int find_models(char *out, size_t size)
 {
     const char *env = getenv("SNAPLAKE_EXAMPLES");
@@ -48,14 +56,34 @@ static int find_models(char *out, size_t size)
         return -1;
     exe[n] = 0;
     *strrchr(exe, '/') = 0;
-    static const char *const rel[] = {"../examples/shop/models",
-                                      "../share/snaplake/examples/shop/models"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(out, size, "%s/%s", exe, rel[i]);
+    for (size_t i = 0; i < sizeof models_rel / sizeof models_rel[0]; i++) {
+        snprintf(out, size, "%s/%s", exe, models_rel[i]);
         if (stat(out, &st) == 0)
             return 0;
     }
     return -1;
+}
+
+/* A whole decimal integer in [min, max], or a usage message naming the
+ * option: atol's "abc" → 0 and "12x" → 12 made typos silent. */
+static int parse_count(const char *option, const char *text, long long min, long long max,
+                       long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end || errno || n < min || n > max) {
+        if (max == LLONG_MAX)
+            fprintf(stderr, "snaplake demo: %s must be an integer of at least %lld, got '%s'\n",
+                    option, min, text);
+        else
+            fprintf(stderr,
+                    "snaplake demo: %s must be an integer between %lld and %lld, got '%s'\n",
+                    option, min, max, text);
+        return SL_ERROR;
+    }
+    *out = n;
+    return SL_OK;
 }
 
 static int copy_file(const char *from, const char *to)
@@ -131,29 +159,31 @@ int cmd_demo(int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *dir = "snaplake-demo";
-    long rows = 100000, jobs = 0;
+    long long rows = 100000, jobs = 0, seed = 42;
     int rows_given = 0, c;
-    unsigned long long seed = 42;
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': dir = optarg; break;
         case 'r':
-            rows = atol(optarg);
-            rows_given = 1;
-            if (rows < 0) {
-                fprintf(stderr, "snaplake demo: --rows must be 0 or more\n");
+            if (parse_count("--rows", optarg, 0, 1000000000LL, &rows))
                 return EXIT_USAGE;
-            }
+            rows_given = 1;
             break;
-        case 's': seed = strtoull(optarg, NULL, 10); break;
-        case 'j': jobs = atol(optarg); break;
+        case 's':
+            if (parse_count("--seed", optarg, 0, LLONG_MAX, &seed))
+                return EXIT_USAGE;
+            break;
+        case 'j':
+            if (parse_count("--jobs", optarg, 1, 256, &jobs))
+                return EXIT_USAGE;
+            break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
     }
     if (optind < argc) {
-        fputs(usage, stderr);
+        fprintf(stderr, "snaplake demo: unexpected argument '%s'\n%s", argv[optind], usage);
         return EXIT_USAGE;
     }
     struct sl_err err = {0};
@@ -168,8 +198,8 @@ int cmd_demo(int argc, char **argv)
     snprintf(yml, sizeof yml, "%s/snaplake.yml", dir);
     snprintf(models, sizeof models, "%s/models", dir);
     if (rows_given || stat(db, &st) != 0) {
-        printf("generating %s with %ld receipt items …\n", db, rows);
-        if (demo_shop_generate(db, rows, seed, &err)) {
+        printf("generating %s with %lld receipt items …\n", db, rows);
+        if (demo_shop_generate(db, (long)rows, (unsigned long long)seed, &err)) {
             cmd_report(&err);
             return EXIT_RUN_FAILED;
         }
@@ -182,8 +212,9 @@ int cmd_demo(int argc, char **argv)
     if (stat(models, &st) != 0) {
         if (find_models(examples, sizeof examples)) {
             sl_err_set(&err, false, "demo", "examples/shop/models",
-                       "cannot find the example models; set SNAPLAKE_EXAMPLES to the "
-                       "examples folder");
+                       "cannot find the example models (looked in %s and %s beside the "
+                       "binary's folder); set SNAPLAKE_EXAMPLES to the examples folder",
+                       models_rel[0], models_rel[1]);
             cmd_report(&err);
             return EXIT_RUN_FAILED;
         }
@@ -197,6 +228,11 @@ int cmd_demo(int argc, char **argv)
         return EXIT_USAGE;
     if (jobs > 0)
         cfg.jobs = (int)jobs;
+    if (flow_precheck(&cfg, 0, &err)) {
+        cmd_report(&err);
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
     struct flow_run_options ro = {.out = stdout};
     int rc = flow_run(&cfg, &ro, &err);
     if (rc) {

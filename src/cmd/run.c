@@ -3,6 +3,7 @@
  * without the stage models).
  */
 #include "cmd/cmd.h"
+#include "flow/precheck.h"
 #include "flow/run.h"
 
 #include <getopt.h>
@@ -76,6 +77,11 @@ static int run_or_export(int argc, char **argv, int export_only)
         cfg.jobs = jobs;
     struct flow_run_options ro = {.out = quiet ? NULL : stdout, .export_only = export_only};
     struct sl_err err = {0};
+    if (flow_precheck(&cfg, export_only, &err)) { /* before any work: exit 2, no run recorded */
+        cmd_report(&err);
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
     int rc = flow_run(&cfg, &ro, &err);
     if (rc) {
         cmd_report(&err);

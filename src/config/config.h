@@ -17,21 +17,31 @@
  * Only `source` and `lake` are required.  Relative paths (lake, models, a
  * relative sqlite path) are resolved against the config file's folder.
  * Unknown keys, wrong types and bad values are errors whose object is
- * "FILE:LINE:COLUMN" and whose message says what was expected.
+ * "FILE:LINE:COLUMN" and whose message says what was expected.  Values that
+ * name a feature this build does not have yet (an s3:// lake, a mysql:// or
+ * mariadb:// source, catalog glue or hive, engine athena or trino) are
+ * errors too, so a run never starts on them.
  */
 #ifndef SL_CONFIG_CONFIG_H
 #define SL_CONFIG_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "parquet/writer.h"
 #include "util/err.h"
+
+/* Where a value was written, for checks made after parsing (flow/precheck.c
+ * looks at the filesystem): 1-based; line 0 = not in the file (a default). */
+struct config_pos {
+    int line, column;
+};
 
 struct sl_config {
     char *path;   /* the config file as given */
     char *dir;    /* absolute folder of the config file */
     char *source; /* URL; a relative sqlite path made absolute */
-    char *lake;   /* absolute path, or s3:// URL as given */
+    char *lake;   /* absolute path (s3:// URLs are refused until the S3 store exists) */
     int jobs;     /* default: number of online CPUs, at least 1 */
     char **include; /* glob patterns on "schema.table" or "table"; default none = all */
     int n_include;
@@ -48,6 +58,9 @@ struct sl_config {
     int keep_runs;    /* run.keep_runs, default 7 */
     char *on_failure; /* run.on_failure command or NULL */
     char *on_success; /* run.on_success command or NULL */
+    struct config_pos source_at; /* the value of `source:` */
+    struct config_pos lake_at;   /* the value of `lake:` */
+    struct config_pos models_at; /* the value of `models:`; line 0 = the default */
 };
 
 /* Parse `path`.  On success *cfg is filled (free with config_free).  On error
@@ -60,6 +73,10 @@ int config_parse(const char *text, const char *name, const char *dir, struct sl_
                  struct sl_err *err);
 
 void config_free(struct sl_config *cfg);
+
+/* "FILE:LINE:COLUMN" of a value (just "FILE" for a default) into buf; returns buf. */
+const char *config_where(const struct sl_config *cfg, struct config_pos at, char *buf,
+                         size_t size);
 
 /* True when "schema.table" (or bare table) passes include/exclude. */
 bool config_table_selected(const struct sl_config *cfg, const char *schema, const char *table);

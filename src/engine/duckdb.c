@@ -6,13 +6,27 @@
  * off: the run=… folder is ours, not a column).  A model runs on its own
  * connection (DuckDB allows many connections of one database in parallel
  * threads) as COPY (<model>) TO '<out>' (FORMAT parquet).
+ *
+ * A model's SQL error must point into the model file, not into that
+ * wrapper: the model's connection sets errors_as_json, so DuckDB's error
+ * comes as JSON with the byte position of the offending token in the
+ * statement we sent.  The wrapper adds only the head "COPY (" before the
+ * model and trim_model removes only trailing text (blanks, ';' and
+ * comments after the last token), so position - strlen(head)
+ * is the byte offset in the model file itself; it becomes FILE:LINE:COLUMN
+ * and an excerpt of the model's line with a caret (see model_error).
  */
 #include "engine/engine.h"
 #include "util/duck.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+/* What goes before the model text; model_error maps positions through it. */
+static const char copy_head[] = "COPY (";
 
 struct duck_engine {
     duckdb_database db;
@@ -67,14 +81,157 @@ static const char *codec_sql(enum pq_codec c)
     return "zstd";
 }
 
-/* The model text without trailing ';' and blanks: it goes inside COPY (…). */
-static char *trim_model(const char *sql)
+/* The model text without what follows its last token: it goes inside COPY (…). */
+static char *trim_model(const char *sql) { return strndup(sql, engine_sql_code_end(sql)); }
+
+/* Characters (UTF-8 code points) in s[0..n). */
+static size_t chars(const char *s, size_t n)
 {
-    size_t n = strlen(sql);
-    while (n && (sql[n - 1] == ';' || sql[n - 1] == ' ' || sql[n - 1] == '\n' ||
-                 sql[n - 1] == '\t' || sql[n - 1] == '\r'))
-        n--;
-    return strndup(sql, n);
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* "  LINE | text\n       | ^" for the byte offset `at` of `body` into out:
+ * the model's own line with a caret under the column.  Long lines show a
+ * window around the column; tabs are kept in the caret line so it lines up. */
+static void excerpt(const char *body, size_t at, int line, char *out, size_t size)
+{
+    size_t start = at, end = at;
+    while (start > 0 && body[start - 1] != '\n')
+        start--;
+    while (body[end] && body[end] != '\n' && body[end] != '\r')
+        end++;
+    const char *lead = "", *tail = "";
+    if (at - start > 60) {
+        start = at - 60;
+        while (((unsigned char)body[start] & 0xC0) == 0x80)
+            start++;
+        lead = "…";
+    }
+    if (end - start > 160) {
+        end = start + 160;
+        while (end > at && ((unsigned char)body[end] & 0xC0) == 0x80)
+            end--;
+        tail = "…";
+    }
+    char num[16], pad[PATH_MAX];
+    int w = snprintf(num, sizeof num, "%d", line);
+    size_t o = 0;
+    /* The caret line: blanks (tabs kept) as wide as the text before the column. */
+    if (lead[0])
+        pad[o++] = ' ';
+    for (size_t i = start; i < at && o + 2 < sizeof pad; i++)
+        if (((unsigned char)body[i] & 0xC0) != 0x80)
+            pad[o++] = body[i] == '\t' ? '\t' : ' ';
+    pad[o] = '\0';
+    snprintf(out, size, "%5s | %s%.*s%s\n%*s | %s^", num, lead, (int)(end - start), body + start,
+             tail, w > 5 ? w : 5, "", pad);
+}
+
+/* True when the text at `at` names schema `schema` ("stage1." or "\"stage1\"."). */
+static bool names_schema(const char *at, const char *schema)
+{
+    size_t n = strlen(schema);
+    if (*at == '"')
+        return !strncasecmp(at + 1, schema, n) && at[n + 1] == '"' && at[n + 2] == '.';
+    return !strncasecmp(at, schema, n) && at[n] == '.';
+}
+
+/* The folder a model file sits in: "stage1" for …/models/stage1/x.sql. */
+static void model_stage(const char *model_file, char *out, size_t size)
+{
+    const char *slash = strrchr(model_file, '/');
+    const char *from = slash;
+    out[0] = '\0';
+    if (!slash)
+        return;
+    while (from > model_file && from[-1] != '/')
+        from--;
+    snprintf(out, size, "%.*s", (int)(slash - from), from);
+}
+
+/* Why a model's reference to another stage's dataset cannot work, or "". */
+static const char *stage_hint(const char *model_file, const char *ref, const char *name,
+                              char *out, size_t size)
+{
+    char stage[32];
+    model_stage(model_file, stage, sizeof stage);
+    out[0] = '\0';
+    if (!strcmp(stage, "stage1") && (names_schema(ref, "stage1") || names_schema(ref, "stage2")))
+        snprintf(out, size,
+                 "\nStage-1 models read raw.* only: they run side by side before any stage1.* "
+                 "dataset exists. A model that reads stage1.* belongs in models/stage2/.");
+    else if (!strcmp(stage, "stage2") && names_schema(ref, "stage2"))
+        snprintf(out, size,
+                 "\nStage-2 models read raw.* and stage1.* only: they run side by side. Move the "
+                 "model that makes %s to models/stage1/ if it reads only raw.*.",
+                 name ? name : "it");
+    else if (!strcmp(stage, "stage2") && names_schema(ref, "stage1") && name)
+        snprintf(out, size, "\nNo stage-1 model is named %s (models/stage1/%s.sql).", name,
+                 name);
+    return out;
+}
+
+/* DuckDB's JSON error (errors_as_json) for the statement copy_head + body +
+ * …: err gets "<model_file>:LINE:COLUMN" and the message with the model's
+ * line and a caret, when DuckDB gave a position.  Falls back to DuckDB's own
+ * text when the error is not JSON. */
+static int model_error(const char *model_file, const char *body, const char *raw,
+                       struct sl_err *err)
+{
+    const char *brace = raw ? strchr(raw, '{') : NULL;
+    json_t *j = brace ? json_loads(brace, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+    const char *type = json_string_value(json_object_get(j, "exception_type"));
+    const char *text = json_string_value(json_object_get(j, "exception_message"));
+    if (!type || !text) {
+        char msg[1400];
+        json_decref(j);
+        return sl_err_set(err, false, "model", model_file, "%s",
+                          duck_error_text(raw, msg, sizeof msg));
+    }
+    const char *position = json_string_value(json_object_get(j, "position"));
+    const char *name = json_string_value(json_object_get(j, "name"));
+    const char *candidates = json_string_value(json_object_get(j, "candidates"));
+    char message[1024], hint[400] = "", where[PATH_MAX + 32], shown[700] = "";
+    snprintf(message, sizeof message, "%s", text);
+    /* DuckDB suggests its own system tables for a missing stage1.x: noise. */
+    char *did = strstr(message, "\nDid you mean \"");
+    if (did && candidates &&
+        (!strncmp(candidates, "information_schema.", 19) ||
+         !strncmp(candidates, "pg_catalog.", 11)))
+        *did = '\0';
+    snprintf(where, sizeof where, "%s", model_file);
+    size_t head = strlen(copy_head), len = strlen(body);
+    char *end;
+    unsigned long long pos = position ? strtoull(position, &end, 10) : 0;
+    if (position && !*end && pos >= head) {
+        size_t at = pos - head;
+        if (at >= len) { /* in our tail: the model ended too early */
+            at = len;
+            if (strstr(message, "syntax error at or near"))
+                snprintf(message, sizeof message,
+                         "syntax error at the end of the model: the statement is incomplete");
+        }
+        int line = 1;
+        size_t line_start = 0;
+        for (size_t i = 0; i < at; i++)
+            if (body[i] == '\n')
+                line++, line_start = i + 1;
+        snprintf(where, sizeof where, "%s:%d:%zu", model_file, line,
+                 chars(body + line_start, at - line_start) + 1);
+        excerpt(body, at, line, shown, sizeof shown);
+        if (!strcmp(type, "Catalog"))
+            stage_hint(model_file, body + at, name, hint, sizeof hint);
+        else if (!strcmp(type, "Parser") && body[at] == ';')
+            snprintf(hint, sizeof hint,
+                     "\nA model file holds one SELECT; its result becomes the dataset.");
+    }
+    int rc = sl_err_set(err, false, "model", where, "%s Error: %s%s%s%s", type, message, hint,
+                        shown[0] ? "\n\n" : "", shown);
+    json_decref(j); /* owns type, name and candidates */
+    return rc;
 }
 
 static int duck_engine_run(void *ctx, const char *model_file, const char *sql, const char *out_path,
@@ -88,26 +245,29 @@ static int duck_engine_run(void *ctx, const char *model_file, const char *sql, c
     if (!body)
         return sl_err_set(err, false, "model", model_file, "out of memory");
     if (!body[0]) {
-        sl_err_set(err, false, "model", model_file, "the model file is empty; it must hold one SELECT");
+        sl_err_set(err, false, "model", model_file,
+                   "the model file is empty (only blanks and comments); it must hold one SELECT");
         goto out;
     }
     if (duckdb_connect(e->db, &con) == DuckDBError) {
         sl_err_set(err, true, "model", model_file, "cannot connect to DuckDB");
         goto out;
     }
+    /* Errors as JSON with a position in the statement (model_error); on a
+     * DuckDB without the setting, its own text is shown. */
+    duckdb_result set;
+    duckdb_query(con, "SET errors_as_json = true", &set);
+    duckdb_destroy_result(&set);
     engine_sql_literal(out_path, lit, sizeof lit);
     /* A newline before ')' so that a trailing "-- comment" in the model cannot eat it. */
-    /* The model starts on the first line, so DuckDB's "LINE n" is the file's. */
-    if (asprintf(&copy, "COPY (%s\n) TO %s (FORMAT parquet, COMPRESSION %s)", body, lit,
+    if (asprintf(&copy, "%s%s\n) TO %s (FORMAT parquet, COMPRESSION %s)", copy_head, body, lit,
                  codec_sql(e->codec)) < 0) {
         sl_err_set(err, false, "model", model_file, "out of memory");
         goto out;
     }
     duckdb_result r;
     if (duckdb_query(con, copy, &r) == DuckDBError) {
-        char msg[1400];
-        sl_err_set(err, false, "model", model_file, "%s",
-                   duck_error_text(duckdb_result_error(&r), msg, sizeof msg));
+        model_error(model_file, body, duckdb_result_error(&r), err);
         duckdb_destroy_result(&r);
         goto out;
     }

@@ -1,5 +1,6 @@
 /*
- * engine.c — the table of engine types and SQL quoting helpers.
+ * engine.c — the table of engine types, SQL quoting helpers, and where a
+ * model's statement ends (engine_sql_code_end).
  */
 #include "engine/engine.h"
 
@@ -60,4 +61,46 @@ char *engine_view_sql(const struct lake_dataset *d)
                  d->layer, name, loc) < 0)
         return NULL;
     return sql;
+}
+
+/* A small lexer, not a parser: it knows where comments and quoted text
+ * begin and end (doubled quotes inside, block comments nested as DuckDB nests them),
+ * which is all it takes to find the last token. */
+size_t engine_sql_code_end(const char *s)
+{
+    static const char tag_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+    size_t i = 0, end = 0;
+    while (s[i]) {
+        char c = s[i];
+        if (c == '-' && s[i + 1] == '-') {
+            i += strcspn(s + i, "\n");
+        } else if (c == '/' && s[i + 1] == '*') {
+            int depth = 1;
+            for (i += 2; s[i] && depth > 0; i++) {
+                if (s[i] == '/' && s[i + 1] == '*')
+                    depth++, i++;
+                else if (s[i] == '*' && s[i + 1] == '/')
+                    depth--, i++;
+            }
+        } else if (c == '\'' || c == '"') {
+            for (i++; s[i]; i++) {
+                if (s[i] == c && s[i + 1] == c)
+                    i++; /* a doubled quote is one quote character */
+                else if (s[i] == c)
+                    break;
+            }
+            end = i = s[i] ? i + 1 : i;
+        } else if (c == '$' && s[i + 1 + strspn(s + i + 1, tag_chars)] == '$') {
+            size_t tag = strspn(s + i + 1, tag_chars) + 2; /* "$tag$" */
+            const char *close = s + i + tag;
+            while ((close = strchr(close, '$')) && strncmp(close, s + i, tag))
+                close++;
+            end = i = close ? (size_t)(close - s) + tag : strlen(s);
+        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == ';') {
+            i++;
+        } else {
+            end = ++i;
+        }
+    }
+    return end;
 }

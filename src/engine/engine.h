@@ -12,6 +12,7 @@
 #ifndef SL_ENGINE_ENGINE_H
 #define SL_ENGINE_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "flow/dataset.h"
@@ -55,6 +56,13 @@ extern const struct engine_type engine_duckdb_type;
  * and the DuckDB catalog define (the run=… folder is ours, not a column).
  * Caller frees; NULL on out of memory. */
 char *engine_view_sql(const struct lake_dataset *d);
+
+/* Length of `sql` through the end of its last token: what follows (blanks,
+ * ';' and comments, as in "SELECT …;\n-- end of model") is not part of the
+ * statement.  0 = no statement at all (an empty or comment-only model).
+ * Strings, quoted names and $tag$ strings are skipped whole, so a ';' or
+ * "--" inside them is text. */
+size_t engine_sql_code_end(const char *sql);
 
 /* SQL string literal of s ('…' with quotes doubled) into out. */
 void engine_sql_literal(const char *s, char *out, size_t size);

@@ -28,6 +28,7 @@ project() { # dir
     mkdir -p "$1"
     sqlite3 "$1/src.db" || echo "sqlite3 failed building $1/src.db" >&2
     write_cfg "$1/snaplake.yml" "source: sqlite://src.db" "lake: ./lake" "jobs: 2" "models: ./models"
+    mkdir -p "$1/models" # set in the config, so it must exist (checked before a run)
 }
 
 # ---- (a) a broken model --------------------------------------------------------
