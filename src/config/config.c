@@ -605,8 +605,16 @@ static int set_source(struct parse *p, const struct key *k, const struct val *v,
     if ((!strncmp(t, "postgres:", 9) && t[9] != '/') ||
         (!strncmp(t, "postgresql:", 11) && t[11] != '/'))
         return store_string(p, cfg, k, strdup(t));
-    if (!sep || sep == t)
+    /* A libpq conninfo without its postgres: prefix may carry a password
+     * (host=db password=…): such a value is never shown. */
+    if ((!sep || sep == t) && !strchr(t, '='))
         return bad_value(p, k, v->name, v->mark, v->node, v->raw);
+    if (!sep || sep == t)
+        return fail_at(p, v->mark,
+                       "'%s' has no URL scheme; expected sqlite:///path/app.db, "
+                       "postgres://user@host:port/db or postgres:<libpq conninfo> "
+                       "(e.g. postgres:host=db dbname=shop)",
+                       v->name);
     size_t scheme_len = (size_t)(sep - t);
     for (size_t j = 0; planned_schemes[j]; j++)
         if (strlen(planned_schemes[j]) == scheme_len && !strncmp(t, planned_schemes[j], scheme_len))

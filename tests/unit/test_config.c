@@ -66,6 +66,17 @@ static char *join(const char *a, const char *b)
         config_free(&c_);                                                                         \
     } while (0)
 
+/* The error for `text` must not contain `secret` anywhere. */
+#define CHECK_NOT_IN(text, secret)                                                                \
+    do {                                                                                          \
+        struct sl_config c_;                                                                      \
+        struct sl_err e_;                                                                         \
+        char all_[4096];                                                                          \
+        CHECK_EQ_INT(parse((text), &c_, &e_), SL_ERROR);                                          \
+        CHECK(!strstr(sl_err_format(&e_, all_, sizeof all_), (secret)));                          \
+        config_free(&c_);                                                                         \
+    } while (0)
+
 static void test_minimal_gets_defaults(void)
 {
     struct sl_config c;
@@ -361,6 +372,11 @@ static void test_wrong_types(void)
     CHECK_FAILS("source: ./app.db\nlake: x\n", "t.yml:1:9",
                 "'source' must be a database URL (postgres://…, sqlite:///path/app.db), got "
                 "'./app.db'");
+    /* A conninfo without its prefix: the message must not echo the password. */
+    CHECK_FAILS("source: host=db password=ZqK7 TAILone\nlake: x\n", "t.yml:1:9",
+                "(e.g. postgres:host=db dbname=shop)");
+    CHECK_NOT_IN("source: host=db password=ZqK7 TAILone\nlake: x\n", "ZqK7");
+    CHECK_NOT_IN("source: host=db password=ZqK7 TAILone\nlake: x\n", "TAILone");
     CHECK_FAILS("source: postgress://h/db\nlake: x\n", "t.yml:1:9",
                 "'source' has an unknown scheme 'postgress://'; expected one of: postgres, "
                 "postgresql, sqlite; did you mean 'postgres://'?");
