@@ -2,8 +2,8 @@
  * manifest.h — <lake>/_snaplake/runs/<RUN_ID>.json, the record of one run.
  *
  * schema_version history:
- *   1  run_id, snaplake_version, source (password redacted), snapshot (what
- *      the source says of it), lake, started_at/ended_at/seconds, datasets[]
+ *   1  run_id, snaplake_version, source (rebuilt from parsed parts, never the
+ *      user's string: no password), snapshot (what the source says of it), lake, started_at/ended_at/seconds, datasets[]
  *      with layer, name, source_table, location, rows, source_rows (a count in the snapshot) or source_rows_estimate
  *      (a statistic, e.g. PostgreSQL's reltuples), bytes,
  *      files[] {path, rows, bytes, crc32 (zlib, hex), seconds}, columns[] {name, source_name, source_type, type, sql_type,
