@@ -39,7 +39,7 @@ int cmd_parse_format(const char *s, enum cmd_format *out);
  * max_rows rows (0 = all) and a "(N rows)" footer. */
 void cmd_print_result(duckdb_result *res, enum cmd_format fmt, size_t max_rows, FILE *out);
 
-/* True when sql holds nothing but blanks and comments. */
+/* True when sql holds nothing but blanks, comments and ';'. */
 bool cmd_sql_is_blank(const char *sql);
 
 /* Run sql on the lake's published catalog, confined: the catalog is

@@ -331,7 +331,13 @@ static size_t skip_blank(const char *sql, size_t i)
     }
 }
 
-bool cmd_sql_is_blank(const char *sql) { return !sql[skip_blank(sql, 0)]; }
+bool cmd_sql_is_blank(const char *sql)
+{
+    size_t i = skip_blank(sql, 0);
+    while (sql[i] == ';')
+        i = skip_blank(sql, i + 1);
+    return !sql[i];
+}
 
 /* One statement of a script: sql[start, end), without its ';'. */
 struct stmt {
