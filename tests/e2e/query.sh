@@ -6,9 +6,9 @@
 #       ordinary queries still work;
 #   (b) --format json keeps JSON types; empty SQL is a usage error; a script
 #       of several queries prints every result;
-#   (c) a moved or copied lake answers from where it is now;
-#   (d) the views name the run's files: a missing part is an error naming the
-#       file, a stray copy next to the parts is not read.
+#   (c) the views name the run's files: a missing part is an error naming the
+#       file, a stray copy next to the parts is not read;
+#   (d) a moved or copied lake answers from where it is now.
 #
 # Alone: SNAPLAKE=$PWD/build/snaplake SNAPLAKE_TOP=$PWD \
 #        NODE_PATH=$PWD/.deps/node/node_modules bash tests/e2e/query.sh
@@ -114,21 +114,7 @@ sl query -c "$CFG" "SELECT 1 AS a; SELECT * FROM no_such_table"
 expect_rc multi-error 1
 expect_grep multi-error-names-statement "$T/err" "statement 2"
 
-# ---- (c) a moved lake, a copied lake ---------------------------------------------
-mv "$P" "$T/moved"
-sl query -c "$T/moved/snaplake.yml" --format csv "SELECT count(*) AS n FROM raw.big"
-expect_rc moved-lake 0
-expect_eq moved-lake-count "$(cat "$T/out")" $'n\n2000002'
-cp -a "$T/moved" "$T/copy"
-rm -rf "$T/moved/lake/raw"
-sl query -c "$T/copy/snaplake.yml" --format csv "SELECT count(*) AS n FROM raw.t"
-expect_rc copied-lake-original-gone 0
-expect_eq copied-lake-count "$(cat "$T/out")" $'n\n2'
-P=$T/copy
-L=$P/lake
-CFG=$P/snaplake.yml
-
-# ---- (d) the views name the run's files --------------------------------------------
+# ---- (c) the views name the run's files --------------------------------------------
 RUN=$(tr -d '\n' <"$L/_snaplake/current")
 parts=$L/raw/big/run=$RUN
 check two-parts test -f "$parts/part-0.parquet" -a -f "$parts/part-1.parquet"
@@ -142,5 +128,16 @@ expect_rc missing-file-fails 1
 expect_grep missing-file-named "$T/err" "raw/big/run=$RUN/part-1.parquet"
 expect_grep missing-file-message "$T/err" "is missing from the lake"
 mv "$T/part-1.parquet" "$parts/part-1.parquet"
+
+# ---- (d) a moved lake, a copied lake ---------------------------------------------
+mv "$P" "$T/moved"
+sl query -c "$T/moved/snaplake.yml" --format csv "SELECT count(*) AS n FROM raw.big"
+expect_rc moved-lake 0
+expect_eq moved-lake-count "$(cat "$T/out")" $'n\n2000002'
+cp -a "$T/moved" "$T/copy"
+rm -rf "$T/moved/lake/raw"
+sl query -c "$T/copy/snaplake.yml" --format csv "SELECT count(*) AS n FROM raw.t"
+expect_rc copied-lake-original-gone 0
+expect_eq copied-lake-count "$(cat "$T/out")" $'n\n2'
 
 exit $((NFAIL > 0))
