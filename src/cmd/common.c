@@ -476,7 +476,7 @@ static int query_error(const char *duck_msg, const char *root, const char *catal
     size_t rn = strlen(root);
     if (strstr(msg, "Permission Error"))
         return sl_err_set(err, false, "query", "",
-                          "%s (snaplake query reads only files inside the lake, %s)", msg, root);
+                          "snaplake query reads only files inside the lake (%s): %s", root, msg);
     if (file[0] && !strncmp(file, root, rn) && file[rn] == '/')
         return sl_err_set(err, false, "query", file,
                           "a file of the published run is missing from the lake: restore it "
@@ -489,6 +489,28 @@ static int query_error(const char *duck_msg, const char *root, const char *catal
                           "back); catalogs published since then follow the lake",
                           file, root);
     return sl_err_set(err, false, "query", "", "%s", msg);
+}
+
+/* Run exactly one statement (duckdb_query would run every statement of
+ * the text; prepare refuses more than one) into *res, which the caller
+ * destroys on success.  On error *msg is DuckDB's message, caller frees. */
+static int run_one(duckdb_connection con, const char *sql, duckdb_result *res, char **msg)
+{
+    duckdb_prepared_statement ps = NULL;
+    int rc = SL_OK;
+    *msg = NULL;
+    if (duckdb_prepare(con, sql, &ps) == DuckDBError) {
+        const char *m = duckdb_prepare_error(ps);
+        *msg = strdup(m ? m : "DuckDB error");
+        rc = SL_ERROR;
+    } else if (duckdb_execute_prepared(ps, res) == DuckDBError) {
+        const char *m = duckdb_result_error(res);
+        *msg = strdup(m ? m : "DuckDB error");
+        duckdb_destroy_result(res);
+        rc = SL_ERROR;
+    }
+    duckdb_destroy_prepare(&ps);
+    return rc;
 }
 
 /* Run one query and print it.  Every value goes through DuckDB's own
@@ -508,15 +530,18 @@ static int run_query(duckdb_connection con, const char *body, enum cmd_format fm
         return sl_err_set(err, false, "query", "", "out of memory");
     duckdb_result res;
     int rc = SL_OK;
-    if (duckdb_query(con, wrapped, &res) == DuckDBError) {
-        duckdb_destroy_result(&res);
+    char *msg = NULL;
+    if (run_one(con, wrapped, &res, &msg)) {
+        free(msg);
         raw_json = 0;
-        if (duckdb_query(con, body, &res) == DuckDBError)
-            rc = query_error(duckdb_result_error(&res), root, catalog, err);
+        if (run_one(con, body, &res, &msg))
+            rc = query_error(msg, root, catalog, err);
     }
-    if (rc == SL_OK)
+    if (rc == SL_OK) {
         print_result(&res, fmt, max_rows, raw_json, out);
-    duckdb_destroy_result(&res);
+        duckdb_destroy_result(&res);
+    }
+    free(msg);
     free(wrapped);
     return rc;
 }
