@@ -460,34 +460,65 @@ out:
     return rc;
 }
 
+/* The file a DuckDB error names, if any, into file[size]. */
+static void error_file(const char *msg, char *file, size_t size)
+{
+    static const char *const marks[] = {"No files found that match the pattern \"",
+                                        "Cannot access file \""};
+    file[0] = 0;
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        const char *p = strstr(msg, marks[i]);
+        if (p) {
+            p += strlen(marks[i]);
+            snprintf(file, size, "%.*s", (int)strcspn(p, "\""), p);
+            return;
+        }
+    }
+}
+
+/* Where a lake was, from a path of its layout outside it
+ * ("/old/lake/raw/t/run=X/part-0.parquet" → "/old/lake"); 0 if not such a path. */
+static int old_lake(const char *file, char *out, size_t size)
+{
+    static const char *const layers[] = {"/raw/", "/stage1/", "/stage2/"};
+    if (!strstr(file, "/run="))
+        return 0;
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+        const char *p = strstr(file, layers[i]);
+        if (p) {
+            snprintf(out, size, "%.*s", (int)(p - file), file);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* DuckDB's message for a failed query, with what to do for the failures a
- * confined query meets: a file outside the lake, a file of the published
- * run that is gone, a catalog that names another folder. */
+ * confined query meets: a file of the published run that is gone, a
+ * catalog that still reads the folder the lake was moved from (written by a
+ * snaplake whose views held absolute paths), a file outside the lake. */
 static int query_error(const char *duck_msg, const char *root, const char *catalog,
                        struct sl_err *err)
 {
-    char msg[1400], file[1024] = "";
+    char msg[1400], file[1024], was[1024];
     duck_error_text(duck_msg, msg, sizeof msg);
-    const char *p = strstr(msg, "No files found that match the pattern \"");
-    if (p) {
-        p += strlen("No files found that match the pattern \"");
-        snprintf(file, sizeof file, "%.*s", (int)strcspn(p, "\""), p);
-    }
+    error_file(msg, file, sizeof file);
     size_t rn = strlen(root);
-    if (strstr(msg, "Permission Error"))
-        return sl_err_set(err, false, "query", "",
-                          "snaplake query reads only files inside the lake (%s): %s", root, msg);
-    if (file[0] && !strncmp(file, root, rn) && file[rn] == '/')
+    int inside = file[0] && !strncmp(file, root, rn) && file[rn] == '/';
+    if (inside && strstr(msg, "No files found"))
         return sl_err_set(err, false, "query", file,
                           "a file of the published run is missing from the lake: restore it "
                           "from a copy of the lake, or publish a new run with `snaplake run`");
-    if (file[0])
+    if (file[0] && !inside && old_lake(file, was, sizeof was))
         return sl_err_set(err, false, "query", catalog,
-                          "the catalog reads %s, outside this lake (%s): the lake was moved or "
-                          "copied and its catalog is from an older snaplake that stored absolute "
-                          "paths. Publish a new run here with `snaplake run` (or move the lake "
-                          "back); catalogs published since then follow the lake",
-                          file, root);
+                          "the catalog reads %s, outside this lake: the lake was moved or copied "
+                          "from %s to %s, and its catalog is from an older snaplake that stored "
+                          "absolute paths. Publish a new run here with `snaplake run` (or move "
+                          "the lake back); newer catalogs follow the lake",
+                          file, was, root);
+    if (strstr(msg, "Permission Error"))
+        return sl_err_set(err, false, "query", "",
+                          "snaplake query reads only files inside the lake (%s): %s", root, msg);
     return sl_err_set(err, false, "query", "", "%s", msg);
 }
 
