@@ -577,13 +577,57 @@ static int run_query(duckdb_connection con, const char *body, enum cmd_format fm
     return rc;
 }
 
+/* The statements of a script, each its own string: *out (n entries) is the
+ * caller's to free with free_statements.  DuckDB's parser must find as many
+ * statements as split_statements, so both agree on where they are. */
+static int script_statements(duckdb_connection con, const char *sql, char ***out, size_t *n,
+                             struct sl_err *err)
+{
+    duckdb_extracted_statements ex = NULL;
+    struct stmt *at = NULL;
+    int rc = SL_ERROR;
+    *out = NULL;
+    *n = 0;
+    idx_t count = duckdb_extract_statements(con, sql, &ex);
+    size_t nat = 0;
+    if (count == 0) {
+        const char *m = duckdb_extract_statements_error(ex);
+        char msg[1400];
+        sl_err_set(err, false, "query", "", "%s",
+                   m ? duck_error_text(m, msg, sizeof msg) : "the SQL holds no statement");
+    } else if (split_statements(sql, &at, &nat) || !(*out = calloc(nat, sizeof **out))) {
+        sl_err_set(err, false, "query", "", "out of memory");
+    } else if (nat != count) {
+        sl_err_set(err, false, "query", "",
+                   "cannot tell where the script's %llu statements begin and end (a quoting "
+                   "form snaplake does not split); run them one at a time",
+                   (unsigned long long)count);
+    } else {
+        rc = SL_OK;
+        for (*n = 0; *n < nat && rc == SL_OK; ++*n)
+            if (!((*out)[*n] = strndup(sql + at[*n].start, at[*n].end - at[*n].start)))
+                rc = sl_err_set(err, false, "query", "", "out of memory");
+    }
+    duckdb_destroy_extracted(&ex);
+    free(at);
+    return rc;
+}
+
+static void free_statements(char **s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
 int cmd_query_lake(const char *lake, const char *sql, enum cmd_format fmt, size_t max_rows,
                    FILE *out, struct sl_err *err)
 {
-    char root[PATH_MAX], path[PATH_MAX + 32];
+    char root[PATH_MAX], path[PATH_MAX + 32] = "";
     struct stat st;
-    if (!realpath(lake, root) || (snprintf(path, sizeof path, "%s/%s", root, CATALOG_DUCKDB_FILE),
-                                  stat(path, &st) != 0))
+    if (realpath(lake, root))
+        snprintf(path, sizeof path, "%s/%s", root, CATALOG_DUCKDB_FILE);
+    if (!path[0] || stat(path, &st) != 0)
         return sl_err_set(err, false, "query", lake,
                           "no published run in this lake yet; run `snaplake run` first");
     duckdb_database db;
@@ -593,65 +637,25 @@ int cmd_query_lake(const char *lake, const char *sql, enum cmd_format fmt, size_
     /* The views read the lake where it is now (catalog/duckdb.c), and
      * nothing else: the catalog is open read-only, the database may read
      * files of the lake only, and only queries run (check_query). */
-    char set[PATH_MAX * 2 + 64];
-    struct stmt *stmts = NULL;
+    char lit[PATH_MAX * 2 + 3], set[PATH_MAX * 2 + 64], **stmts = NULL;
     size_t n = 0;
-    duckdb_extracted_statements ex = NULL;
     int rc = SL_ERROR;
-    char lit[PATH_MAX * 2 + 3];
     engine_sql_literal(root, lit, sizeof lit);
     snprintf(set, sizeof set, "SET VARIABLE %s = %s", CATALOG_LAKE_VARIABLE, lit);
-    if (duck_exec(con, set, err, "query", path) || duck_confine(con, root, err, "query"))
+    if (duck_exec(con, set, err, "query", path) || duck_confine(con, root, err, "query") ||
+        script_statements(con, sql, &stmts, &n, err))
         goto out;
-    idx_t count = duckdb_extract_statements(con, sql, &ex);
-    if (count == 0) {
-        const char *m = duckdb_extract_statements_error(ex);
-        char msg[1400];
-        sl_err_set(err, false, "query", "", "%s",
-                   m ? duck_error_text(m, msg, sizeof msg) : "the SQL holds no statement");
-        goto out;
-    }
-    if (split_statements(sql, &stmts, &n)) {
-        sl_err_set(err, false, "query", "", "out of memory");
-        goto out;
-    }
-    if (n != count) {
-        sl_err_set(err, false, "query", "",
-                   "cannot tell where the script's %llu statements begin and end (a quoting "
-                   "form snaplake does not split); run them one at a time",
-                   (unsigned long long)count);
-        goto out;
-    }
     /* Every statement is checked before any runs: a script that ends in a
      * COPY prints nothing. */
-    char *body = NULL;
+    for (size_t k = 0; k < n; k++)
+        if (check_query(con, stmts[k], k, n, err))
+            goto out;
     for (size_t k = 0; k < n; k++) {
-        free(body);
-        body = strndup(sql + stmts[k].start, stmts[k].end - stmts[k].start);
-        if (!body) {
-            sl_err_set(err, false, "query", "", "out of memory");
-            goto out;
-        }
-        if (check_query(con, body, k, n, err)) {
-            free(body);
-            goto out;
-        }
-    }
-    free(body);
-    body = NULL;
-    for (size_t k = 0; k < n; k++) {
-        body = strndup(sql + stmts[k].start, stmts[k].end - stmts[k].start);
-        if (!body) {
-            sl_err_set(err, false, "query", "", "out of memory");
-            goto out;
-        }
         /* Several results: one after the other, a blank line between
          * tables and CSV blocks, one JSON array per line. */
         if (k && fmt != FORMAT_JSON)
             fputc('\n', out);
-        int r = run_query(con, body, fmt, max_rows, root, path, out, err);
-        free(body);
-        if (r) {
+        if (run_query(con, stmts[k], fmt, max_rows, root, path, out, err)) {
             if (n > 1)
                 sl_err_context(err, "statement %zu", k + 1);
             goto out;
@@ -659,8 +663,7 @@ int cmd_query_lake(const char *lake, const char *sql, enum cmd_format fmt, size_
     }
     rc = SL_OK;
 out:
-    duckdb_destroy_extracted(&ex);
-    free(stmts);
+    free_statements(stmts, n);
     duckdb_disconnect(&con);
     duckdb_close(&db);
     return rc;
