@@ -113,8 +113,8 @@ static char *view_sql(const char *root, const struct lake_dataset *d)
     char *sql = malloc(cap);
     if (!sql)
         return NULL;
-    size_t n = (size_t)snprintf(sql, cap, "CREATE OR REPLACE VIEW %s.%s AS SELECT * FROM read_parquet([",
-                                d->layer, name);
+    size_t n = (size_t)snprintf(
+        sql, cap, "CREATE OR REPLACE VIEW %s.%s AS SELECT * FROM read_parquet([", d->layer, name);
     for (int i = 0; i < d->files; i++) {
         char rel[PATH_MAX + 2];
         snprintf(rel, sizeof rel, "/%s", d->file[i].path);

@@ -213,7 +213,7 @@ static void print_result(duckdb_result *res, enum cmd_format fmt, size_t max_row
     size_t ncols = duckdb_column_count(res);
     struct cell *cells = NULL;
     size_t nrows = all_varchar(res, ncols) ? collect_chunks(res, ncols, max_rows, &cells)
-                                          : collect_values(res, ncols, max_rows, &cells);
+                                           : collect_values(res, ncols, max_rows, &cells);
     size_t shown = max_rows && nrows > max_rows ? max_rows : nrows;
     size_t *width = calloc(ncols + 1, sizeof *width);
     if ((!cells && shown) || !width) {
@@ -393,8 +393,8 @@ static void first_word(const char *s, char *out, size_t size)
     size_t i = skip_blank(s, 0), o = 0;
     while (s[i] == '(')
         i = skip_blank(s, i + 1);
-    while (o + 1 < size && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-                            s[i] == '_'))
+    while (o + 1 < size &&
+           ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_'))
         out[o++] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]), i++;
     out[o] = 0;
 }
@@ -419,7 +419,8 @@ static int check_query(duckdb_connection con, const char *body, size_t index, si
     duckdb_prepared_statement ps = NULL;
     duckdb_result res;
     int rc = SL_ERROR, have_res = 0;
-    if (duckdb_prepare(con, "SELECT json_serialize_sql($1::VARCHAR)::VARCHAR", &ps) == DuckDBError ||
+    static const char parse[] = "SELECT json_serialize_sql($1::VARCHAR)::VARCHAR";
+    if (duckdb_prepare(con, parse, &ps) == DuckDBError ||
         duckdb_bind_varchar(ps, 1, body) == DuckDBError) {
         sl_err_set(err, false, "query", "", "cannot check the statement: %s",
                    duckdb_prepare_error(ps) ? duckdb_prepare_error(ps) : "DuckDB error");
@@ -550,9 +551,8 @@ static int run_one(duckdb_connection con, const char *sql, duckdb_result *res, c
  * digit), the VARCHAR cast for table and CSV (the C API's per-value
  * accessors cannot print TIMESTAMPTZ, LIST, STRUCT or UUID values).  A
  * query that cannot be wrapped so is printed as it comes. */
-static int run_query(duckdb_connection con, const char *body, enum cmd_format fmt,
-                     size_t max_rows, const char *root, const char *catalog, FILE *out,
-                     struct sl_err *err)
+static int run_query(duckdb_connection con, const char *body, enum cmd_format fmt, size_t max_rows,
+                     const char *root, const char *catalog, FILE *out, struct sl_err *err)
 {
     char *wrapped = NULL;
     int raw_json = fmt == FORMAT_JSON;

@@ -73,8 +73,7 @@ static void test_statements(void)
     char *out = NULL;
     struct sl_err err = {0};
     /* ';' inside strings, quoted names and comments does not split. */
-    CHECK_EQ_INT(query("new",
-                       "SELECT 'a;b' AS \"c;d\" -- e;f\n; /* g;h */ SELECT 'it''s;' AS x;;",
+    CHECK_EQ_INT(query("new", "SELECT 'a;b' AS \"c;d\" -- e;f\n; /* g;h */ SELECT 'it''s;' AS x;;",
                        FORMAT_CSV, &out, &err),
                  0);
     CHECK_EQ_STR(out, "c;d\na;b\n\nx\nit's;\n");
