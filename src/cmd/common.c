@@ -448,7 +448,7 @@ static int check_query(duckdb_connection con, const char *body, size_t index, si
         else
             sl_err_set(err, false, "query", "",
                        "%s%s is refused: snaplake query only reads the lake (SELECT, WITH, "
-                       "FROM, VALUES, SHOW, DESCRIBE, SUMMARIZE); statements that write, "
+                       "FROM, VALUES, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN); statements that write, "
                        "attach, install, load or change settings are not run. To save a "
                        "result, redirect --format csv or json to a file",
                        where, word[0] ? word : "this statement");
