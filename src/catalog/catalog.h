@@ -42,4 +42,9 @@ extern const struct catalog_type catalog_none_type;
 /* The published catalog file of a local lake, for `snaplake query`. */
 #define CATALOG_DUCKDB_FILE "catalog.duckdb"
 
+/* The DuckDB variable that relocates the catalog's views: when set (as
+ * `snaplake query` does) the views read the lake's files under its value
+ * instead of the folder the lake was published in (duckdb.c). */
+#define CATALOG_LAKE_VARIABLE "snaplake_lake"
+
 #endif

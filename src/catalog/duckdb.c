@@ -2,9 +2,18 @@
  * duckdb.c — the local catalog: <lake>/catalog.duckdb.
  *
  * A DuckDB database with schemas raw, stage1 and stage2 whose views read
- * the published run's Parquet files by absolute path, so any DuckDB client
- * opening the file from any working directory sees the lake.  The table
- * _snaplake.published says which run the views point at.
+ * the published run's Parquet files.  The table _snaplake.published says
+ * which run the views point at.
+ *
+ * A view names its run's files one by one (the manifest's list), never a
+ * glob: a file missing from the run folder is an error, not a silently
+ * smaller table, and a stray file copied next to them is not read.
+ *
+ * Each path is `coalesce(getvariable('snaplake_lake'), '<lake>') || '/raw/…'`:
+ * a DuckDB client that sets nothing reads the lake where it was published,
+ * from any working directory; `snaplake query` sets the variable to the
+ * lake it opened, so a moved or copied lake just works there, and another
+ * client of a moved lake needs one `SET VARIABLE snaplake_lake = '<new>'`.
  *
  * Atomic publish: a run builds its catalog in a new file
  * <lake>/_snaplake/catalog-<RUN_ID>.duckdb, closes it (DuckDB checkpoints on
@@ -89,10 +98,37 @@ static int dc_begin(void *ctx, const char *run_id, struct sl_err *err)
     return SL_OK;
 }
 
+/* The view of one dataset over exactly its files (see the top of the file);
+ * a dataset without files (none today) keeps the engine's folder view.
+ * Caller frees; NULL on out of memory. */
+static char *view_sql(const char *root, const struct lake_dataset *d)
+{
+    if (d->files == 0)
+        return engine_view_sql(d);
+    char name[300], lit[PATH_MAX * 2 + 8], base[PATH_MAX * 2 + 80];
+    engine_sql_ident(d->name, name, sizeof name);
+    engine_sql_literal(root, lit, sizeof lit);
+    snprintf(base, sizeof base, "coalesce(getvariable('%s'), %s)", CATALOG_LAKE_VARIABLE, lit);
+    size_t cap = 512 + (size_t)d->files * (strlen(base) + PATH_MAX * 2 + 16);
+    char *sql = malloc(cap);
+    if (!sql)
+        return NULL;
+    size_t n = (size_t)snprintf(
+        sql, cap, "CREATE OR REPLACE VIEW %s.%s AS SELECT * FROM read_parquet([", d->layer, name);
+    for (int i = 0; i < d->files; i++) {
+        char rel[PATH_MAX + 2];
+        snprintf(rel, sizeof rel, "/%s", d->file[i].path);
+        engine_sql_literal(rel, lit, sizeof lit);
+        n += (size_t)snprintf(sql + n, cap - n, "%s\n    %s || %s", i ? "," : "", base, lit);
+    }
+    snprintf(sql + n, cap - n, "], hive_partitioning = false)");
+    return sql;
+}
+
 static int dc_register(void *ctx, const struct lake_dataset *d, struct sl_err *err)
 {
     struct duck_catalog *c = ctx;
-    char *sql = engine_view_sql(d);
+    char *sql = view_sql(c->root, d);
     if (!sql)
         return sl_err_set(err, false, "catalog", d->name, "out of memory");
     int rc = duck_exec(c->con, sql, err, "catalog", d->name);

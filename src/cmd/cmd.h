@@ -7,6 +7,7 @@
 #ifndef SL_CMD_CMD_H
 #define SL_CMD_CMD_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <duckdb.h>
@@ -38,7 +39,14 @@ int cmd_parse_format(const char *s, enum cmd_format *out);
  * max_rows rows (0 = all) and a "(N rows)" footer. */
 void cmd_print_result(duckdb_result *res, enum cmd_format fmt, size_t max_rows, FILE *out);
 
-/* Run sql on the lake's published catalog and print it. */
+/* True when sql holds nothing but blanks, comments and ';'. */
+bool cmd_sql_is_blank(const char *sql);
+
+/* Run sql on the lake's published catalog, confined: the catalog is
+ * opened read-only, only queries run (anything else is refused before
+ * it runs), and no file outside the lake can be read.  A script of several
+ * queries prints every result, in order.  Returns SL_OK or SL_ERROR with err
+ * set. */
 int cmd_query_lake(const char *lake, const char *sql, enum cmd_format fmt, size_t max_rows,
                    FILE *out, struct sl_err *err);
 

@@ -1,5 +1,10 @@
 /*
  * query.c — `snaplake query SQL`: SQL on the published catalog.
+ *
+ * Confined, because a scheduled job's query interface must not become a way
+ * around the lake's permissions: the catalog is opened read-only, only
+ * queries run, and DuckDB may read files inside the lake only
+ * (cmd_query_lake in common.c).
  */
 #include "cmd/cmd.h"
 
@@ -10,11 +15,17 @@ static const char usage[] =
     "usage: snaplake query [-c FILE] [--format table|csv|json] [--max-rows N] SQL\n"
     "\n"
     "Run SQL on the lake's published catalog (schemas raw, stage1, stage2) with\n"
-    "the embedded DuckDB, read-only, and print the result.\n"
+    "the embedded DuckDB and print the result.  Read-only: only queries run\n"
+    "(SELECT, WITH, FROM, VALUES, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN), and only\n"
+    "files inside the lake can be read; COPY, EXPORT, ATTACH, INSTALL, LOAD,\n"
+    "SET, PRAGMA and writes are refused (exit 1).  Several statements separated\n"
+    "by ';' print every result in order.\n"
     "\n"
     "  -c, --config FILE   the project file (default: snaplake.yml)\n"
-    "  -f, --format F      table (default), csv or json (an array of objects,\n"
-    "                      every value as DuckDB's text form or null)\n"
+    "  -f, --format F      table (default), csv or json (an array of objects:\n"
+    "                      numbers, booleans, lists, structs and null as JSON;\n"
+    "                      other values as DuckDB's text; one array per line\n"
+    "                      per statement)\n"
     "  -n, --max-rows N    rows to print in a table (default 100, 0 = all)\n"
     "  -h, --help          this text\n";
 
@@ -46,6 +57,11 @@ int cmd_query(int argc, char **argv)
     }
     if (argc - optind != 1) {
         fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (cmd_sql_is_blank(argv[optind])) {
+        fprintf(stderr, "snaplake query: the SQL is empty; give a query, e.g. "
+                        "snaplake query \"SELECT count(*) FROM raw.users\"\n");
         return EXIT_USAGE;
     }
     struct sl_config cfg;

@@ -4,6 +4,7 @@
 #include "util/duck.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *duck_error_text(const char *msg, char *out, size_t size)
@@ -75,4 +76,37 @@ int duck_open_readonly(const char *path, duckdb_database *db, duckdb_connection 
                        struct sl_err *err, const char *stage)
 {
     return open_mode(path, 1, db, con, err, stage);
+}
+
+int duck_confine(duckdb_connection con, const char *dir, struct sl_err *err, const char *stage)
+{
+    /* dir as a SQL literal, quotes doubled; the trailing '/' keeps a
+     * sibling "/lake2" out of "/lake". */
+    size_t n = strlen(dir);
+    char *lit = malloc(2 * n + 4), *sql = NULL;
+    if (!lit)
+        return sl_err_set(err, false, stage, dir, "out of memory");
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (dir[i] == '\'')
+            lit[o++] = '\'';
+        lit[o++] = dir[i];
+    }
+    if (!o || lit[o - 1] != '/')
+        lit[o++] = '/';
+    lit[o] = 0;
+    /* Order matters: once external access is off it cannot be turned on,
+     * and once locked nothing can be set. */
+    int rc = SL_OK;
+    if (asprintf(&sql,
+                 "SET allowed_directories = ['%s']; SET enable_external_access = false; "
+                 "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; "
+                 "SET lock_configuration = true",
+                 lit) < 0)
+        rc = sl_err_set(err, false, stage, dir, "out of memory");
+    else
+        rc = duck_exec(con, sql, err, stage, dir);
+    free(sql);
+    free(lit);
+    return rc;
 }

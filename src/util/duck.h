@@ -27,4 +27,14 @@ int duck_open(const char *path, duckdb_database *db, duckdb_connection *con, str
 int duck_open_readonly(const char *path, duckdb_database *db, duckdb_connection *con,
                        struct sl_err *err, const char *stage);
 
+/* Confine con's database to reading files under `dir` (an absolute,
+ * resolved folder): every other file is refused (DuckDB's
+ * enable_external_access = false with allowed_directories = dir; files the
+ * database already has open stay open), extensions cannot be installed or
+ * loaded, and the configuration is locked so no later statement can undo
+ * this.  Writes inside `dir` are NOT prevented here: open the database
+ * read-only and run only queries (cmd/common.c).  Applies to the whole
+ * database (every connection), irrevocably. */
+int duck_confine(duckdb_connection con, const char *dir, struct sl_err *err, const char *stage);
+
 #endif

@@ -108,7 +108,7 @@ stage_values stage-values:stage2.monthly_active_users \
 out=$(cd / && "$SNAPLAKE" query -c "$CFG" --format json \
     "SELECT (SELECT count(*) FROM raw.receipt_items) AS items, (SELECT count(*) FROM stage2.monthly_active_users) AS mau, (SELECT run_id FROM _snaplake.published) AS run" 2>&1)
 want_mau=$(node -e 'const m=require(process.argv[1]);console.log(m.datasets.find(d=>d.name==="monthly_active_users").rows)' "$L/_snaplake/runs/$RUN1.json" 2>/dev/null)
-if [ "$out" = "[{\"items\":\"5000\",\"mau\":\"$want_mau\",\"run\":\"$RUN1\"}]" ]; then
+if [ "$out" = "[{\"items\":5000,\"mau\":$want_mau,\"run\":\"$RUN1\"}]" ]; then
     pass catalog-from-root
 else
     fail catalog-from-root "got: $out"
@@ -131,7 +131,7 @@ if [ "$out" = "[{\"run_id\":\"$RUN2\"}]" ]; then pass catalog-switched; else fai
 # The views read the new run's files.
 out=$(q "$CFG" "SELECT count(*) AS n FROM duckdb_views() WHERE schema_name IN ('raw', 'stage1', 'stage2') AND sql LIKE '%/run=$RUN2/%'")
 want=$(node -e 'console.log(require(process.argv[1]).datasets.length)' "$L/_snaplake/runs/$RUN2.json" 2>/dev/null)
-if [ "$out" = "[{\"n\":\"$want\"}]" ]; then pass views-read-new-run; else fail views-read-new-run "got: $out, want $want views $(cat "$T/qerr")"; fi
+if [ "$out" = "[{\"n\":$want}]" ]; then pass views-read-new-run; else fail views-read-new-run "got: $out, want $want views $(cat "$T/qerr")"; fi
 if [ -s "$L/_snaplake/runs/$RUN1.json" ] && [ -s "$L/_snaplake/runs/$RUN2.json" ] && [ -d "$L/raw/receipts/run=$RUN1" ]; then
     pass first-run-kept
 else

@@ -45,7 +45,7 @@ expect_rc model-first-run 0
 RUN1=$(cat "$A/lake/_snaplake/current" 2>/dev/null | tr -d '\n')
 SQL="SELECT g.*, (SELECT c FROM stage2.total) AS c, (SELECT run_id FROM _snaplake.published) AS run FROM stage1.good AS g ORDER BY id"
 before=$(q "$A/snaplake.yml" "$SQL")
-want='[{"id":"1","u":"A","n10":"10","c":"3","run":"'$RUN1'"},{"id":"2","u":"B","n10":"20","c":"3","run":"'$RUN1'"},{"id":"3","u":"C","n10":null,"c":"3","run":"'$RUN1'"}]'
+want='[{"id":1,"u":"A","n10":10,"c":3,"run":"'$RUN1'"},{"id":2,"u":"B","n10":20,"c":3,"run":"'$RUN1'"},{"id":3,"u":"C","n10":null,"c":3,"run":"'$RUN1'"}]'
 if [ "$before" = "$want" ]; then pass model-first-run-values; else fail model-first-run-values "got $before" "want $want"; fi
 
 printf -- '-- a syntax error on purpose\nSELEC id, FROM raw.t\n' >"$A/models/stage1/broken.sql"
@@ -62,7 +62,7 @@ if [ "$manifests" = "$RUN1.json " ]; then pass model-error-no-new-manifest; else
 after=$(q "$A/snaplake.yml" "$SQL")
 if [ "$after" = "$before" ]; then pass model-error-catalog-unchanged; else fail model-error-catalog-unchanged "before $before" "after $after $(cat "$T/qerr")"; fi
 out=$(q "$A/snaplake.yml" "SELECT count(*) AS n FROM raw.t")
-if [ "$out" = '[{"n":"3"}]' ]; then pass model-error-raw-unchanged; else fail model-error-raw-unchanged "got $out (the source has 4 rows now; the published run had 3)"; fi
+if [ "$out" = '[{"n":3}]' ]; then pass model-error-raw-unchanged; else fail model-error-raw-unchanged "got $out (the source has 4 rows now; the published run had 3)"; fi
 sl status -c "$A/snaplake.yml" "$FAILED"
 if [ "$RC" -eq 0 ] && grep -q failed "$T/out" && grep -q broken "$T/out"; then
     pass model-error-status
@@ -76,7 +76,7 @@ sl run -q -c "$A/snaplake.yml"
 expect_rc model-fixed-run 0
 cur=$(cat "$A/lake/_snaplake/current" 2>/dev/null | tr -d '\n')
 out=$(q "$A/snaplake.yml" "SELECT count(*) AS n, (SELECT c FROM stage2.total) AS c FROM raw.t")
-if [ "$cur" != "$RUN1" ] && [ "$out" = '[{"n":"4","c":"4"}]' ]; then pass model-fixed-published; else fail model-fixed-published "current $cur, got $out"; fi
+if [ "$cur" != "$RUN1" ] && [ "$out" = '[{"n":4,"c":4}]' ]; then pass model-fixed-published; else fail model-fixed-published "current $cur, got $out"; fi
 
 # A model error in stage 2 (stage 1 fine): also nothing published.
 echo "SELECT no_such_column FROM stage1.good" >"$A/models/stage2/bad2.sql"
@@ -170,7 +170,7 @@ sl run -q -c "$C/snaplake.yml"
 expect_rc value-after-good-exit 1
 expect_grep value-after-good-names-row "$T/err" "table t, column d, rowid 3"
 out=$(q "$C/snaplake.yml" "SELECT count(*) AS n FROM raw.t")
-if [ "$(cat "$C/lake/_snaplake/current")" = "$cur0" ] && [ "$out" = '[{"n":"2"}]' ]; then
+if [ "$(cat "$C/lake/_snaplake/current")" = "$cur0" ] && [ "$out" = '[{"n":2}]' ]; then
     pass value-after-good-previous-run-stays
 else
     fail value-after-good-previous-run-stays "current $(cat "$C/lake/_snaplake/current"), was $cur0; count $out"
@@ -260,7 +260,7 @@ else
     fail keep-runs-two-left "runs ${runs[*]}" "manifests: $left_m" "raw/t: $left_raw" "stage1/m: $left_s1"
 fi
 out=$(q "$E/snaplake.yml" "SELECT n FROM stage1.m")
-if [ "$out" = '[{"n":"4"}]' ]; then pass keep-runs-current-queryable; else fail keep-runs-current-queryable "got $out $(cat "$T/qerr")"; fi
+if [ "$out" = '[{"n":4}]' ]; then pass keep-runs-current-queryable; else fail keep-runs-current-queryable "got $out $(cat "$T/qerr")"; fi
 
 # ---- (f) command line ------------------------------------------------------------------------
 sl

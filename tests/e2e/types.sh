@@ -252,16 +252,17 @@ fi
 
 # ---- how `snaplake query` prints values ----------------------------------------------------
 # compare.mjs steps around these (hex for text, TIMESTAMPTZ cast); here they are checked
-# on their own.  Expected: DuckDB's text form of each value, as `--help` says.
+# on their own.  Expected, as `--help` says: numbers, booleans and lists as JSON, other
+# values as DuckDB's text (TIMESTAMPTZ in UTC).
 printed() { # name, SQL, expected JSON
     local out
     out=$("$SNAPLAKE" query -c "$CFG" --format json "$2" 2>"$T/qerr")
     local rc=$?
     if [ $rc -eq 0 ] && [ "$out" = "$3" ]; then pass "$1"; else fail "$1" "exit $rc, got: $out" "want: $3" "$(head -c 300 "$T/qerr")"; fi
 }
-printed query-prints-timestamptz "SELECT CAST(tz AS VARCHAR) = '2024-01-01 18:04:05+00' AS utc, tz IS NOT NULL AS present FROM raw.stamps WHERE id = 12" '[{"utc":"true","present":"true"}]'
-printed query-prints-timestamptz-value "SET TimeZone = 'UTC'; SELECT tz FROM raw.stamps WHERE id = 12" '[{"tz":"2024-01-01 18:04:05+00"}]'
+printed query-prints-timestamptz "SELECT CAST(tz AS VARCHAR) = '2024-01-01 18:04:05+00' AS utc, tz IS NOT NULL AS present FROM raw.stamps WHERE id = 12" '[{"utc":true,"present":true}]'
+printed query-prints-timestamptz-value "SELECT tz FROM raw.stamps WHERE id = 12" '[{"tz":"2024-01-01 18:04:05+00"}]'
 printed query-prints-embedded-nul "SELECT t FROM raw.texts WHERE id = 3" '[{"t":"a\u0000b"}]'
-printed query-prints-uuid-then-column "SELECT UUID '00000000-0000-0000-0000-000000000001' AS u, 1 AS n" '[{"u":"00000000-0000-0000-0000-000000000001","n":"1"}]'
-printed query-prints-list "SELECT [1, 2] AS l" '[{"l":"[1, 2]"}]'
+printed query-prints-uuid-then-column "SELECT UUID '00000000-0000-0000-0000-000000000001' AS u, 1 AS n" '[{"u":"00000000-0000-0000-0000-000000000001","n":1}]'
+printed query-prints-list "SELECT [1, 2] AS l" '[{"l":[1,2]}]'
 printed query-prints-blob "SELECT b FROM raw.blobs WHERE id = 3" '[{"b":"\\x00\\x01\\x02\\xFF\\x80"}]'

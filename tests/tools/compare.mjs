@@ -222,7 +222,8 @@ function duckRows(ds, cols, published) {
     if (c.type === 'timestamptz') return `CAST(${q} AS VARCHAR)`
     return q
   }
-  const sel = cols.map((c, i) => `${expr(c)} AS c${i}`).join(', ')
+  // Every value as DuckDB's text (--format json keeps numbers as numbers).
+  const sel = cols.map((c, i) => `CAST(${expr(c)} AS VARCHAR) AS c${i}`).join(', ')
   const from = published ? `raw.${qi(ds.name)}` : `read_parquet(${ql(join(opt.lake, ds.location, '*.parquet'))})`
   const sql = `SELECT ${sel} FROM ${from}`
   const r = spawnSync(snaplake, ['query', '-c', opt.config, '--format', 'json', sql], { maxBuffer: 1 << 30, encoding: 'utf8' })
