@@ -829,7 +829,7 @@ static int write_all_types(struct sl_buf *out, int rows, const struct pq_options
 }
 
 #define ALL_ROWS 50000
-static const char *all_path = "/tmp/snaplake_test_all_types.parquet";
+static const char *all_path = "snaplake_test_all_types.parquet";
 
 static void test_e2e_all_types(void)
 {
@@ -1002,7 +1002,7 @@ static void test_e2e_codecs(void)
         opt.codec = codecs[k];
         CHECK_EQ_INT(write_all_types(&out, 20000, &opt, NULL), 0);
         char path[256], sql[1024];
-        snprintf(path, sizeof path, "/tmp/snaplake_test_codec_%s.parquet", pq_codec_name(codecs[k]));
+        snprintf(path, sizeof path, "snaplake_test_codec_%s.parquet", pq_codec_name(codecs[k]));
         CHECK(save(&out, path));
         sl_buf_free(&out);
         snprintf(sql, sizeof sql,
@@ -1033,7 +1033,7 @@ static void test_e2e_zero_rows_and_options(void)
     CHECK_EQ_INT(write_all_types(&out, 0, NULL, &info), 0);
     CHECK_EQ_INT(info.rows, 0);
     CHECK_EQ_INT(info.row_groups, 0);
-    const char *path = "/tmp/snaplake_test_empty.parquet";
+    const char *path = "snaplake_test_empty.parquet";
     CHECK(save(&out, path));
     char sql[512];
     snprintf(sql, sizeof sql,
@@ -1049,7 +1049,7 @@ static void test_e2e_zero_rows_and_options(void)
     opt.dict_max_bytes = 0;
     opt.created_by = "snaplake version 9.9.9 (build test)";
     CHECK_EQ_INT(write_all_types(&out, 1000, &opt, &info), 0);
-    path = "/tmp/snaplake_test_nodict.parquet";
+    path = "snaplake_test_nodict.parquet";
     CHECK(save(&out, path));
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM parquet_metadata('%s') WHERE dictionary_page_offset IS NOT "
@@ -1069,7 +1069,7 @@ static void test_e2e_zero_rows_and_options(void)
     opt.row_group_bytes = 1;
     CHECK_EQ_INT(write_all_types(&out, 9000, &opt, &info), 0);
     CHECK_EQ_INT(info.row_groups, 3); /* batches of 7000 rows: 4096 + 2904 + 2000 */
-    path = "/tmp/snaplake_test_tiny.parquet";
+    path = "snaplake_test_tiny.parquet";
     CHECK(save(&out, path));
     snprintf(sql, sizeof sql,
              "SELECT count(*) || '|' || count(s) || '|' || max(fb) || '|' || min(dec38) "
@@ -1101,6 +1101,13 @@ static void test_e2e_zero_rows_and_options(void)
 
 int main(void)
 {
+    /* The files are written in a folder of this process's own, so two test
+     * runs at once (CI and a developer, or several worktrees) never share one. */
+    char dir[] = "/tmp/snaplake_test_parquet.XXXXXX";
+    if (!mkdtemp(dir) || chdir(dir)) {
+        perror(dir);
+        return 1;
+    }
     RUN(test_thrift_logical_type_string);
     RUN(test_thrift_fields);
     RUN(test_thrift_lists);
@@ -1124,18 +1131,20 @@ int main(void)
     duckdb_disconnect(&con);
     duckdb_close(&db);
     /* The files stay while the tests run (for a look after a failure), not after. */
-    const char *const files[] = {all_path, "/tmp/snaplake_test_empty.parquet",
-                                 "/tmp/snaplake_test_nodict.parquet",
-                                 "/tmp/snaplake_test_tiny.parquet"};
+    const char *const files[] = {all_path, "snaplake_test_empty.parquet",
+                                 "snaplake_test_nodict.parquet",
+                                 "snaplake_test_tiny.parquet"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         unlink(files[i]);
     for (int k = 0; k < 4; k++) {
         static const enum pq_codec codecs[] = {PQ_CODEC_NONE, PQ_CODEC_SNAPPY, PQ_CODEC_GZIP,
                                                PQ_CODEC_ZSTD};
         char path[128];
-        snprintf(path, sizeof path, "/tmp/snaplake_test_codec_%s.parquet",
+        snprintf(path, sizeof path, "snaplake_test_codec_%s.parquet",
                  pq_codec_name(codecs[k]));
         unlink(path);
     }
+    if (chdir("/") == 0)
+        rmdir(dir);
     return CHECK_DONE();
 }
