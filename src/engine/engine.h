@@ -52,8 +52,10 @@ void engine_close(struct engine *e);
 extern const struct engine_type engine_duckdb_type;
 
 /* "CREATE OR REPLACE VIEW <layer>."<name>" AS SELECT * FROM read_parquet(
- * every .parquet file of <location>, hive_partitioning = false)": the view both the engine
- * and the DuckDB catalog define (the run=… folder is ours, not a column).
+ * every .parquet file of <location>, hive_partitioning = false)": the view the engine
+ * defines while a run builds its models, over the run's own fresh folder (the run=…
+ * folder is ours, not a column).  The published catalog names each file instead
+ * (catalog/duckdb.c), so that a missing or stray file cannot change answers.
  * Caller frees; NULL on out of memory. */
 char *engine_view_sql(const struct lake_dataset *d);
 
