@@ -478,8 +478,9 @@ static const char *const LIST_TABLES_BEFORE_3_37 =
     "SELECT name, sql LIKE 'CREATE VIRTUAL%' FROM sqlite_schema "
     "WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
 
-/* A virtual table can be read only when this library has its module:
- * false, with the line that says so, when it has not. */
+/* A virtual table can be read only when this library has its module (and
+ * the module accepts the table's arguments, e.g. its FTS5 tokenizer):
+ * false, with the line that says why, when it has not. */
 static bool module_available(sqlite3 *db, const char *name)
 {
     char q[600], sql[700];
@@ -488,10 +489,34 @@ static bool module_available(sqlite3 *db, const char *name)
     snprintf(sql, sizeof sql, "SELECT * FROM %s LIMIT 0", q);
     bool ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
     if (!ok)
-        sl_warn("skipping virtual table %s: %s in this SQLite library; its rows are not exported",
+        sl_warn("skipping virtual table %s: this SQLite library cannot read it (%s); its rows "
+                "are not exported",
                 name, sqlite3_errmsg(db));
     sqlite3_finalize(st);
     return ok;
+}
+
+/* SQLite knows a shadow table only through its module: with the module
+ * missing, table_list calls FTS and R*Tree storage ordinary tables.  A
+ * table named <vtab>_<suffix>, for a virtual table that cannot be read and
+ * a suffix FTS3/4/5 or R*Tree use, is taken for one of them. */
+static bool orphan_shadow(const char *name, char (*unreadable)[256], int n)
+{
+    static const char *const suffixes[] = {"content", "segments", "segdir", "docsize",
+                                           "stat",    "data",     "idx",    "config",
+                                           "node",    "parent",   "rowid"};
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(unreadable[i]);
+        if (strncmp(name, unreadable[i], len) || name[len] != '_')
+            continue;
+        for (size_t k = 0; k < sizeof suffixes / sizeof *suffixes; k++)
+            if (!strcmp(name + len + 1, suffixes[k])) {
+                sl_info("skipping table %s: the storage of virtual table %s", name,
+                        unreadable[i]);
+                return true;
+            }
+    }
+    return false;
 }
 
 static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, struct sl_err *err)
@@ -500,7 +525,8 @@ static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, stru
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     struct src_table *t = NULL;
-    int n = 0, cap = 0, rc = SL_ERROR;
+    char(*unreadable)[256] = NULL; /* virtual tables skipped */
+    int n = 0, cap = 0, nunreadable = 0, rc = SL_ERROR;
     if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         db_error(err, db, s->path, "cannot open the snapshot");
         goto out;
@@ -510,9 +536,20 @@ static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, stru
         db_error(err, db, s->origin, "cannot list tables");
         goto out;
     }
+    /* Names come sorted, so a virtual table comes before its <name>_… tables. */
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
-        if (sqlite3_column_int(st, 1) && !module_available(db, name))
+        if (sqlite3_column_int(st, 1) && !module_available(db, name)) {
+            void *p = realloc(unreadable, sizeof *unreadable * (size_t)(nunreadable + 1));
+            if (!p) {
+                sl_err_set(err, false, "source", s->origin, "out of memory");
+                goto out;
+            }
+            unreadable = p;
+            snprintf(unreadable[nunreadable++], sizeof *unreadable, "%s", name);
+            continue;
+        }
+        if (orphan_shadow(name, unreadable, nunreadable))
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
@@ -543,6 +580,7 @@ static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, stru
     }
     rc = SL_OK;
 out:
+    free(unreadable);
     sqlite3_finalize(st);
     sqlite3_close(db);
     if (rc) {

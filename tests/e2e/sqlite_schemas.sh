@@ -99,8 +99,25 @@ sl run -c "$A/snaplake.yml"
 expect_rc unknown-module-run-succeeds 0
 if [ "$(grep -c ghost "$T/err")" = 1 ]; then pass unknown-module-one-line; else
     fail unknown-module-one-line "stderr: $(tr '\n' '|' <"$T/err" | head -c 600)"; fi
-expect_grep unknown-module-says-why "$T/err" "skipping virtual table ghost: no such module: nosuchmodule"
+expect_grep unknown-module-says-why "$T/err" "skipping virtual table ghost: this SQLite library cannot read it (no such module: nosuchmodule)"
 same unknown-module-rest-exported "$A" "SELECT count(*) FROM notes" "SELECT count(*) FROM raw.notes"
+
+# An FTS5 table whose module is missing (its SQL names one this SQLite lacks):
+# SQLite no longer knows memo_data & co. for shadow tables; snaplake does.
+sqlite3 "$A/src.db" "CREATE VIRTUAL TABLE memo USING fts5(t);
+INSERT INTO memo SELECT 'memo ' || title FROM notes;
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema SET sql = 'CREATE VIRTUAL TABLE memo USING fts5_custom(t)' WHERE name = 'memo';"
+sl run -c "$A/snaplake.yml"
+expect_rc missing-fts-module-run-succeeds 0
+expect_grep missing-fts-module-says-why "$T/err" "skipping virtual table memo: this SQLite library cannot read it (no such module: fts5_custom)"
+run=$(cat "$A/lake/_snaplake/current" 2>/dev/null)
+datasets=$(ls "$A/lake/raw" | while read -r d; do [ -d "$A/lake/raw/$d/run=$run" ] && echo "$d"; done | tr '\n' ' ')
+if [ "$datasets" = "boxes cells docs items notes " ]; then
+    pass missing-fts-module-storage-not-datasets
+else
+    fail missing-fts-module-storage-not-datasets "datasets of run $run: $datasets"
+fi
 
 # ---- (c) WITHOUT ROWID --------------------------------------------------------------
 C=$T/wr
