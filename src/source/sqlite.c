@@ -5,9 +5,16 @@
  * folder (DESIGN.md "Snapshots"): the file's bytes copied under a read
  * transaction's SHARED lock for rollback-journal databases, else the online
  * backup API in one step under one read transaction.  Workers then open
- * that copy read-only,
- * each with its own connection, so the live database is read once and every
- * table comes from the same instant.
+ * that copy read-only, each with its own connection, so the live database is
+ * read once and every table comes from the same instant.  A writer holding
+ * the database (BEGIN EXCLUSIVE, a commit) is waited for, with a line every
+ * so often, up to BUSY_LIMIT seconds; a full disk names the snapshot folder.
+ *
+ * Tables: PRAGMA table_list's 'table' and 'virtual'.  A virtual table (FTS,
+ * R*Tree) is read like a view of its visible columns, when this library has
+ * its module; its shadow tables (notes_data, boxes_node …) never are
+ * datasets.  Columns are those of SELECT *: generated ones included, hidden
+ * ones of virtual tables left out (PRAGMA table_xinfo).
  *
  * Types: SQLite stores values by storage class, whatever the declared type.
  * The declared type picks the internal type, by these rules in order
@@ -21,13 +28,15 @@
  *   BLOB → binary; REAL/FLOA/DOUB → double; other (NUMERIC affinity) → double;
  *   no declared type → string (numbers as their text, blobs refused).
  * A stored value that does not fit the column's type is an error naming
- * table, column and rowid; the coercions below are the only ones made:
+ * table, column and row (the rowid; in a WITHOUT ROWID table its primary
+ * key, "key k='c'"); the coercions below are the only ones made:
  *   integer → double (exact below 2^53), integral real → int64,
  *   real/integer/text → decimal only when exact, a timestamp with a UTC
  *   offset → converted to UTC, a date alone in a timestamp column → midnight.
  *
  * Chunks: tables with a rowid are split into rowid ranges of about
- * CHUNK_ROWS rows; WITHOUT ROWID tables are one chunk.
+ * CHUNK_ROWS rows; WITHOUT ROWID tables and virtual tables are one chunk
+ * (read by one worker, however large).
  */
 #include "source/source.h"
 #include "util/datetime.h"
