@@ -5,7 +5,7 @@
 #   (b) FTS5, FTS4 and R*Tree tables are exported like views of their visible
 #       columns; their shadow tables (notes_data, boxes_node …) are not
 #       datasets; a virtual table whose module is missing is skipped with one
-#       line and the run succeeds;
+#       line and the run succeeds; a large one is read in one piece;
 #   (c) WITHOUT ROWID tables: a bad value names the row by its primary key
 #       (one column and composite); a table larger than one rowid chunk is
 #       exported whole;
@@ -118,6 +118,20 @@ if [ "$datasets" = "boxes cells docs items notes " ]; then
 else
     fail missing-fts-module-storage-not-datasets "datasets of run $run: $datasets"
 fi
+
+# A virtual table larger than one rowid chunk is read in one piece (R*Tree
+# would scan the whole tree once per rowid range).
+V=$T/vbig
+project "$V" <<'SQL'
+CREATE VIRTUAL TABLE words USING fts5(w, detail = none);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000001)
+INSERT INTO words SELECT 'w' || (i % 10) FROM n;
+SQL
+sl run -q -c "$V/snaplake.yml"
+expect_rc virtual-large-run 0
+check "virtual-large: one part" test "$(ls "$V"/lake/raw/words/run=*/ | wc -l)" = 1
+same virtual-large-values "$V" "SELECT count(*), count(DISTINCT w) FROM words" \
+    "SELECT count(*), count(DISTINCT w) FROM raw.words"
 
 # ---- (c) WITHOUT ROWID --------------------------------------------------------------
 C=$T/wr
