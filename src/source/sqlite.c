@@ -35,8 +35,9 @@
  *   offset → converted to UTC, a date alone in a timestamp column → midnight.
  *
  * Chunks: tables with a rowid are split into rowid ranges of about
- * CHUNK_ROWS rows; WITHOUT ROWID tables and virtual tables are one chunk
- * (read by one worker, however large).
+ * CHUNK_ROWS rows, WITHOUT ROWID tables with a one-column integer PRIMARY
+ * KEY into ranges of that key; other WITHOUT ROWID tables and virtual
+ * tables are one chunk (read by one worker, however large).
  */
 #include "source/source.h"
 #include "util/datetime.h"
@@ -449,7 +450,7 @@ static int load_columns(sqlite3 *db, struct src_table *t, struct sl_err *err)
 
 /* The name that reaches the rowid of a table, into t->key: the first of
  * rowid, _rowid_, oid not shadowed by a column of that name and accepted by
- * SQLite (WITHOUT ROWID tables accept none; they are read whole). */
+ * SQLite (WITHOUT ROWID tables accept none: see split_key). */
 static void find_rowid(sqlite3 *db, struct src_table *t)
 {
     static const char *const names[] = {"rowid", "_rowid_", "oid"};
@@ -470,6 +471,31 @@ static void find_rowid(sqlite3 *db, struct src_table *t)
             snprintf(t->key, sizeof t->key, "%s", names[k]);
         return;
     }
+}
+
+/* A WITHOUT ROWID table whose PRIMARY KEY is one column of an integer type
+ * is split by that key like a rowid table: t->key is then the column's
+ * quoted name ("k"), which tells it from a rowid name.  Other keys (text,
+ * several columns) leave the table in one chunk. */
+static void split_key(sqlite3 *db, struct src_table *t)
+{
+    sqlite3_stmt *st = NULL;
+    char name[300] = "", q[600];
+    struct sl_column c = {0};
+    int npk = 0;
+    if (sqlite3_prepare_v2(db, "SELECT name, type FROM pragma_table_xinfo(?1) WHERE pk > 0", -1,
+                           &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW && ++npk == 1) {
+        const char *type = (const char *)sqlite3_column_text(st, 1);
+        snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 0));
+        map_declared(type ? type : "", &c);
+    }
+    sqlite3_finalize(st);
+    quote_ident(name, q, sizeof q);
+    if (npk == 1 && c.type == SL_T_INT64 && strlen(name) < 200 && strlen(q) < sizeof t->key)
+        snprintf(t->key, sizeof t->key, "%s", q);
 }
 
 /* The tables to export, by PRAGMA table_list (SQLite 3.37 and later):
@@ -577,6 +603,8 @@ static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, stru
         if (load_columns(db, tt, err))
             goto out;
         find_rowid(db, tt);
+        if (!tt->key[0] && !sqlite3_column_int(st, 1))
+            split_key(db, tt);
         char q[600], sql2[700];
         quote_ident(name, q, sizeof q);
         snprintf(sql2, sizeof sql2, "SELECT count(*) FROM %s", q);
@@ -635,15 +663,22 @@ static int sqlite_plan_chunks(void *ctx, const struct src_table *t, int ti,
         char q[600], sql[800];
         quote_ident(t->name, q, sizeof q);
         /* Two subqueries: SQLite answers a lone min() or max() from the end of
-         * the b-tree, but min() and max() together with a full scan. */
-        snprintf(sql, sizeof sql, "SELECT (SELECT min(%s) FROM %s), (SELECT max(%s) FROM %s)",
-                 rid, q, rid, q);
+         * the b-tree, but min() and max() together with a full scan.  A
+         * PRIMARY KEY's largest number: text and blobs sort after numbers. */
+        if (rid[0] == '"')
+            snprintf(sql, sizeof sql,
+                     "SELECT (SELECT min(%s) FROM %s), (SELECT %s FROM %s WHERE %s <= "
+                     "9223372036854775807 ORDER BY %s DESC LIMIT 1)",
+                     rid, q, rid, q, rid, rid);
+        else
+            snprintf(sql, sizeof sql, "SELECT (SELECT min(%s) FROM %s), (SELECT max(%s) FROM %s)",
+                     rid, q, rid, q);
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW) {
+            sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL) {
             lo = sqlite3_column_int64(st, 0);
             hi = sqlite3_column_int64(st, 1);
         } else {
-            rid = NULL; /* WITHOUT ROWID */
+            rid = NULL; /* no number in the key: one chunk */
         }
         sqlite3_finalize(st);
     }
@@ -1030,19 +1065,23 @@ static int sqlite_read_chunk(void *ctx, const struct src_table *t, const struct 
             sl_buf_append(&sql, ", ", 2);
         sl_buf_append(&sql, q, strlen(q));
     }
-    struct cursor cur = {.t = t, .err = err, .by_rowid = rid != NULL};
-    if (!rid && append_key(r->db, t, &sql, &cur.nkey, err))
+    /* The split key: a rowid name, or a quoted PRIMARY KEY column (split_key). */
+    bool by_pk = rid && rid[0] == '"';
+    struct cursor cur = {.t = t, .err = err, .by_rowid = rid && !by_pk};
+    if (cur.by_rowid ? sl_buf_append(&sql, ", ", 2) || sl_buf_append(&sql, rid, strlen(rid))
+                     : append_key(r->db, t, &sql, &cur.nkey, err))
         goto out;
+    /* The first range has no lower end, the last none above: a PRIMARY KEY
+     * may also hold reals beyond 64 bits, text and blobs (after numbers). */
     char tail[1600];
+    bool lower = rid && !ch->whole && ch->lo != INT64_MIN,
+         upper = rid && !ch->whole && ch->hi != INT64_MAX;
     quote_ident(t->name, q, sizeof q);
-    if (rid && !ch->whole && ch->hi == INT64_MAX) /* the last range has no upper end */
-        snprintf(tail, sizeof tail, ", %s FROM %s WHERE %s >= ?1", rid, q, rid);
-    else if (rid && !ch->whole)
-        snprintf(tail, sizeof tail, ", %s FROM %s WHERE %s >= ?1 AND %s < ?2", rid, q, rid, rid);
-    else if (rid)
-        snprintf(tail, sizeof tail, ", %s FROM %s", rid, q);
-    else
-        snprintf(tail, sizeof tail, " FROM %s", q);
+    size_t o = (size_t)snprintf(tail, sizeof tail, " FROM %s", q); /* q < 600 bytes */
+    if (lower)
+        o += (size_t)snprintf(tail + o, sizeof tail - o, " WHERE %s >= ?1", rid);
+    if (upper)
+        snprintf(tail + o, sizeof tail - o, " %s %s < ?2", lower ? "AND" : "WHERE", rid);
     if (sl_buf_append(&sql, tail, strlen(tail) + 1)) {
         sl_err_set(err, false, "export", t->name, "query too long");
         goto out;
@@ -1051,11 +1090,10 @@ static int sqlite_read_chunk(void *ctx, const struct src_table *t, const struct 
         db_error(err, r->db, t->name, "cannot read the table");
         goto out;
     }
-    if (rid && !ch->whole) {
+    if (lower)
         sqlite3_bind_int64(st, 1, ch->lo);
-        if (ch->hi != INT64_MAX)
-            sqlite3_bind_int64(st, 2, ch->hi);
-    }
+    if (upper)
+        sqlite3_bind_int64(st, 2, ch->hi);
     cur.st = st;
     int ncols = t->columns.ncols, step;
     sl_batch_reset(b);

@@ -7,8 +7,8 @@
 #       datasets; a virtual table whose module is missing is skipped with one
 #       line and the run succeeds; a large one is read in one piece;
 #   (c) WITHOUT ROWID tables: a bad value names the row by its primary key
-#       (one column and composite); a table larger than one rowid chunk is
-#       exported whole;
+#       (one column and composite); a large one is exported whole, or split
+#       by its integer PRIMARY KEY;
 #   (d) an integer beyond 64 bits (stored by SQLite as REAL) says it is out of
 #       range and what to do; reals just below 2^63 still fit.
 #
@@ -161,6 +161,26 @@ expect_rc without-rowid-large-run 0
 same without-rowid-large-values "$W" \
     "SELECT count(*), count(DISTINCT a), sum(a), sum(v), max(b) FROM wide" \
     "SELECT count(*), count(DISTINCT a), sum(a), sum(v), max(b) FROM raw.wide"
+
+# An integer PRIMARY KEY splits a WITHOUT ROWID table like a rowid: two
+# parts, every row, the extreme keys included.
+E=$T/events
+project "$E" <<'SQL'
+CREATE TABLE ev (id INTEGER PRIMARY KEY, v INT) WITHOUT ROWID;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2100000)
+INSERT INTO ev SELECT i * 3, i % 100 FROM n;
+INSERT INTO ev VALUES (-9223372036854775808, 1), (9223372036854775807, 2), (-7, 3);
+SQL
+sl run -q -c "$E/snaplake.yml"
+expect_rc without-rowid-int-key-run 0
+check "without-rowid-int-key: two parts" test "$(ls "$E"/lake/raw/ev/run=*/ | wc -l)" = 2
+same without-rowid-int-key-values "$E" \
+    "SELECT count(*), count(DISTINCT id), min(id), max(id), sum(v), sum(id / 1000) FROM ev WHERE id BETWEEN -9223372036854775808 AND 9223372036854775807" \
+    "SELECT count(*), count(DISTINCT id), min(id), max(id), sum(v), sum(id // 1000) FROM raw.ev"
+sqlite3 "$E/src.db" "UPDATE ev SET v = 'x' WHERE id = 6300000"
+sl run -q -c "$E/snaplake.yml"
+expect_rc without-rowid-int-key-bad-value 1
+expect_grep without-rowid-int-key-names-key "$T/err" "table ev, column v, key id=6300000: text value 'x'"
 
 # ---- (d) beyond 64 bits -------------------------------------------------------------
 D=$T/big
