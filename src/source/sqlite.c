@@ -692,13 +692,14 @@ static int sqlite_plan_chunks(void *ctx, const struct src_table *t, int ti,
     if (n == 1) {
         c[0] = (struct src_chunk){.table = ti, .index = 0, .whole = true, .est_rows = rows};
     } else {
-        /* Even split of the key space; the last range ends past max. */
+        /* Even split of the key space; the last range ends past max.  In
+         * 128 bits: the span of keys from -2^63 to 2^63-1 is 2^64. */
         __int128 span = (__int128)hi - lo + 1;
         for (int i = 0; i < n; i++) {
             c[i].table = ti;
             c[i].index = i;
-            c[i].lo = lo + (int64_t)(span * i / n);
-            c[i].hi = i == n - 1 ? INT64_MAX : lo + (int64_t)(span * (i + 1) / n);
+            c[i].lo = (int64_t)(lo + span * i / n);
+            c[i].hi = i == n - 1 ? INT64_MAX : (int64_t)(lo + span * (i + 1) / n);
             c[i].est_rows = rows / n;
         }
         c[0].lo = INT64_MIN;
