@@ -5,9 +5,16 @@
  * folder (DESIGN.md "Snapshots"): the file's bytes copied under a read
  * transaction's SHARED lock for rollback-journal databases, else the online
  * backup API in one step under one read transaction.  Workers then open
- * that copy read-only,
- * each with its own connection, so the live database is read once and every
- * table comes from the same instant.
+ * that copy read-only, each with its own connection, so the live database is
+ * read once and every table comes from the same instant.  A writer holding
+ * the database (BEGIN EXCLUSIVE, a commit) is waited for, with a line every
+ * so often, up to BUSY_LIMIT seconds; a full disk names the snapshot folder.
+ *
+ * Tables: PRAGMA table_list's 'table' and 'virtual'.  A virtual table (FTS,
+ * R*Tree) is read like a view of its visible columns, when this library has
+ * its module; its shadow tables (notes_data, boxes_node …) never are
+ * datasets.  Columns are those of SELECT *: generated ones included, hidden
+ * ones of virtual tables left out (PRAGMA table_xinfo).
  *
  * Types: SQLite stores values by storage class, whatever the declared type.
  * The declared type picks the internal type, by these rules in order
@@ -21,13 +28,16 @@
  *   BLOB → binary; REAL/FLOA/DOUB → double; other (NUMERIC affinity) → double;
  *   no declared type → string (numbers as their text, blobs refused).
  * A stored value that does not fit the column's type is an error naming
- * table, column and rowid; the coercions below are the only ones made:
+ * table, column and row (the rowid; in a WITHOUT ROWID table its primary
+ * key, "key k='c'"); the coercions below are the only ones made:
  *   integer → double (exact below 2^53), integral real → int64,
  *   real/integer/text → decimal only when exact, a timestamp with a UTC
  *   offset → converted to UTC, a date alone in a timestamp column → midnight.
  *
  * Chunks: tables with a rowid are split into rowid ranges of about
- * CHUNK_ROWS rows; WITHOUT ROWID tables are one chunk.
+ * CHUNK_ROWS rows, WITHOUT ROWID tables with a one-column integer PRIMARY
+ * KEY into ranges of that key; other WITHOUT ROWID tables and virtual
+ * tables are one chunk (read by one worker, however large).
  */
 #include "source/source.h"
 #include "util/datetime.h"
@@ -47,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHUNK_ROWS 2000000
@@ -119,16 +130,85 @@ static int copy_bytes(int in, int out, int slow)
     }
 }
 
+/* How long the snapshot waits for a writer that holds the database (a
+ * long write transaction committing, BEGIN EXCLUSIVE): a line at
+ * BUSY_FIRST_REPORT seconds, then every BUSY_REPORT_EVERY, and the run fails
+ * after BUSY_LIMIT seconds.  A nightly run should outwait an application's
+ * batch job, not hang on a stuck one. */
+#define BUSY_FIRST_REPORT 2
+#define BUSY_REPORT_EVERY 30
+#define BUSY_LIMIT 300
+
+struct busy {
+    const char *origin;
+    struct timespec start;
+    int next_report; /* seconds */
+    bool gave_up;
+};
+
+/* sqlite3_busy_handler callback: sleep and retry, saying why the snapshot
+ * waits; 0 (give up) past BUSY_LIMIT. */
+static int busy_wait(void *arg, int count)
+{
+    struct busy *b = arg;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (count == 0) {
+        b->start = now;
+        b->next_report = BUSY_FIRST_REPORT;
+    }
+    double waited = (double)(now.tv_sec - b->start.tv_sec) +
+                    (double)(now.tv_nsec - b->start.tv_nsec) / 1e9;
+    if (waited >= BUSY_LIMIT) {
+        b->gave_up = true;
+        return 0;
+    }
+    if (waited >= b->next_report) {
+        sl_info("waiting for a writer to release %s (busy for %d s)…", b->origin,
+                b->next_report);
+        b->next_report += b->next_report < BUSY_REPORT_EVERY ? BUSY_REPORT_EVERY - b->next_report
+                                                             : BUSY_REPORT_EVERY;
+    }
+    usleep(50000);
+    return 1;
+}
+
+static int busy_error(struct sl_err *err, const struct busy *b)
+{
+    return sl_err_set(err, true, "source", b->origin,
+                      "the database stayed locked by a writer for %d s (a long write "
+                      "transaction or an EXCLUSIVE lock held by another process); run again "
+                      "once it is released",
+                      BUSY_LIMIT);
+}
+
+/* A snapshot copy that the disk has no room for: name the folder that is
+ * full, not the source.  Not transient: a retry would fill it again. */
+static int full_error(struct sl_err *err, const struct snap *s, int errnum)
+{
+    struct stat st;
+    double mib = stat(s->origin, &st) == 0 ? (double)st.st_size / 1048576.0 : 0;
+    return sl_err_set(err, false, "source", s->opt.tmp_dir,
+                      "%s while writing the snapshot copy of %s (%.1f MiB); free space in the "
+                      "filesystem of this folder",
+                      strerror(errnum), s->origin, mib);
+}
+
+enum { COPY_FALLBACK = 1 }; /* copy_under_lock: use the backup API instead */
+
 /* The fast snapshot of a rollback-journal database (the usual mode): inside
  * a read transaction the connection holds SQLite's SHARED lock, and no
  * writer can change the file until it is released, so the file's bytes are
  * one point in time; copying them takes a fifth of the backup API's time.
- * WAL databases keep committed pages in the -wal file: SL_ERROR, and the
- * caller uses the backup API (as on any other failure here). */
-static int copy_under_lock(sqlite3 *src, const char *origin, const char *path)
+ * WAL databases keep committed pages in the -wal file: COPY_FALLBACK, and
+ * the caller uses the backup API (as on any other failure the backup API
+ * may not share).  SL_ERROR (err set) when the database stayed locked or
+ * the disk is full: the backup API would fail the same way. */
+static int copy_under_lock(sqlite3 *src, const struct snap *s, const struct busy *b,
+                           struct sl_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = SL_ERROR, in = -1, out = -1, began = 0;
+    int rc = COPY_FALLBACK, in = -1, out = -1, began = 0, write_errno = 0;
     if (sqlite3_prepare_v2(src, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW ||
         !strcasecmp((const char *)sqlite3_column_text(st, 0), "wal"))
@@ -143,23 +223,35 @@ static int copy_under_lock(sqlite3 *src, const char *origin, const char *path)
             SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW)
         goto out;
-    in = open(origin, O_RDONLY | O_CLOEXEC);
-    out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    in = open(s->origin, O_RDONLY | O_CLOEXEC);
+    out = open(s->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0)
+        write_errno = errno;
     const char *fault = getenv("SNAPLAKE_FAULT");
     int slow = fault && !strcmp(fault, "snapshot:slow");
-    if (in < 0 || out < 0 || copy_bytes(in, out, slow) || fsync(out))
+    if (in < 0 || out < 0)
         goto out;
+    if (copy_bytes(in, out, slow) || fsync(out)) {
+        write_errno = errno;
+        goto out;
+    }
     rc = SL_OK;
 out:
     sqlite3_finalize(st);
+    if (b->gave_up)
+        rc = busy_error(err, b);
     if (began)
         sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
     if (in >= 0)
         close(in);
-    if (out >= 0 && close(out))
-        rc = SL_ERROR;
+    if (out >= 0 && close(out) && rc == SL_OK) {
+        write_errno = errno;
+        rc = COPY_FALLBACK;
+    }
+    if (rc && (write_errno == ENOSPC || write_errno == EDQUOT))
+        rc = full_error(err, s, write_errno);
     if (rc)
-        unlink(path);
+        unlink(s->path);
     return rc;
 }
 
@@ -174,6 +266,7 @@ static int sqlite_open(const char *url, const struct source_options *opt, void *
     s->opt = *opt;
     if (url_path(url, s->origin, sizeof s->origin, err))
         goto out;
+    struct busy busy = {.origin = s->origin};
     struct stat st;
     if (stat(s->origin, &st) != 0) {
         sl_err_set(err, false, "source", s->origin,
@@ -186,12 +279,12 @@ static int sqlite_open(const char *url, const struct source_options *opt, void *
         db_error(err, src, s->origin, "cannot open the SQLite database");
         goto out;
     }
-    sqlite3_busy_timeout(src, 10000);
-    if (copy_under_lock(src, s->origin, s->path) == SL_OK) {
-        rc = SL_OK;
+    sqlite3_busy_handler(src, busy_wait, &busy);
+    int copied = copy_under_lock(src, s, &busy, err);
+    if (copied != COPY_FALLBACK) {
+        rc = copied;
         goto out;
     }
-    unlink(s->path);
     if (sqlite3_open_v2(s->path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         db_error(err, dst, s->path, "cannot create the snapshot file");
@@ -206,6 +299,14 @@ static int sqlite_open(const char *url, const struct source_options *opt, void *
     }
     int step = sqlite3_backup_step(b, -1);
     sqlite3_backup_finish(b);
+    if (step == SQLITE_FULL) {
+        full_error(err, s, ENOSPC);
+        goto out;
+    }
+    if (busy.gave_up) {
+        busy_error(err, &busy);
+        goto out;
+    }
     if (step != SQLITE_DONE) {
         sl_err_set(err, step == SQLITE_BUSY || step == SQLITE_LOCKED, "source", s->origin,
                    "snapshot copy failed: %s", sqlite3_errstr(step));
@@ -297,17 +398,23 @@ static int map_declared(const char *decl, struct sl_column *c)
     return 0;
 }
 
+/* The columns a user sees with SELECT *: PRAGMA table_xinfo, which unlike
+ * table_info also lists generated columns (hidden 2 = VIRTUAL, 3 = STORED;
+ * their values are read like any other).  Hidden columns of virtual tables
+ * (hidden 1: an FTS table's own-name column, rank, docid) are left out. */
 static int load_columns(sqlite3 *db, struct src_table *t, struct sl_err *err)
 {
     char q[600], sql[700];
     quote_ident(t->name, q, sizeof q);
-    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", q);
+    snprintf(sql, sizeof sql, "PRAGMA table_xinfo(%s)", q);
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return db_error(err, db, t->name, "cannot read the table's columns");
     int cap = 16, rc = SL_OK;
     t->columns.cols = calloc((size_t)cap, sizeof *t->columns.cols);
     while (t->columns.cols && sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_int(st, 6) == 1)
+            continue;
         if (t->columns.ncols == cap) {
             cap *= 2;
             void *p = realloc(t->columns.cols, sizeof *t->columns.cols * (size_t)cap);
@@ -343,7 +450,7 @@ static int load_columns(sqlite3 *db, struct src_table *t, struct sl_err *err)
 
 /* The name that reaches the rowid of a table, into t->key: the first of
  * rowid, _rowid_, oid not shadowed by a column of that name and accepted by
- * SQLite (WITHOUT ROWID tables accept none; they are read whole). */
+ * SQLite (WITHOUT ROWID tables accept none: see split_key). */
 static void find_rowid(sqlite3 *db, struct src_table *t)
 {
     static const char *const names[] = {"rowid", "_rowid_", "oid"};
@@ -366,31 +473,119 @@ static void find_rowid(sqlite3 *db, struct src_table *t)
     }
 }
 
+/* A WITHOUT ROWID table whose PRIMARY KEY is one column of an integer type
+ * is split by that key like a rowid table: t->key is then the column's
+ * quoted name ("k"), which tells it from a rowid name.  Other keys (text,
+ * several columns) leave the table in one chunk. */
+static void split_key(sqlite3 *db, struct src_table *t)
+{
+    sqlite3_stmt *st = NULL;
+    char name[300] = "", q[600];
+    struct sl_column c = {0};
+    int npk = 0;
+    if (sqlite3_prepare_v2(db, "SELECT name, type FROM pragma_table_xinfo(?1) WHERE pk > 0", -1,
+                           &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW && ++npk == 1) {
+        const char *type = (const char *)sqlite3_column_text(st, 1);
+        snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 0));
+        map_declared(type ? type : "", &c);
+    }
+    sqlite3_finalize(st);
+    quote_ident(name, q, sizeof q);
+    if (npk == 1 && c.type == SL_T_INT64 && strlen(name) < 200 && strlen(q) < sizeof t->key)
+        snprintf(t->key, sizeof t->key, "%s", q);
+}
+
+/* The tables to export, by PRAGMA table_list (SQLite 3.37 and later):
+ * 'table' and 'virtual'.  'shadow' tables — where FTS3/4/5 and R*Tree keep
+ * their data (notes_data, notes_idx, boxes_node …) — are never datasets: the
+ * virtual table over them is exported instead, read like a view of its
+ * visible columns.  A library older than 3.37 has no table_list: the schema
+ * table is read instead, virtual tables told by their SQL (shadow tables
+ * are then not recognised). */
+static const char *const LIST_TABLES =
+    "SELECT name, type = 'virtual' FROM pragma_table_list "
+    "WHERE schema = 'main' AND type IN ('table', 'virtual') "
+    "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+static const char *const LIST_TABLES_BEFORE_3_37 =
+    "SELECT name, sql LIKE 'CREATE VIRTUAL%' FROM sqlite_schema "
+    "WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+
+/* A virtual table can be read only when this library has its module (and
+ * the module accepts the table's arguments, e.g. its FTS5 tokenizer):
+ * false, with the line that says why, when it has not. */
+static bool module_available(sqlite3 *db, const char *name)
+{
+    char q[600], sql[700];
+    sqlite3_stmt *st = NULL;
+    quote_ident(name, q, sizeof q);
+    snprintf(sql, sizeof sql, "SELECT * FROM %s LIMIT 0", q);
+    bool ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
+    if (!ok)
+        sl_warn("skipping virtual table %s: this SQLite library cannot read it (%s); its rows "
+                "are not exported",
+                name, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* SQLite knows a shadow table only through its module: with the module
+ * missing, table_list calls FTS and R*Tree storage ordinary tables.  A
+ * table named <vtab>_<suffix>, for a virtual table that cannot be read and
+ * a suffix FTS3/4/5 or R*Tree use, is taken for one of them. */
+static bool orphan_shadow(const char *name, char (*unreadable)[256], int n)
+{
+    static const char *const suffixes[] = {"content", "segments", "segdir", "docsize",
+                                           "stat",    "data",     "idx",    "config",
+                                           "node",    "parent",   "rowid"};
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(unreadable[i]);
+        if (strncmp(name, unreadable[i], len) || name[len] != '_')
+            continue;
+        for (size_t k = 0; k < sizeof suffixes / sizeof *suffixes; k++)
+            if (!strcmp(name + len + 1, suffixes[k])) {
+                sl_info("skipping table %s: the storage of virtual table %s", name,
+                        unreadable[i]);
+                return true;
+            }
+    }
+    return false;
+}
+
 static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, struct sl_err *err)
 {
     struct snap *s = ctx;
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     struct src_table *t = NULL;
-    int n = 0, cap = 0, rc = SL_ERROR;
+    char(*unreadable)[256] = NULL; /* virtual tables skipped */
+    int n = 0, cap = 0, nunreadable = 0, rc = SL_ERROR;
     if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         db_error(err, db, s->path, "cannot open the snapshot");
         goto out;
     }
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name, sql FROM sqlite_schema WHERE type = 'table' "
-                           "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, LIST_TABLES, -1, &st, NULL) != SQLITE_OK &&
+        sqlite3_prepare_v2(db, LIST_TABLES_BEFORE_3_37, -1, &st, NULL) != SQLITE_OK) {
         db_error(err, db, s->origin, "cannot list tables");
         goto out;
     }
+    /* Names come sorted, so a virtual table comes before its <name>_… tables. */
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
-        const char *sql = (const char *)sqlite3_column_text(st, 1);
-        if (sql && !strncasecmp(sql, "CREATE VIRTUAL", 14)) {
-            sl_info("skipping virtual table %s (its module may not be available)", name);
+        if (sqlite3_column_int(st, 1) && !module_available(db, name)) {
+            void *p = realloc(unreadable, sizeof *unreadable * (size_t)(nunreadable + 1));
+            if (!p) {
+                sl_err_set(err, false, "source", s->origin, "out of memory");
+                goto out;
+            }
+            unreadable = p;
+            snprintf(unreadable[nunreadable++], sizeof *unreadable, "%s", name);
             continue;
         }
+        if (orphan_shadow(name, unreadable, nunreadable))
+            continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
             void *p = realloc(t, sizeof *t * (size_t)cap);
@@ -408,6 +603,8 @@ static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, stru
         if (load_columns(db, tt, err))
             goto out;
         find_rowid(db, tt);
+        if (!tt->key[0] && !sqlite3_column_int(st, 1))
+            split_key(db, tt);
         char q[600], sql2[700];
         quote_ident(name, q, sizeof q);
         snprintf(sql2, sizeof sql2, "SELECT count(*) FROM %s", q);
@@ -420,6 +617,7 @@ static int sqlite_list_tables(void *ctx, struct src_table **out, int *nout, stru
     }
     rc = SL_OK;
 out:
+    free(unreadable);
     sqlite3_finalize(st);
     sqlite3_close(db);
     if (rc) {
@@ -429,6 +627,21 @@ out:
     *out = t;
     *nout = n;
     return SL_OK;
+}
+
+/* Virtual tables are read in one piece: their modules answer a rowid range
+ * with a full scan (R*Tree) or not at all as a range (others). */
+static bool is_virtual(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    bool yes = sqlite3_prepare_v2(db,
+                                  "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1 "
+                                  "AND sql LIKE 'CREATE VIRTUAL%'",
+                                  -1, &st, NULL) == SQLITE_OK &&
+               sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
+               sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return yes;
 }
 
 static int sqlite_plan_chunks(void *ctx, const struct src_table *t, int ti,
@@ -444,19 +657,28 @@ static int sqlite_plan_chunks(void *ctx, const struct src_table *t, int ti,
         sqlite3_close(db);
         return rc;
     }
+    if (rid && rows > CHUNK_ROWS && is_virtual(db, t->name))
+        rid = NULL;
     if (rid && rows > CHUNK_ROWS) {
         char q[600], sql[800];
         quote_ident(t->name, q, sizeof q);
         /* Two subqueries: SQLite answers a lone min() or max() from the end of
-         * the b-tree, but min() and max() together with a full scan. */
-        snprintf(sql, sizeof sql, "SELECT (SELECT min(%s) FROM %s), (SELECT max(%s) FROM %s)",
-                 rid, q, rid, q);
+         * the b-tree, but min() and max() together with a full scan.  A
+         * PRIMARY KEY's largest number: text and blobs sort after numbers. */
+        if (rid[0] == '"')
+            snprintf(sql, sizeof sql,
+                     "SELECT (SELECT min(%s) FROM %s), (SELECT %s FROM %s WHERE %s <= "
+                     "9223372036854775807 ORDER BY %s DESC LIMIT 1)",
+                     rid, q, rid, q, rid, rid);
+        else
+            snprintf(sql, sizeof sql, "SELECT (SELECT min(%s) FROM %s), (SELECT max(%s) FROM %s)",
+                     rid, q, rid, q);
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW) {
+            sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL) {
             lo = sqlite3_column_int64(st, 0);
             hi = sqlite3_column_int64(st, 1);
         } else {
-            rid = NULL; /* WITHOUT ROWID */
+            rid = NULL; /* no number in the key: one chunk */
         }
         sqlite3_finalize(st);
     }
@@ -470,13 +692,14 @@ static int sqlite_plan_chunks(void *ctx, const struct src_table *t, int ti,
     if (n == 1) {
         c[0] = (struct src_chunk){.table = ti, .index = 0, .whole = true, .est_rows = rows};
     } else {
-        /* Even split of the key space; the last range ends past max. */
+        /* Even split of the key space; the last range ends past max.  In
+         * 128 bits: the span of keys from -2^63 to 2^63-1 is 2^64. */
         __int128 span = (__int128)hi - lo + 1;
         for (int i = 0; i < n; i++) {
             c[i].table = ti;
             c[i].index = i;
-            c[i].lo = lo + (int64_t)(span * i / n);
-            c[i].hi = i == n - 1 ? INT64_MAX : lo + (int64_t)(span * (i + 1) / n);
+            c[i].lo = (int64_t)(lo + span * i / n);
+            c[i].hi = i == n - 1 ? INT64_MAX : (int64_t)(lo + span * (i + 1) / n);
             c[i].est_rows = rows / n;
         }
         c[0].lo = INT64_MIN;
@@ -526,12 +749,80 @@ static const char *class_name(int t)
     }
 }
 
+/* The row being converted.  Its name in errors: the rowid; in a WITHOUT
+ * ROWID table its PRIMARY KEY, read from `nkey` extra result columns that
+ * conversion never touches (so their storage classes are as stored); else
+ * its place in the table's scan. */
 struct cursor {
     const struct src_table *t;
     sqlite3_stmt *st;
-    int64_t rowid;
+    bool by_rowid; /* result column ncols is the rowid */
+    int nkey;      /* else result columns ncols … ncols+nkey-1 are the key */
+    int64_t row;   /* 1-based position in this chunk */
     struct sl_err *err;
 };
+
+/* A value as SQL would write it (quote()): 1, 2.5, 'c', X'00ff', NULL. */
+static void quote_value(sqlite3_stmt *st, int i, char *out, int size)
+{
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER:
+        sqlite3_snprintf(size, out, "%lld", (long long)sqlite3_column_int64(st, i));
+        break;
+    case SQLITE_FLOAT: sqlite3_snprintf(size, out, "%!.15g", sqlite3_column_double(st, i)); break;
+    case SQLITE_TEXT:
+        sqlite3_snprintf(size, out, "%.60Q", (const char *)sqlite3_column_text(st, i));
+        break;
+    case SQLITE_BLOB: {
+        const unsigned char *p = sqlite3_column_blob(st, i);
+        int n = sqlite3_column_bytes(st, i), o = 0;
+        o += snprintf(out + o, (size_t)(size - o), "X'");
+        for (int k = 0; k < n && k < 16 && o + 6 < size; k++)
+            o += snprintf(out + o, (size_t)(size - o), "%02x", p[k]);
+        snprintf(out + o, (size_t)(size - o), n > 16 ? "…'" : "'");
+        break;
+    }
+    default: snprintf(out, (size_t)size, "NULL");
+    }
+}
+
+/* "rowid 42", "key k='c'", "key (a, b)=(1, 'x')" or "row 7". */
+static void row_name(const struct cursor *cur, char *out, size_t size)
+{
+    int at = cur->t->columns.ncols;
+    if (cur->by_rowid) {
+        snprintf(out, size, "rowid %lld", (long long)sqlite3_column_int64(cur->st, at));
+        return;
+    }
+    if (cur->nkey == 0) {
+        snprintf(out, size, "row %lld", (long long)cur->row);
+        return;
+    }
+    char names[400] = "", values[400] = "", v[100];
+    size_t nn = 0, nv = 0;
+    for (int k = 0; k < cur->nkey; k++) {
+        quote_value(cur->st, at + k, v, sizeof v);
+        nn += (size_t)snprintf(names + nn, nn < sizeof names ? sizeof names - nn : 0, "%s%s",
+                               k ? ", " : "", sqlite3_column_name(cur->st, at + k));
+        nv += (size_t)snprintf(values + nv, nv < sizeof values ? sizeof values - nv : 0, "%s%s",
+                               k ? ", " : "", v);
+    }
+    if (cur->nkey == 1)
+        snprintf(out, size, "key %s=%s", names, values);
+    else
+        snprintf(out, size, "key (%s)=(%s)", names, values);
+}
+
+/* Fail the row: what is wrong with the value, then what to do. */
+static int report(struct cursor *cur, int col, const char *msg, const char *advice)
+{
+    const struct sl_column *c = &cur->t->columns.cols[col];
+    char obj[1200], row[600];
+    row_name(cur, row, sizeof row);
+    snprintf(obj, sizeof obj, "table %s, column %s, %s", cur->t->name, c->source_name, row);
+    return sl_err_set(cur->err, false, "export", obj, "%s; %s (declared %s)", msg, advice,
+                      c->source_type[0] ? c->source_type : "without a type");
+}
 
 static int value_error(struct cursor *cur, int col, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -542,14 +833,8 @@ static int value_error(struct cursor *cur, int col, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    const struct sl_column *c = &cur->t->columns.cols[col];
-    char obj[700];
-    snprintf(obj, sizeof obj, "table %s, column %s, rowid %lld", cur->t->name, c->source_name,
-             (long long)cur->rowid);
-    return sl_err_set(cur->err, false, "export", obj,
-                      "%s; fix the value in the source or change the column's declared type "
-                      "(declared %s)",
-                      msg, c->source_type[0] ? c->source_type : "without a type");
+    return report(cur, col, msg,
+                  "fix the value in the source or change the column's declared type");
 }
 
 /* Decimals without text: SQLite keeps '12.34' in a DECIMAL column as the
@@ -609,10 +894,23 @@ static int convert(struct cursor *cur, struct sl_batch *b, int i)
             return SL_OK;
         }
         if (vt == SQLITE_FLOAT) {
+            /* [-2^63, 2^63): both bounds are exact doubles. */
             double d = sqlite3_column_double(st, i);
-            if (d == floor(d) && fabs(d) < 9.2e18) {
+            if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
                 sl_batch_set_i64(b, i, (int64_t)d);
                 return SL_OK;
+            }
+            if (d == floor(d) && !isinf(d)) {
+                /* SQLite keeps an integer it cannot hold in 64 bits (an
+                 * UNSIGNED BIG INT above 2^63-1) as an approximate REAL. */
+                char msg[300];
+                snprintf(msg, sizeof msg,
+                         "%.17g is out of the 64-bit integer range (-9223372036854775808 to "
+                         "9223372036854775807): SQLite stored it as an approximate REAL",
+                         d);
+                return report(cur, i, msg,
+                              "declare the column REAL or NUMERIC to export it as a double, or "
+                              "store such values as TEXT in a TEXT column to keep every digit");
             }
         }
         return value_error(cur, i, "%s value '%.40s' is not an integer", class_name(vt),
@@ -727,6 +1025,30 @@ static size_t var_bytes(const struct sl_batch *b)
     return n;
 }
 
+/* A table without a rowid (WITHOUT ROWID, some virtual tables): its
+ * PRIMARY KEY columns once more at the end of the SELECT list, to name a
+ * row in errors (struct cursor).  *nkey = 0 when it has none. */
+static int append_key(sqlite3 *db, const struct src_table *t, struct sl_buf *sql, int *nkey,
+                      struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char q[600];
+    *nkey = 0;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_xinfo(?1) WHERE pk > 0 ORDER BY pk",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_error(err, db, t->name, "cannot read the table's primary key");
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    int rc = SL_OK;
+    while (rc == SL_OK && sqlite3_step(st) == SQLITE_ROW) {
+        quote_ident((const char *)sqlite3_column_text(st, 0), q, sizeof q);
+        if (sl_buf_append(sql, ", ", 2) || sl_buf_append(sql, q, strlen(q)))
+            rc = sl_err_set(err, false, "export", t->name, "query too long");
+        ++*nkey;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int sqlite_read_chunk(void *ctx, const struct src_table *t, const struct src_chunk *ch,
                              struct sl_batch *b, src_emit_fn emit, void *arg, struct sl_err *err)
 {
@@ -744,16 +1066,23 @@ static int sqlite_read_chunk(void *ctx, const struct src_table *t, const struct 
             sl_buf_append(&sql, ", ", 2);
         sl_buf_append(&sql, q, strlen(q));
     }
+    /* The split key: a rowid name, or a quoted PRIMARY KEY column (split_key). */
+    bool by_pk = rid && rid[0] == '"';
+    struct cursor cur = {.t = t, .err = err, .by_rowid = rid && !by_pk};
+    if (cur.by_rowid ? sl_buf_append(&sql, ", ", 2) || sl_buf_append(&sql, rid, strlen(rid))
+                     : append_key(r->db, t, &sql, &cur.nkey, err))
+        goto out;
+    /* The first range has no lower end, the last none above: a PRIMARY KEY
+     * may also hold reals beyond 64 bits, text and blobs (after numbers). */
     char tail[1600];
+    bool lower = rid && !ch->whole && ch->lo != INT64_MIN,
+         upper = rid && !ch->whole && ch->hi != INT64_MAX;
     quote_ident(t->name, q, sizeof q);
-    if (rid && !ch->whole && ch->hi == INT64_MAX) /* the last range has no upper end */
-        snprintf(tail, sizeof tail, ", %s FROM %s WHERE %s >= ?1", rid, q, rid);
-    else if (rid && !ch->whole)
-        snprintf(tail, sizeof tail, ", %s FROM %s WHERE %s >= ?1 AND %s < ?2", rid, q, rid, rid);
-    else if (rid)
-        snprintf(tail, sizeof tail, ", %s FROM %s", rid, q);
-    else
-        snprintf(tail, sizeof tail, ", 0 FROM %s", q);
+    size_t o = (size_t)snprintf(tail, sizeof tail, " FROM %s", q); /* q < 600 bytes */
+    if (lower)
+        o += (size_t)snprintf(tail + o, sizeof tail - o, " WHERE %s >= ?1", rid);
+    if (upper)
+        snprintf(tail + o, sizeof tail - o, " %s %s < ?2", lower ? "AND" : "WHERE", rid);
     if (sl_buf_append(&sql, tail, strlen(tail) + 1)) {
         sl_err_set(err, false, "export", t->name, "query too long");
         goto out;
@@ -762,16 +1091,15 @@ static int sqlite_read_chunk(void *ctx, const struct src_table *t, const struct 
         db_error(err, r->db, t->name, "cannot read the table");
         goto out;
     }
-    if (rid && !ch->whole) {
+    if (lower)
         sqlite3_bind_int64(st, 1, ch->lo);
-        if (ch->hi != INT64_MAX)
-            sqlite3_bind_int64(st, 2, ch->hi);
-    }
-    struct cursor cur = {.t = t, .st = st, .err = err};
+    if (upper)
+        sqlite3_bind_int64(st, 2, ch->hi);
+    cur.st = st;
     int ncols = t->columns.ncols, step;
     sl_batch_reset(b);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        cur.rowid = sqlite3_column_int64(st, ncols);
+        cur.row++;
         for (int i = 0; i < ncols; i++)
             if (convert(&cur, b, i))
                 goto out;

@@ -94,7 +94,7 @@ static int fs_put_open(void *ctx, const char *path, struct store_file **out, str
     snprintf(dir, sizeof dir, "%s", f->final);
     *strrchr(dir, '/') = 0;
     if (mkdirs(dir)) {
-        sl_err_set(err, errno == ENOSPC, "store", dir, "cannot create folder: %s",
+        sl_err_set(err, sl_errno_transient(errno), "store", dir, "cannot create folder: %s",
                    strerror(errno));
         goto fail;
     }
@@ -125,7 +125,7 @@ static int write_all(struct store_file *f, const void *data, size_t n, struct sl
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
-            return sl_err_set(err, errno == ENOSPC || errno == EIO, "store", f->final,
+            return sl_err_set(err, sl_errno_transient(errno), "store", f->final,
                               "write failed: %s", strerror(errno));
         p += w;
         n -= (size_t)w;
@@ -163,12 +163,15 @@ static int fs_commit(struct store_file *f, struct sl_err *err)
     int rc = SL_ERROR;
     if (f->len && write_all(f, f->buf, f->len, err))
         goto out;
-    if (fsync(f->fd) || close(f->fd)) {
-        f->fd = -1;
-        sl_err_set(err, true, "store", f->final, "cannot flush file: %s", strerror(errno));
+    int e = fsync(f->fd) ? errno : 0;
+    if (close(f->fd) && !e)
+        e = errno; /* NFS reports a full disk or quota at close */
+    f->fd = -1;
+    if (e) {
+        sl_err_set(err, sl_errno_transient(e), "store", f->final, "cannot flush file: %s",
+                   strerror(e));
         goto out;
     }
-    f->fd = -1;
     if (rename(f->tmp, f->final)) {
         sl_err_set(err, false, "store", f->final, "cannot rename into place: %s",
                    strerror(errno));

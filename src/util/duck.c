@@ -10,6 +10,11 @@
 const char *duck_error_text(const char *msg, char *out, size_t size)
 {
     snprintf(out, size, "%s", msg ? msg : "DuckDB error");
+    /* Some builds append the C++ frames of the exception (a FATAL error such
+     * as a full disk at checkpoint): no use to a user, and a dozen lines. */
+    char *trace = strstr(out, "\n\nStack Trace:");
+    if (trace)
+        *trace = 0;
     char *first = strstr(out, "\n\nLINE ");
     char *second = first ? strstr(first + 2, "\n\nLINE ") : NULL;
     if (second && (size_t)(second - first) == strlen(second) &&
@@ -52,8 +57,9 @@ static int open_mode(const char *path, int read_only, duckdb_database *db,
     if (read_only)
         duckdb_set_config(cfg, "access_mode", "READ_ONLY");
     if (duckdb_open_ext(path, db, cfg, &msg) == DuckDBError) {
+        char text[1400];
         int rc = sl_err_set(err, false, stage, path ? path : ":memory:", "cannot open DuckDB: %s",
-                            msg ? msg : "unknown error");
+                            duck_error_text(msg, text, sizeof text));
         duckdb_free(msg);
         duckdb_destroy_config(&cfg);
         return rc;

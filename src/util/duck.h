@@ -12,7 +12,8 @@
 #include "util/err.h"
 
 /* DuckDB's error text without the "LINE n: …" context block it repeats
- * (DuckDB 1.4 appends that block twice).  Returns `out`. */
+ * (DuckDB 1.4 appends that block twice) and without the "Stack Trace:" of
+ * C++ frames some errors carry.  Returns `out`. */
 const char *duck_error_text(const char *msg, char *out, size_t size);
 
 /* Run a statement and discard its result; on error fill err with stage,

@@ -3,6 +3,7 @@
  */
 #include "util/err.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,11 @@ void sl_err_clear(struct sl_err *e)
 {
     if (e)
         memset(e, 0, sizeof *e);
+}
+
+bool sl_errno_transient(int e)
+{
+    return e == EINTR || e == EAGAIN || e == EIO || e == ETIMEDOUT || e == EBUSY;
 }
 
 const char *sl_err_format(const struct sl_err *e, char *buf, unsigned long size)

@@ -37,6 +37,12 @@ void sl_err_context(struct sl_err *e, const char *fmt, ...) __attribute__((forma
 
 void sl_err_clear(struct sl_err *e);
 
+/* Whether an operation that failed with errno `e` may succeed if retried:
+ * interrupted, would block, an I/O error, a time-out.  Everything else is
+ * permanent — a full disk (ENOSPC), an exceeded quota (EDQUOT), a read-only
+ * filesystem, a permission: the retry would meet it again. */
+bool sl_errno_transient(int e);
+
 /* "stage: object: msg" into buf; returns buf. */
 const char *sl_err_format(const struct sl_err *e, char *buf, unsigned long size);
 
