@@ -152,7 +152,7 @@ static int dc_publish(void *ctx, struct sl_err *err)
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return sl_err_set(err, true, "publish", c->tmp, "cannot flush the catalog: %s",
+        return sl_err_set(err, sl_errno_transient(e), "publish", c->tmp, "cannot flush the catalog: %s",
                           strerror(e));
     }
     close(fd);
