@@ -45,7 +45,7 @@ expect_rc busy-run-succeeds 0
 expect_grep busy-says-it-waits "$T/err" "waiting for a writer to release $A/src.db (busy for 2 s)"
 check "busy: waited for the writer (${took} s)" test "$took" -ge 3
 check "busy: the snapshot holds the writer's row" \
-    test "$(q "$A/snaplake.yml" 'SELECT count(*) AS n FROM raw.t')" = '[{"n":"3"}]'
+    test "$(q "$A/snaplake.yml" 'SELECT count(*) AS n FROM raw.t')" = '[{"n":3}]'
 
 # ---- full disks -----------------------------------------------------------------------
 tmpfs() { # dir size — a small filesystem, unmounted on exit
