@@ -32,9 +32,14 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+
+extern char **environ;
 
 #define BATCH_ROWS 8192
 #define BATCH_MAX_COLUMN_BYTES (1u << 30)
@@ -50,6 +55,7 @@ struct run {
     const struct sl_config *cfg;
     FILE *out;
     char run_id[32];
+    char failed_task[300]; /* the first task recorded as failed, for the hook */
     char tmp_dir[PATH_MAX];
     struct flow_state *state;
     struct store store;
@@ -110,6 +116,8 @@ static void task_state(struct run *r, const char *id, const char *kind, const ch
                                  .attempts = attempts, .rows = rows, .bytes = bytes,
                                  .error = e ? sl_err_format(e, msg, sizeof msg) : NULL};
     struct sl_err ignored = {0};
+    if (!strcmp(state, "failed") && !r->failed_task[0])
+        snprintf(r->failed_task, sizeof r->failed_task, "%s", id);
     if (flow_state_task(r->state, r->run_id, id, &u, &ignored)) {
         char buf[2200];
         sl_warn("%s", sl_err_format(&ignored, buf, sizeof buf));
@@ -872,21 +880,97 @@ static void read_fault_switch(struct run *r)
         r->fault_attempts = n;
 }
 
-static void run_hook(const struct run *r, const char *cmd, const char *status)
+/* The hook's environment: ours without any SNAPLAKE_RUN_ID, _STATUS, _ERROR
+ * or _FAILED_TASK, then those four.  Built for the child instead of calling
+ * setenv(), which is not thread-safe while DuckDB's threads are alive (a
+ * thread reading the environment may see a freed entry).  The strings in
+ * own[] belong to the caller; the array itself too. */
+static char **hook_environment(const char *const value[4], char *own[4])
+{
+    static const char *const names[4] = {"SNAPLAKE_RUN_ID", "SNAPLAKE_STATUS", "SNAPLAKE_ERROR",
+                                         "SNAPLAKE_FAILED_TASK"};
+    size_t n = 0, k = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 5, sizeof *env);
+    if (!env)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        int ours = 0;
+        for (int v = 0; v < 4 && !ours; v++) {
+            size_t len = strlen(names[v]);
+            ours = !strncmp(environ[i], names[v], len) && environ[i][len] == '=';
+        }
+        if (!ours)
+            env[k++] = environ[i];
+    }
+    for (int v = 0; v < 4; v++) {
+        if (asprintf(&own[v], "%s=%s", names[v], value[v]) < 0) {
+            own[v] = NULL;
+            free(env);
+            return NULL;
+        }
+        env[k++] = own[v];
+    }
+    env[k] = NULL;
+    return env;
+}
+
+/* Run a hook with `/bin/sh -c CMD` in the config file's folder (so
+ * `./notify.sh` works from cron, whose working folder is elsewhere), wait for
+ * it, and log its own exit status: the shell's code, 127 for a command not
+ * found, or the signal that ended it.  A hook's failure does not change the
+ * run's result. */
+static void run_hook(const struct run *r, const char *which, const char *cmd, const char *status,
+                     const char *error)
 {
     if (!cmd)
         return;
-    setenv("SNAPLAKE_RUN_ID", r->run_id, 1);
-    setenv("SNAPLAKE_STATUS", status, 1);
-    int rc = system(cmd);
-    if (rc != 0)
-        sl_warn("hook '%s' exited with status %d", cmd, rc);
+    const char *value[4] = {r->run_id, status, error ? error : "", r->failed_task};
+    char *own[4] = {0};
+    char **env = hook_environment(value, own);
+    posix_spawn_file_actions_t fa;
+    int fa_ok = 0, e = ENOMEM, wstatus = 0;
+    pid_t pid = -1;
+    sl_debug("hook %s: sh -c '%s' in %s", which, cmd, r->cfg->dir);
+    if (env && (e = posix_spawn_file_actions_init(&fa)) == 0) {
+        fa_ok = 1;
+        e = posix_spawn_file_actions_addchdir_np(&fa, r->cfg->dir);
+    }
+    if (e == 0) {
+        char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+        /* What we logged so far reaches a shared log file before the hook's lines. */
+        fflush(stdout);
+        fflush(stderr);
+        e = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, env);
+    }
+    if (e) {
+        sl_warn("hook %s ('%s') could not be started in %s: %s", which, cmd, r->cfg->dir,
+                strerror(e));
+    } else {
+        while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+            ;
+        if (WIFSIGNALED(wstatus))
+            sl_warn("hook %s ('%s') was ended by signal %d (%s)", which, cmd, WTERMSIG(wstatus),
+                    strsignal(WTERMSIG(wstatus)));
+        else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127)
+            sl_warn("hook %s ('%s') exited with status 127: command not found (hooks run with "
+                    "`sh -c` in %s)",
+                    which, cmd, r->cfg->dir);
+        else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0)
+            sl_warn("hook %s ('%s') exited with status %d", which, cmd, WEXITSTATUS(wstatus));
+    }
+    if (fa_ok)
+        posix_spawn_file_actions_destroy(&fa);
+    for (int v = 0; v < 4; v++)
+        free(own[v]);
+    free(env);
 }
 
 int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err)
 {
     struct run r = {.cfg = cfg, .out = opt->out, .t0 = now()};
-    char state_path[PATH_MAX + 32], red[1024];
+    char state_path[PATH_MAX + 32], red[1024], hook_error[2200];
     int rc = SL_ERROR, began = 0, lock_fd = -1;
     pq_options_default(&r.pq);
     r.pq.codec = cfg->compression;
@@ -946,7 +1030,8 @@ out:
         fprintf(r.out, "published run %s: %d datasets, %lld rows, %.1f MiB in %.2f s\n",
                 r.run_id, r.ndatasets, (long long)rows, bytes / 1048576.0, now() - r.t0);
     if (began)
-        run_hook(&r, rc ? cfg->on_failure : cfg->on_success, rc ? "failed" : "done");
+        run_hook(&r, rc ? "on_failure" : "on_success", rc ? cfg->on_failure : cfg->on_success,
+                 rc ? "failed" : "done", rc ? sl_err_format(err, hook_error, sizeof hook_error) : NULL);
     if (r.tmp_dir[0])
         remove_dir(r.tmp_dir);
     engine_close(&r.engine);
