@@ -86,6 +86,9 @@ struct run {
      * error, as a dropped connection would.  Read once, before any thread. */
     char fault_dataset[128];
     int fault_attempts;
+    /* SNAPLAKE_FAULT=clock:<unix seconds>: the run id's clock, so a test can
+     * start runs in one second (make_run_id). */
+    time_t fault_clock;
 };
 
 struct model {
@@ -124,31 +127,56 @@ static void task_state(struct run *r, const char *id, const char *kind, const ch
     }
 }
 
-/* A RUN_ID that sorts by time and was never used: not in the run state,
- * not in the lake (runs of another state file), and later than every
- * recorded run, so ids keep sorting by time even when runs come faster than
- * one a second. */
+/* Is `id` free: never recorded in the run state, and no manifest of it in
+ * the lake (runs of another state file)? */
+static int run_id_free(struct run *r, const char *id)
+{
+    if (flow_state_run_exists(r->state, id))
+        return 0;
+    char path[64];
+    struct sl_buf b;
+    sl_buf_init(&b, 1 << 20);
+    struct sl_err e = {0};
+    snprintf(path, sizeof path, "_snaplake/runs/%s.json", id);
+    int exists = r->store.type->get(r->store.ctx, path, &b, &e) == SL_OK;
+    sl_buf_free(&b);
+    return !exists;
+}
+
+/* A run's id is its start time in UTC, YYYYMMDDTHHMMSSZ; a second run in
+ * the same second gets "-2", then "-3" … "-9".  Ids sort by time as plain
+ * text ("…00Z" < "…00Z-2" < "…00Z-9" < "…01Z"), which retention, the
+ * manifests' listing and `status --list` rely on: so an id is never earlier
+ * than the newest recorded one (a clock set back takes that run's second),
+ * and a tenth run within one second takes the next second.  The lake's
+ * `run=<ID>` folders and manifests use the id as it is. */
 static int make_run_id(struct run *r, struct sl_err *err)
 {
-    char last[32];
-    time_t t = time(NULL);
+    char last[32], base[24];
+    time_t t = r->fault_clock ? r->fault_clock : time(NULL);
     if (flow_state_last_run(r->state, last, sizeof last, err))
         return SL_ERROR;
-    for (int i = 0; i < 100000; i++, t++) {
+    struct tm lt = {0};
+    if (sscanf(last, "%4d%2d%2dT%2d%2d%2dZ", &lt.tm_year, &lt.tm_mon, &lt.tm_mday, &lt.tm_hour,
+               &lt.tm_min, &lt.tm_sec) == 6) {
+        lt.tm_year -= 1900;
+        lt.tm_mon -= 1;
+        time_t tl = timegm(&lt);
+        if (tl > t)
+            t = tl;
+    }
+    for (int i = 0; i < 1000; i++, t++) {
         struct tm tm;
         gmtime_r(&t, &tm);
-        strftime(r->run_id, sizeof r->run_id, "%Y%m%dT%H%M%SZ", &tm);
-        if (strcmp(r->run_id, last) <= 0 || flow_state_run_exists(r->state, r->run_id))
-            continue;
-        char path[64];
-        struct sl_buf b;
-        sl_buf_init(&b, 1 << 20);
-        struct sl_err e = {0};
-        snprintf(path, sizeof path, "_snaplake/runs/%s.json", r->run_id);
-        int exists = r->store.type->get(r->store.ctx, path, &b, &e) == SL_OK;
-        sl_buf_free(&b);
-        if (!exists)
-            return SL_OK;
+        strftime(base, sizeof base, "%Y%m%dT%H%M%SZ", &tm);
+        for (int k = 1; k <= 9; k++) {
+            if (k == 1)
+                snprintf(r->run_id, sizeof r->run_id, "%s", base);
+            else
+                snprintf(r->run_id, sizeof r->run_id, "%s-%d", base, k);
+            if (strcmp(r->run_id, last) > 0 && run_id_free(r, r->run_id))
+                return SL_OK;
+        }
     }
     return sl_err_set(err, false, "run", "", "cannot find a free run id");
 }
@@ -780,6 +808,11 @@ static int collect_manifest(void *arg, const char *path, int64_t size)
     return SL_OK;
 }
 
+static int cmp_run_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
 /* Keep the newest keep_runs published runs up to this one; remove older
  * runs' files and manifests, and leftovers of failed runs older than the
  * oldest kept.  Manifests with a later id than this run (another project
@@ -789,11 +822,14 @@ static int do_retention(struct run *r, struct sl_err *err)
     struct sweep s = {0};
     task_state(r, "retention", "retention", "retention", "running", 1, 0, 0, NULL);
     int rc = r->store.type->list(r->store.ctx, "_snaplake/runs", collect_manifest, &s, err);
+    /* By id, not by file name: "…Z-2.json" lists before "…Z.json". */
+    if (rc == SL_OK && s.nkeep > 1)
+        qsort(s.keep, (size_t)s.nkeep, sizeof *s.keep, cmp_run_id);
     int removed = 0, upto = 0; /* manifests [0, upto) have ids <= this run's */
     while (rc == SL_OK && upto < s.nkeep && strcmp(s.keep[upto], r->run_id) <= 0)
         upto++;
     if (rc == SL_OK && upto > r->cfg->keep_runs) {
-        int first = upto - r->cfg->keep_runs; /* list is sorted: oldest first */
+        int first = upto - r->cfg->keep_runs; /* oldest first */
         s.oldest = s.keep[first];
         for (int i = 0; rc == SL_OK && i < first; i++) {
             char path[128];
@@ -876,8 +912,11 @@ static void read_fault_switch(struct run *r)
 {
     const char *f = getenv("SNAPLAKE_FAULT");
     int n = 0;
+    long long clock = 0;
     if (f && sscanf(f, "export:%127[^:]:%d", r->fault_dataset, &n) == 2)
         r->fault_attempts = n;
+    else if (f && sscanf(f, "clock:%lld", &clock) == 1)
+        r->fault_clock = (time_t)clock;
 }
 
 /* The hook's environment: ours without any SNAPLAKE_RUN_ID, _STATUS, _ERROR
