@@ -18,6 +18,8 @@ static const char usage_run[] =
     "  -c, --config FILE   the project file (default: snaplake.yml)\n"
     "  -j, --jobs N        parallel workers (overrides `jobs:`)\n"
     "  -q, --quiet         no summary on stdout\n"
+    "      --new-history   if the run history (.snaplake/state.db) is damaged, move\n"
+    "                      it aside and start a new one (a healthy one is kept)\n"
     "  -h, --help          this text\n"
     "\n"
     "Exit status: 0 published, 1 the run failed (nothing published), 2 usage or\n"
@@ -33,6 +35,8 @@ static const char usage_export[] =
     "  -c, --config FILE   the project file (default: snaplake.yml)\n"
     "  -j, --jobs N        parallel workers (overrides `jobs:`)\n"
     "  -q, --quiet         no summary on stdout\n"
+    "      --new-history   if the run history (.snaplake/state.db) is damaged, move\n"
+    "                      it aside and start a new one (a healthy one is kept)\n"
     "  -h, --help          this text\n"
     "\n"
     "Exit status: 0 published, 1 the export failed (nothing published), 2 usage or\n"
@@ -46,9 +50,10 @@ static int run_or_export(int argc, char **argv, int export_only)
                                          {"jobs", required_argument, NULL, 'j'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"new-history", no_argument, NULL, 'H'},
                                          {NULL, 0, NULL, 0}};
     const char *config = "snaplake.yml";
-    int jobs = 0, quiet = 0, c;
+    int jobs = 0, quiet = 0, new_history = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:j:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -61,6 +66,7 @@ static int run_or_export(int argc, char **argv, int export_only)
             }
             break;
         case 'q': quiet = 1; break;
+        case 'H': new_history = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
@@ -74,7 +80,8 @@ static int run_or_export(int argc, char **argv, int export_only)
         return EXIT_USAGE;
     if (jobs)
         cfg.jobs = jobs;
-    struct flow_run_options ro = {.out = quiet ? NULL : stdout, .export_only = export_only};
+    struct flow_run_options ro = {.out = quiet ? NULL : stdout, .export_only = export_only,
+                                 .new_history = new_history};
     struct sl_err err = {0};
     int rc = flow_run(&cfg, &ro, &err);
     if (rc) {

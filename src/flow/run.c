@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <spawn.h>
@@ -850,19 +849,28 @@ static int do_retention(struct run *r, struct sl_err *err)
 
 /* ---- the run --------------------------------------------------------- */
 
-/* One run at a time per project: an advisory lock on .snaplake/lock, held
- * until the process ends (the kernel drops it even after a crash). */
+/* One run at a time per project: an open-file-description lock (F_OFD_SETLK)
+ * on .snaplake/lock, held until the process ends (the kernel drops it even
+ * after kill -9).  OFD rather than flock() so that `snaplake status` can ask
+ * whether a run holds it (F_OFD_GETLK) without taking it, which would make
+ * a run starting at that moment fail. */
+static void lock_path(const struct sl_config *cfg, char *out, size_t size)
+{
+    snprintf(out, size, "%s/.snaplake/lock", cfg->dir);
+}
+
 static int take_run_lock(const struct sl_config *cfg, int *fd, struct sl_err *err)
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/.snaplake", cfg->dir);
     mkdir(path, 0777);
-    snprintf(path, sizeof path, "%s/.snaplake/lock", cfg->dir);
+    lock_path(cfg, path, sizeof path);
     *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (*fd < 0)
         return sl_err_set(err, false, "run", path, "cannot open the run lock: %s",
                           strerror(errno));
-    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(*fd, F_OFD_SETLK, &fl) != 0) {
         close(*fd);
         *fd = -1;
         return sl_err_set(err, true, "run", path,
@@ -870,6 +878,34 @@ static int take_run_lock(const struct sl_config *cfg, int *fd, struct sl_err *er
                           "`snaplake status`");
     }
     return SL_OK;
+}
+
+int flow_run_active(const struct sl_config *cfg)
+{
+    char path[PATH_MAX + 32];
+    lock_path(cfg, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    int active = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+    close(fd);
+    return active;
+}
+
+void flow_state_damaged_hint(const struct sl_config *cfg, struct sl_err *err)
+{
+    char quoted[PATH_MAX + 8];
+    const char *p = cfg->path;
+    if (p[strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-")])
+        snprintf(quoted, sizeof quoted, "'%s'", p);
+    else
+        snprintf(quoted, sizeof quoted, "%s", p);
+    size_t n = strlen(err->msg);
+    snprintf(err->msg + n, sizeof err->msg - n,
+             ". To move it aside (to state.db.corrupt-<time>) and start a new history: "
+             "`snaplake run -c %s --new-history`",
+             quoted);
 }
 
 struct leftovers {
@@ -1019,7 +1055,13 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     read_fault_switch(&r);
 
     flow_state_path(cfg, state_path, sizeof state_path);
-    if (take_run_lock(cfg, &lock_fd, err) || flow_state_open(state_path, 1, &r.state, err) ||
+    if (take_run_lock(cfg, &lock_fd, err))
+        goto out;
+    int sf = FLOW_STATE_CREATE | (opt->new_history ? FLOW_STATE_NEW_IF_DAMAGED : 0);
+    if ((rc = flow_state_open(state_path, sf, &r.state, err)) == FLOW_STATE_DAMAGED)
+        flow_state_damaged_hint(cfg, err);
+    rc = SL_ERROR;
+    if (!r.state || flow_state_mark_interrupted(r.state, err) ||
         store_open(&r.store, cfg->lake, err))
         goto out;
     clean_leftovers(&r);
