@@ -4,6 +4,7 @@
 #include "cmd/cmd.h"
 #include "flow/run.h"
 #include "flow/state.h"
+#include "util/log.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -35,28 +36,35 @@ int cmd_status(int argc, char **argv)
     const char *config = "snaplake.yml";
     int c, list = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:l::h", opts, NULL)) != -1) {
+    opterr = 0; /* our own messages, through the log (--log-json) */
+    while ((c = getopt_long(argc, argv, ":c:l::h", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'l':
             list = optarg ? atoi(optarg) : 20;
             if (list < 1) {
-                fprintf(stderr, "snaplake status: --list takes a number of runs >= 1\n");
+                sl_log_usage(NULL, "status: --list takes a number of runs >= 1");
                 return EXIT_USAGE;
             }
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        case ':':
+            sl_log_usage(usage, "status: option '%s' needs a value", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            sl_log_usage(usage, "status: unknown option '%s'", argv[optind - 1]);
+            return EXIT_USAGE;
         }
     }
     if (argc - optind > 1) {
-        fputs(usage, stderr);
+        sl_log_usage(usage, "status: one RUN_ID at most, got '%s' and '%s'", argv[optind],
+                     argv[optind + 1]);
         return EXIT_USAGE;
     }
     if (list && optind < argc) {
-        fprintf(stderr, "snaplake status: --list shows the newest runs and takes no RUN_ID "
-                        "(`snaplake status %s` shows that run)\n",
-                argv[optind]);
+        sl_log_usage(NULL, "status: --list shows the newest runs and takes no RUN_ID "
+                           "(`snaplake status %s` shows that run)",
+                     argv[optind]);
         return EXIT_USAGE;
     }
     struct sl_config cfg;

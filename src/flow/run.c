@@ -52,7 +52,6 @@ struct job_result {
 
 struct run {
     const struct sl_config *cfg;
-    FILE *out;
     char run_id[32];
     char failed_task[300]; /* the first task recorded as failed, for the hook */
     char tmp_dir[PATH_MAX];
@@ -173,8 +172,12 @@ static int make_run_id(struct run *r, struct sl_err *err)
                 snprintf(r->run_id, sizeof r->run_id, "%s", base);
             else
                 snprintf(r->run_id, sizeof r->run_id, "%s-%d", base, k);
-            if (strcmp(r->run_id, last) > 0 && run_id_free(r, r->run_id))
+            if (strcmp(r->run_id, last) > 0 && run_id_free(r, r->run_id)) {
+                if (k > 1 || i > 0)
+                    sl_debug("run id %s: %s was taken (newest recorded run: %s)", r->run_id,
+                             base, last[0] ? last : "none");
                 return SL_OK;
+            }
         }
     }
     return sl_err_set(err, false, "run", "", "cannot find a free run id");
@@ -311,8 +314,6 @@ static void chunk_task_id(struct run *r, int job, char *id, size_t size, char *n
  * run shows its progress table by table. */
 static void print_table_done(struct run *r, int table)
 {
-    if (!r->out)
-        return;
     int64_t rows = 0, bytes = 0;
     double first = 0, last = 0;
     for (int k = 0; k < r->nchunks; k++) {
@@ -327,10 +328,9 @@ static void print_table_done(struct run *r, int table)
             last = res->ended;
     }
     double secs = last - first;
-    fprintf(r->out, "  raw     %-28s %12lld rows %10.1f KiB %7.2f s %12.0f rows/s\n",
+    sl_info("  raw     %-28s %12lld rows %10.1f KiB %7.2f s %12.0f rows/s",
             r->tables[table].dataset, (long long)rows, bytes / 1024.0, secs,
             secs > 0 ? rows / secs : 0.0);
-    fflush(r->out);
 }
 
 static void export_event(void *arg, int job, enum flow_event ev, int attempt,
@@ -341,6 +341,8 @@ static void export_event(void *arg, int job, enum flow_event ev, int attempt,
     chunk_task_id(r, job, id, sizeof id, name, sizeof name);
     switch (ev) {
     case FLOW_STARTED:
+        if (attempt > 1)
+            sl_debug("%s: attempt %d", name, attempt);
         task_state(r, id, "export", name, "running", attempt, 0, 0, NULL);
         break;
     case FLOW_RETRYING:
@@ -414,6 +416,24 @@ static int do_snapshot(struct run *r, struct sl_err *err)
     return rc;
 }
 
+/* -v: how a table was cut into chunks (the ranges are in the source's split
+ * key: rowid for SQLite, the key column or block for PostgreSQL). */
+static void debug_plan(const struct src_table *t, const struct src_chunk *c, int n)
+{
+    if (sl_log_level() > SL_LOG_DEBUG)
+        return;
+    sl_debug("plan: table %s (dataset %s): %d chunk%s, about %lld rows", t->name, t->dataset, n,
+             n == 1 ? "" : "s", (long long)t->est_rows);
+    for (int k = 0; k < n; k++) {
+        if (c[k].whole)
+            sl_debug("plan:   part-%d: the whole table, about %lld rows", c[k].index,
+                     (long long)c[k].est_rows);
+        else
+            sl_debug("plan:   part-%d: key range [%lld, %lld), about %lld rows", c[k].index,
+                     (long long)c[k].lo, (long long)c[k].hi, (long long)c[k].est_rows);
+    }
+}
+
 static int do_export(struct run *r, struct sl_err *err)
 {
     int rc = SL_OK;
@@ -421,6 +441,8 @@ static int do_export(struct run *r, struct sl_err *err)
         struct src_chunk *c = NULL;
         int n = 0;
         rc = r->source.type->plan_chunks(r->source.snap, &r->tables[i], i, &c, &n, err);
+        if (rc == SL_OK)
+            debug_plan(&r->tables[i], c, n);
         if (rc == SL_OK) {
             void *p = realloc(r->chunks, sizeof *r->chunks * (size_t)(r->nchunks + n));
             if (!p) {
@@ -648,7 +670,8 @@ static int run_model(void *arg, int job, int worker, int attempt, struct sl_err 
     char local[PATH_MAX + 300], path[PATH_MAX];
     struct model_result res = {0};
     double t0 = now();
-    (void)worker, (void)attempt;
+    (void)attempt;
+    sl_debug("%s model %s: %s (worker %d)", m->layer, m->name, m->file, worker + 1);
     char *sql = read_text(m->file, err, m->layer);
     if (!sql)
         return SL_ERROR;
@@ -710,8 +733,7 @@ static int do_stage(struct run *r, const char *layer, struct sl_err *err)
         snprintf(path, sizeof path, "%s/part-0.parquet", d->prefix);
         if (add_file(d, path, &r->results[i], err) || register_dataset(r, d, err))
             return SL_ERROR;
-        if (r->out)
-            fprintf(r->out, "  %-7s %-28s %12lld rows %10.1f KiB %7.2f s\n", layer, d->name,
+        sl_info("  %-7s %-28s %12lld rows %10.1f KiB %7.2f s", layer, d->name,
                     (long long)d->rows, d->bytes / 1024.0, r->results[i].seconds);
     }
     return SL_OK;
@@ -837,8 +859,10 @@ static int do_retention(struct run *r, struct sl_err *err)
         }
         if (rc == SL_OK)
             rc = r->store.type->list(r->store.ctx, "", sweep_file, &s, err);
-        for (int i = 0; rc == SL_OK && i < s.ndrop; i++, removed++)
+        for (int i = 0; rc == SL_OK && i < s.ndrop; i++, removed++) {
+            sl_debug("retention: removing %s", s.drop[i]);
             rc = r->store.type->remove_prefix(r->store.ctx, s.drop[i], err);
+        }
     }
     task_state(r, "retention", "retention", "retention", rc ? "failed" : "done", 1, removed, 0,
                rc ? err : NULL);
@@ -991,26 +1015,35 @@ static char **hook_environment(const char *const value[4], char *own[4])
     return env;
 }
 
-/* Run a hook with `/bin/sh -c CMD` in the config file's folder (so
- * `./notify.sh` works from cron, whose working folder is elsewhere), wait for
- * it, and log its own exit status: the shell's code, 127 for a command not
- * found, or the signal that ended it.  A hook's failure does not change the
- * run's result. */
-static void run_hook(const struct run *r, const char *which, const char *cmd, const char *status,
-                     const char *error)
+/* See run.h.  Hooks run in the config file's folder (so `./notify.sh` works
+ * from cron, whose working folder is elsewhere), after the run has let go of
+ * its lock (an on_failure hook may start the next run) and closed DuckDB. */
+void flow_run_hook(const struct sl_config *cfg, const struct flow_run_options *opt,
+                   const struct sl_err *err)
 {
-    if (!cmd)
+    const char *which = err ? "on_failure" : "on_success";
+    const char *cmd = err ? cfg->on_failure : cfg->on_success;
+    if (!opt->began || !cmd)
         return;
-    const char *value[4] = {r->run_id, status, error ? error : "", r->failed_task};
+    char error[2200];
+    const char *value[4] = {opt->run_id, err ? "failed" : "done",
+                            err ? sl_err_format(err, error, sizeof error) : "", opt->failed_task};
     char *own[4] = {0};
     char **env = hook_environment(value, own);
     posix_spawn_file_actions_t fa;
-    int fa_ok = 0, e = ENOMEM, wstatus = 0;
+    int fa_ok = 0, e = ENOMEM, wstatus = 0, pipe_fd[2] = {-1, -1};
     pid_t pid = -1;
-    sl_debug("hook %s: sh -c '%s' in %s", which, cmd, r->cfg->dir);
+    sl_debug("hook %s: sh -c '%s' in %s", which, cmd, cfg->dir);
     if (env && (e = posix_spawn_file_actions_init(&fa)) == 0) {
         fa_ok = 1;
-        e = posix_spawn_file_actions_addchdir_np(&fa, r->cfg->dir);
+        e = posix_spawn_file_actions_addchdir_np(&fa, cfg->dir);
+    }
+    /* A JSON log holds only JSON lines: read the hook's output and log it. */
+    if (e == 0 && sl_log_json()) {
+        if (pipe2(pipe_fd, O_CLOEXEC))
+            e = errno;
+        else if ((e = posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 1)) == 0)
+            e = posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 2);
     }
     if (e == 0) {
         char *argv[] = {"sh", "-c", (char *)cmd, NULL};
@@ -1019,8 +1052,22 @@ static void run_hook(const struct run *r, const char *which, const char *cmd, co
         fflush(stderr);
         e = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, env);
     }
+    if (pipe_fd[1] >= 0)
+        close(pipe_fd[1]);
+    if (pipe_fd[0] >= 0) {
+        FILE *f = e ? NULL : fdopen(pipe_fd[0], "r");
+        char line[4096];
+        while (f && fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\n")] = 0;
+            sl_log_event(SL_LOG_INFO, "hook", "hook %s: %s", which, line);
+        }
+        if (f)
+            fclose(f);
+        else
+            close(pipe_fd[0]);
+    }
     if (e) {
-        sl_warn("hook %s ('%s') could not be started in %s: %s", which, cmd, r->cfg->dir,
+        sl_warn("hook %s ('%s') could not be started in %s: %s", which, cmd, cfg->dir,
                 strerror(e));
     } else {
         while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
@@ -1031,7 +1078,7 @@ static void run_hook(const struct run *r, const char *which, const char *cmd, co
         else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127)
             sl_warn("hook %s ('%s') exited with status 127: command not found (hooks run with "
                     "`sh -c` in %s)",
-                    which, cmd, r->cfg->dir);
+                    which, cmd, cfg->dir);
         else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0)
             sl_warn("hook %s ('%s') exited with status %d", which, cmd, WEXITSTATUS(wstatus));
     }
@@ -1044,8 +1091,8 @@ static void run_hook(const struct run *r, const char *which, const char *cmd, co
 
 int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err)
 {
-    struct run r = {.cfg = cfg, .out = opt->out, .t0 = now()};
-    char state_path[PATH_MAX + 32], red[1024], hook_error[2200];
+    struct run r = {.cfg = cfg, .t0 = now()};
+    char state_path[PATH_MAX + 32], red[1024];
     int rc = SL_ERROR, began = 0, lock_fd = -1;
     pq_options_default(&r.pq);
     r.pq.codec = cfg->compression;
@@ -1064,6 +1111,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     if (!r.state || flow_state_mark_interrupted(r.state, err) ||
         store_open(&r.store, cfg->lake, err))
         goto out;
+    sl_debug("run history %s; run lock %s/.snaplake/lock", state_path, cfg->dir);
     clean_leftovers(&r);
     if (make_run_id(&r, err))
         goto out;
@@ -1076,8 +1124,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     if (flow_state_run_begin(r.state, r.run_id, red, cfg->lake, err))
         goto out;
     began = 1;
-    if (r.out)
-        fprintf(r.out, "snaplake run %s: %s → %s\n", r.run_id, red, cfg->lake);
+    sl_info("run %s: %s → %s", r.run_id, red, cfg->lake);
 
     struct engine_options eo = {.threads = cfg->jobs, .compression = cfg->compression};
     if (catalog_open(&r.catalog, cfg->catalog, &r.store, err) ||
@@ -1107,12 +1154,11 @@ out:
         flow_state_run_end(r.state, r.run_id, rc ? "failed" : "done", rows, bytes,
                            rc ? sl_err_format(err, msg, sizeof msg) : NULL, &e2);
     }
-    if (r.out && rc == SL_OK)
-        fprintf(r.out, "published run %s: %d datasets, %lld rows, %.1f MiB in %.2f s\n",
-                r.run_id, r.ndatasets, (long long)rows, bytes / 1048576.0, now() - r.t0);
-    if (began)
-        run_hook(&r, rc ? "on_failure" : "on_success", rc ? cfg->on_failure : cfg->on_success,
-                 rc ? "failed" : "done", rc ? sl_err_format(err, hook_error, sizeof hook_error) : NULL);
+    if (rc == SL_OK)
+        sl_log_result(false, "published run %s: %d datasets, %lld rows, %.1f MiB in %.2f s",
+                      r.run_id, r.ndatasets, (long long)rows, bytes / 1048576.0, now() - r.t0);
+    opt->began = began;
+    snprintf(opt->failed_task, sizeof opt->failed_task, "%s", r.failed_task);
     if (r.tmp_dir[0])
         remove_dir(r.tmp_dir);
     engine_close(&r.engine);

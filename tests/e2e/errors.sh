@@ -63,7 +63,8 @@ if [ "$after" = "$before" ]; then pass model-error-catalog-unchanged; else fail 
 out=$(q "$A/snaplake.yml" "SELECT count(*) AS n FROM raw.t")
 if [ "$out" = '[{"n":"3"}]' ]; then pass model-error-raw-unchanged; else fail model-error-raw-unchanged "got $out (the source has 4 rows now; the published run had 3)"; fi
 sl status -c "$A/snaplake.yml" "$FAILED"
-if [ "$RC" -eq 0 ] && grep -q failed "$T/out" && grep -q broken "$T/out"; then
+# A failed run's status exits 1 (README "Exit codes").
+if [ "$RC" -eq 1 ] && grep -q failed "$T/out" && grep -q broken "$T/out"; then
     pass model-error-status
 else
     fail model-error-status "status $FAILED: exit $RC: $(head -c 600 "$T/out" "$T/err")"

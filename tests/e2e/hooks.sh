@@ -38,7 +38,7 @@ check "relative hook: SNAPLAKE_FAILED_TASK empty on success" grep -qx "task=" "$
 check "relative hook: SNAPLAKE_ERROR empty on success" grep -qx "error=" "$P/hook.out"
 check "relative hook: the rest of the environment is passed on" grep -qx "inherited=kept" "$P/hook.out"
 check "relative hook: an inherited SNAPLAKE_STATUS is replaced, not doubled" grep -qx "nstatus=1" "$P/hook.out"
-if grep -q "hook" "$T/err"; then fail "relative hook: no warning for a hook that succeeded" "$(cat "$T/err")"; else pass "relative hook: no warning for a hook that succeeded"; fi
+if grep -q "snaplake: warning" "$T/err"; then fail "relative hook: no warning for a hook that succeeded" "$(cat "$T/err")"; else pass "relative hook: no warning for a hook that succeeded"; fi
 
 # ---- a failed run: the error and the failed task ----------------------------------
 rm -f "$P/hook.out"

@@ -71,8 +71,7 @@ for _ in $(seq 100); do
 done
 check "crash: while it goes, status shows the run as running (exit 0)" test $seen = 1
 killed=$(head -1 "$T/live" | sed 's/^run \([^:]*\):.*/\1/')
-kill -9 $pid
-wait $pid 2>/dev/null
+{ kill -9 $pid && wait $pid; } 2>/dev/null
 sl status -c st/snaplake.yml
 expect_rc "crash: status of the killed run exits 1" 1
 expect_grep "crash: … and shows it interrupted" "$T/out" "run $killed: interrupted"
@@ -124,3 +123,65 @@ printf 'this is not the header of an SQLite database, it is garbage' |
 sl run -q -c dmg/snaplake.yml
 expect_rc "damaged history (header): the run refuses, exit 1" 1
 expect_grep "damaged history (header): says it is damaged" "$T/err" "the run history is damaged"
+
+# ---- the log: one stream, one prefix, JSON for every line, -q, -v ---------------
+mkdir lg && sqlite3 lg/db.sqlite "CREATE TABLE t (i INTEGER); INSERT INTO t VALUES (1), (2);"
+mkdir -p lg/models/stage1 && echo "SELECT count(*) AS n FROM raw.t" >lg/models/stage1/m.sql
+printf 'source: sqlite://db.sqlite\nlake: ./lake\nrun: { retries: 1, on_success: "echo hook says hi; echo to stderr >&2", on_failure: "echo hook says bad" }\n' \
+    >lg/snaplake.yml
+alljson() { # file: every line is a JSON object with level and msg
+    python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert isinstance(o, dict) and "level" in o and "msg" in o, line
+    n += 1
+assert n > 0
+' "$1" 2>"$T/json.err"
+}
+SNAPLAKE_FAULT=export:t:1 "$SNAPLAKE" --log-json run -c lg/snaplake.yml >log1 2>&1
+check "log-json: a run with a retry and a hook: every line is JSON" alljson log1
+check "log-json: … the retry warning among them" grep -q '"level":"warning".*retrying' log1
+check "log-json: … the result line marked" grep -q '"event":"result","msg":"published run' log1
+check "log-json: … the hook's output as lines of its own" grep -q '"event":"hook","msg":"hook on_success: to stderr"' log1
+sqlite3 lg/db.sqlite "INSERT INTO t VALUES ('x');"
+"$SNAPLAKE" --log-json run -c lg/snaplake.yml >log2 2>&1
+check "log-json: a failed run: every line is JSON" alljson log2
+check "log-json: … the error" grep -q '"level":"error","msg":"export: table t, column i, rowid 3' log2
+check "log-json: … and the failed result line" grep -q '"level":"error","event":"result","msg":"run .* failed' log2
+"$SNAPLAKE" --log-json run -c lg/snaplake.yml --bogus >log3 2>&1
+check "log-json: a usage error is JSON too (no usage text)" alljson log3
+"$SNAPLAKE" --log-json run -c lg/nowhere.yml >log4 2>&1
+check "log-json: a config error is JSON too" alljson log4
+"$SNAPLAKE" --log-json status -c lg/snaplake.yml --list 1 >/dev/null 2>log5
+check "log-json: a status usage error is JSON too" alljson log5
+
+"$SNAPLAKE" run -q -c lg/snaplake.yml >q1 2>&1
+check "-q: a failed run prints its error and its result, nothing else" \
+    test "$(grep -v '^hook says' q1 | wc -l)" = 2 -a \
+    "$(grep -c '^snaplake: error: export: table t, column i, rowid 3\|^snaplake: error: run .* failed; nothing was published' q1)" = 2
+sqlite3 lg/db.sqlite "DELETE FROM t WHERE typeof(i) = 'text';"
+"$SNAPLAKE" run -q -c lg/snaplake.yml >q2 2>&1
+check "-q: a published run prints one line (and its hook's)" \
+    test "$(grep -v '^hook says\|^to stderr' q2 | wc -l)" = 1 -a "$(grep -c '^snaplake: published run' q2)" = 1
+
+SNAPLAKE_FAULT=export:t:1 "$SNAPLAKE" run -c lg/snaplake.yml >log6 2>&1
+check "prefix: every line of snaplake's starts with snaplake:" \
+    test "$(grep -v '^hook says\|^to stderr' log6 | grep -vc '^snaplake: ')" = 0
+first=$(grep -n '^snaplake: run ' log6 | head -1 | cut -d: -f1)
+retry=$(grep -n 'retrying' log6 | head -1 | cut -d: -f1)
+table=$(grep -n '^snaplake:   raw ' log6 | head -1 | cut -d: -f1)
+result=$(grep -n '^snaplake: published run' log6 | cut -d: -f1)
+hook=$(grep -n '^hook says hi' log6 | cut -d: -f1)
+check "order: in a redirected log, the run line, the retry, the table, the result, the hook" \
+    test "${first:-0}" -lt "${retry:-0}" -a "${retry:-0}" -lt "${table:-0}" -a "${table:-0}" -lt "${result:-0}" -a "${result:-0}" -lt "${hook:-0}"
+
+"$SNAPLAKE" -v run -c lg/snaplake.yml >log7 2>&1
+expect_grep "-v: the chunk plan" log7 "snaplake: debug: plan: table t (dataset t): 1 chunk, about 2 rows"
+expect_grep "-v: the model file" log7 "snaplake: debug: stage1 model m: $T/lg/models/stage1/m.sql"
+expect_grep "-v: the hook" log7 "snaplake: debug: hook on_success: sh -c"
+SNAPLAKE_FAULT=export:t:1 "$SNAPLAKE" -v run -c lg/snaplake.yml >log8 2>&1
+expect_grep "-v: the retry's backoff" log8 "attempt 2 in"
+"$SNAPLAKE" run -c lg/snaplake.yml >log9 2>&1
+if grep -q "debug" log9; then fail "no -v: no debug lines" "$(cat log9)"; else pass "no -v: no debug lines"; fi
