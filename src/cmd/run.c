@@ -98,7 +98,7 @@ static int run_or_export(int argc, char **argv, int export_only)
     /* The error, then the result line, then the hook: in that order in the log. */
     if (rc) {
         cmd_report(&err);
-        if (ro.run_id[0])
+        if (ro.began)
             sl_log_result(true, "run %s failed; nothing was published. `snaplake status %s` "
                                 "shows its tasks.", ro.run_id, ro.run_id);
     }

@@ -10,7 +10,8 @@
  *
  * Order of a run: lock → leftovers → run id → snapshot → export → raw
  * datasets in engine and catalog → stage1 → stage2 → manifest → catalog
- * switch (the commit point) → current → retention → hooks.
+ * switch (the commit point) → current → retention; then the caller reports
+ * the result and runs the hook (flow_run_hook), lock released.
  */
 #include "flow/run.h"
 #include "catalog/catalog.h"
@@ -142,8 +143,8 @@ static int run_id_free(struct run *r, const char *id)
 }
 
 /* A run's id is its start time in UTC, YYYYMMDDTHHMMSSZ; a second run in
- * the same second gets "-2", then "-3" … "-9".  Ids sort by time as plain
- * text ("…00Z" < "…00Z-2" < "…00Z-9" < "…01Z"), which retention, the
+ * the same second gets "_2", then "_3" … "_9".  Ids sort by time as plain
+ * text ("…00Z" < "…00Z_2" < "…00Z_9" < "…01Z"), which retention, the
  * manifests' listing and `status --list` rely on: so an id is never earlier
  * than the newest recorded one (a clock set back takes that run's second),
  * and a tenth run within one second takes the next second.  The lake's
@@ -171,7 +172,7 @@ static int make_run_id(struct run *r, struct sl_err *err)
             if (k == 1)
                 snprintf(r->run_id, sizeof r->run_id, "%s", base);
             else
-                snprintf(r->run_id, sizeof r->run_id, "%s-%d", base, k);
+                snprintf(r->run_id, sizeof r->run_id, "%s_%d", base, k);
             if (strcmp(r->run_id, last) > 0 && run_id_free(r, r->run_id)) {
                 if (k > 1 || i > 0)
                     sl_debug("run id %s: %s was taken (newest recorded run: %s)", r->run_id,
@@ -843,7 +844,10 @@ static int do_retention(struct run *r, struct sl_err *err)
     struct sweep s = {0};
     task_state(r, "retention", "retention", "retention", "running", 1, 0, 0, NULL);
     int rc = r->store.type->list(r->store.ctx, "_snaplake/runs", collect_manifest, &s, err);
-    /* By id, not by file name: "…Z-2.json" lists before "…Z.json". */
+    /* By id, whatever order the store lists names in.  ('_' rather than '-'
+     * before the suffix so that "…Z.json" < "…Z_2.json" in byte order too:
+     * '-' sorts before '.', and `ls` or an S3 listing would put "…Z-2.json"
+     * first.) */
     if (rc == SL_OK && s.nkeep > 1)
         qsort(s.keep, (size_t)s.nkeep, sizeof *s.keep, cmp_run_id);
     int removed = 0, upto = 0; /* manifests [0, upto) have ids <= this run's */
@@ -1105,10 +1109,10 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     if (take_run_lock(cfg, &lock_fd, err))
         goto out;
     int sf = FLOW_STATE_CREATE | (opt->new_history ? FLOW_STATE_NEW_IF_DAMAGED : 0);
-    if ((rc = flow_state_open(state_path, sf, &r.state, err)) == FLOW_STATE_DAMAGED)
+    int so = flow_state_open(state_path, sf, &r.state, err);
+    if (so == FLOW_STATE_DAMAGED)
         flow_state_damaged_hint(cfg, err);
-    rc = SL_ERROR;
-    if (!r.state || flow_state_mark_interrupted(r.state, err) ||
+    if (so || flow_state_mark_interrupted(r.state, err) ||
         store_open(&r.store, cfg->lake, err))
         goto out;
     sl_debug("run history %s; run lock %s/.snaplake/lock", state_path, cfg->dir);

@@ -251,9 +251,10 @@ for i in 1 2 3; do
     expect_rc "keep-runs-run$i" 0
     runs+=("$(cat "$E/lake/_snaplake/current" 2>/dev/null | tr -d '\n')")
 done
-left_m=$(ls "$E/lake/_snaplake/runs" | tr '\n' ' ')
-left_raw=$(ls "$E/lake/raw/t" | tr '\n' ' ')
-left_s1=$(ls "$E/lake/stage1/m" | tr '\n' ' ')
+# Byte order (LC_ALL=C): run ids sort by time in it, "…Z_2" after "…Z".
+left_m=$(LC_ALL=C ls "$E/lake/_snaplake/runs" | tr '\n' ' ')
+left_raw=$(LC_ALL=C ls "$E/lake/raw/t" | tr '\n' ' ')
+left_s1=$(LC_ALL=C ls "$E/lake/stage1/m" | tr '\n' ' ')
 if [ "$left_m" = "${runs[1]}.json ${runs[2]}.json " ] && [ "$left_raw" = "run=${runs[1]} run=${runs[2]} " ] && [ "$left_s1" = "$left_raw" ]; then
     pass keep-runs-two-left
 else
