@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char usage_run[] =
-    "usage: snaplake run [-c FILE] [-j N] [-q]\n"
+    "usage: snaplake run [-c FILE] [-j N] [-q] [--new-history]\n"
     "\n"
     "Snapshot the source, export every selected table to Parquet in the lake,\n"
     "build the stage-1 and stage-2 models, and publish the run atomically.\n"
@@ -28,7 +28,7 @@ static const char usage_run[] =
     "configuration error.\n";
 
 static const char usage_export[] =
-    "usage: snaplake export [-c FILE] [-j N] [-q]\n"
+    "usage: snaplake export [-c FILE] [-j N] [-q] [--new-history]\n"
     "\n"
     "Like `snaplake run` without the stage models: snapshot the source, export\n"
     "every selected table to Parquet, and publish the raw layer atomically (the\n"
@@ -76,7 +76,10 @@ static int run_or_export(int argc, char **argv, int export_only)
             sl_log_usage(usage, "%s: option '%s' needs a value", name, argv[optind - 1]);
             return EXIT_USAGE;
         default:
-            sl_log_usage(usage, "%s: unknown option '%s'", name, argv[optind - 1]);
+            if (optopt)
+                sl_log_usage(usage, "%s: unknown option '-%c'", name, optopt);
+            else
+                sl_log_usage(usage, "%s: unknown option '%s'", name, argv[optind - 1]);
             return EXIT_USAGE;
         }
     }

@@ -52,7 +52,10 @@ int cmd_status(int argc, char **argv)
             sl_log_usage(usage, "status: option '%s' needs a value", argv[optind - 1]);
             return EXIT_USAGE;
         default:
-            sl_log_usage(usage, "status: unknown option '%s'", argv[optind - 1]);
+            if (optopt)
+                sl_log_usage(usage, "status: unknown option '-%c'", optopt);
+            else
+                sl_log_usage(usage, "status: unknown option '%s'", argv[optind - 1]);
             return EXIT_USAGE;
         }
     }

@@ -18,7 +18,8 @@ source "$(dirname "$0")/../tools/e2e-lib.sh"
 # A run right after a failed one, before the wall clock passes the failed
 # run's RUN_ID, trips over the RUN_ID bug that run-after-failed-run checks;
 # elsewhere we wait that long so one bug does not fail unrelated checks.
-failed_id() { sed -n 's/.*run \([0-9]\{8\}T[0-9]\{6\}Z\) failed.*/\1/p' "$T/err" | head -1; }
+# A run id: the start second, "_2" … "_9" for more runs in that second.
+failed_id() { sed -n 's/.*run \([0-9]\{8\}T[0-9]\{6\}Z\(_[0-9]\)\{0,1\}\) failed.*/\1/p' "$T/err" | head -1; }
 wait_past() { # RUN_ID
     [ -n "$1" ] || return 0
     while [[ ! "$(date -u +%Y%m%dT%H%M%SZ)" > "$1" ]]; do sleep 0.05; done
@@ -213,7 +214,7 @@ expect_rc names-exit 0
 # Everything written since the marker is inside the project folder, and in the
 # lake only at the expected places with safe names.
 outside=$(find "$T/d" -newer "$T/d/marker" ! -path "$Dd" ! -path "$Dd/*" | tr '\n' ' ')
-bad=$(cd "$Dd/lake" && find . -type f | sed 's|^\./||' | grep -vE '^(raw/[a-z0-9_]+/run=[0-9]{8}T[0-9]{6}Z/part-[0-9]+\.parquet|_snaplake/runs/[0-9]{8}T[0-9]{6}Z\.json|_snaplake/current|catalog\.duckdb)$' | tr '\n' ' ')
+bad=$(cd "$Dd/lake" && find . -type f | sed 's|^\./||' | grep -vE '^(raw/[a-z0-9_]+/run=[0-9]{8}T[0-9]{6}Z(_[2-9])?/part-[0-9]+\.parquet|_snaplake/runs/[0-9]{8}T[0-9]{6}Z(_[2-9])?\.json|_snaplake/current|catalog\.duckdb)$' | tr '\n' ' ')
 ntables=$(ls "$Dd/lake/raw" 2>/dev/null | wc -l)
 if [ -z "$outside" ] && [ -z "$bad" ] && [ "$ntables" -eq 10 ] && [ ! -e /abs ] && [ ! -e "$T/x" ] && [ ! -e "$Dd/x" ]; then
     pass names-files-inside-lake
