@@ -24,6 +24,12 @@ static const char usage[] =
     "  query     SQL on the published catalog\n"
     "  inspect   what is inside a Parquet file\n"
     "\n"
+    "options:\n"
+    "  --log-json  every log line as a JSON object (errors and the result too)\n"
+    "  -v          debug lines too: chunk plans, retries, model files, hooks\n"
+    "\n"
+    "The log goes to stderr, one line an event, each starting `snaplake:`;\n"
+    "stdout carries only a command's data (query results, status, inspect).\n"
     "`snaplake COMMAND --help` describes each.  Exit status: 0 success, 1 the\n"
     "run or query failed, 2 usage or configuration error.\n";
 
@@ -44,6 +50,10 @@ int main(int argc, char **argv)
                 {"query", cmd_query},   {"inspect", cmd_inspect}};
     int i = 1, json = 0;
     enum sl_log_level level = SL_LOG_INFO;
+    /* --log-json first, so that a mistake in the other options is a JSON line too. */
+    for (int k = 1; k < argc && argv[k][0] == '-'; k++)
+        json |= !strcmp(argv[k], "--log-json");
+    sl_log_setup(level, json);
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--version")) {
             printf("%s\n", sl_created_by());
@@ -56,18 +66,18 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "-v")) {
             level = SL_LOG_DEBUG;
         } else {
-            fprintf(stderr, "snaplake: unknown option '%s'\n%s", argv[i], usage);
+            sl_log_usage(usage, "unknown option '%s'", argv[i]);
             return EXIT_USAGE;
         }
     }
     sl_log_setup(level, json);
     if (i == argc) {
-        fputs(usage, stderr);
+        sl_log_usage(usage, "no command given");
         return EXIT_USAGE;
     }
     for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
         if (!strcmp(argv[i], cmds[k].name))
             return cmds[k].fn(argc - i, argv + i);
-    fprintf(stderr, "snaplake: unknown command '%s'\n%s", argv[i], usage);
+    sl_log_usage(usage, "unknown command '%s'", argv[i]);
     return EXIT_USAGE;
 }

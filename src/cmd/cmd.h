@@ -26,7 +26,8 @@ int cmd_status(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 
-/* Print "snaplake: <stage>: <object>: <message>" on stderr. */
+/* Log "snaplake: error: <stage>: <object>: <message>" on stderr (a JSON
+ * line with --log-json). */
 void cmd_report(const struct sl_err *err);
 
 /* Load the config or report its error; returns EXIT_OK or EXIT_USAGE. */

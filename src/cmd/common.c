@@ -6,6 +6,7 @@
 #include "catalog/catalog.h"
 #include "engine/engine.h"
 #include "util/duck.h"
+#include "util/log.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -14,10 +15,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Through the log: "snaplake: error: …", or a JSON line with --log-json. */
 void cmd_report(const struct sl_err *err)
 {
     char buf[2400];
-    fprintf(stderr, "snaplake: %s\n", sl_err_format(err, buf, sizeof buf));
+    sl_log(SL_LOG_ERROR, "%s", sl_err_format(err, buf, sizeof buf));
 }
 
 int cmd_load_config(const char *path, struct sl_config *cfg)

@@ -5,27 +5,31 @@
 #include "cmd/cmd.h"
 #include "flow/precheck.h"
 #include "flow/run.h"
+#include "util/log.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage_run[] =
-    "usage: snaplake run [-c FILE] [-j N] [-q]\n"
+    "usage: snaplake run [-c FILE] [-j N] [-q] [--new-history]\n"
     "\n"
     "Snapshot the source, export every selected table to Parquet in the lake,\n"
     "build the stage-1 and stage-2 models, and publish the run atomically.\n"
     "\n"
     "  -c, --config FILE   the project file (default: snaplake.yml)\n"
     "  -j, --jobs N        parallel workers (overrides `jobs:`)\n"
-    "  -q, --quiet         no summary on stdout\n"
+    "  -q, --quiet         log only warnings, errors and the one-line result\n"
+    "      --new-history   if the run history (.snaplake/state.db) is damaged, move\n"
+    "                      it aside and start a new one (a healthy one is kept)\n"
     "  -h, --help          this text\n"
     "\n"
+    "The log (progress, warnings, errors, the result line) goes to stderr.\n"
     "Exit status: 0 published, 1 the run failed (nothing published), 2 usage or\n"
     "configuration error.\n";
 
 static const char usage_export[] =
-    "usage: snaplake export [-c FILE] [-j N] [-q]\n"
+    "usage: snaplake export [-c FILE] [-j N] [-q] [--new-history]\n"
     "\n"
     "Like `snaplake run` without the stage models: snapshot the source, export\n"
     "every selected table to Parquet, and publish the raw layer atomically (the\n"
@@ -33,9 +37,12 @@ static const char usage_export[] =
     "\n"
     "  -c, --config FILE   the project file (default: snaplake.yml)\n"
     "  -j, --jobs N        parallel workers (overrides `jobs:`)\n"
-    "  -q, --quiet         no summary on stdout\n"
+    "  -q, --quiet         log only warnings, errors and the one-line result\n"
+    "      --new-history   if the run history (.snaplake/state.db) is damaged, move\n"
+    "                      it aside and start a new one (a healthy one is kept)\n"
     "  -h, --help          this text\n"
     "\n"
+    "The log (progress, warnings, errors, the result line) goes to stderr.\n"
     "Exit status: 0 published, 1 the export failed (nothing published), 2 usage or\n"
     "configuration error.\n";
 
@@ -47,35 +54,49 @@ static int run_or_export(int argc, char **argv, int export_only)
                                          {"jobs", required_argument, NULL, 'j'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"new-history", no_argument, NULL, 'H'},
                                          {NULL, 0, NULL, 0}};
     const char *config = "snaplake.yml";
-    int jobs = 0, quiet = 0, c;
+    int jobs = 0, quiet = 0, new_history = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:j:qh", opts, NULL)) != -1) {
+    opterr = 0; /* our own messages, through the log (--log-json) */
+    while ((c = getopt_long(argc, argv, ":c:j:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'j':
             jobs = atoi(optarg);
             if (jobs < 1 || jobs > 256) {
-                fprintf(stderr, "snaplake %s: --jobs must be between 1 and 256\n", name);
+                sl_log_usage(NULL, "%s: --jobs must be between 1 and 256", name);
                 return EXIT_USAGE;
             }
             break;
         case 'q': quiet = 1; break;
+        case 'H': new_history = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        case ':':
+            sl_log_usage(usage, "%s: option '%s' needs a value", name, argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            if (optopt)
+                sl_log_usage(usage, "%s: unknown option '-%c'", name, optopt);
+            else
+                sl_log_usage(usage, "%s: unknown option '%s'", name, argv[optind - 1]);
+            return EXIT_USAGE;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "snaplake %s: unexpected argument '%s'\n%s", name, argv[optind], usage);
+        sl_log_usage(usage, "%s: unexpected argument '%s'", name, argv[optind]);
         return EXIT_USAGE;
     }
+    if (quiet && sl_log_level() < SL_LOG_WARN)
+        sl_log_set_level(SL_LOG_WARN);
     struct sl_config cfg;
     if (cmd_load_config(config, &cfg))
         return EXIT_USAGE;
     if (jobs)
         cfg.jobs = jobs;
-    struct flow_run_options ro = {.out = quiet ? NULL : stdout, .export_only = export_only};
+    struct flow_run_options ro = {.export_only = export_only,
+                                 .new_history = new_history};
     struct sl_err err = {0};
     if (flow_precheck(&cfg, export_only, &err)) { /* before any work: exit 2, no run recorded */
         cmd_report(&err);
@@ -83,12 +104,14 @@ static int run_or_export(int argc, char **argv, int export_only)
         return EXIT_USAGE;
     }
     int rc = flow_run(&cfg, &ro, &err);
+    /* The error, then the result line, then the hook: in that order in the log. */
     if (rc) {
         cmd_report(&err);
-        if (ro.run_id[0])
-            fprintf(stderr, "snaplake: run %s failed; nothing was published. `snaplake status %s` "
-                            "shows its tasks.\n", ro.run_id, ro.run_id);
+        if (ro.began)
+            sl_log_result(true, "run %s failed; nothing was published. `snaplake status %s` "
+                                "shows its tasks.", ro.run_id, ro.run_id);
     }
+    flow_run_hook(&cfg, &ro, rc ? &err : NULL);
     config_free(&cfg);
     return rc ? EXIT_RUN_FAILED : EXIT_OK;
 }

@@ -4,20 +4,28 @@
 #include "cmd/cmd.h"
 #include "flow/run.h"
 #include "flow/state.h"
+#include "util/log.h"
 
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char usage[] =
-    "usage: snaplake status [-c FILE] [--list[=N]] [RUN_ID]\n"
+    "usage: snaplake status [-c FILE] [RUN_ID]\n"
+    "       snaplake status [-c FILE] --list[=N]\n"
     "\n"
     "Show a run and its tasks (state, attempts, times, rows, bytes, errors):\n"
-    "the newest run, or RUN_ID.  Works while a run is going.\n"
+    "the newest run, or RUN_ID.  Works while a run is going.  A run whose\n"
+    "process ended without finishing (killed, crashed) shows as `interrupted`.\n"
     "\n"
     "  -c, --config FILE   the project file (default: snaplake.yml)\n"
     "  -l, --list[=N]      the newest N runs instead, one line each (default 20)\n"
-    "  -h, --help          this text\n";
+    "  -h, --help          this text\n"
+    "\n"
+    "Exit status: 0 the run is done (published) or still running; 1 it failed\n"
+    "or was interrupted, or the history cannot be read; 2 usage or configuration\n"
+    "error.  --list exits 0 when it could read the history.\n";
 
 int cmd_status(int argc, char **argv)
 {
@@ -28,22 +36,38 @@ int cmd_status(int argc, char **argv)
     const char *config = "snaplake.yml";
     int c, list = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:l::h", opts, NULL)) != -1) {
+    opterr = 0; /* our own messages, through the log (--log-json) */
+    while ((c = getopt_long(argc, argv, ":c:l::h", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'l':
             list = optarg ? atoi(optarg) : 20;
             if (list < 1) {
-                fprintf(stderr, "snaplake status: --list takes a number of runs >= 1\n");
+                sl_log_usage(NULL, "status: --list takes a number of runs >= 1");
                 return EXIT_USAGE;
             }
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        case ':':
+            sl_log_usage(usage, "status: option '%s' needs a value", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            if (optopt)
+                sl_log_usage(usage, "status: unknown option '-%c'", optopt);
+            else
+                sl_log_usage(usage, "status: unknown option '%s'", argv[optind - 1]);
+            return EXIT_USAGE;
         }
     }
     if (argc - optind > 1) {
-        fputs(usage, stderr);
+        sl_log_usage(usage, "status: one RUN_ID at most, got '%s' and '%s'", argv[optind],
+                     argv[optind + 1]);
+        return EXIT_USAGE;
+    }
+    if (list && optind < argc) {
+        sl_log_usage(NULL, "status: --list shows the newest runs and takes no RUN_ID "
+                           "(`snaplake status %s` shows that run)",
+                     argv[optind]);
         return EXIT_USAGE;
     }
     struct sl_config cfg;
@@ -54,20 +78,37 @@ int cmd_status(int argc, char **argv)
     struct sl_err err = {0};
     int rc = EXIT_OK;
     flow_state_path(&cfg, path, sizeof path);
-    if (flow_state_open(path, 0, &st, &err)) {
+    /* A run holds the lock while it goes: then the newest run is the live
+     * one, and any other still marked running was interrupted.  The lock is
+     * read before and after the history so that a run starting or ending in
+     * between is taken as live (it was), not as interrupted. */
+    int live = flow_run_active(&cfg);
+    int orc = flow_state_open(path, 0, &st, &err);
+    char state[32] = "", live_run[64] = "";
+    if (orc == SL_OK && flow_state_last_run(st, live_run, sizeof live_run, &err))
+        orc = SL_ERROR;
+    if (!live && !flow_run_active(&cfg))
+        live_run[0] = 0;
+    const char *lr = live_run[0] ? live_run : NULL;
+    if (orc) {
+        if (orc == FLOW_STATE_DAMAGED)
+            flow_state_damaged_hint(&cfg, &err);
         rc = EXIT_RUN_FAILED;
     } else if (list) {
-        rc = flow_state_print_runs(st, list, stdout, &err) ? EXIT_RUN_FAILED : EXIT_OK;
-    } else if (optind < argc) {
-        rc = flow_state_print(st, argv[optind], stdout, &err) ? EXIT_RUN_FAILED : EXIT_OK;
-    } else if (flow_state_last_run(st, run, sizeof run, &err) || !run[0]) {
-        if (!err.set)
-            sl_err_set(&err, false, "status", path, "no run recorded yet");
-        rc = EXIT_RUN_FAILED;
+        rc = flow_state_print_runs(st, list, lr, stdout, &err) ? EXIT_RUN_FAILED : EXIT_OK;
     } else {
-        rc = flow_state_print(st, run, stdout, &err) ? EXIT_RUN_FAILED : EXIT_OK;
+        const char *id = optind < argc ? argv[optind] : run;
+        if (optind >= argc && (flow_state_last_run(st, run, sizeof run, &err) || !run[0])) {
+            if (!err.set)
+                sl_err_set(&err, false, "status", path, "no run recorded yet");
+            rc = EXIT_RUN_FAILED;
+        } else if (flow_state_print(st, id, lr, stdout, state, sizeof state, &err)) {
+            rc = EXIT_RUN_FAILED;
+        } else if (strcmp(state, "done") && strcmp(state, "running")) {
+            rc = EXIT_RUN_FAILED; /* failed or interrupted: the exit status says so */
+        }
     }
-    if (rc)
+    if (rc && err.set)
         cmd_report(&err);
     flow_state_close(st);
     config_free(&cfg);

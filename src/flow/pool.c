@@ -10,6 +10,7 @@
  * Workers wait on `work_cv`; the leader waits on `leader_cv`.
  */
 #include "flow/pool.h"
+#include "util/log.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -203,6 +204,7 @@ int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *ord
             if (delay > 30)
                 delay = 30;
             delay *= 0.5 + (double)rand_r(&seed) / RAND_MAX; /* jitter: ×0.5 … ×1.5 */
+            sl_debug("job %d: attempt %d in %.2f s (backoff)", m.job, m.attempt + 1, delay);
             p.queue[p.qlen++] =
                 (struct entry){.job = m.job, .attempt = m.attempt + 1, .not_before = now_s() + delay};
             pthread_cond_signal(&p.work_cv);

@@ -10,7 +10,8 @@
  *
  * Order of a run: lock → leftovers → run id → snapshot → export → raw
  * datasets in engine and catalog → stage1 → stage2 → manifest → catalog
- * switch (the commit point) → current → retention → hooks.
+ * switch (the commit point) → current → retention; then the caller reports
+ * the result and runs the hook (flow_run_hook), lock released.
  */
 #include "flow/run.h"
 #include "catalog/catalog.h"
@@ -30,11 +31,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+
+extern char **environ;
 
 #define BATCH_ROWS 8192
 #define BATCH_MAX_COLUMN_BYTES (1u << 30)
@@ -48,8 +53,8 @@ struct job_result {
 
 struct run {
     const struct sl_config *cfg;
-    FILE *out;
     char run_id[32];
+    char failed_task[300]; /* the first task recorded as failed, for the hook */
     char tmp_dir[PATH_MAX];
     struct flow_state *state;
     struct store store;
@@ -80,6 +85,9 @@ struct run {
      * error, as a dropped connection would.  Read once, before any thread. */
     char fault_dataset[128];
     int fault_attempts;
+    /* SNAPLAKE_FAULT=clock:<unix seconds>: the run id's clock, so a test can
+     * start runs in one second (make_run_id). */
+    time_t fault_clock;
 };
 
 struct model {
@@ -110,37 +118,68 @@ static void task_state(struct run *r, const char *id, const char *kind, const ch
                                  .attempts = attempts, .rows = rows, .bytes = bytes,
                                  .error = e ? sl_err_format(e, msg, sizeof msg) : NULL};
     struct sl_err ignored = {0};
+    if (!strcmp(state, "failed") && !r->failed_task[0])
+        snprintf(r->failed_task, sizeof r->failed_task, "%s", id);
     if (flow_state_task(r->state, r->run_id, id, &u, &ignored)) {
         char buf[2200];
         sl_warn("%s", sl_err_format(&ignored, buf, sizeof buf));
     }
 }
 
-/* A RUN_ID that sorts by time and was never used: not in the run state,
- * not in the lake (runs of another state file), and later than every
- * recorded run, so ids keep sorting by time even when runs come faster than
- * one a second. */
+/* Is `id` free: never recorded in the run state, and no manifest of it in
+ * the lake (runs of another state file)? */
+static int run_id_free(struct run *r, const char *id)
+{
+    if (flow_state_run_exists(r->state, id))
+        return 0;
+    char path[64];
+    struct sl_buf b;
+    sl_buf_init(&b, 1 << 20);
+    struct sl_err e = {0};
+    snprintf(path, sizeof path, "_snaplake/runs/%s.json", id);
+    int exists = r->store.type->get(r->store.ctx, path, &b, &e) == SL_OK;
+    sl_buf_free(&b);
+    return !exists;
+}
+
+/* A run's id is its start time in UTC, YYYYMMDDTHHMMSSZ; a second run in
+ * the same second gets "_2", then "_3" … "_9".  Ids sort by time as plain
+ * text ("…00Z" < "…00Z_2" < "…00Z_9" < "…01Z"), which retention, the
+ * manifests' listing and `status --list` rely on: so an id is never earlier
+ * than the newest recorded one (a clock set back takes that run's second),
+ * and a tenth run within one second takes the next second.  The lake's
+ * `run=<ID>` folders and manifests use the id as it is. */
 static int make_run_id(struct run *r, struct sl_err *err)
 {
-    char last[32];
-    time_t t = time(NULL);
+    char last[32], base[24];
+    time_t t = r->fault_clock ? r->fault_clock : time(NULL);
     if (flow_state_last_run(r->state, last, sizeof last, err))
         return SL_ERROR;
-    for (int i = 0; i < 100000; i++, t++) {
+    struct tm lt = {0};
+    if (sscanf(last, "%4d%2d%2dT%2d%2d%2dZ", &lt.tm_year, &lt.tm_mon, &lt.tm_mday, &lt.tm_hour,
+               &lt.tm_min, &lt.tm_sec) == 6) {
+        lt.tm_year -= 1900;
+        lt.tm_mon -= 1;
+        time_t tl = timegm(&lt);
+        if (tl > t)
+            t = tl;
+    }
+    for (int i = 0; i < 1000; i++, t++) {
         struct tm tm;
         gmtime_r(&t, &tm);
-        strftime(r->run_id, sizeof r->run_id, "%Y%m%dT%H%M%SZ", &tm);
-        if (strcmp(r->run_id, last) <= 0 || flow_state_run_exists(r->state, r->run_id))
-            continue;
-        char path[64];
-        struct sl_buf b;
-        sl_buf_init(&b, 1 << 20);
-        struct sl_err e = {0};
-        snprintf(path, sizeof path, "_snaplake/runs/%s.json", r->run_id);
-        int exists = r->store.type->get(r->store.ctx, path, &b, &e) == SL_OK;
-        sl_buf_free(&b);
-        if (!exists)
-            return SL_OK;
+        strftime(base, sizeof base, "%Y%m%dT%H%M%SZ", &tm);
+        for (int k = 1; k <= 9; k++) {
+            if (k == 1)
+                snprintf(r->run_id, sizeof r->run_id, "%s", base);
+            else
+                snprintf(r->run_id, sizeof r->run_id, "%s_%d", base, k);
+            if (strcmp(r->run_id, last) > 0 && run_id_free(r, r->run_id)) {
+                if (k > 1 || i > 0)
+                    sl_debug("run id %s: %s was taken (newest recorded run: %s)", r->run_id,
+                             base, last[0] ? last : "none");
+                return SL_OK;
+            }
+        }
     }
     return sl_err_set(err, false, "run", "", "cannot find a free run id");
 }
@@ -276,8 +315,6 @@ static void chunk_task_id(struct run *r, int job, char *id, size_t size, char *n
  * run shows its progress table by table. */
 static void print_table_done(struct run *r, int table)
 {
-    if (!r->out)
-        return;
     int64_t rows = 0, bytes = 0;
     double first = 0, last = 0;
     for (int k = 0; k < r->nchunks; k++) {
@@ -292,10 +329,9 @@ static void print_table_done(struct run *r, int table)
             last = res->ended;
     }
     double secs = last - first;
-    fprintf(r->out, "  raw     %-28s %12lld rows %10.1f KiB %7.2f s %12.0f rows/s\n",
+    sl_info("  raw     %-28s %12lld rows %10.1f KiB %7.2f s %12.0f rows/s",
             r->tables[table].dataset, (long long)rows, bytes / 1024.0, secs,
             secs > 0 ? rows / secs : 0.0);
-    fflush(r->out);
 }
 
 static void export_event(void *arg, int job, enum flow_event ev, int attempt,
@@ -306,6 +342,8 @@ static void export_event(void *arg, int job, enum flow_event ev, int attempt,
     chunk_task_id(r, job, id, sizeof id, name, sizeof name);
     switch (ev) {
     case FLOW_STARTED:
+        if (attempt > 1)
+            sl_debug("%s: attempt %d", name, attempt);
         task_state(r, id, "export", name, "running", attempt, 0, 0, NULL);
         break;
     case FLOW_RETRYING:
@@ -418,6 +456,24 @@ static int do_snapshot(struct run *r, struct sl_err *err)
     return rc;
 }
 
+/* -v: how a table was cut into chunks (the ranges are in the source's split
+ * key: rowid for SQLite, the key column or block for PostgreSQL). */
+static void debug_plan(const struct src_table *t, const struct src_chunk *c, int n)
+{
+    if (sl_log_level() > SL_LOG_DEBUG)
+        return;
+    sl_debug("plan: table %s (dataset %s): %d chunk%s, about %lld rows", t->name, t->dataset, n,
+             n == 1 ? "" : "s", (long long)t->est_rows);
+    for (int k = 0; k < n; k++) {
+        if (c[k].whole)
+            sl_debug("plan:   part-%d: the whole table, about %lld rows", c[k].index,
+                     (long long)c[k].est_rows);
+        else
+            sl_debug("plan:   part-%d: key range [%lld, %lld), about %lld rows", c[k].index,
+                     (long long)c[k].lo, (long long)c[k].hi, (long long)c[k].est_rows);
+    }
+}
+
 static int do_export(struct run *r, struct sl_err *err)
 {
     int rc = SL_OK;
@@ -425,6 +481,8 @@ static int do_export(struct run *r, struct sl_err *err)
         struct src_chunk *c = NULL;
         int n = 0;
         rc = r->source.type->plan_chunks(r->source.snap, &r->tables[i], i, &c, &n, err);
+        if (rc == SL_OK)
+            debug_plan(&r->tables[i], c, n);
         if (rc == SL_OK) {
             void *p = realloc(r->chunks, sizeof *r->chunks * (size_t)(r->nchunks + n));
             if (!p) {
@@ -652,7 +710,8 @@ static int run_model(void *arg, int job, int worker, int attempt, struct sl_err 
     char local[PATH_MAX + 300], path[PATH_MAX];
     struct model_result res = {0};
     double t0 = now();
-    (void)worker, (void)attempt;
+    (void)attempt;
+    sl_debug("%s model %s: %s (worker %d)", m->layer, m->name, m->file, worker + 1);
     char *sql = read_text(m->file, err, m->layer);
     if (!sql)
         return SL_ERROR;
@@ -714,8 +773,7 @@ static int do_stage(struct run *r, const char *layer, struct sl_err *err)
         snprintf(path, sizeof path, "%s/part-0.parquet", d->prefix);
         if (add_file(d, path, &r->results[i], err) || register_dataset(r, d, err))
             return SL_ERROR;
-        if (r->out)
-            fprintf(r->out, "  %-7s %-28s %12lld rows %10.1f KiB %7.2f s\n", layer, d->name,
+        sl_info("  %-7s %-28s %12lld rows %10.1f KiB %7.2f s", layer, d->name,
                     (long long)d->rows, d->bytes / 1024.0, r->results[i].seconds);
     }
     return SL_OK;
@@ -811,6 +869,11 @@ static int collect_manifest(void *arg, const char *path, int64_t size)
     return SL_OK;
 }
 
+static int cmp_run_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
 /* Keep the newest keep_runs published runs up to this one; remove older
  * runs' files and manifests, and leftovers of failed runs older than the
  * oldest kept.  Manifests with a later id than this run (another project
@@ -820,11 +883,17 @@ static int do_retention(struct run *r, struct sl_err *err)
     struct sweep s = {0};
     task_state(r, "retention", "retention", "retention", "running", 1, 0, 0, NULL);
     int rc = r->store.type->list(r->store.ctx, "_snaplake/runs", collect_manifest, &s, err);
+    /* By id, whatever order the store lists names in.  ('_' rather than '-'
+     * before the suffix so that "…Z.json" < "…Z_2.json" in byte order too:
+     * '-' sorts before '.', and `ls` or an S3 listing would put "…Z-2.json"
+     * first.) */
+    if (rc == SL_OK && s.nkeep > 1)
+        qsort(s.keep, (size_t)s.nkeep, sizeof *s.keep, cmp_run_id);
     int removed = 0, upto = 0; /* manifests [0, upto) have ids <= this run's */
     while (rc == SL_OK && upto < s.nkeep && strcmp(s.keep[upto], r->run_id) <= 0)
         upto++;
     if (rc == SL_OK && upto > r->cfg->keep_runs) {
-        int first = upto - r->cfg->keep_runs; /* list is sorted: oldest first */
+        int first = upto - r->cfg->keep_runs; /* oldest first */
         s.oldest = s.keep[first];
         for (int i = 0; rc == SL_OK && i < first; i++) {
             char path[128];
@@ -833,8 +902,10 @@ static int do_retention(struct run *r, struct sl_err *err)
         }
         if (rc == SL_OK)
             rc = r->store.type->list(r->store.ctx, "", sweep_file, &s, err);
-        for (int i = 0; rc == SL_OK && i < s.ndrop; i++, removed++)
+        for (int i = 0; rc == SL_OK && i < s.ndrop; i++, removed++) {
+            sl_debug("retention: removing %s", s.drop[i]);
             rc = r->store.type->remove_prefix(r->store.ctx, s.drop[i], err);
+        }
     }
     task_state(r, "retention", "retention", "retention", rc ? "failed" : "done", 1, removed, 0,
                rc ? err : NULL);
@@ -845,19 +916,28 @@ static int do_retention(struct run *r, struct sl_err *err)
 
 /* ---- the run --------------------------------------------------------- */
 
-/* One run at a time per project: an advisory lock on .snaplake/lock, held
- * until the process ends (the kernel drops it even after a crash). */
+/* One run at a time per project: an open-file-description lock (F_OFD_SETLK)
+ * on .snaplake/lock, held until the process ends (the kernel drops it even
+ * after kill -9).  OFD rather than flock() so that `snaplake status` can ask
+ * whether a run holds it (F_OFD_GETLK) without taking it, which would make
+ * a run starting at that moment fail. */
+static void lock_path(const struct sl_config *cfg, char *out, size_t size)
+{
+    snprintf(out, size, "%s/.snaplake/lock", cfg->dir);
+}
+
 static int take_run_lock(const struct sl_config *cfg, int *fd, struct sl_err *err)
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/.snaplake", cfg->dir);
     mkdir(path, 0777);
-    snprintf(path, sizeof path, "%s/.snaplake/lock", cfg->dir);
+    lock_path(cfg, path, sizeof path);
     *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (*fd < 0)
         return sl_err_set(err, false, "run", path, "cannot open the run lock: %s",
                           strerror(errno));
-    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(*fd, F_OFD_SETLK, &fl) != 0) {
         close(*fd);
         *fd = -1;
         return sl_err_set(err, true, "run", path,
@@ -865,6 +945,34 @@ static int take_run_lock(const struct sl_config *cfg, int *fd, struct sl_err *er
                           "`snaplake status`");
     }
     return SL_OK;
+}
+
+int flow_run_active(const struct sl_config *cfg)
+{
+    char path[PATH_MAX + 32];
+    lock_path(cfg, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    int active = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+    close(fd);
+    return active;
+}
+
+void flow_state_damaged_hint(const struct sl_config *cfg, struct sl_err *err)
+{
+    char quoted[PATH_MAX + 8];
+    const char *p = cfg->path;
+    if (p[strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-")])
+        snprintf(quoted, sizeof quoted, "'%s'", p);
+    else
+        snprintf(quoted, sizeof quoted, "%s", p);
+    size_t n = strlen(err->msg);
+    snprintf(err->msg + n, sizeof err->msg - n,
+             ". To move it aside (to state.db.corrupt-<time>) and start a new history: "
+             "`snaplake run -c %s --new-history`",
+             quoted);
 }
 
 struct leftovers {
@@ -907,24 +1015,126 @@ static void read_fault_switch(struct run *r)
 {
     const char *f = getenv("SNAPLAKE_FAULT");
     int n = 0;
+    long long clock = 0;
     if (f && sscanf(f, "export:%127[^:]:%d", r->fault_dataset, &n) == 2)
         r->fault_attempts = n;
+    else if (f && sscanf(f, "clock:%lld", &clock) == 1)
+        r->fault_clock = (time_t)clock;
 }
 
-static void run_hook(const struct run *r, const char *cmd, const char *status)
+/* The hook's environment: ours without any SNAPLAKE_RUN_ID, _STATUS, _ERROR
+ * or _FAILED_TASK, then those four.  Built for the child instead of calling
+ * setenv(), which is not thread-safe while DuckDB's threads are alive (a
+ * thread reading the environment may see a freed entry).  The strings in
+ * own[] belong to the caller; the array itself too. */
+static char **hook_environment(const char *const value[4], char *own[4])
 {
-    if (!cmd)
+    static const char *const names[4] = {"SNAPLAKE_RUN_ID", "SNAPLAKE_STATUS", "SNAPLAKE_ERROR",
+                                         "SNAPLAKE_FAILED_TASK"};
+    size_t n = 0, k = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 5, sizeof *env);
+    if (!env)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        int ours = 0;
+        for (int v = 0; v < 4 && !ours; v++) {
+            size_t len = strlen(names[v]);
+            ours = !strncmp(environ[i], names[v], len) && environ[i][len] == '=';
+        }
+        if (!ours)
+            env[k++] = environ[i];
+    }
+    for (int v = 0; v < 4; v++) {
+        if (asprintf(&own[v], "%s=%s", names[v], value[v]) < 0) {
+            own[v] = NULL;
+            free(env);
+            return NULL;
+        }
+        env[k++] = own[v];
+    }
+    env[k] = NULL;
+    return env;
+}
+
+/* See run.h.  Hooks run in the config file's folder (so `./notify.sh` works
+ * from cron, whose working folder is elsewhere), after the run has let go of
+ * its lock (an on_failure hook may start the next run) and closed DuckDB. */
+void flow_run_hook(const struct sl_config *cfg, const struct flow_run_options *opt,
+                   const struct sl_err *err)
+{
+    const char *which = err ? "on_failure" : "on_success";
+    const char *cmd = err ? cfg->on_failure : cfg->on_success;
+    if (!opt->began || !cmd)
         return;
-    setenv("SNAPLAKE_RUN_ID", r->run_id, 1);
-    setenv("SNAPLAKE_STATUS", status, 1);
-    int rc = system(cmd);
-    if (rc != 0)
-        sl_warn("hook '%s' exited with status %d", cmd, rc);
+    char error[2200];
+    const char *value[4] = {opt->run_id, err ? "failed" : "done",
+                            err ? sl_err_format(err, error, sizeof error) : "", opt->failed_task};
+    char *own[4] = {0};
+    char **env = hook_environment(value, own);
+    posix_spawn_file_actions_t fa;
+    int fa_ok = 0, e = ENOMEM, wstatus = 0, pipe_fd[2] = {-1, -1};
+    pid_t pid = -1;
+    sl_debug("hook %s: sh -c '%s' in %s", which, cmd, cfg->dir);
+    if (env && (e = posix_spawn_file_actions_init(&fa)) == 0) {
+        fa_ok = 1;
+        e = posix_spawn_file_actions_addchdir_np(&fa, cfg->dir);
+    }
+    /* A JSON log holds only JSON lines: read the hook's output and log it. */
+    if (e == 0 && sl_log_json()) {
+        if (pipe2(pipe_fd, O_CLOEXEC))
+            e = errno;
+        else if ((e = posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 1)) == 0)
+            e = posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 2);
+    }
+    if (e == 0) {
+        char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+        /* What we logged so far reaches a shared log file before the hook's lines. */
+        fflush(stdout);
+        fflush(stderr);
+        e = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, env);
+    }
+    if (pipe_fd[1] >= 0)
+        close(pipe_fd[1]);
+    if (pipe_fd[0] >= 0) {
+        FILE *f = e ? NULL : fdopen(pipe_fd[0], "r");
+        char line[4096];
+        while (f && fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\n")] = 0;
+            sl_log_event(SL_LOG_INFO, "hook", "hook %s: %s", which, line);
+        }
+        if (f)
+            fclose(f);
+        else
+            close(pipe_fd[0]);
+    }
+    if (e) {
+        sl_warn("hook %s ('%s') could not be started in %s: %s", which, cmd, cfg->dir,
+                strerror(e));
+    } else {
+        while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+            ;
+        if (WIFSIGNALED(wstatus))
+            sl_warn("hook %s ('%s') was ended by signal %d (%s)", which, cmd, WTERMSIG(wstatus),
+                    strsignal(WTERMSIG(wstatus)));
+        else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127)
+            sl_warn("hook %s ('%s') exited with status 127: command not found (hooks run with "
+                    "`sh -c` in %s)",
+                    which, cmd, cfg->dir);
+        else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0)
+            sl_warn("hook %s ('%s') exited with status %d", which, cmd, WEXITSTATUS(wstatus));
+    }
+    if (fa_ok)
+        posix_spawn_file_actions_destroy(&fa);
+    for (int v = 0; v < 4; v++)
+        free(own[v]);
+    free(env);
 }
 
 int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err)
 {
-    struct run r = {.cfg = cfg, .out = opt->out, .t0 = now()};
+    struct run r = {.cfg = cfg, .t0 = now()};
     char state_path[PATH_MAX + 32], red[1024];
     int rc = SL_ERROR, began = 0, lock_fd = -1;
     pq_options_default(&r.pq);
@@ -935,9 +1145,16 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     read_fault_switch(&r);
 
     flow_state_path(cfg, state_path, sizeof state_path);
-    if (take_run_lock(cfg, &lock_fd, err) || flow_state_open(state_path, 1, &r.state, err) ||
+    if (take_run_lock(cfg, &lock_fd, err))
+        goto out;
+    int sf = FLOW_STATE_CREATE | (opt->new_history ? FLOW_STATE_NEW_IF_DAMAGED : 0);
+    int so = flow_state_open(state_path, sf, &r.state, err);
+    if (so == FLOW_STATE_DAMAGED)
+        flow_state_damaged_hint(cfg, err);
+    if (so || flow_state_mark_interrupted(r.state, err) ||
         store_open(&r.store, cfg->lake, err))
         goto out;
+    sl_debug("run history %s; run lock %s/.snaplake/lock", state_path, cfg->dir);
     clean_leftovers(&r);
     if (make_run_id(&r, err))
         goto out;
@@ -950,8 +1167,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     if (flow_state_run_begin(r.state, r.run_id, red, cfg->lake, err))
         goto out;
     began = 1;
-    if (r.out)
-        fprintf(r.out, "snaplake run %s: %s → %s\n", r.run_id, red, cfg->lake);
+    sl_info("run %s: %s → %s", r.run_id, red, cfg->lake);
 
     struct engine_options eo = {.threads = cfg->jobs, .compression = cfg->compression};
     if (catalog_open(&r.catalog, cfg->catalog, &r.store, err) ||
@@ -981,11 +1197,11 @@ out:
         flow_state_run_end(r.state, r.run_id, rc ? "failed" : "done", rows, bytes,
                            rc ? sl_err_format(err, msg, sizeof msg) : NULL, &e2);
     }
-    if (r.out && rc == SL_OK)
-        fprintf(r.out, "published run %s: %d datasets, %lld rows, %.1f MiB in %.2f s\n",
-                r.run_id, r.ndatasets, (long long)rows, bytes / 1048576.0, now() - r.t0);
-    if (began)
-        run_hook(&r, rc ? cfg->on_failure : cfg->on_success, rc ? "failed" : "done");
+    if (rc == SL_OK)
+        sl_log_result(false, "published run %s: %d datasets, %lld rows, %.1f MiB in %.2f s",
+                      r.run_id, r.ndatasets, (long long)rows, bytes / 1048576.0, now() - r.t0);
+    opt->began = began;
+    snprintf(opt->failed_task, sizeof opt->failed_task, "%s", r.failed_task);
     if (r.tmp_dir[0])
         remove_dir(r.tmp_dir);
     engine_close(&r.engine);

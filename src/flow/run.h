@@ -16,13 +16,30 @@
 #include "util/err.h"
 
 struct flow_run_options {
-    FILE *out;            /* summary lines; NULL = silent */
+    FILE *out;            /* unused: the run logs through util/log.h (stderr) */
     int export_only;      /* no stage models: snapshot, export, publish the raw layer */
+    int new_history;      /* a damaged run history is moved aside, a new one started */
     char run_id[32];      /* filled: the run's id */
+    int began;            /* filled: 1 when the run was recorded (hooks run) */
+    char failed_task[300]; /* filled: the id of the first task that failed, or "" */
 };
 
-/* Returns 0 when the run was published; SL_ERROR with *err otherwise. */
+/* Returns 0 when the run was published (its result line logged); SL_ERROR
+ * with *err otherwise, which the caller reports, before flow_run_hook. */
 int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err);
+
+/* After flow_run: run on_success (err NULL) or on_failure with `/bin/sh -c`
+ * in the config file's folder, with SNAPLAKE_RUN_ID, SNAPLAKE_STATUS,
+ * SNAPLAKE_ERROR and SNAPLAKE_FAILED_TASK added to its environment, and log
+ * its exit status when not 0.  Nothing when the run never began. */
+void flow_run_hook(const struct sl_config *cfg, const struct flow_run_options *opt,
+                   const struct sl_err *err);
+
+/* 1 when a run of this project holds the run lock now (is going), else 0. */
+int flow_run_active(const struct sl_config *cfg);
+
+/* Append to a FLOW_STATE_DAMAGED error the command that sets the file aside. */
+void flow_state_damaged_hint(const struct sl_config *cfg, struct sl_err *err);
 
 /* "<config dir>/.snaplake/state.db" into out. */
 void flow_state_path(const struct sl_config *cfg, char *out, size_t size);

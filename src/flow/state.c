@@ -2,6 +2,7 @@
  * state.c — see state.h.
  */
 #include "flow/state.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct flow_state {
     sqlite3 *db;
@@ -42,13 +44,99 @@ static int db_err(struct flow_state *s, struct sl_err *err, const char *what)
                       "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
-int flow_state_open(const char *path, int create, struct flow_state **out, struct sl_err *err)
+static int is_damage(int code)
+{
+    code &= 0xff;
+    return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
+/* Check the file (PRAGMA quick_check: every page and index, in time linear
+ * in the file's size, which stays small) and prepare it.  Returns SL_OK,
+ * FLOW_STATE_DAMAGED with *err naming the damage, or SL_ERROR. */
+static int prepare(struct flow_state *s, struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char detail[512] = "";
+    int rc = SL_OK;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        snprintf(detail, sizeof detail, "%s", sqlite3_errmsg(s->db));
+        rc = is_damage(sqlite3_errcode(s->db)) ? FLOW_STATE_DAMAGED : SL_ERROR;
+    } else if (strcmp((const char *)sqlite3_column_text(st, 0), "ok")) {
+        snprintf(detail, sizeof detail, "%s", (const char *)sqlite3_column_text(st, 0));
+        rc = FLOW_STATE_DAMAGED;
+    }
+    sqlite3_finalize(st);
+    if (rc == SL_OK &&
+        (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", NULL,
+                      NULL, NULL) != SQLITE_OK ||
+         sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)) {
+        snprintf(detail, sizeof detail, "%s", sqlite3_errmsg(s->db));
+        rc = is_damage(sqlite3_errcode(s->db)) ? FLOW_STATE_DAMAGED : SL_ERROR;
+    }
+    /* quick_check's text: "*** in database main ***\nPage 2: …": one line. */
+    const char *d = strncmp(detail, "*** in database main ***", 24) ? detail : detail + 24;
+    d += strspn(d, "\n ");
+    for (char *p = detail; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    if (rc == FLOW_STATE_DAMAGED)
+        sl_err_set(err, false, "state", s->path,
+                   "the run history is damaged (%s) and cannot be used. The lake is not "
+                   "affected: its manifests (_snaplake/runs) and catalog still say what was "
+                   "published",
+                   d);
+    else if (rc)
+        sl_err_set(err, sqlite3_errcode(s->db) == SQLITE_BUSY, "state", s->path,
+                   "cannot prepare the run state: %s", detail);
+    return rc;
+}
+
+static int open_db(struct flow_state *s, int flags, struct sl_err *err)
+{
+    int oflags = flags & FLOW_STATE_CREATE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                           : SQLITE_OPEN_READWRITE;
+    if (sqlite3_open_v2(s->path, &s->db, oflags, NULL) != SQLITE_OK) {
+        if (flags & FLOW_STATE_CREATE)
+            return db_err(s, err, "cannot open the run state");
+        return sl_err_set(err, false, "state", s->path,
+                          "no run state here yet; run `snaplake run` first");
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    return prepare(s, err);
+}
+
+/* Move a damaged history (and its WAL) to <path>.corrupt-<UTC time>. */
+static int set_aside(struct flow_state *s, struct sl_err *err)
+{
+    char stamp[32], aside[PATH_MAX + 64], from[PATH_MAX + 8], to[PATH_MAX + 72];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(aside, sizeof aside, "%s.corrupt-%s", s->path, stamp);
+    if (rename(s->path, aside))
+        return sl_err_set(err, false, "state", s->path, "cannot move the damaged run history "
+                          "to %s: %s", aside, strerror(errno));
+    snprintf(from, sizeof from, "%s-wal", s->path);
+    snprintf(to, sizeof to, "%s-wal", aside);
+    if (rename(from, to) && errno != ENOENT)
+        return sl_err_set(err, false, "state", from, "cannot move aside: %s", strerror(errno));
+    snprintf(from, sizeof from, "%s-shm", s->path);
+    unlink(from);
+    sl_warn("the run history %s was damaged; it is now %s, and a new history starts with this "
+            "run",
+            s->path, aside);
+    return SL_OK;
+}
+
+int flow_state_open(const char *path, int flags, struct flow_state **out, struct sl_err *err)
 {
     struct flow_state *s = calloc(1, sizeof *s);
     if (!s)
         return sl_err_set(err, false, "state", path, "out of memory");
     snprintf(s->path, sizeof s->path, "%s", path);
-    if (create) {
+    if (flags & FLOW_STATE_CREATE) {
         char dir[PATH_MAX];
         snprintf(dir, sizeof dir, "%s", path);
         char *slash = strrchr(dir, '/');
@@ -57,19 +145,20 @@ int flow_state_open(const char *path, int create, struct flow_state **out, struc
             mkdir(dir, 0777);
         }
     }
-    int flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-        int rc = create ? db_err(s, err, "cannot open the run state")
-                        : sl_err_set(err, false, "state", path,
-                                     "no run state here yet; run `snaplake run` first");
-        flow_state_close(s);
-        return rc;
+    int rc = open_db(s, flags, err);
+    if (rc == FLOW_STATE_DAMAGED && (flags & FLOW_STATE_NEW_IF_DAMAGED)) {
+        sqlite3_close(s->db);
+        s->db = NULL;
+        sl_err_clear(err);
+        rc = set_aside(s, err);
+        if (rc == SL_OK)
+            rc = open_db(s, flags | FLOW_STATE_CREATE, err);
+    } else if (rc == SL_OK && (flags & FLOW_STATE_NEW_IF_DAMAGED)) {
+        sl_info("the run history %s is not damaged: keeping it (--new-history only replaces a "
+                "damaged one)",
+                path);
     }
-    sqlite3_busy_timeout(s->db, 10000);
-    if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", NULL, NULL,
-                     NULL) != SQLITE_OK ||
-        sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
-        int rc = db_err(s, err, "cannot prepare the run state");
+    if (rc) {
         flow_state_close(s);
         return rc;
     }
@@ -165,6 +254,44 @@ int flow_state_task(struct flow_state *s, const char *run_id, const char *task_i
     return SL_OK;
 }
 
+int flow_state_mark_interrupted(struct flow_state *s, struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT run_id FROM runs WHERE state = 'running'", -1, &st,
+                           NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read runs");
+    while (sqlite3_step(st) == SQLITE_ROW)
+        sl_warn("run %s ended without finishing (the process was killed or the machine "
+                "stopped); recorded as interrupted",
+                sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    /* ended_at: the last moment the run was seen doing something. */
+    if (sqlite3_exec(s->db,
+                     "BEGIN;"
+                     "UPDATE tasks SET state = 'interrupted' WHERE state IN ('running', "
+                     " 'retrying') AND run_id IN (SELECT run_id FROM runs WHERE state = 'running');"
+                     "UPDATE runs SET state = 'interrupted', ended_at = coalesce((SELECT "
+                     " max(max(coalesce(t.started_at, 0), coalesce(t.ended_at, 0))) FROM tasks t "
+                     " WHERE t.run_id = runs.run_id), started_at), error = coalesce(error, "
+                     " '" FLOW_STATE_INTERRUPTED_ERROR "') WHERE state = 'running';"
+                     "COMMIT;",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = db_err(s, err, "cannot record interrupted runs");
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return SL_OK;
+}
+
+/* A run recorded as running that is not the one going now (live_run) ended
+ * without recording its end: show it as interrupted. */
+static const char *shown_state(const char *run_id, const char *state, const char *live_run)
+{
+    if (state && !strcmp(state, "running") && (!live_run || strcmp(run_id, live_run)))
+        return "interrupted";
+    return state ? state : "";
+}
+
 int flow_state_run_exists(struct flow_state *s, const char *run_id)
 {
     sqlite3_stmt *st = NULL;
@@ -215,7 +342,8 @@ static void fmt_bytes(int64_t b, char *buf, size_t size)
         snprintf(buf, size, "%.2f GiB", b / 1073741824.0);
 }
 
-int flow_state_print_runs(struct flow_state *s, int limit, FILE *out, struct sl_err *err)
+int flow_state_print_runs(struct flow_state *s, int limit, const char *live_run, FILE *out,
+                          struct sl_err *err)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db,
@@ -224,7 +352,7 @@ int flow_state_print_runs(struct flow_state *s, int limit, FILE *out, struct sl_
                            -1, &st, NULL) != SQLITE_OK)
         return db_err(s, err, "cannot read runs");
     sqlite3_bind_int(st, 1, limit);
-    fprintf(out, "%-18s %-8s %-19s %8s %12s %10s  %s\n", "RUN", "STATE", "STARTED (UTC)",
+    fprintf(out, "%-18s %-11s %-19s %8s %12s %10s  %s\n", "RUN", "STATE", "STARTED (UTC)",
             "SECONDS", "ROWS", "BYTES", "ERROR");
     while (sqlite3_step(st) == SQLITE_ROW) {
         double a = sqlite3_column_double(st, 2), b = sqlite3_column_double(st, 3);
@@ -239,15 +367,19 @@ int flow_state_print_runs(struct flow_state *s, int limit, FILE *out, struct sl_
             snprintf(secs, sizeof secs, "%.1f", b - a);
         fmt_bytes(sqlite3_column_int64(st, 5), by, sizeof by);
         const char *e = (const char *)sqlite3_column_text(st, 6);
-        fprintf(out, "%-18s %-8s %-19s %8s %12lld %10s  %.80s\n", sqlite3_column_text(st, 0),
-                sqlite3_column_text(st, 1), when, secs, (long long)sqlite3_column_int64(st, 4), by,
-                e ? e : "");
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        const char *state = shown_state(id, (const char *)sqlite3_column_text(st, 1), live_run);
+        if (!e && !strcmp(state, "interrupted"))
+            e = FLOW_STATE_INTERRUPTED_ERROR;
+        fprintf(out, "%-18s %-11s %-19s %8s %12lld %10s  %.80s\n", id, state, when, secs,
+                (long long)sqlite3_column_int64(st, 4), by, e ? e : "");
     }
     sqlite3_finalize(st);
     return SL_OK;
 }
 
-int flow_state_print(struct flow_state *s, const char *run_id, FILE *out, struct sl_err *err)
+int flow_state_print(struct flow_state *s, const char *run_id, const char *live_run, FILE *out,
+                     char *state, size_t state_size, struct sl_err *err)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db,
@@ -265,13 +397,18 @@ int flow_state_print(struct flow_state *s, const char *run_id, FILE *out, struct
     fmt_time(started, t0, sizeof t0);
     fmt_time(ended, t1, sizeof t1);
     fmt_bytes(sqlite3_column_int64(st, 6), by, sizeof by);
+    const char *run_state = shown_state(run_id, (const char *)sqlite3_column_text(st, 0), live_run);
+    int interrupted = !strcmp(run_state, "interrupted");
+    snprintf(state, state_size, "%s", run_state);
     fprintf(out, "run %s: %s\n  source  %s\n  lake    %s\n  time    %s - %s UTC (%.1f s)\n",
-            run_id, sqlite3_column_text(st, 0), sqlite3_column_text(st, 3),
-            sqlite3_column_text(st, 4), t0, t1, ended > 0 ? ended - started : 0);
+            run_id, run_state, sqlite3_column_text(st, 3), sqlite3_column_text(st, 4), t0, t1,
+            ended > 0 ? ended - started : 0);
     if (sqlite3_column_type(st, 5) != SQLITE_NULL)
         fprintf(out, "  rows    %lld, %s\n", (long long)sqlite3_column_int64(st, 5), by);
     if (sqlite3_column_type(st, 7) != SQLITE_NULL)
         fprintf(out, "  error   %s\n", sqlite3_column_text(st, 7));
+    else if (interrupted)
+        fprintf(out, "  error   %s\n", FLOW_STATE_INTERRUPTED_ERROR);
     sqlite3_finalize(st);
 
     if (sqlite3_prepare_v2(s->db,
@@ -280,7 +417,7 @@ int flow_state_print(struct flow_state *s, const char *run_id, FILE *out, struct
                            -1, &st, NULL) != SQLITE_OK)
         return db_err(s, err, "cannot read tasks");
     sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    fprintf(out, "\n%-9s %-34s %-8s %3s %8s %8s %12s %10s\n", "KIND", "NAME", "STATE", "TRY",
+    fprintf(out, "\n%-9s %-34s %-11s %3s %8s %8s %12s %10s\n", "KIND", "NAME", "STATE", "TRY",
             "START", "SECONDS", "ROWS", "BYTES");
     while (sqlite3_step(st) == SQLITE_ROW) {
         double a = sqlite3_column_double(st, 4), b = sqlite3_column_double(st, 5);
@@ -291,8 +428,11 @@ int flow_state_print(struct flow_state *s, const char *run_id, FILE *out, struct
             snprintf(secs, sizeof secs, "%.2f", b - a);
         else
             snprintf(secs, sizeof secs, "-");
-        fprintf(out, "%-9s %-34.34s %-8s %3d %8s %8s %12lld %10s\n", sqlite3_column_text(st, 0),
-                sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+        const char *task_state = (const char *)sqlite3_column_text(st, 2);
+        if (interrupted && (!strcmp(task_state, "running") || !strcmp(task_state, "retrying")))
+            task_state = "interrupted";
+        fprintf(out, "%-9s %-34.34s %-11s %3d %8s %8s %12lld %10s\n", sqlite3_column_text(st, 0),
+                sqlite3_column_text(st, 1), task_state,
                 sqlite3_column_int(st, 3), t0, secs, (long long)sqlite3_column_int64(st, 6), by);
         if (sqlite3_column_type(st, 8) != SQLITE_NULL)
             fprintf(out, "          error: %s\n", sqlite3_column_text(st, 8));

@@ -9,11 +9,20 @@
  *      tasks(run_id, task_id, kind, name, state, attempts, started_at,
  *            ended_at, rows, bytes, error)
  * Times are Unix seconds (REAL).  States: pending, running, retrying, done,
- * failed, skipped.
+ * failed, skipped, interrupted (a run, or its running tasks, whose process
+ * ended without recording the end: killed, crashed, machine stopped; the
+ * next run records it so, and `status` shows it so as soon as no run holds
+ * the run lock).
+ *
+ * A damaged file (PRAGMA quick_check fails, or SQLite says "malformed" or
+ * "not a database") is refused with FLOW_STATE_DAMAGED; FLOW_STATE_NEW_IF_DAMAGED
+ * moves it to <path>.corrupt-<UTC time> and starts a new, empty history.  The
+ * lake's manifests and catalog, not this file, say what was published.
  */
 #ifndef SL_FLOW_STATE_H
 #define SL_FLOW_STATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -23,8 +32,16 @@
 
 struct flow_state;
 
-/* Open (creating the file and folder when `create`) the state database. */
-int flow_state_open(const char *path, int create, struct flow_state **out, struct sl_err *err);
+#define FLOW_STATE_CREATE 1          /* create the file and its folder when missing */
+#define FLOW_STATE_NEW_IF_DAMAGED 2  /* set a damaged file aside, start a new one */
+#define FLOW_STATE_DAMAGED 2         /* returned (with *err) for a damaged file */
+
+#define FLOW_STATE_INTERRUPTED_ERROR                                                              \
+    "the run ended without finishing (the process was killed or crashed, or the machine stopped)"
+
+/* Open the state database (flags above).  Returns SL_OK, SL_ERROR, or
+ * FLOW_STATE_DAMAGED (not set aside). */
+int flow_state_open(const char *path, int flags, struct flow_state **out, struct sl_err *err);
 void flow_state_close(struct flow_state *s);
 
 int flow_state_run_begin(struct flow_state *s, const char *run_id, const char *source,
@@ -46,6 +63,11 @@ struct flow_task_update {
 int flow_state_task(struct flow_state *s, const char *run_id, const char *task_id,
                     const struct flow_task_update *u, struct sl_err *err);
 
+/* Record every run still marked running as interrupted (and its running
+ * tasks), with a warning line each.  Called by a run holding the run lock,
+ * before it begins: no other run can be going. */
+int flow_state_mark_interrupted(struct flow_state *s, struct sl_err *err);
+
 /* 1 when a run with this id was ever recorded, else 0. */
 int flow_state_run_exists(struct flow_state *s, const char *run_id);
 
@@ -53,10 +75,15 @@ int flow_state_run_exists(struct flow_state *s, const char *run_id);
 int flow_state_last_run(struct flow_state *s, char *out, size_t size, struct sl_err *err);
 
 /* Print the newest `limit` runs, one line each (id, state, start, seconds,
- * rows, bytes, error). */
-int flow_state_print_runs(struct flow_state *s, int limit, FILE *out, struct sl_err *err);
+ * rows, bytes, error).  live_run is the run going now (NULL: none); any
+ * other run recorded as running is shown as interrupted. */
+int flow_state_print_runs(struct flow_state *s, int limit, const char *live_run, FILE *out,
+                          struct sl_err *err);
 
-/* Print a run and its tasks as a table. SL_ERROR with "no run …" when unknown. */
-int flow_state_print(struct flow_state *s, const char *run_id, FILE *out, struct sl_err *err);
+/* Print a run and its tasks as a table, and its state as shown into
+ * state[state_size] (live_run as above).  SL_ERROR with "no run …" when
+ * unknown. */
+int flow_state_print(struct flow_state *s, const char *run_id, const char *live_run, FILE *out,
+                     char *state, size_t state_size, struct sl_err *err);
 
 #endif

@@ -121,7 +121,7 @@ if [ "$out" = $'n\n50' ]; then pass catalog-relative-config; else fail catalog-r
 sl demo --dir "$D"
 expect_rc demo-second-exit 0
 RUN2=$(cat "$L/_snaplake/current" 2>/dev/null | tr -d '\n')
-if [[ "$RUN2" =~ ^[0-9]{8}T[0-9]{6}Z$ ]] && [ "$RUN2" != "$RUN1" ] && [[ "$RUN2" > "$RUN1" ]]; then
+if [[ "$RUN2" =~ ^[0-9]{8}T[0-9]{6}Z(_[2-9])?$ ]] && [ "$RUN2" != "$RUN1" ] && [[ "$RUN2" > "$RUN1" ]]; then
     pass second-run-new-id
 else
     fail second-run-new-id "first $RUN1, second '$RUN2'"

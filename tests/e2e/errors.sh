@@ -18,7 +18,8 @@ source "$(dirname "$0")/../tools/e2e-lib.sh"
 # A run right after a failed one, before the wall clock passes the failed
 # run's RUN_ID, trips over the RUN_ID bug that run-after-failed-run checks;
 # elsewhere we wait that long so one bug does not fail unrelated checks.
-failed_id() { sed -n 's/.*run \([0-9]\{8\}T[0-9]\{6\}Z\) failed.*/\1/p' "$T/err" | head -1; }
+# A run id: the start second, "_2" … "_9" for more runs in that second.
+failed_id() { sed -n 's/.*run \([0-9]\{8\}T[0-9]\{6\}Z\(_[0-9]\)\{0,1\}\) failed.*/\1/p' "$T/err" | head -1; }
 wait_past() { # RUN_ID
     [ -n "$1" ] || return 0
     while [[ ! "$(date -u +%Y%m%dT%H%M%SZ)" > "$1" ]]; do sleep 0.05; done
@@ -64,7 +65,8 @@ if [ "$after" = "$before" ]; then pass model-error-catalog-unchanged; else fail 
 out=$(q "$A/snaplake.yml" "SELECT count(*) AS n FROM raw.t")
 if [ "$out" = '[{"n":3}]' ]; then pass model-error-raw-unchanged; else fail model-error-raw-unchanged "got $out (the source has 4 rows now; the published run had 3)"; fi
 sl status -c "$A/snaplake.yml" "$FAILED"
-if [ "$RC" -eq 0 ] && grep -q failed "$T/out" && grep -q broken "$T/out"; then
+# A failed run's status exits 1 (README "Exit codes").
+if [ "$RC" -eq 1 ] && grep -q failed "$T/out" && grep -q broken "$T/out"; then
     pass model-error-status
 else
     fail model-error-status "status $FAILED: exit $RC: $(head -c 600 "$T/out" "$T/err")"
@@ -213,7 +215,7 @@ expect_rc names-exit 0
 # Everything written since the marker is inside the project folder, and in the
 # lake only at the expected places with safe names.
 outside=$(find "$T/d" -newer "$T/d/marker" ! -path "$Dd" ! -path "$Dd/*" | tr '\n' ' ')
-bad=$(cd "$Dd/lake" && find . -type f | sed 's|^\./||' | grep -vE '^(raw/[a-z0-9_]+/run=[0-9]{8}T[0-9]{6}Z/part-[0-9]+\.parquet|_snaplake/runs/[0-9]{8}T[0-9]{6}Z\.json|_snaplake/current|catalog\.duckdb)$' | tr '\n' ' ')
+bad=$(cd "$Dd/lake" && find . -type f | sed 's|^\./||' | grep -vE '^(raw/[a-z0-9_]+/run=[0-9]{8}T[0-9]{6}Z(_[2-9])?/part-[0-9]+\.parquet|_snaplake/runs/[0-9]{8}T[0-9]{6}Z(_[2-9])?\.json|_snaplake/current|catalog\.duckdb)$' | tr '\n' ' ')
 ntables=$(ls "$Dd/lake/raw" 2>/dev/null | wc -l)
 if [ -z "$outside" ] && [ -z "$bad" ] && [ "$ntables" -eq 10 ] && [ ! -e /abs ] && [ ! -e "$T/x" ] && [ ! -e "$Dd/x" ]; then
     pass names-files-inside-lake
@@ -251,9 +253,10 @@ for i in 1 2 3; do
     expect_rc "keep-runs-run$i" 0
     runs+=("$(cat "$E/lake/_snaplake/current" 2>/dev/null | tr -d '\n')")
 done
-left_m=$(ls "$E/lake/_snaplake/runs" | tr '\n' ' ')
-left_raw=$(ls "$E/lake/raw/t" | tr '\n' ' ')
-left_s1=$(ls "$E/lake/stage1/m" | tr '\n' ' ')
+# Byte order (LC_ALL=C): run ids sort by time in it, "…Z_2" after "…Z".
+left_m=$(LC_ALL=C ls "$E/lake/_snaplake/runs" | tr '\n' ' ')
+left_raw=$(LC_ALL=C ls "$E/lake/raw/t" | tr '\n' ' ')
+left_s1=$(LC_ALL=C ls "$E/lake/stage1/m" | tr '\n' ' ')
 if [ "$left_m" = "${runs[1]}.json ${runs[2]}.json " ] && [ "$left_raw" = "run=${runs[1]} run=${runs[2]} " ] && [ "$left_s1" = "$left_raw" ]; then
     pass keep-runs-two-left
 else

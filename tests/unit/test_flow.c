@@ -186,11 +186,31 @@ static void test_state_roundtrip(void)
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
-    CHECK_EQ_INT(flow_state_print(s, last, f, &err), 0);
+    char state[32];
+    CHECK_EQ_INT(flow_state_print(s, last, NULL, f, state, sizeof state, &err), 0);
     fclose(f);
     CHECK(text && strstr(text, "t part-0") && strstr(text, "done") && strstr(text, "42"));
+    CHECK_EQ_STR(state, "done");
     free(text);
-    CHECK(flow_state_print(s, "nope", stdout, &err) != 0);
+    CHECK(flow_state_print(s, "nope", NULL, stdout, state, sizeof state, &err) != 0);
+    /* A run left 'running' is shown interrupted unless it is the live one,
+     * and recorded so by flow_state_mark_interrupted. */
+    sl_err_clear(&err);
+    CHECK_EQ_INT(flow_state_run_begin(s, "20260102T000000Z", "sqlite:///x.db", "/lake", &err), 0);
+    f = open_memstream(&text, &len);
+    CHECK_EQ_INT(flow_state_print(s, "20260102T000000Z", "20260102T000000Z", f, state, sizeof state, &err), 0);
+    CHECK_EQ_STR(state, "running");
+    CHECK_EQ_INT(flow_state_print(s, "20260102T000000Z", NULL, f, state, sizeof state, &err), 0);
+    CHECK_EQ_STR(state, "interrupted");
+    fclose(f);
+    free(text);
+    CHECK_EQ_INT(flow_state_mark_interrupted(s, &err), 0);
+    f = open_memstream(&text, &len);
+    CHECK_EQ_INT(flow_state_print(s, "20260102T000000Z", "20260102T000000Z", f, state, sizeof state, &err), 0);
+    fclose(f);
+    CHECK_EQ_STR(state, "interrupted");
+    CHECK(text && strstr(text, "ended without finishing"));
+    free(text);
     flow_state_close(s);
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
