@@ -49,7 +49,7 @@ refused() {
     local name=$1 d=$2 object=$3 msg=$4 cmd=${5:-run}
     sl "$cmd" -q -c "$d/snaplake.yml"
     local line
-    line=$(grep -F "snaplake: config: $object: " "$T/err" | head -1)
+    line=$(grep -F "snaplake: error: config: $object: " "$T/err" | head -1)
     if [ "$RC" -eq 2 ] && [ -n "$line" ] && grep -qF -- "$msg" "$T/err" && [ ! -e "$d/.snaplake/state.db" ]; then
         pass "$name"
     else
@@ -164,7 +164,7 @@ no_wrapper() {
 }
 model_fails binder stage2 '-- monthly totals\nSELECT id,\n       v || nosuch AS w\nFROM raw.t;\n'
 expect_rc model-error-exit 1
-expect_grep model-error-file-line-column "$T/err" "snaplake: model: $M:3:13: Binder Error: Referenced column \"nosuch\" not found"
+expect_grep model-error-file-line-column "$T/err" "snaplake: error: model: $M:3:13: Binder Error: Referenced column \"nosuch\" not found"
 expect_grep model-error-shows-line "$T/err" "    3 |        v || nosuch AS w"
 expect_grep model-error-caret "$T/err" "      | $(printf '%12s' '')^"
 no_wrapper model-error-no-wrapper
@@ -216,11 +216,11 @@ if grep -qE 'IntType|bitWidth|StringType' "$T/out"; then fail inspect-no-thrift-
 
 sl inspect "$E/snaplake.yml"
 expect_rc inspect-not-parquet-exit 1
-expect_grep inspect-not-parquet-message "$T/err" "snaplake: inspect: $E/snaplake.yml: not a Parquet file"
+expect_grep inspect-not-parquet-message "$T/err" "snaplake: error: inspect: $E/snaplake.yml: not a Parquet file"
 no_sql inspect-not-parquet-no-sql
 sl inspect "$E/nothing.parquet"
 expect_rc inspect-missing-exit 2
-expect_grep inspect-missing-message "$T/err" "snaplake: inspect: $E/nothing.parquet: no such file or folder"
+expect_grep inspect-missing-message "$T/err" "snaplake: error: inspect: $E/nothing.parquet: no such file or folder"
 mkdir -p "$E/empty/sub"
 sl inspect "$E/empty"
 expect_rc inspect-dir-without-parquet-exit 1
@@ -232,7 +232,7 @@ cp "$E/lake/raw/t/run=$RUN/part-0.parquet" "$E/mixed/a.parquet"
 printf 'PAR1garbage-that-is-no-footer\001\000\000\000PAR1' >"$E/mixed/b.parquet"
 sl inspect "$E/mixed"
 expect_rc inspect-dir-bad-file-exit 1
-expect_grep inspect-dir-bad-file-named "$T/err" "snaplake: inspect: $E/mixed/b.parquet: cannot read the Parquet metadata"
+expect_grep inspect-dir-bad-file-named "$T/err" "snaplake: error: inspect: $E/mixed/b.parquet: cannot read the Parquet metadata"
 expect_grep inspect-dir-good-file-shown "$T/out" "file $E/mixed/a.parquet"
 no_sql inspect-bad-file-no-sql
 model_fails stage2-reads-missing stage2 'SELECT * FROM stage1.nope'

@@ -80,7 +80,7 @@ RC=$?
 bg=
 expect_rc restart/run 0
 expect_grep restart/attempt-line "$T/err" "snapshot failed (attempt 1 of 7), retrying: source: postgres://app@127.0.0.1:$PORT/shop: cannot connect to PostgreSQL"
-expect_grep restart/rows "$T/out" "20 rows"
+expect_grep restart/rows "$T/err" "20 rows"
 n=$(grep -c "retrying" "$T/err")
 ok=$([ "$n" -ge 1 ] && [ "$n" -le 6 ] && echo 1)
 for k in $(seq 1 "$n"); do

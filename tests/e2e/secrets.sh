@@ -134,8 +134,8 @@ check_form() {
         no_leak "$name/manifest" "${manifests[@]}"
         no_leak "$name/catalog" "$d/lake/catalog.duckdb"
         expect_grep "$name/manifest names the source" "${manifests[0]}" "\"$SHOWN\""
-        expect_grep "$name/run line names the source" "$d/out1" "$SHOWN"
-        expect_grep "$name/rows" "$d/out1" "50 rows"
+        expect_grep "$name/run line names the source" "$d/err1" "$SHOWN"
+        expect_grep "$name/rows" "$d/err1" "50 rows"
         expect_grep "$name/status names the source" "$d/status" "$SHOWN"
     fi
     # Everything else the runs left (parquet, temp files, logs), the config aside.

@@ -74,7 +74,7 @@ for mode in delete wal; do
     sl run -c "$B/snaplake.yml"
     expect_rc "tmp-full-$mode-fails" 1
     expect_grep "tmp-full-$mode-says-no-space" "$T/err" "No space left on device while writing the snapshot copy"
-    expect_grep "tmp-full-$mode-names-folder" "$T/err" "snaplake: source: $B/.snaplake/tmp/"
+    expect_grep "tmp-full-$mode-names-folder" "$T/err" "snaplake: error: source: $B/.snaplake/tmp/"
     if grep -q "database or disk is full" "$T/err"; then
         fail "tmp-full-$mode-not-sqlite-words" "$(cat "$T/err")"
     else
@@ -105,6 +105,6 @@ if grep -qE "Stack Trace|libduckdb" "$T/err"; then
 else
     pass publish-full-no-stack-trace
 fi
-check "publish-full: two lines (error, run failed)" test "$(wc -l <"$T/err")" -le 2
+check "publish-full: two error lines (error, run failed)" test "$(grep -c 'snaplake: error:' "$T/err")" -le 2
 
 exit $((NFAIL > 0))
