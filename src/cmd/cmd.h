@@ -30,6 +30,17 @@ int cmd_inspect(int argc, char **argv);
  * line with --log-json). */
 void cmd_report(const struct sl_err *err);
 
+/* getopt_long returned ':' or '?' (with opterr = 0 and ":" leading the
+ * short options): log "<cmd>: option '…' needs a value" or "unknown
+ * option" with the usage text (sl_log_usage: JSON with --log-json). */
+void cmd_option_error(const char *cmd, const char *usage, int c, char **argv);
+
+/* A whole decimal integer in [min, max] for `option`, or a usage error
+ * logged that names the command and the option: atol's "abc" → 0 and
+ * "12x" → 12 made typos silent.  Returns SL_OK or SL_ERROR. */
+int cmd_parse_int(const char *cmd, const char *option, const char *text, long long min,
+                  long long max, long long *out);
+
 /* Load the config or report its error; returns EXIT_OK or EXIT_USAGE. */
 int cmd_load_config(const char *path, struct sl_config *cfg);
 

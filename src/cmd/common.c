@@ -8,6 +8,8 @@
 #include "util/duck.h"
 #include "util/log.h"
 
+#include <errno.h>
+#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -20,6 +22,37 @@ void cmd_report(const struct sl_err *err)
 {
     char buf[2400];
     sl_log(SL_LOG_ERROR, "%s", sl_err_format(err, buf, sizeof buf));
+}
+
+void cmd_option_error(const char *cmd, const char *usage, int c, char **argv)
+{
+    if (c == ':')
+        sl_log_usage(usage, "%s: option '%s' needs a value", cmd, argv[optind - 1]);
+    else if (optopt)
+        sl_log_usage(usage, "%s: unknown option '-%c'", cmd, optopt);
+    else
+        sl_log_usage(usage, "%s: unknown option '%s'", cmd, argv[optind - 1]);
+}
+
+int cmd_parse_int(const char *cmd, const char *option, const char *text, long long min,
+                  long long max, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    bool digits = (text[0] >= '0' && text[0] <= '9') ||
+                  (text[0] == '-' && text[1] >= '0' && text[1] <= '9');
+    if (!digits || *end || errno || n < min || n > max) {
+        if (max == LLONG_MAX)
+            sl_log_usage(NULL, "%s: %s must be an integer of at least %lld, got '%s'", cmd,
+                         option, min, text);
+        else
+            sl_log_usage(NULL, "%s: %s must be an integer between %lld and %lld, got '%s'", cmd,
+                         option, min, max, text);
+        return SL_ERROR;
+    }
+    *out = n;
+    return SL_OK;
 }
 
 int cmd_load_config(const char *path, struct sl_config *cfg)

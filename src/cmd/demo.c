@@ -10,6 +10,7 @@
 #include "demo/shop.h"
 #include "flow/precheck.h"
 #include "flow/run.h"
+#include "util/log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -62,28 +63,6 @@ static int find_models(char *out, size_t size)
             return 0;
     }
     return -1;
-}
-
-/* A whole decimal integer in [min, max], or a usage message naming the
- * option: atol's "abc" → 0 and "12x" → 12 made typos silent. */
-static int parse_count(const char *option, const char *text, long long min, long long max,
-                       long long *out)
-{
-    char *end;
-    errno = 0;
-    long long n = strtoll(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || *end || errno || n < min || n > max) {
-        if (max == LLONG_MAX)
-            fprintf(stderr, "snaplake demo: %s must be an integer of at least %lld, got '%s'\n",
-                    option, min, text);
-        else
-            fprintf(stderr,
-                    "snaplake demo: %s must be an integer between %lld and %lld, got '%s'\n",
-                    option, min, max, text);
-        return SL_ERROR;
-    }
-    *out = n;
-    return SL_OK;
 }
 
 static int copy_file(const char *from, const char *to)
@@ -162,28 +141,29 @@ int cmd_demo(int argc, char **argv)
     long long rows = 100000, jobs = 0, seed = 42;
     int rows_given = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "j:h", opts, NULL)) != -1) {
+    opterr = 0; /* our own messages, through the log (--log-json) */
+    while ((c = getopt_long(argc, argv, ":j:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': dir = optarg; break;
         case 'r':
-            if (parse_count("--rows", optarg, 0, 1000000000LL, &rows))
+            if (cmd_parse_int("demo", "--rows", optarg, 0, 1000000000LL, &rows))
                 return EXIT_USAGE;
             rows_given = 1;
             break;
         case 's':
-            if (parse_count("--seed", optarg, 0, LLONG_MAX, &seed))
+            if (cmd_parse_int("demo", "--seed", optarg, 0, LLONG_MAX, &seed))
                 return EXIT_USAGE;
             break;
         case 'j':
-            if (parse_count("--jobs", optarg, 1, 256, &jobs))
+            if (cmd_parse_int("demo", "--jobs", optarg, 1, 256, &jobs))
                 return EXIT_USAGE;
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: cmd_option_error("demo", usage, c, argv); return EXIT_USAGE;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "snaplake demo: unexpected argument '%s'\n%s", argv[optind], usage);
+        sl_log_usage(usage, "demo: unexpected argument '%s'", argv[optind]);
         return EXIT_USAGE;
     }
     struct sl_err err = {0};

@@ -11,6 +11,7 @@
  * as JSON, whose message is printed without DuckDB's "LINE 1: SELECT …").
  */
 #include "cmd/cmd.h"
+#include "util/log.h"
 #include "engine/engine.h"
 #include "util/duck.h"
 
@@ -241,7 +242,11 @@ int cmd_inspect(int argc, char **argv)
         return EXIT_OK;
     }
     if (argc != 2) {
-        fputs(usage, stderr);
+        if (argc < 2)
+            sl_log_usage(usage, "inspect: no file or folder given");
+        else
+            sl_log_usage(usage, "inspect: one file or folder, got '%s' and '%s'", argv[1],
+                         argv[2]);
         return EXIT_USAGE;
     }
     const char *path = argv[1];

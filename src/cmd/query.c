@@ -8,7 +8,10 @@
  */
 #include "cmd/cmd.h"
 
+#include "util/log.h"
+
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 
 static const char usage[] =
@@ -38,30 +41,39 @@ int cmd_query(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *config = "snaplake.yml";
     enum cmd_format fmt = FORMAT_TABLE;
-    long max_rows = 100;
+    long long max_rows = 100;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:f:n:h", opts, NULL)) != -1) {
+    opterr = 0; /* our own messages, through the log (--log-json) */
+    while ((c = getopt_long(argc, argv, ":c:f:n:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'f':
             if (cmd_parse_format(optarg, &fmt)) {
-                fprintf(stderr, "snaplake query: --format must be table, csv or json\n");
+                sl_log_usage(NULL, "query: --format must be table, csv or json, got '%s'",
+                             optarg);
                 return EXIT_USAGE;
             }
             break;
-        case 'n': max_rows = atol(optarg); break;
+        case 'n':
+            if (cmd_parse_int("query", "--max-rows", optarg, 0, LLONG_MAX, &max_rows))
+                return EXIT_USAGE;
+            break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: cmd_option_error("query", usage, c, argv); return EXIT_USAGE;
         }
     }
     if (argc - optind != 1) {
-        fputs(usage, stderr);
+        if (argc == optind)
+            sl_log_usage(usage, "query: no SQL given");
+        else
+            sl_log_usage(usage, "query: one SQL argument, got '%s' and '%s' (quote the SQL)",
+                         argv[optind], argv[optind + 1]);
         return EXIT_USAGE;
     }
     if (cmd_sql_is_blank(argv[optind])) {
-        fprintf(stderr, "snaplake query: the SQL is empty; give a query, e.g. "
-                        "snaplake query \"SELECT count(*) FROM raw.users\"\n");
+        sl_log_usage(NULL, "query: the SQL is empty; give a query, e.g. "
+                           "snaplake query \"SELECT count(*) FROM raw.users\"");
         return EXIT_USAGE;
     }
     struct sl_config cfg;

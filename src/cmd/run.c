@@ -63,25 +63,17 @@ static int run_or_export(int argc, char **argv, int export_only)
     while ((c = getopt_long(argc, argv, ":c:j:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
-        case 'j':
-            jobs = atoi(optarg);
-            if (jobs < 1 || jobs > 256) {
-                sl_log_usage(NULL, "%s: --jobs must be between 1 and 256", name);
+        case 'j': {
+            long long n;
+            if (cmd_parse_int(name, "--jobs", optarg, 1, 256, &n))
                 return EXIT_USAGE;
-            }
+            jobs = (int)n;
             break;
+        }
         case 'q': quiet = 1; break;
         case 'H': new_history = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        case ':':
-            sl_log_usage(usage, "%s: option '%s' needs a value", name, argv[optind - 1]);
-            return EXIT_USAGE;
-        default:
-            if (optopt)
-                sl_log_usage(usage, "%s: unknown option '-%c'", name, optopt);
-            else
-                sl_log_usage(usage, "%s: unknown option '%s'", name, argv[optind - 1]);
-            return EXIT_USAGE;
+        default: cmd_option_error(name, usage, c, argv); return EXIT_USAGE;
         }
     }
     if (optind < argc) {

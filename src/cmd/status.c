@@ -40,23 +40,15 @@ int cmd_status(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":c:l::h", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
-        case 'l':
-            list = optarg ? atoi(optarg) : 20;
-            if (list < 1) {
-                sl_log_usage(NULL, "status: --list takes a number of runs >= 1");
+        case 'l': {
+            long long n = 20;
+            if (optarg && cmd_parse_int("status", "--list", optarg, 1, 1000000, &n))
                 return EXIT_USAGE;
-            }
+            list = (int)n;
             break;
+        }
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        case ':':
-            sl_log_usage(usage, "status: option '%s' needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
-        default:
-            if (optopt)
-                sl_log_usage(usage, "status: unknown option '-%c'", optopt);
-            else
-                sl_log_usage(usage, "status: unknown option '%s'", argv[optind - 1]);
-            return EXIT_USAGE;
+        default: cmd_option_error("status", usage, c, argv); return EXIT_USAGE;
         }
     }
     if (argc - optind > 1) {
