@@ -178,7 +178,7 @@ int cmd_demo(int argc, char **argv)
     snprintf(yml, sizeof yml, "%s/snaplake.yml", dir);
     snprintf(models, sizeof models, "%s/models", dir);
     if (rows_given || stat(db, &st) != 0) {
-        printf("generating %s with %lld receipt items …\n", db, rows);
+        sl_info("generating %s with %lld receipt items …", db, rows);
         if (demo_shop_generate(db, (long)rows, (unsigned long long)seed, &err)) {
             cmd_report(&err);
             return EXIT_RUN_FAILED;
