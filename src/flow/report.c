@@ -402,6 +402,19 @@ static void fmt_count(int64_t v, char *buf, size_t size)
     buf[o] = 0;
 }
 
+/* 2530500 → "2.5 M", 262331 → "262 k"; below 10,000 exact. */
+static void fmt_compact(int64_t v, char *buf, size_t size)
+{
+    if (v < 10000)
+        snprintf(buf, size, "%lld", (long long)v);
+    else if (v < 1000000)
+        snprintf(buf, size, "%lld k", (long long)(v / 1000));
+    else if (v < 1000000000)
+        snprintf(buf, size, "%.1f M", v / 1e6);
+    else
+        snprintf(buf, size, "%.1f G", v / 1e9);
+}
+
 /* ---- states ------------------------------------------------------------------ */
 
 struct state_style {
@@ -485,13 +498,14 @@ static const char css[] =
     ".scroll{overflow-x:auto}"
     "svg{display:block;max-width:100%;height:auto}"
     "table{border-collapse:collapse;width:100%;font-size:13px}"
-    "th,td{padding:5px 8px;border-bottom:1px solid #e6e9ed;text-align:left;vertical-align:top}"
+    "th,td{padding:5px 7px;border-bottom:1px solid #e6e9ed;text-align:left;vertical-align:top}"
     "th{font-size:11px;color:#5b6875;text-transform:uppercase;letter-spacing:.04em;"
     "background:#f7f8fa;position:sticky;top:0}"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "td.err{color:#a12a2a;font-size:12px;white-space:pre-wrap;overflow-wrap:anywhere;"
-    "min-width:220px}"
+    "min-width:150px}"
     "tr.failed td{background:#fff6f6}"
+    "td.name{white-space:nowrap}"
     ".st{display:inline-block;padding:0 7px;border-radius:4px;font-size:12px;font-weight:600}"
     "footer{color:#7a8691;font-size:12px;text-align:center;padding:4px 0 18px}";
 
@@ -645,8 +659,8 @@ static void write_legend(FILE *out, int hatch)
 #define COLUMN_GAP 42
 #define NODE_GAP 10
 #define CHUNK 9
-#define CHUNKS_PER_ROW 16
-#define CHUNKS_SHOWN 64
+#define CHUNKS_PER_ROW 14
+#define CHUNKS_SHOWN 70
 
 struct node {
     char label[160];
@@ -791,20 +805,21 @@ static void node_subtitle(const struct report *r, const struct node *nd, char *b
             last = task_end(r, t);
     }
     char count[32], secs[32] = "";
-    fmt_count(rows, count, sizeof count);
+    fmt_compact(rows, count, sizeof count);
     if (first > 0 && last >= first)
         fmt_duration(last - first, secs, sizeof secs);
+    /* The state is the box's colour; its word only when not done. */
     size_t n = 0;
-    if (nd->chunks)
+    if (nd->chunks && nd->ntasks > 1)
         n += (size_t)snprintf(buf + n, size - n, "%d/%d chunks", done, nd->ntasks);
-    else
+    else if (strcmp(nd->state, "done"))
         n += (size_t)snprintf(buf + n, size - n, "%s", nd->state);
     if (rows && n < size)
-        n += (size_t)snprintf(buf + n, size - n, " \xc2\xb7 %s rows", count);
-    if (secs[0] && n < size)
-        n += (size_t)snprintf(buf + n, size - n, " \xc2\xb7 %s", secs);
-    if (!nd->chunks && attempts > 1 && n < size)
-        snprintf(buf + n, size - n, " \xc2\xb7 %d tries", attempts);
+        n += (size_t)snprintf(buf + n, size - n, "%s%s rows", n ? " \xc2\xb7 " : "", count);
+    if (secs[0] && !(nd->chunks && nd->ntasks > 1) && n < size)
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " \xc2\xb7 " : "", secs);
+    if (attempts > 1 && !nd->chunks && n < size) /* a chunk's square shows its retries */
+        snprintf(buf + n, size - n, "%s%d tries", n ? " \xc2\xb7 " : "", attempts);
 }
 
 static void layout_graph(struct column *cols, int ncols, double *width, double *height)
@@ -916,7 +931,13 @@ static void write_graph(FILE *out, const struct report *r, struct sl_err *err)
                      "fill=\"#5b6875\" letter-spacing=\".04em\">",
                 cols[c].x);
         esc(out, cols[c].title);
-        fprintf(out, " (%d)</text>\n", cols[c].n);
+        int chunks = 0;
+        for (int i = 0; i < cols[c].n; i++)
+            chunks += cols[c].nodes[i].chunks ? cols[c].nodes[i].ntasks : 0;
+        if (chunks > cols[c].n)
+            fprintf(out, " (%d chunks)</text>\n", chunks);
+        else
+            fprintf(out, " (%d)</text>\n", cols[c].n);
     }
     /* Edges: every box of a column feeds a bus half-way to the next
      * column, and the bus every box of the next: each phase waits for the
@@ -1079,7 +1100,7 @@ static void write_tasks(FILE *out, const struct report *r)
                      t->bytes / 1e6 / s);
         fprintf(out, "<tr%s><td>", !strcmp(t->state, "failed") ? " class=\"failed\"" : "");
         esc(out, t->kind);
-        fputs("</td><td class=\"mono\">", out);
+        fputs("</td><td class=\"mono name\">", out);
         esc(out, t->name[0] ? t->name : t->id);
         fputs("</td><td>", out);
         state_badge(out, t->state);
@@ -1132,7 +1153,7 @@ static void write_trend(FILE *out, const struct report *r)
     if (max <= 0)
         max = 1;
     double step = tick_step(max, 4), top_value = ceil(max / step) * step;
-    const double left = 60, plot_h = 150, top = 12, bar_space = 48;
+    const double left = 60, plot_h = 150, top = 22, bar_space = 48;
     double width = left + HISTORY_RUNS * bar_space + 20, height = top + plot_h + 62;
     fprintf(out,
             "<div class=\"scroll\"><svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" role=\"img\" "
@@ -1162,6 +1183,13 @@ static void write_trend(FILE *out, const struct report *r)
         double y = top + plot_h - (h < 1 ? 1 : h);
         char secs[32], when[32];
         fmt_duration(p->seconds, secs, sizeof secs);
+        char label[32]; /* fits over a bar */
+        if (p->seconds < 100)
+            snprintf(label, sizeof label, "%.1fs", p->seconds);
+        else if (p->seconds < 6000)
+            snprintf(label, sizeof label, "%.0fm", p->seconds / 60);
+        else
+            snprintf(label, sizeof label, "%.1fh", p->seconds / 3600);
         time_t st = (time_t)p->start;
         struct tm tm;
         gmtime_r(&st, &tm);
@@ -1175,6 +1203,9 @@ static void write_trend(FILE *out, const struct report *r)
                      "fill=\"%s\"%s/>",
                 x, y, h < 1 ? 1 : h, style_of(p->state)->colour,
                 is_self ? " stroke=\"#1d2630\" stroke-width=\"2.5\"" : " fill-opacity=\".75\"");
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#3c4853\" "
+                     "text-anchor=\"middle\">%s</text>",
+                x + 15, y - 4, label);
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#5b6875\" "
                      "text-anchor=\"end\" transform=\"rotate(-40 %.1f %.1f)\"%s>%s</text>",
                 x + 20, top + plot_h + 14, x + 20, top + plot_h + 14,
