@@ -62,6 +62,9 @@ for r in OK RETRY BROKEN BADVALUE; do
     if [ "$(cat "$T/out")" = "$T/$r.html" ] && [ -s "$T/$r.html" ]; then pass "$r-written"; else fail "$r-written" "stdout $(cat "$T/out")"; fi
     expect_grep "$r-run-id" "$T/$r.html" "${!r}"
 done
+sl report -c "$CFG" "$OK" -o -
+expect_rc stdout-exit 0
+if head -c 15 "$T/out" | grep -q '<!DOCTYPE html>' && grep -q "$OK" "$T/out"; then pass stdout-page; else fail stdout-page "$(head -c 200 "$T/out")"; fi
 ls "$T"/*.tmp-* >/dev/null 2>&1 && fail no-temporary-files "$(ls "$T"/*.tmp-*)" || pass no-temporary-files
 for name in snapshot 'orders part-0' clean_orders order_count publish retention 'Task graph' Timeline; do
     expect_grep "ok-has-$name" "$T/OK.html" "$name"
