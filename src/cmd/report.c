@@ -50,11 +50,9 @@ static int write_file(const char *state_db, const char *run_id, const char *live
                           strerror(errno));
     int rc = flow_report_write(state_db, run_id, live_run, f, err);
     if (fclose(f) && rc == SL_OK)
-        rc = sl_err_set(err, false, "report", path, "cannot write the report: %s",
-                        strerror(errno));
+        rc = sl_err_set(err, false, "report", path, "cannot write the report: %s", strerror(errno));
     if (rc == SL_OK && rename(tmp, path))
-        rc = sl_err_set(err, false, "report", path, "cannot write the report: %s",
-                        strerror(errno));
+        rc = sl_err_set(err, false, "report", path, "cannot write the report: %s", strerror(errno));
     if (rc)
         unlink(tmp);
     return rc;

@@ -56,8 +56,8 @@ struct report {
     int ntasks;
     struct past_run *past;
     int npast;
-    double now;        /* when the report is made: the end of a live run's bars */
-    double t0, t1;     /* the timeline's span */
+    double now;    /* when the report is made: the end of a live run's bars */
+    double t0, t1; /* the timeline's span */
 };
 
 /* ---- loading ---------------------------------------------------------------- */
@@ -125,9 +125,9 @@ static int load_run(sqlite3 *db, const char *path, const char *run_id, const cha
             (sqlite3_column_type(st, 8) != SQLITE_NULL && !r->error))
             rc = sl_err_set(err, false, "report", run_id, "out of memory");
     } else if (step == SQLITE_DONE) {
-        rc = sl_err_set(err, false, "report", run_id,
-                        "no run with this id in %s (`snaplake status --list` shows the runs)",
-                        path);
+        rc =
+            sl_err_set(err, false, "report", run_id,
+                       "no run with this id in %s (`snaplake status --list` shows the runs)", path);
     } else {
         rc = db_error(db, path, err);
     }
@@ -286,8 +286,11 @@ static void find_span(struct report *r)
 /* Length of the UTF-8 sequence at s (1 … 4), or 0 when it is not one. */
 static int utf8_len(const unsigned char *s)
 {
-    int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
-                          : (s[0] & 0xf8) == 0xf0    ? 4 : 0;
+    int n = s[0] < 0x80             ? 1
+            : (s[0] & 0xe0) == 0xc0 ? 2
+            : (s[0] & 0xf0) == 0xe0 ? 3
+            : (s[0] & 0xf8) == 0xf0 ? 4
+                                    : 0;
     for (int i = 1; i < n; i++)
         if ((s[i] & 0xc0) != 0x80)
             return 0;
@@ -330,7 +333,10 @@ static void put_text(FILE *out, const char *s, size_t max)
     }
 }
 
-static void esc(FILE *out, const char *s) { put_text(out, s, 0); }
+static void esc(FILE *out, const char *s)
+{
+    put_text(out, s, 0);
+}
 
 static void fmt_clock(double t, char *buf, size_t size, int tenths)
 {
@@ -422,9 +428,9 @@ struct state_style {
 };
 
 static const struct state_style styles[] = {
-    {"done", "#1f9d55", "#e3f5ea"},    {"failed", "#d64545", "#fde8e8"},
+    {"done", "#1f9d55", "#e3f5ea"},     {"failed", "#d64545", "#fde8e8"},
     {"retrying", "#d98e04", "#fdf3dc"}, {"interrupted", "#8e44ad", "#f3e8f8"},
-    {"running", "#2f80ed", "#e4efff"}, {"skipped", "#8a96a3", "#eef0f2"},
+    {"running", "#2f80ed", "#e4efff"},  {"skipped", "#8a96a3", "#eef0f2"},
     {"pending", "#b0b8c1", "#f6f7f8"},
 };
 
@@ -537,7 +543,8 @@ static void write_header(FILE *out, const struct report *r)
     char buf[64], dur[64];
     fputs("<header class=\"card\">\n<h1>Run <code>", out);
     esc(out, r->id);
-    fprintf(out, "</code><span class=\"pill\" style=\"background:%s\">", style_of(r->state)->colour);
+    fprintf(out, "</code><span class=\"pill\" style=\"background:%s\">",
+            style_of(r->state)->colour);
     esc(out, r->live ? "running" : r->state);
     fputs("</span></h1>\n<dl class=\"facts\">\n", out);
     fact(out, "Source", r->source, 1);
@@ -612,7 +619,7 @@ static void write_alert(FILE *out, const struct report *r)
     }
     /* The run's own error when it says more than the task's (or there is
      * no failed task: a failure between tasks, an interrupt). */
-    const char *run_error = r->error ? r->error
+    const char *run_error = r->error      ? r->error
                             : interrupted ? "the run ended without finishing (the process was "
                                             "killed or crashed, or the machine stopped)"
                                           : NULL;
@@ -655,12 +662,12 @@ static void write_legend(FILE *out, int hatch)
 
 /* ---- task graph ---------------------------------------------------------------- */
 
-#define NODE_W 172
-#define COLUMN_GAP 42
-#define NODE_GAP 10
-#define CHUNK 9
+#define NODE_W         172
+#define COLUMN_GAP     42
+#define NODE_GAP       10
+#define CHUNK          9
 #define CHUNKS_PER_ROW 14
-#define CHUNKS_SHOWN 70
+#define CHUNKS_SHOWN   70
 
 struct node {
     char label[160];
@@ -678,9 +685,9 @@ struct column {
     double x, height;
 };
 
-static const char *const known_kinds[] = {"snapshot", "export", "stage1", "stage2", "publish",
-                                          "retention"};
-static const char *const known_titles[] = {"Snapshot", "Export", "Stage 1 models",
+static const char *const known_kinds[] = {"snapshot", "export",  "stage1",
+                                          "stage2",   "publish", "retention"};
+static const char *const known_titles[] = {"Snapshot",       "Export",  "Stage 1 models",
                                            "Stage 2 models", "Publish", "Retention"};
 
 /* The table of an export chunk: "export/<table>/<n>" → "<table>". */
@@ -848,8 +855,7 @@ static void layout_graph(struct column *cols, int ncols, double *width, double *
     *height = tallest + 34 + 12;
 }
 
-static void draw_node(FILE *out, const struct report *r, const struct column *c,
-                      struct node *nd)
+static void draw_node(FILE *out, const struct report *r, const struct column *c, struct node *nd)
 {
     const struct state_style *s = style_of(nd->state);
     char sub[160];
@@ -867,12 +873,13 @@ static void draw_node(FILE *out, const struct report *r, const struct column *c,
             "<rect x=\"%.1f\" y=\"%.1f\" width=\"5\" height=\"%.1f\" rx=\"2\" fill=\"%s\"/>",
             c->x, nd->y, NODE_W, nd->h, s->tint, s->colour, c->x + 1, nd->y + 1, nd->h - 2,
             s->colour);
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" font-weight=\"600\" "
-                 "fill=\"#1d2630\">",
+    fprintf(out,
+            "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" font-weight=\"600\" "
+            "fill=\"#1d2630\">",
             c->x + 13, nd->y + 18);
     put_text(out, nd->label, 20);
-    fprintf(out, "</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#4b5763\">",
-            c->x + 13, nd->y + 35);
+    fprintf(out, "</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#4b5763\">", c->x + 13,
+            nd->y + 35);
     put_text(out, sub, 29);
     fputs("</text>", out);
     if (nd->chunks) {
@@ -915,7 +922,8 @@ static void write_graph(FILE *out, const struct report *r, struct sl_err *err)
     }
     for (int c = 0; c < ncols; c++)
         for (int i = 0; i < cols[c].n; i++)
-            cols[c].nodes[i].state = group_state(r, cols[c].nodes[i].tasks, cols[c].nodes[i].ntasks);
+            cols[c].nodes[i].state =
+                group_state(r, cols[c].nodes[i].tasks, cols[c].nodes[i].ntasks);
     double width, height;
     layout_graph(cols, ncols, &width, &height);
     write_legend(out, 0);
@@ -927,8 +935,9 @@ static void write_graph(FILE *out, const struct report *r, struct sl_err *err)
             "z\" fill=\"#8a96a3\"/></marker></defs>\n",
             width, height, width);
     for (int c = 0; c < ncols; c++) {
-        fprintf(out, "<text x=\"%.1f\" y=\"18\" font-size=\"12\" font-weight=\"600\" "
-                     "fill=\"#5b6875\" letter-spacing=\".04em\">",
+        fprintf(out,
+                "<text x=\"%.1f\" y=\"18\" font-size=\"12\" font-weight=\"600\" "
+                "fill=\"#5b6875\" letter-spacing=\".04em\">",
                 cols[c].x);
         esc(out, cols[c].title);
         int chunks = 0;
@@ -968,15 +977,15 @@ static void write_graph(FILE *out, const struct report *r, struct sl_err *err)
 /* ---- timeline ----------------------------------------------------------------- */
 
 #define GANTT_LABEL 250
-#define GANTT_PLOT 880
-#define GANTT_ROW 20
+#define GANTT_PLOT  880
+#define GANTT_ROW   20
 
 /* A tick step of 1, 2 or 5 × 10^k seconds, or a whole number of minutes
  * or hours, giving about `ticks` ticks over span. */
 static double tick_step(double span, int ticks)
 {
-    static const double steps[] = {0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900,
-                                   1800, 3600, 7200, 10800, 21600, 43200, 86400};
+    static const double steps[] = {0.1, 0.2, 0.5, 1,    2,    5,    10,    15,    30,    60,   120,
+                                   300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
         if (span / steps[i] <= ticks)
             return steps[i];
@@ -999,13 +1008,14 @@ static void write_timeline(FILE *out, const struct report *r)
     double span = r->t1 - r->t0 > 0.05 ? r->t1 - r->t0 : 0.05;
     double scale = GANTT_PLOT / span, top = 30;
     double height = top + started * GANTT_ROW + 10, width = GANTT_LABEL + GANTT_PLOT + 150;
-    fprintf(out,
-            "<div class=\"scroll\"><svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
-            "role=\"img\" aria-label=\"timeline\">\n"
-            "<defs><pattern id=\"sl-hatch\" width=\"6\" height=\"6\" "
-            "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
-            "<rect width=\"3\" height=\"6\" fill=\"#fff\" fill-opacity=\".55\"/></pattern></defs>\n",
-            width, height, width);
+    fprintf(
+        out,
+        "<div class=\"scroll\"><svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
+        "role=\"img\" aria-label=\"timeline\">\n"
+        "<defs><pattern id=\"sl-hatch\" width=\"6\" height=\"6\" "
+        "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+        "<rect width=\"3\" height=\"6\" fill=\"#fff\" fill-opacity=\".55\"/></pattern></defs>\n",
+        width, height, width);
     /* Axis: wall-clock ticks with grid lines. */
     double step = tick_step(span, 8);
     double first = ceil(r->t0 / step) * step;
@@ -1041,16 +1051,18 @@ static void write_timeline(FILE *out, const struct report *r)
         fprintf(out, "<text x=\"4\" y=\"%.1f\" font-size=\"12\" fill=\"#1d2630\">", y + 14);
         put_text(out, t->id, 34);
         fputs("</text>", out);
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\" rx=\"3\" "
-                     "fill=\"%s\"/>",
+        fprintf(out,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\" rx=\"3\" "
+                "fill=\"%s\"/>",
                 x, y + 4, bw, s->colour);
         if (t->attempts > 1)
-            fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\" rx=\"3\" "
-                         "fill=\"url(#sl-hatch)\"/>",
+            fprintf(out,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\" rx=\"3\" "
+                    "fill=\"url(#sl-hatch)\"/>",
                     x, y + 4, bw);
         /* The seconds after the bar (the plot leaves room on its right). */
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#4b5763\">%s",
-                x + bw + 5, y + 14, secs);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#4b5763\">%s", x + bw + 5,
+                y + 14, secs);
         if (t->attempts > 1)
             fprintf(out, " \xc2\xb7 %d attempts", t->attempts);
         fputs("</text></g>\n", out);
@@ -1081,7 +1093,7 @@ static void write_tasks(FILE *out, const struct report *r)
     for (int i = 0; i < r->ntasks; i++) {
         const struct task *t = &r->tasks[i];
         char start[32], secs[32] = "-", rows[32] = "-", bytes[32] = "-", rate[32] = "-",
-                                mbs[32] = "-";
+                        mbs[32] = "-";
         fmt_clock(t->start, start, sizeof start, 0);
         double s = t->start > 0 ? task_end(r, t) - t->start : 0;
         if (t->start > 0)
@@ -1199,15 +1211,18 @@ static void write_trend(FILE *out, const struct report *r)
         fputs(": ", out);
         esc(out, p->state);
         fprintf(out, ", %s</title>", secs);
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"30\" height=\"%.1f\" rx=\"3\" "
-                     "fill=\"%s\"%s/>",
+        fprintf(out,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"30\" height=\"%.1f\" rx=\"3\" "
+                "fill=\"%s\"%s/>",
                 x, y, h < 1 ? 1 : h, style_of(p->state)->colour,
                 is_self ? " stroke=\"#1d2630\" stroke-width=\"2.5\"" : " fill-opacity=\".75\"");
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#3c4853\" "
-                     "text-anchor=\"middle\">%s</text>",
+        fprintf(out,
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#3c4853\" "
+                "text-anchor=\"middle\">%s</text>",
                 x + 15, y - 4, label);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#5b6875\" "
-                     "text-anchor=\"end\" transform=\"rotate(-40 %.1f %.1f)\"%s>%s</text>",
+        fprintf(out,
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#5b6875\" "
+                "text-anchor=\"end\" transform=\"rotate(-40 %.1f %.1f)\"%s>%s</text>",
                 x + 20, top + plot_h + 14, x + 20, top + plot_h + 14,
                 is_self ? " font-weight=\"700\" fill=\"#1d2630\"" : "", when);
         fputs("</g>\n", out);
@@ -1261,15 +1276,15 @@ int flow_report_write(const char *state_db_path, const char *run_id, const char 
     return rc;
 }
 
-int flow_report_newest_run(const char *state_db_path, char *out, size_t size,
-                           struct sl_err *err)
+int flow_report_newest_run(const char *state_db_path, char *out, size_t size, struct sl_err *err)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     out[0] = 0;
     int rc = open_history(state_db_path, &db, err);
-    if (rc == SL_OK && sqlite3_prepare_v2(db, "SELECT run_id FROM runs ORDER BY run_id DESC "
-                                              "LIMIT 1",
+    if (rc == SL_OK && sqlite3_prepare_v2(db,
+                                          "SELECT run_id FROM runs ORDER BY run_id DESC "
+                                          "LIMIT 1",
                                           -1, &st, NULL) != SQLITE_OK)
         rc = db_error(db, state_db_path, err);
     if (rc == SL_OK) {

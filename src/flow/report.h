@@ -39,7 +39,6 @@ int flow_report_write(const char *state_db_path, const char *run_id, const char 
 /* The newest run's id into out[size] ("" when no run is recorded).
  * Returns SL_OK, or SL_ERROR with *err set when the history cannot be
  * read. */
-int flow_report_newest_run(const char *state_db_path, char *out, size_t size,
-                           struct sl_err *err);
+int flow_report_newest_run(const char *state_db_path, char *out, size_t size, struct sl_err *err);
 
 #endif
