@@ -1166,7 +1166,7 @@ static void write_trend(FILE *out, const struct report *r)
         max = 1;
     double step = tick_step(max, 4), top_value = ceil(max / step) * step;
     const double left = 60, plot_h = 150, top = 22, bar_space = 48;
-    double width = left + HISTORY_RUNS * bar_space + 20, height = top + plot_h + 62;
+    double width = left + HISTORY_RUNS * bar_space + 20, height = top + plot_h + 76;
     fprintf(out,
             "<div class=\"scroll\"><svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" role=\"img\" "
             "aria-label=\"durations of the newest runs\">\n",
