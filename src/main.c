@@ -21,6 +21,7 @@ static const char usage[] =
     "  run       one run: snapshot, export, models, publish\n"
     "  export    snapshot, export and publish the raw layer, no models\n"
     "  status    a run's tasks from the run history\n"
+    "  report    a run as one HTML page: task graph, timeline, errors, trend\n"
     "  query     SQL on the published catalog\n"
     "  inspect   what is inside a Parquet file\n"
     "\n"
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"demo", cmd_demo},     {"run", cmd_run},         {"export", cmd_export},         {"status", cmd_status},
-                {"query", cmd_query},   {"inspect", cmd_inspect}};
+                {"query", cmd_query},   {"inspect", cmd_inspect}, {"report", cmd_report_html}};
     int i = 1, json = 0;
     enum sl_log_level level = SL_LOG_INFO;
     /* --log-json first, so that a mistake in the other options is a JSON line too. */
