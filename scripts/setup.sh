@@ -19,10 +19,10 @@ DUCKDB_VERSION=1.4.4
 DUCKDB_BINDINGS=1.4.4-r.4
 PACKAGES="build-essential pkg-config libsqlite3-dev sqlite3 libyaml-dev libjansson-dev
 libzstd-dev libsnappy-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libmariadb-dev"
-# The tests start real servers (PostgreSQL 15), time commands, and open the
-# HTML report in headless Chromium (tests/e2e/report.sh).
+# The tests start real servers (PostgreSQL 15, MariaDB 10.11), time commands, and
+# open the HTML report in headless Chromium (tests/e2e/report.sh).
 if [ "${1:-}" = "--test" ]; then
-    PACKAGES="$PACKAGES postgresql-15 postgresql-client-15 time chromium"
+    PACKAGES="$PACKAGES postgresql-15 postgresql-client-15 mariadb-server mariadb-client time chromium"
     command -v python3 >/dev/null 2>&1 || PACKAGES="$PACKAGES python3"
 fi
 # `make fuzz`: clang 14 with -fsanitize=fuzzer (libFuzzer is in the runtime package).
