@@ -44,8 +44,8 @@ endif
 # -Wno-format-truncation: snprintf into fixed buffers truncates on purpose
 # (paths and messages are bounded); gcc's guesses about it are noise.
 GIT_HASH := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
-CFLAGS += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wno-format-truncation -Isrc -I/usr/include/postgresql $(DUCKDB_CFLAGS) -MMD -MP
-OTHER_LIBS := -lpq -lsqlite3 -lyaml -ljansson -lzstd -lsnappy -lz -lpthread -lm
+CFLAGS += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wno-format-truncation -Isrc -I/usr/include/postgresql -I/usr/include/mariadb $(DUCKDB_CFLAGS) -MMD -MP
+OTHER_LIBS := -lpq -lmariadb -lsqlite3 -lyaml -ljansson -lzstd -lsnappy -lz -lpthread -lm
 LDLIBS := $(DUCKDB_LIBS) $(OTHER_LIBS)
 ifeq ($(SAN),1)
 LDFLAGS += -fsanitize=address,undefined
@@ -159,7 +159,7 @@ FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror \
-	-Isrc -I/usr/include/postgresql $(DUCKDB_CFLAGS) -MMD -MP
+	-Isrc -I/usr/include/postgresql -I/usr/include/mariadb $(DUCKDB_CFLAGS) -MMD -MP
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)

@@ -149,9 +149,9 @@ static const char *const planned_engines[] = {"athena", "trino", NULL};
 static const char *const codec_names[] = {"zstd", "snappy", "gzip", "none", NULL};
 static const enum pq_codec codec_values[] = {PQ_CODEC_ZSTD, PQ_CODEC_SNAPPY, PQ_CODEC_GZIP,
                                              PQ_CODEC_NONE};
-/* Source URL schemes snaplake has a reader for, and those that are planned. */
-static const char *const source_schemes[] = {"postgres", "postgresql", "sqlite", NULL};
-static const char *const planned_schemes[] = {"mysql", "mariadb", NULL};
+/* Source URL schemes snaplake has a reader for. */
+static const char *const source_schemes[] = {"postgres", "postgresql", "sqlite", "mysql",
+                                             "mariadb", NULL};
 
 #define FIELD(f) offsetof(struct sl_config, f)
 
@@ -616,12 +616,6 @@ static int set_source(struct parse *p, const struct key *k, const struct val *v,
                        "(e.g. postgres:host=db dbname=shop)",
                        v->name);
     size_t scheme_len = (size_t)(sep - t);
-    for (size_t j = 0; planned_schemes[j]; j++)
-        if (strlen(planned_schemes[j]) == scheme_len && !strncmp(t, planned_schemes[j], scheme_len))
-            return fail_at(p, v->mark,
-                           "'%s' is a %s:// URL, but MySQL and MariaDB sources are not built "
-                           "yet; this build reads postgres:// and sqlite:// sources",
-                           v->name, planned_schemes[j]);
     size_t i = 0;
     for (; source_schemes[i]; i++)
         if (strlen(source_schemes[i]) == scheme_len && !strncmp(t, source_schemes[i], scheme_len))

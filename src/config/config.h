@@ -18,8 +18,8 @@
  * relative sqlite path) are resolved against the config file's folder.
  * Unknown keys, wrong types and bad values are errors whose object is
  * "FILE:LINE:COLUMN" and whose message says what was expected.  Values that
- * name a feature this build does not have yet (an s3:// lake, a mysql:// or
- * mariadb:// source, catalog glue or hive, engine athena or trino) are
+ * name a feature this build does not have yet (an s3:// lake, catalog glue
+ * or hive, engine athena or trino) are
  * errors too, so a run never starts on them.
  */
 #ifndef SL_CONFIG_CONFIG_H

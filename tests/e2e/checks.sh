@@ -63,10 +63,6 @@ refused() {
 B=$T/b
 project "$B/s3" "source: sqlite://src.db" "lake: s3://bucket/shop"
 refused not-built-s3-lake "$B/s3" "$B/s3/snaplake.yml:2:7" "S3 lakes are not built yet"
-project "$B/mysql" "# shop" "source: mysql://root@127.0.0.1:3306/shop" "lake: ./lake"
-refused not-built-mysql "$B/mysql" "$B/mysql/snaplake.yml:2:9" "MySQL and MariaDB sources are not built yet"
-project "$B/maria" "source: mariadb://root@127.0.0.1/shop" "lake: ./lake"
-refused not-built-mariadb "$B/maria" "$B/maria/snaplake.yml:1:9" "is a mariadb:// URL"
 for v in "catalog: glue" "catalog: hive" "engine: athena" "engine: trino"; do
     d=$B/${v#*: }
     project "$d" "source: sqlite://src.db" "lake: ./lake" "$v"

@@ -74,10 +74,29 @@ static void test_pg_unparsable(void)
               "postgres:(a connection string libpq cannot parse)");
 }
 
+/* MySQL / MariaDB: rebuilt from mysql.c's own parse; %-decoded parts are
+ * encoded again; a bad URL shows why, never its text. */
+static void test_mysql_url(void)
+{
+    DESCRIBES("mysql://app:Zq@db/shop", "mysql://app@db/shop");
+    DESCRIBES("mariadb://app:Zq%40TAIL1@db:3307/shop", "mariadb://app@db:3307/shop");
+    DESCRIBES("mysql://app:Zq@TAIL1@db:3306/shop?ssl-mode=required&ssl-ca=/ca.pem",
+              "mysql://app@db:3306/shop");
+    DESCRIBES("mysql://a%20b:Zq@127.0.0.1/my%20db", "mysql://a%20b@127.0.0.1/my%20db");
+    DESCRIBES("mysql://app:Zq@[::1]:3306/shop", "mysql://app@[::1]:3306/shop");
+    DESCRIBES("mysql://app@localhost/shop?socket=/run/my.sock",
+              "mysql://app@localhost/shop?socket=/run/my.sock");
+    DESCRIBES("mysql://app:Zq%zzTAIL1@db/shop",
+              "mysql://(a URL that cannot be read: the password has a bad %-escape or is too "
+              "long (%-encode '%', '@', '/', '?' and ':' in it))");
+    DESCRIBES("mysql://app:Zq@db:99999/shop",
+              "mysql://(a URL that cannot be read: the port must be a number from 1 to 65535)");
+}
+
 static void test_other_sources(void)
 {
     DESCRIBES("sqlite:///tmp/app.db", "sqlite:///tmp/app.db");
-    DESCRIBES("mysql://app:Zq@db/shop", "mysql://…");
+    DESCRIBES("odbc://app:Zq@db/shop", "odbc://…");
     DESCRIBES("odbc:DSN=x;PWD=Zq", "odbc:…");
     DESCRIBES("host=db password=a:Zq", "(a source string without a scheme)");
     DESCRIBES("host=db password=Zq", "(a source string without a scheme)");
@@ -100,6 +119,7 @@ int main(void)
     RUN(test_pg_url);
     RUN(test_pg_conninfo);
     RUN(test_pg_unparsable);
+    RUN(test_mysql_url);
     RUN(test_other_sources);
     RUN(test_small_buffer);
     return CHECK_DONE();

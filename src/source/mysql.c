@@ -1,0 +1,1521 @@
+/*
+ * mysql.c — the MySQL / MariaDB source (libmariadb, Connector/C).
+ *
+ * URL: `mysql://user:pass@host:port/db?ssl-mode=…&ssl-ca=…&socket=…` or
+ * `mariadb://…` (the same reader; the scheme is only shown back).  User,
+ * password and database are %-decoded.  A password left out of the URL comes
+ * from MYSQL_PWD, else from the [client] group of the option files libmariadb
+ * reads (/etc/my.cnf, ~/.my.cnf); user and host likewise.  "localhost" means
+ * the Unix socket, as for every MySQL client.  The password is never shown:
+ * describe_url rebuilds mysql://user@host:port/db from the parsed parts.
+ *
+ * Snapshot (docs/mysql.md "One point in time"): InnoDB gives each
+ * transaction started WITH CONSISTENT SNAPSHOT its own read view, at the
+ * instant it starts; to give N workers the same instant, no commit may land
+ * between the first and the last START TRANSACTION.  open() therefore
+ *   1. takes FLUSH TABLES WITH READ LOCK on the coordinator (needs RELOAD);
+ *      without that privilege LOCK TABLES … READ on every base table of the
+ *      database; without that either, one connection only;
+ *   2. reads the binlog file/position (SHOW MASTER STATUS) and the GTID set
+ *      (@@gtid_binlog_pos on MariaDB, @@gtid_executed on MySQL) under it;
+ *   3. opens jobs + SPARES worker connections, each SET SESSION TRANSACTION
+ *      ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT
+ *      SNAPSHOT, READ ONLY;
+ *   4. UNLOCK TABLES at once.
+ * The guarantee taken is recorded in describe() ("guarantee").  A worker's
+ * reader_open hands out one of these pre-opened connections; a connection
+ * that fails is closed and never reused (a new one would read a later
+ * instant): the retry takes a spare, and when none is left the chunk fails
+ * permanently with a message that says so.  With no connection left for a
+ * new worker (and none lost) reader_open reports "capacity", and the worker
+ * retires: in the single-connection fallback one worker reads everything.
+ *
+ * Tables: BASE TABLEs of the URL's database (information_schema.TABLES);
+ * views and sequences skipped with a line.  Types (load_columns) map to
+ * batch.h types; docs/mysql.md has the table.  Values come over the text
+ * protocol (mysql_use_result: rows streamed, never a whole table in client
+ * memory), exact because the SELECT list casts where the text form would
+ * round: FLOAT as CAST(… AS DOUBLE) (the text protocol prints FLOAT with 6
+ * digits; a double prints shortest round-trip, and float→double is exact),
+ * GEOMETRY as ST_AsBinary (WKB).  Session: time_zone '+00:00' (TIMESTAMP
+ * values come in UTC), NAMES utf8mb4 (the server converts latin1 — cp1252 —
+ * and utf8mb3 text to UTF-8).
+ *
+ * Zero dates ('0000-00-00', a zero month or day) become NULL; each column's
+ * count is in describe() ("zero_dates") and a warning names table, column
+ * and count after the chunk.
+ *
+ * Chunks: a table whose primary key is one integer column is split into key
+ * ranges [lo, hi) by MIN/MAX and TABLE_ROWS (about CHUNK_ROWS rows each, or
+ * SNAPLAKE_MYSQL_CHUNK_ROWS — a test switch read at open); the first range
+ * has no lower bound and the last none upper.  Other tables are one chunk.
+ *
+ * Errors: a lost or killed connection, a lock wait time-out or deadlock is
+ * transient (retried on a spare connection); everything else, and a value
+ * that does not parse (named by table, column and key or row number), is
+ * permanent.
+ *
+ * Threads: the coordinator connection and the table plans belong to the
+ * leader (open, list_tables, plan_chunks, describe, close); workers share
+ * only the connection pool and the zero-date counters, both under `mu`.
+ */
+#include "source/source.h"
+#include "util/datetime.h"
+#include "util/decimal.h"
+#include "util/log.h"
+#include "util/utf8.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <errmsg.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_ROWS 1000000
+#define MAX_CHUNKS 4096
+#define SPARES 2 /* connections opened inside the lock beyond `jobs`, for retries */
+#define BATCH_FLUSH_BYTES (32u << 20)
+
+/* How a column's text is decoded. */
+enum my_kind {
+    MYK_INT,      /* → int16/int32/int64 (c->type) */
+    MYK_UINT64,   /* BIGINT UNSIGNED → decimal(20,0) */
+    MYK_DECIMAL,  /* DECIMAL(p<=38,s) */
+    MYK_FLOAT,    /* FLOAT, read as CAST(… AS DOUBLE) */
+    MYK_DOUBLE,
+    MYK_DATE,
+    MYK_DATETIME, /* DATETIME and TIMESTAMP (UTC session) */
+    MYK_TIME,     /* → int64 microseconds, signed */
+    MYK_BIT,      /* raw big-endian bytes → int64, or decimal(20,0) for BIT(64) */
+    MYK_TEXT,     /* UTF-8 text (checked) */
+    MYK_BYTES,    /* binary strings, WKB */
+};
+
+struct table_plan {
+    char name[256];
+    int ncols;
+    enum my_kind *kinds;
+    char *select_list;
+    int key_col;       /* column index of a one-column integer primary key, or -1 */
+    bool transactional; /* InnoDB (or another engine with MVCC snapshots) */
+    int64_t *zero_dates; /* per column, under snap.mu */
+    char (*names)[256];  /* column source names, for the manifest */
+};
+
+struct params {
+    char user[256], password[512], host[256], database[256], socket[1024];
+    unsigned port;
+    bool have_password;
+    char ssl_mode[32], ssl_ca[1024], ssl_cert[1024], ssl_key[1024];
+};
+
+struct snap {
+    MYSQL *coord;
+    struct params par;
+    char display[1024];
+    char scheme[16];
+    char server_version[128];
+    char snapshot_time[64];
+    char guarantee[32]; /* "global read lock", "table locks", "single connection" */
+    char binlog_file[256];
+    char binlog_position[32];
+    char *gtid;
+    bool mariadb;
+    int64_t chunk_rows;
+    pthread_mutex_t mu; /* guards pool, npool, lost and every plan's zero_dates */
+    MYSQL **pool;
+    int npool, opened, lost;
+    struct table_plan *plans;
+    int nplans;
+    json_t *skipped;      /* [{table, reason}] */
+    json_t *text_columns; /* [{table, column, type}] */
+    json_t *non_transactional; /* [table] */
+};
+
+struct reader {
+    struct snap *snap;
+    MYSQL *conn; /* NULL after a failure */
+    struct sl_buf sql;
+};
+
+/* ---- errors ------------------------------------------------------------ */
+
+static bool code_transient(unsigned code)
+{
+    return code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR || code == CR_CONNECTION_ERROR ||
+           code == CR_CONN_HOST_ERROR || code == ER_LOCK_WAIT_TIMEOUT ||
+           code == ER_LOCK_DEADLOCK || code == ER_QUERY_INTERRUPTED || code == ER_SERVER_SHUTDOWN ||
+           code == ER_CON_COUNT_ERROR || code == 1927 /* MariaDB ER_CONNECTION_KILLED */ ||
+           code == ER_NET_READ_ERROR || code == ER_NET_WRITE_INTERRUPTED ||
+           code == ER_NET_READ_INTERRUPTED;
+}
+
+/* Replace every occurrence of the password (3 bytes or more) by "***": a
+ * net under the server's and the library's promise never to echo it. */
+static void scrub(char *msg, const char *password)
+{
+    size_t n = strlen(password);
+    if (n < 3)
+        return;
+    for (char *hit; (hit = strstr(msg, password));) {
+        memcpy(hit, "***", 3);
+        memmove(hit + 3, hit + n, strlen(hit + n) + 1);
+    }
+}
+
+static int my_error(struct sl_err *err, struct snap *s, MYSQL *conn, const char *stage,
+                    const char *object, const char *what)
+{
+    unsigned code = conn ? mysql_errno(conn) : CR_SERVER_LOST;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", conn ? mysql_error(conn) : "no connection");
+    scrub(msg, s->par.password);
+    return sl_err_set(err, code_transient(code), stage, object, "%s: %s (error %u)", what, msg,
+                      code);
+}
+
+static int exec_ok(struct snap *s, MYSQL *conn, const char *sql, const char *stage,
+                   const char *object, const char *what, struct sl_err *err)
+{
+    if (mysql_query(conn, sql))
+        return my_error(err, s, conn, stage, object, what);
+    MYSQL_RES *res = mysql_store_result(conn);
+    mysql_free_result(res);
+    return SL_OK;
+}
+
+/* ---- identifiers ------------------------------------------------------- */
+
+static int append_str(struct sl_buf *b, const char *s) { return sl_buf_append(b, s, strlen(s)); }
+
+/* `name` with embedded backticks doubled (always quoted). */
+static int append_ident(struct sl_buf *b, const char *name)
+{
+    int rc = sl_buf_putc(b, '`');
+    for (const char *p = name; *p && rc == SL_OK; p++) {
+        if (*p == '`')
+            rc = sl_buf_putc(b, '`');
+        if (rc == SL_OK)
+            rc = sl_buf_putc(b, (uint8_t)*p);
+    }
+    return rc ? rc : sl_buf_putc(b, '`');
+}
+
+/* 'text' as a string literal, escaped for the connection's character set. */
+static int append_literal(struct sl_buf *b, MYSQL *conn, const char *s)
+{
+    size_t n = strlen(s);
+    if (sl_buf_reserve(b, 2 * n + 3))
+        return SL_ERROR;
+    b->data[b->len++] = '\'';
+    b->len += mysql_real_escape_string(conn, (char *)b->data + b->len, s, (unsigned long)n);
+    b->data[b->len++] = '\'';
+    return SL_OK;
+}
+
+/* ---- URL --------------------------------------------------------------- */
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* %-decode in[0..n) into out; false on a bad escape or overflow. */
+static bool decode(const char *in, size_t n, char *out, size_t size)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)in[i];
+        if (c == '%') {
+            int h = i + 2 < n ? hexval(in[i + 1]) : -1, l = i + 2 < n ? hexval(in[i + 2]) : -1;
+            if (h < 0 || l < 0)
+                return false;
+            c = h * 16 + l;
+            i += 2;
+        }
+        if (o + 1 >= size)
+            return false;
+        out[o++] = (char)c;
+    }
+    out[o] = 0;
+    return true;
+}
+
+/* Parse scheme://[user[:password]@]host[:port][/db][?k=v&…].  Returns 0 or
+ * SL_ERROR with a message that never quotes the password. */
+static int parse_url(const char *url, struct params *p, char *scheme, size_t ssize, char *why,
+                     size_t wsize)
+{
+    memset(p, 0, sizeof *p);
+    const char *sep = strstr(url, "://");
+    if (!sep) {
+        snprintf(why, wsize, "expected mysql://user@host:port/database");
+        return SL_ERROR;
+    }
+    snprintf(scheme, ssize, "%.*s", (int)(sep - url), url);
+    const char *a = sep + 3;
+    const char *end = a + strcspn(a, "/?");
+    const char *at = NULL;
+    for (const char *q = a; q < end; q++)
+        if (*q == '@')
+            at = q; /* the last '@' before the path: a raw '@' in a password still works */
+    if (at) {
+        const char *colon = memchr(a, ':', (size_t)(at - a));
+        size_t ulen = colon ? (size_t)(colon - a) : (size_t)(at - a);
+        if (!decode(a, ulen, p->user, sizeof p->user)) {
+            snprintf(why, wsize, "the user name has a bad %%-escape or is too long");
+            return SL_ERROR;
+        }
+        if (colon) {
+            if (!decode(colon + 1, (size_t)(at - colon - 1), p->password, sizeof p->password)) {
+                snprintf(why, wsize, "the password has a bad %%-escape or is too long "
+                                     "(%%-encode '%%', '@', '/', '?' and ':' in it)");
+                return SL_ERROR;
+            }
+            p->have_password = true;
+        }
+        a = at + 1;
+    }
+    const char *hend = a;
+    if (*a == '[') {
+        const char *rb = memchr(a, ']', (size_t)(end - a));
+        if (!rb) {
+            snprintf(why, wsize, "an IPv6 host needs its closing ']'");
+            return SL_ERROR;
+        }
+        snprintf(p->host, sizeof p->host, "%.*s", (int)(rb - a - 1), a + 1);
+        hend = rb + 1;
+    } else {
+        hend = a + strcspn(a, ":/?");
+        if (hend > end)
+            hend = end;
+        if (!decode(a, (size_t)(hend - a), p->host, sizeof p->host)) {
+            snprintf(why, wsize, "the host has a bad %%-escape");
+            return SL_ERROR;
+        }
+    }
+    if (*hend == ':') {
+        char *e;
+        unsigned long port = strtoul(hend + 1, &e, 10);
+        if (e == hend + 1 || e != end || port == 0 || port > 65535) {
+            snprintf(why, wsize, "the port must be a number from 1 to 65535");
+            return SL_ERROR;
+        }
+        p->port = (unsigned)port;
+    }
+    const char *rest = end;
+    if (*rest == '/') {
+        size_t n = strcspn(rest + 1, "?");
+        if (!decode(rest + 1, n, p->database, sizeof p->database)) {
+            snprintf(why, wsize, "the database name has a bad %%-escape");
+            return SL_ERROR;
+        }
+        rest += 1 + n;
+    }
+    if (*rest == '?') {
+        for (const char *q = rest + 1; *q;) {
+            size_t n = strcspn(q, "&");
+            const char *eq = memchr(q, '=', n);
+            char key[64], val[1024];
+            if (!eq || (size_t)(eq - q) >= sizeof key ||
+                !decode(eq + 1, n - (size_t)(eq - q) - 1, val, sizeof val)) {
+                snprintf(why, wsize, "a URL option is not key=value");
+                return SL_ERROR;
+            }
+            snprintf(key, sizeof key, "%.*s", (int)(eq - q), q);
+            for (char *k = key; *k; k++)
+                if (*k == '_')
+                    *k = '-';
+            if (!strcmp(key, "ssl-mode")) {
+                for (char *v = val; *v; v++)
+                    *v = (char)tolower((unsigned char)*v);
+                for (char *v = val; *v; v++)
+                    if (*v == '-')
+                        *v = '_';
+                if (strcmp(val, "disabled") && strcmp(val, "preferred") &&
+                    strcmp(val, "required") && strcmp(val, "verify_ca") &&
+                    strcmp(val, "verify_identity")) {
+                    snprintf(why, wsize, "ssl-mode must be disabled, preferred, required, "
+                                         "verify_ca or verify_identity");
+                    return SL_ERROR;
+                }
+                snprintf(p->ssl_mode, sizeof p->ssl_mode, "%s", val);
+            } else if (!strcmp(key, "ssl-ca")) {
+                snprintf(p->ssl_ca, sizeof p->ssl_ca, "%s", val);
+            } else if (!strcmp(key, "ssl-cert")) {
+                snprintf(p->ssl_cert, sizeof p->ssl_cert, "%s", val);
+            } else if (!strcmp(key, "ssl-key")) {
+                snprintf(p->ssl_key, sizeof p->ssl_key, "%s", val);
+            } else if (!strcmp(key, "socket")) {
+                snprintf(p->socket, sizeof p->socket, "%s", val);
+            } else {
+                snprintf(why, wsize, "unknown URL option '%s'; known: ssl-mode, ssl-ca, ssl-cert, "
+                                     "ssl-key, socket", key);
+                return SL_ERROR;
+            }
+            q += n;
+            if (*q == '&')
+                q++;
+        }
+    }
+    return SL_OK;
+}
+
+static void put_encoded(char *out, size_t size, size_t *o, const char *s, const char *keep)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        bool plain = isalnum(*p) || strchr("-._~", *p) || strchr(keep, *p);
+        if (*o + (plain ? 1 : 3) >= size)
+            break;
+        if (plain) {
+            out[(*o)++] = (char)*p;
+        } else {
+            out[(*o)++] = '%';
+            out[(*o)++] = hex[*p >> 4];
+            out[(*o)++] = hex[*p & 15];
+        }
+    }
+    out[*o < size ? *o : size - 1] = 0;
+}
+
+/* describe_url: scheme://user@host:port/db[?socket=…] — never the password
+ * nor any other option. */
+static void my_describe_url(const char *url, char *out, size_t size)
+{
+    struct params p;
+    char scheme[16], why[256];
+    if (parse_url(url, &p, scheme, sizeof scheme, why, sizeof why)) {
+        snprintf(out, size, "%s://(a URL that cannot be read: %s)",
+                 !strncmp(url, "mariadb:", 8) ? "mariadb" : "mysql", why);
+        return;
+    }
+    size_t o = 0;
+    char port[16];
+    out[0] = 0;
+    put_encoded(out, size, &o, scheme, "");
+    put_encoded(out, size, &o, "://", ":/");
+    if (p.user[0]) {
+        put_encoded(out, size, &o, p.user, "");
+        put_encoded(out, size, &o, "@", "@");
+    }
+    bool v6 = strchr(p.host, ':') != NULL;
+    put_encoded(out, size, &o, v6 ? "[" : "", "[");
+    put_encoded(out, size, &o, p.host, v6 ? ":" : "");
+    put_encoded(out, size, &o, v6 ? "]" : "", "]");
+    if (p.port) {
+        snprintf(port, sizeof port, ":%u", p.port);
+        put_encoded(out, size, &o, port, ":");
+    }
+    put_encoded(out, size, &o, "/", "/");
+    put_encoded(out, size, &o, p.database, "");
+    if (p.socket[0]) {
+        put_encoded(out, size, &o, "?socket=", "?=");
+        put_encoded(out, size, &o, p.socket, "/");
+    }
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+static const char *const session_sql[] = {
+    "SET time_zone = '+00:00'",
+    "SET NAMES utf8mb4",
+    /* Rows are streamed (mysql_use_result) while the worker writes Parquet:
+     * the server must not give up on a slow reader, nor on an idle spare. */
+    "SET SESSION net_write_timeout = 86400",
+    "SET SESSION wait_timeout = 86400",
+    NULL,
+};
+
+static int connect_db(struct snap *s, MYSQL **out, struct sl_err *err)
+{
+    const struct params *p = &s->par;
+    MYSQL *conn = mysql_init(NULL);
+    if (!conn)
+        return sl_err_set(err, true, "source", s->display, "out of memory connecting");
+    unsigned timeout = 30;
+    mysql_options(conn, MYSQL_READ_DEFAULT_GROUP, "client");
+    mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    mysql_options(conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    if (!strcmp(p->ssl_mode, "required") || !strcmp(p->ssl_mode, "verify_ca") ||
+        !strcmp(p->ssl_mode, "verify_identity") || p->ssl_ca[0]) {
+        my_bool on = 1;
+        mysql_options(conn, MYSQL_OPT_SSL_ENFORCE, &on);
+        if (strcmp(p->ssl_mode, "required") && strcmp(p->ssl_mode, "preferred"))
+            mysql_options(conn, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+    }
+    if (p->ssl_ca[0])
+        mysql_options(conn, MYSQL_OPT_SSL_CA, p->ssl_ca);
+    if (p->ssl_cert[0])
+        mysql_options(conn, MYSQL_OPT_SSL_CERT, p->ssl_cert);
+    if (p->ssl_key[0])
+        mysql_options(conn, MYSQL_OPT_SSL_KEY, p->ssl_key);
+    const char *pwd = p->have_password ? p->password : getenv("MYSQL_PWD");
+    if (!mysql_real_connect(conn, p->host[0] ? p->host : NULL, p->user[0] ? p->user : NULL, pwd,
+                            p->database, p->port, p->socket[0] ? p->socket : NULL, 0)) {
+        unsigned code = mysql_errno(conn);
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", mysql_error(conn));
+        scrub(msg, p->password);
+        if (pwd)
+            scrub(msg, pwd);
+        bool denied = code == ER_ACCESS_DENIED_ERROR || code == ER_DBACCESS_DENIED_ERROR ||
+                      code == ER_BAD_DB_ERROR;
+        sl_err_set(err, !denied, "source", s->display,
+                   "cannot connect to MySQL/MariaDB: %s (error %u); check `source:` in the "
+                   "config, MYSQL_PWD and ~/.my.cnf",
+                   msg, code);
+        if (code == ER_CON_COUNT_ERROR && err)
+            err->capacity = true;
+        mysql_close(conn);
+        return SL_ERROR;
+    }
+    for (int i = 0; session_sql[i]; i++)
+        if (exec_ok(s, conn, session_sql[i], "source", s->display, "cannot set up the session",
+                    err)) {
+            mysql_close(conn);
+            return SL_ERROR;
+        }
+    *out = conn;
+    return SL_OK;
+}
+
+/* One row of one-column (or more) text, or NULL; caller frees res. */
+static MYSQL_ROW query_row(MYSQL *conn, const char *sql, MYSQL_RES **res)
+{
+    *res = NULL;
+    if (mysql_query(conn, sql))
+        return NULL;
+    *res = mysql_store_result(conn);
+    return *res ? mysql_fetch_row(*res) : NULL;
+}
+
+/* A worker connection in the common snapshot (called inside the lock). */
+static int open_snapshot_conn(struct snap *s, MYSQL **out, struct sl_err *err)
+{
+    MYSQL *conn = NULL;
+    if (connect_db(s, &conn, err))
+        return SL_ERROR;
+    if (exec_ok(s, conn, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ", "snapshot",
+                s->display, "cannot set the isolation level", err) ||
+        exec_ok(s, conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "snapshot",
+                s->display, "cannot start the snapshot transaction", err)) {
+        mysql_close(conn);
+        return SL_ERROR;
+    }
+    *out = conn;
+    return SL_OK;
+}
+
+static int64_t chunk_rows_setting(void)
+{
+    const char *e = getenv("SNAPLAKE_MYSQL_CHUNK_ROWS");
+    if (e && *e) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(e, &end, 10);
+        if (!errno && *end == 0 && v >= 1)
+            return v;
+        sl_warn("SNAPLAKE_MYSQL_CHUNK_ROWS=%s ignored: expected a number of rows >= 1", e);
+    }
+    return CHUNK_ROWS;
+}
+
+/* LOCK TABLES `a` READ, `b` READ, … on every base table of the database. */
+static int lock_tables(struct snap *s, struct sl_err *err)
+{
+    MYSQL_RES *res = NULL;
+    if (mysql_query(s->coord, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
+                              "TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', "
+                              "'SYSTEM VERSIONED')") ||
+        !(res = mysql_store_result(s->coord)))
+        return my_error(err, s, s->coord, "snapshot", s->display, "cannot list tables");
+    struct sl_buf q;
+    sl_buf_init(&q, 1u << 26);
+    int rc = append_str(&q, "LOCK TABLES ");
+    int n = 0;
+    for (MYSQL_ROW row; rc == SL_OK && (row = mysql_fetch_row(res)); n++)
+        rc = (n && append_str(&q, ", ")) || append_ident(&q, row[0]) || append_str(&q, " READ");
+    mysql_free_result(res);
+    rc = rc || sl_buf_putc(&q, 0);
+    if (rc == SL_OK && n > 0 && mysql_query(s->coord, (const char *)q.data))
+        rc = my_error(err, s, s->coord, "snapshot", s->display, "LOCK TABLES … READ failed");
+    sl_buf_free(&q);
+    return rc;
+}
+
+static void my_close(void *ctx);
+
+/* Under the lock: binlog position, GTID set, time. */
+static void read_positions(struct snap *s, MYSQL *conn)
+{
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row = query_row(conn, "SHOW MASTER STATUS", &res);
+    if (row && row[0] && row[1]) {
+        snprintf(s->binlog_file, sizeof s->binlog_file, "%s", row[0]);
+        snprintf(s->binlog_position, sizeof s->binlog_position, "%s", row[1]);
+    }
+    mysql_free_result(res);
+    row = query_row(conn, s->mariadb ? "SELECT @@gtid_binlog_pos" : "SELECT @@gtid_executed",
+                    &res);
+    if (row && row[0]) {
+        free(s->gtid);
+        s->gtid = strdup(row[0]);
+    }
+    mysql_free_result(res);
+    row = query_row(conn, "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')", &res);
+    if (row && row[0])
+        snprintf(s->snapshot_time, sizeof s->snapshot_time, "%s", row[0]);
+    mysql_free_result(res);
+}
+
+/* Open up to `want` snapshot connections into the pool.  The first failure
+ * stops: with none open it is the open's error; else the pool is smaller. */
+static int fill_pool(struct snap *s, int want, struct sl_err *err)
+{
+    s->pool = calloc((size_t)want, sizeof *s->pool);
+    if (!s->pool)
+        return sl_err_set(err, false, "snapshot", s->display, "out of memory");
+    struct sl_err e2 = {0};
+    for (int i = 0; i < want; i++) {
+        if (open_snapshot_conn(s, &s->pool[s->npool], s->npool ? &e2 : err)) {
+            if (!s->npool)
+                return SL_ERROR;
+            sl_warn("only %d snapshot connections could be opened (%s); fewer workers and "
+                    "retries",
+                    s->npool, e2.msg);
+            break;
+        }
+        s->npool++;
+    }
+    s->opened = s->npool;
+    return SL_OK;
+}
+
+static int my_open(const char *url, const struct source_options *opt, void **out,
+                   struct sl_err *err)
+{
+    struct snap *s = calloc(1, sizeof *s);
+    char why[256];
+    MYSQL_RES *res = NULL;
+    if (!s)
+        return sl_err_set(err, false, "source", "mysql", "out of memory");
+    pthread_mutex_init(&s->mu, NULL);
+    s->skipped = json_array();
+    s->text_columns = json_array();
+    s->non_transactional = json_array();
+    s->chunk_rows = chunk_rows_setting();
+    src_redact_url(url, s->display, sizeof s->display);
+    if (parse_url(url, &s->par, s->scheme, sizeof s->scheme, why, sizeof why)) {
+        sl_err_set(err, false, "source", s->display, "cannot read the source URL: %s", why);
+        goto fail;
+    }
+    if (!s->par.database[0]) {
+        sl_err_set(err, false, "source", s->display,
+                   "the URL names no database; write %s://user@host:port/<database>",
+                   s->scheme);
+        goto fail;
+    }
+    if (connect_db(s, &s->coord, err))
+        goto fail;
+    snprintf(s->server_version, sizeof s->server_version, "%s",
+             mysql_get_server_info(s->coord));
+    s->mariadb = strstr(s->server_version, "MariaDB") != NULL;
+    /* Do not queue behind a long statement for ever while holding writers up. */
+    exec_ok(s, s->coord, "SET SESSION lock_wait_timeout = 60", "snapshot", s->display, "", NULL);
+    int want = (opt && opt->jobs > 0 ? opt->jobs : 1) + SPARES;
+    if (mysql_query(s->coord, "FLUSH TABLES WITH READ LOCK") == 0) {
+        snprintf(s->guarantee, sizeof s->guarantee, "global read lock");
+    } else {
+        unsigned code = mysql_errno(s->coord);
+        if (code != ER_SPECIFIC_ACCESS_DENIED_ERROR && code != ER_ACCESS_DENIED_ERROR &&
+            code != ER_DBACCESS_DENIED_ERROR) {
+            my_error(err, s, s->coord, "snapshot", s->display,
+                     "FLUSH TABLES WITH READ LOCK failed");
+            goto fail;
+        }
+        struct sl_err e2 = {0};
+        if (lock_tables(s, &e2) == SL_OK) {
+            sl_warn("%s: no RELOAD privilege for FLUSH TABLES WITH READ LOCK; the workers' "
+                    "snapshots are aligned with LOCK TABLES … READ on the database's tables "
+                    "instead (consistent for those tables only)",
+                    s->display);
+            snprintf(s->guarantee, sizeof s->guarantee, "table locks");
+        } else {
+            sl_warn("%s: neither FLUSH TABLES WITH READ LOCK nor LOCK TABLES is allowed "
+                    "(%s); reading everything through ONE connection, so that every table "
+                    "comes from one point in time (no parallel reads)",
+                    s->display, e2.msg);
+            snprintf(s->guarantee, sizeof s->guarantee, "single connection");
+            want = 1;
+        }
+    }
+    read_positions(s, s->coord);
+    int frc = fill_pool(s, want, err);
+    if (!strcmp(s->guarantee, "single connection") && frc == SL_OK && s->mariadb) {
+        /* Without a lock, the binlog position of the snapshot itself. */
+        MYSQL_ROW row;
+        s->binlog_file[0] = s->binlog_position[0] = 0;
+        if (!mysql_query(s->pool[0], "SHOW STATUS LIKE 'binlog_snapshot_%'") &&
+            (res = mysql_store_result(s->pool[0]))) {
+            while ((row = mysql_fetch_row(res)))
+                if (row[0] && row[1] && !strcmp(row[0], "Binlog_snapshot_file"))
+                    snprintf(s->binlog_file, sizeof s->binlog_file, "%s", row[1]);
+                else if (row[0] && row[1] && !strcmp(row[0], "Binlog_snapshot_position"))
+                    snprintf(s->binlog_position, sizeof s->binlog_position, "%s", row[1]);
+            mysql_free_result(res);
+            res = NULL;
+        }
+        free(s->gtid);
+        s->gtid = NULL; /* @@gtid_binlog_pos was read outside the snapshot */
+    }
+    if (strcmp(s->guarantee, "single connection") &&
+        exec_ok(s, s->coord, "UNLOCK TABLES", "snapshot", s->display, "UNLOCK TABLES failed",
+                frc ? NULL : err))
+        frc = SL_ERROR;
+    if (frc)
+        goto fail;
+    sl_info("mysql snapshot (%s) at %s, binlog %s:%s, %d connections", s->guarantee,
+            s->snapshot_time, s->binlog_file[0] ? s->binlog_file : "-",
+            s->binlog_position[0] ? s->binlog_position : "-", s->npool);
+    *out = s;
+    return SL_OK;
+fail:
+    mysql_free_result(res);
+    my_close(s);
+    return SL_ERROR;
+}
+
+static void free_plans(struct snap *s)
+{
+    for (int i = 0; i < s->nplans; i++) {
+        free(s->plans[i].kinds);
+        free(s->plans[i].select_list);
+        free(s->plans[i].zero_dates);
+        free(s->plans[i].names);
+    }
+    free(s->plans);
+    s->plans = NULL;
+    s->nplans = 0;
+}
+
+static void my_close(void *ctx)
+{
+    struct snap *s = ctx;
+    if (!s)
+        return;
+    if (s->coord)
+        mysql_close(s->coord);
+    for (int i = 0; i < s->npool; i++)
+        mysql_close(s->pool[i]);
+    free(s->pool);
+    free_plans(s);
+    free(s->gtid);
+    json_decref(s->skipped);
+    json_decref(s->text_columns);
+    json_decref(s->non_transactional);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+static void note_skipped(struct snap *s, const char *name, const char *why)
+{
+    json_array_append_new(s->skipped, json_pack("{s:s, s:s}", "table", name, "reason", why));
+}
+
+/* The JSON columns of a MariaDB table: its JSON type is LONGTEXT with a
+ * CHECK (json_valid(`col`)) constraint.  out[i] set for each such column. */
+static void mariadb_json_columns(struct snap *s, const char *table, const struct sl_schema *cols,
+                                 bool *out)
+{
+    struct sl_buf q;
+    sl_buf_init(&q, 1u << 20);
+    MYSQL_RES *res = NULL;
+    if (!append_str(&q, "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE "
+                        "CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ") &&
+        !append_literal(&q, s->coord, table) && !sl_buf_putc(&q, 0) &&
+        !mysql_query(s->coord, (const char *)q.data) && (res = mysql_store_result(s->coord))) {
+        for (MYSQL_ROW row; (row = mysql_fetch_row(res));)
+            for (int i = 0; row[0] && i < cols->ncols; i++) {
+                sl_buf_reset(&q);
+                if (!append_str(&q, "json_valid(") &&
+                    !append_ident(&q, cols->cols[i].source_name) && !append_str(&q, ")") &&
+                    !sl_buf_putc(&q, 0) && !strcmp(row[0], (const char *)q.data))
+                    out[i] = true;
+            }
+    }
+    mysql_free_result(res);
+    sl_buf_free(&q);
+}
+
+/* Map one column (information_schema DATA_TYPE, COLUMN_TYPE, precision,
+ * scale) to its batch type and decoder; *cast gets the SELECT expression
+ * form ("%s" = the quoted column).  Returns false when the type has no
+ * exact mapping (exported as text). */
+static bool map_type(const char *dt, const char *ct, long prec, long scale, struct sl_column *c,
+                     enum my_kind *k, const char **cast)
+{
+    bool uns = strstr(ct, "unsigned") != NULL;
+    *cast = "%s";
+    *k = MYK_INT;
+    if (!strcmp(dt, "tinyint")) {
+        c->type = SL_T_INT16;
+    } else if (!strcmp(dt, "smallint")) {
+        c->type = uns ? SL_T_INT32 : SL_T_INT16;
+    } else if (!strcmp(dt, "mediumint")) {
+        c->type = SL_T_INT32;
+    } else if (!strcmp(dt, "int") || !strcmp(dt, "integer")) {
+        c->type = uns ? SL_T_INT64 : SL_T_INT32;
+    } else if (!strcmp(dt, "bigint")) {
+        c->type = uns ? SL_T_DECIMAL : SL_T_INT64;
+        if (uns) {
+            c->precision = 20;
+            *k = MYK_UINT64;
+        }
+    } else if (!strcmp(dt, "year")) {
+        c->type = SL_T_INT16;
+    } else if (!strcmp(dt, "decimal") || !strcmp(dt, "numeric")) {
+        if (prec > SL_DECIMAL_MAX_PRECISION) {
+            c->type = SL_T_STRING;
+            *k = MYK_TEXT;
+            return false;
+        }
+        c->type = SL_T_DECIMAL;
+        c->precision = (int)prec;
+        c->scale = (int)scale;
+        *k = MYK_DECIMAL;
+    } else if (!strcmp(dt, "float")) {
+        c->type = SL_T_FLOAT;
+        *k = MYK_FLOAT;
+        *cast = "CAST(%s AS DOUBLE)";
+    } else if (!strcmp(dt, "double") || !strcmp(dt, "real")) {
+        c->type = SL_T_DOUBLE;
+        *k = MYK_DOUBLE;
+    } else if (!strcmp(dt, "date")) {
+        c->type = SL_T_DATE;
+        *k = MYK_DATE;
+    } else if (!strcmp(dt, "datetime")) {
+        c->type = SL_T_TIMESTAMP;
+        *k = MYK_DATETIME;
+    } else if (!strcmp(dt, "timestamp")) {
+        c->type = SL_T_TIMESTAMPTZ;
+        *k = MYK_DATETIME;
+    } else if (!strcmp(dt, "time")) {
+        c->type = SL_T_INT64;
+        *k = MYK_TIME;
+    } else if (!strcmp(dt, "bit")) {
+        c->type = prec >= 64 ? SL_T_DECIMAL : SL_T_INT64;
+        c->precision = prec >= 64 ? 20 : 0;
+        *k = MYK_BIT;
+    } else if (!strcmp(dt, "char") || !strcmp(dt, "varchar") || !strcmp(dt, "tinytext") ||
+               !strcmp(dt, "text") || !strcmp(dt, "mediumtext") || !strcmp(dt, "longtext") ||
+               !strcmp(dt, "enum") || !strcmp(dt, "set")) {
+        c->type = SL_T_STRING;
+        *k = MYK_TEXT;
+    } else if (!strcmp(dt, "json")) {
+        c->type = SL_T_JSON;
+        *k = MYK_TEXT;
+    } else if (!strcmp(dt, "binary") || !strcmp(dt, "varbinary") || !strcmp(dt, "tinyblob") ||
+               !strcmp(dt, "blob") || !strcmp(dt, "mediumblob") || !strcmp(dt, "longblob")) {
+        c->type = SL_T_BINARY;
+        *k = MYK_BYTES;
+    } else if (!strcmp(dt, "geometry") || !strcmp(dt, "point") || !strcmp(dt, "linestring") ||
+               !strcmp(dt, "polygon") || !strcmp(dt, "multipoint") ||
+               !strcmp(dt, "multilinestring") || !strcmp(dt, "multipolygon") ||
+               !strcmp(dt, "geometrycollection") || !strcmp(dt, "geomcollection")) {
+        c->type = SL_T_BINARY;
+        *k = MYK_BYTES;
+        *cast = "ST_AsBinary(%s)";
+    } else {
+        /* inet4/inet6/uuid (MariaDB), vector, …: their text form. */
+        c->type = SL_T_STRING;
+        *k = MYK_TEXT;
+        *cast = "CAST(%s AS CHAR)";
+        return false;
+    }
+    return true;
+}
+
+static const char columns_sql[] =
+    "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, "
+    "COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
+    "TABLE_NAME = ";
+
+/* Columns of one table, their kinds, the SELECT list and the split key. */
+static int load_columns(struct snap *s, struct src_table *t, struct table_plan *plan,
+                        struct sl_err *err)
+{
+    struct sl_buf q, sel;
+    sl_buf_init(&q, 1u << 20);
+    sl_buf_init(&sel, 1u << 24);
+    MYSQL_RES *res = NULL;
+    bool *json = NULL;
+    int rc = SL_ERROR, npk = 0, pk = -1;
+    char list[1024] = "";
+    if (append_str(&q, columns_sql) || append_literal(&q, s->coord, t->name) ||
+        append_str(&q, " ORDER BY ORDINAL_POSITION") || sl_buf_putc(&q, 0)) {
+        sl_err_set(err, false, "snapshot", t->name, "table name too long");
+        goto out;
+    }
+    if (mysql_query(s->coord, (const char *)q.data) || !(res = mysql_store_result(s->coord))) {
+        my_error(err, s, s->coord, "snapshot", t->name, "cannot read the table's columns");
+        goto out;
+    }
+    int n = (int)mysql_num_rows(res);
+    t->columns.cols = calloc((size_t)(n ? n : 1), sizeof *t->columns.cols);
+    plan->kinds = calloc((size_t)(n ? n : 1), sizeof *plan->kinds);
+    plan->zero_dates = calloc((size_t)(n ? n : 1), sizeof *plan->zero_dates);
+    plan->names = calloc((size_t)(n ? n : 1), sizeof *plan->names);
+    json = calloc((size_t)(n ? n : 1), sizeof *json);
+    if (!t->columns.cols || !plan->kinds || !plan->zero_dates || !plan->names || !json) {
+        sl_err_set(err, false, "snapshot", t->name, "out of memory");
+        goto out;
+    }
+    t->columns.ncols = plan->ncols = n;
+    char (*dt)[64] = calloc((size_t)(n ? n : 1), sizeof *dt);
+    long *prec = calloc((size_t)(n ? n : 1), sizeof *prec), *scale = calloc((size_t)(n ? n : 1), sizeof *scale);
+    if (!dt || !prec || !scale) {
+        free(dt), free(prec), free(scale);
+        sl_err_set(err, false, "snapshot", t->name, "out of memory");
+        goto out;
+    }
+    MYSQL_ROW row;
+    for (int i = 0; (row = mysql_fetch_row(res)) && i < n; i++) {
+        struct sl_column *c = &t->columns.cols[i];
+        snprintf(c->source_name, sizeof c->source_name, "%s", row[0] ? row[0] : "");
+        memcpy(plan->names[i], c->source_name, sizeof plan->names[i]);
+        snprintf(dt[i], sizeof dt[i], "%s", row[1] ? row[1] : "");
+        snprintf(c->source_type, sizeof c->source_type, "%s", row[2] ? row[2] : dt[i]);
+        c->nullable = !row[3] || strcmp(row[3], "NO") != 0;
+        prec[i] = row[4] ? strtol(row[4], NULL, 10) : 0;
+        scale[i] = row[5] ? strtol(row[5], NULL, 10) : 0;
+        if (row[6] && !strcmp(row[6], "PRI")) {
+            npk++;
+            pk = i;
+        }
+    }
+    mysql_free_result(res);
+    res = NULL;
+    if (s->mariadb)
+        mariadb_json_columns(s, t->name, &t->columns, json);
+    for (int i = 0; i < n; i++) {
+        struct sl_column *c = &t->columns.cols[i];
+        const char *cast;
+        bool exact = map_type(dt[i], c->source_type, prec[i], scale[i], c, &plan->kinds[i], &cast);
+        if (json[i] && c->type == SL_T_STRING)
+            c->type = SL_T_JSON;
+        if (!exact) {
+            json_array_append_new(s->text_columns,
+                                  json_pack("{s:s, s:s, s:s}", "table", t->name, "column",
+                                            c->source_name, "type", c->source_type));
+            size_t l = strlen(list);
+            if (l < sizeof list - 80)
+                snprintf(list + l, sizeof list - l, "%s%s (%s)", l ? ", " : "", c->source_name,
+                         c->source_type);
+        }
+        /* The quoted column, in the cast's "%s". */
+        const char *pct = strstr(cast, "%s");
+        if ((i && append_str(&sel, ", ")) || sl_buf_append(&sel, cast, (size_t)(pct - cast)) ||
+            append_ident(&sel, c->source_name) || append_str(&sel, pct + 2)) {
+            sl_err_set(err, false, "snapshot", t->name, "column list too long");
+            free(dt), free(prec), free(scale);
+            goto out;
+        }
+    }
+    /* Split key: a one-column primary key of a signed integer type (an
+     * unsigned BIGINT may not fit the int64 bounds of a chunk). */
+    plan->key_col = -1;
+    if (npk == 1 && plan->kinds[pk] == MYK_INT && t->columns.cols[pk].type != SL_T_DECIMAL &&
+        strcmp(dt[pk], "year")) {
+        plan->key_col = pk;
+        snprintf(t->key, sizeof t->key, "%.63s", t->columns.cols[pk].source_name);
+    }
+    free(dt), free(prec), free(scale);
+    if (list[0])
+        sl_warn("table %s: no exact mapping for column(s) %s; exported as text", t->name, list);
+    if (sl_buf_putc(&sel, 0)) {
+        sl_err_set(err, false, "snapshot", t->name, "column list too long");
+        goto out;
+    }
+    plan->select_list = (char *)sel.data;
+    sel.data = NULL;
+    src_safe_column_names(&t->columns);
+    rc = SL_OK;
+out:
+    free(json);
+    mysql_free_result(res);
+    sl_buf_free(&q);
+    sl_buf_free(&sel);
+    return rc;
+}
+
+static bool engine_transactional(const char *engine)
+{
+    return engine && (!strcasecmp(engine, "InnoDB") || !strcasecmp(engine, "XtraDB") ||
+                      !strcasecmp(engine, "TokuDB") || !strcasecmp(engine, "RocksDB"));
+}
+
+static int my_list_tables(void *ctx, struct src_table **out, int *nout, struct sl_err *err)
+{
+    struct snap *s = ctx;
+    struct src_table *t = NULL;
+    MYSQL_RES *res = NULL;
+    int n = 0, rc = SL_ERROR;
+    if (mysql_query(s->coord,
+                    "SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, DATA_LENGTH "
+                    "FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                    "ORDER BY BINARY TABLE_NAME") ||
+        !(res = mysql_store_result(s->coord))) {
+        my_error(err, s, s->coord, "snapshot", s->display, "cannot list tables");
+        goto out;
+    }
+    int rows = (int)mysql_num_rows(res);
+    free_plans(s);
+    t = calloc((size_t)(rows ? rows : 1), sizeof *t);
+    s->plans = calloc((size_t)(rows ? rows : 1), sizeof *s->plans);
+    if (!t || !s->plans) {
+        sl_err_set(err, false, "snapshot", s->display, "out of memory");
+        goto out;
+    }
+    json_array_clear(s->skipped);
+    json_array_clear(s->text_columns);
+    json_array_clear(s->non_transactional);
+    for (MYSQL_ROW row; (row = mysql_fetch_row(res));) {
+        const char *name = row[0] ? row[0] : "", *type = row[1] ? row[1] : "";
+        if (strcmp(type, "BASE TABLE") && strcmp(type, "SYSTEM VERSIONED")) {
+            const char *why = !strcmp(type, "VIEW") ? "view"
+                              : !strcmp(type, "SEQUENCE") ? "sequence" : type;
+            sl_info("skipping %s %s", why, name);
+            note_skipped(s, name, why);
+            continue;
+        }
+        struct src_table *tt = &t[n];
+        struct table_plan *p = &s->plans[s->nplans];
+        memset(tt, 0, sizeof *tt);
+        snprintf(tt->schema, sizeof tt->schema, "%s", s->par.database);
+        snprintf(tt->name, sizeof tt->name, "%s", name);
+        src_safe_name(name, tt->dataset, sizeof tt->dataset, "t_");
+        snprintf(p->name, sizeof p->name, "%s", name);
+        p->transactional = engine_transactional(row[2]);
+        s->nplans++;
+        if (load_columns(s, tt, p, err)) {
+            sl_schema_free(&tt->columns);
+            goto out;
+        }
+        if (!p->transactional) {
+            sl_warn("table %s uses the %s engine, which has no consistent snapshots: it is "
+                    "read as it is when its chunk runs",
+                    name, row[2] ? row[2] : "(unknown)");
+            json_array_append_new(s->non_transactional, json_string(name));
+        }
+        tt->est_rows = row[3] ? strtoll(row[3], NULL, 10) : 0;
+        tt->est_bytes = row[4] ? strtoll(row[4], NULL, 10) : 0;
+        n++;
+    }
+    rc = SL_OK;
+out:
+    mysql_free_result(res);
+    if (rc) {
+        src_tables_free(t, n);
+        return rc;
+    }
+    *out = t;
+    *nout = n;
+    return SL_OK;
+}
+
+static struct table_plan *find_plan(const struct snap *s, const struct src_table *t)
+{
+    for (int i = 0; i < s->nplans; i++)
+        if (!strcmp(s->plans[i].name, t->name))
+            return s->plans[i].ncols == t->columns.ncols ? &s->plans[i] : NULL;
+    return NULL;
+}
+
+/* ---- chunks ------------------------------------------------------------ */
+
+static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct src_chunk **out,
+                          int *nout, struct sl_err *err)
+{
+    struct snap *s = ctx;
+    const struct table_plan *p = find_plan(s, t);
+    if (!p)
+        return sl_err_set(err, false, "export", t->name, "internal: table not listed by the source");
+    int64_t n = 1, lo = 0, hi = 0;
+    if (p->key_col >= 0 && t->est_rows > s->chunk_rows) {
+        /* MIN/MAX on the coordinator, outside the snapshot: the first and
+         * last chunks are open-ended, so rows outside [min, max] are read. */
+        struct sl_buf q;
+        sl_buf_init(&q, 1u << 16);
+        const char *k = t->columns.cols[p->key_col].source_name;
+        MYSQL_RES *res = NULL;
+        MYSQL_ROW row = NULL;
+        if (!append_str(&q, "SELECT MIN(") && !append_ident(&q, k) && !append_str(&q, "), MAX(") &&
+            !append_ident(&q, k) && !append_str(&q, ") FROM ") && !append_ident(&q, t->name) &&
+            !sl_buf_putc(&q, 0))
+            row = query_row(s->coord, (const char *)q.data, &res);
+        sl_buf_free(&q);
+        if (row && row[0] && row[1]) {
+            lo = strtoll(row[0], NULL, 10);
+            hi = strtoll(row[1], NULL, 10);
+            n = (t->est_rows + s->chunk_rows - 1) / s->chunk_rows;
+            if (n > MAX_CHUNKS)
+                n = MAX_CHUNKS;
+            if ((uint64_t)hi - (uint64_t)lo < (uint64_t)n)
+                n = hi - lo + 1 > 0 ? hi - lo + 1 : 1;
+        } else if (!row && mysql_errno(s->coord)) {
+            int rc = my_error(err, s, s->coord, "export", t->name, "cannot read the key range");
+            mysql_free_result(res);
+            return rc;
+        }
+        mysql_free_result(res);
+    }
+    struct src_chunk *c = calloc((size_t)n, sizeof *c);
+    if (!c)
+        return sl_err_set(err, false, "export", t->name, "out of memory");
+    /* Bounds in unsigned arithmetic: hi - lo may exceed INT64_MAX. */
+    uint64_t span = (uint64_t)hi - (uint64_t)lo + 1;
+    for (int64_t i = 0; i < n; i++) {
+        c[i].table = ti;
+        c[i].index = (int)i;
+        c[i].whole = n == 1;
+        c[i].lo = i == 0 ? INT64_MIN
+                         : (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span * (uint64_t)i / (uint64_t)n));
+        c[i].hi = i == n - 1 ? INT64_MAX : (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span * (uint64_t)(i + 1) / (uint64_t)n));
+        c[i].est_rows = t->est_rows / n;
+    }
+    *out = c;
+    *nout = (int)n;
+    return SL_OK;
+}
+
+/* ---- readers ----------------------------------------------------------- */
+
+/* A snapshot connection from the pool into *conn.  Permanent error when one
+ * was lost and none is left; "capacity" when the others are all in use. */
+static int take_conn(struct snap *s, MYSQL **conn, const char *object, struct sl_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    *conn = s->npool ? s->pool[--s->npool] : NULL;
+    int lost = s->lost, opened = s->opened;
+    pthread_mutex_unlock(&s->mu);
+    if (*conn)
+        return SL_OK;
+    if (lost) {
+        return sl_err_set(err, false, "export", object,
+                          "%d of the %d connections that share the snapshot failed and no spare "
+                          "is left; a new connection would read a later point in time, so the "
+                          "export stops: run it again",
+                          lost, opened);
+    }
+    sl_err_set(err, true, "export", object,
+               "all %d snapshot connections are in use (%s); this worker stops", opened,
+               s->guarantee);
+    err->capacity = true;
+    return SL_ERROR;
+}
+
+static int my_reader_open(void *ctx, void **out, struct sl_err *err)
+{
+    struct snap *s = ctx;
+    struct reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return sl_err_set(err, false, "export", s->display, "out of memory");
+    r->snap = s;
+    sl_buf_init(&r->sql, 1u << 26);
+    if (take_conn(s, &r->conn, s->display, err)) {
+        sl_buf_free(&r->sql);
+        free(r);
+        return SL_ERROR;
+    }
+    *out = r;
+    return SL_OK;
+}
+
+/* Give a healthy connection back to the pool (the end of the export);
+ * a reader whose connection failed has none. */
+static void my_reader_close(void *ctx)
+{
+    struct reader *r = ctx;
+    if (!r)
+        return;
+    if (r->conn) {
+        struct snap *s = r->snap;
+        pthread_mutex_lock(&s->mu);
+        s->pool[s->npool++] = r->conn;
+        pthread_mutex_unlock(&s->mu);
+    }
+    sl_buf_free(&r->sql);
+    free(r);
+}
+
+struct read_state {
+    const struct src_table *t;
+    const struct table_plan *plan;
+    const struct src_chunk *c;
+    struct sl_err *err;
+    int64_t row; /* 1-based within the chunk */
+    int64_t *zero;
+};
+
+static int value_error(struct read_state *rs, MYSQL_ROW row, unsigned long *len, int col,
+                       const char *why)
+{
+    const struct sl_column *c = &rs->t->columns.cols[col];
+    char obj[900];
+    int k = rs->plan->key_col;
+    if (k >= 0 && row[k])
+        snprintf(obj, sizeof obj, "table %s, column %s, row %s=%.*s", rs->t->name,
+                 c->source_name, rs->t->columns.cols[k].source_name, (int)len[k], row[k]);
+    else
+        snprintf(obj, sizeof obj, "table %s, column %s, row %" PRId64 " of part %d", rs->t->name,
+                 c->source_name, rs->row, rs->c->index);
+    return sl_err_set(rs->err, false, "export", obj,
+                      "%s; fix the value in the source or exclude the table (type %s)", why,
+                      c->source_type);
+}
+
+/* A date or datetime with a zero year-month-day part ("0000-00-00",
+ * "2020-00-15"): MySQL stores them, no calendar has them. */
+static bool zero_date(const char *v, unsigned long n)
+{
+    return n >= 10 && ((v[5] == '0' && v[6] == '0') || (v[8] == '0' && v[9] == '0'));
+}
+
+static int parse_int(const char *v, unsigned long n, int64_t *out)
+{
+    char buf[32];
+    if (n == 0 || n >= sizeof buf)
+        return SL_ERROR;
+    memcpy(buf, v, n);
+    buf[n] = 0;
+    char *e;
+    errno = 0;
+    long long x = strtoll(buf, &e, 10);
+    if (errno || *e)
+        return SL_ERROR;
+    *out = x;
+    return SL_OK;
+}
+
+/* "[-]H…H:MM:SS[.ffffff]" → signed microseconds. */
+static int parse_time(const char *v, unsigned long n, int64_t *out)
+{
+    unsigned long i = 0;
+    bool neg = n && v[0] == '-';
+    i += neg;
+    int64_t h = 0, m = 0, sec = 0, us = 0;
+    unsigned long d = 0;
+    for (; i < n && isdigit((unsigned char)v[i]) && d < 6; i++, d++)
+        h = h * 10 + (v[i] - '0');
+    if (!d || i + 6 > n || v[i] != ':' || v[i + 3] != ':' || !isdigit((unsigned char)v[i + 1]) ||
+        !isdigit((unsigned char)v[i + 2]) || !isdigit((unsigned char)v[i + 4]) ||
+        !isdigit((unsigned char)v[i + 5]))
+        return SL_ERROR;
+    m = (v[i + 1] - '0') * 10 + (v[i + 2] - '0');
+    sec = (v[i + 4] - '0') * 10 + (v[i + 5] - '0');
+    i += 6;
+    if (i < n) {
+        if (v[i] != '.')
+            return SL_ERROR;
+        int digits = 0;
+        for (i++; i < n; i++, digits++) {
+            if (!isdigit((unsigned char)v[i]) || digits >= 6)
+                return SL_ERROR;
+            us = us * 10 + (v[i] - '0');
+        }
+        for (; digits < 6; digits++)
+            us *= 10;
+    }
+    if (m > 59 || sec > 59)
+        return SL_ERROR;
+    int64_t t = ((h * 60 + m) * 60 + sec) * 1000000 + us;
+    *out = neg ? -t : t;
+    return SL_OK;
+}
+
+/* Decode one non-NULL value into column i of the batch. */
+static int decode_value(struct read_state *rs, struct sl_batch *b, int i, const char *v,
+                        unsigned long n, char *why, size_t wsize)
+{
+    const struct sl_column *c = &rs->t->columns.cols[i];
+    int64_t x;
+    switch (rs->plan->kinds[i]) {
+    case MYK_INT:
+        if (parse_int(v, n, &x)) {
+            snprintf(why, wsize, "'%.*s' is not an integer", (int)(n < 40 ? n : 40), v);
+            return SL_ERROR;
+        }
+        if (c->type == SL_T_INT64)
+            sl_batch_set_i64(b, i, x);
+        else
+            sl_batch_set_i32(b, i, (int32_t)x);
+        return SL_OK;
+    case MYK_UINT64:
+    case MYK_DECIMAL: {
+        sl_int128 d;
+        if (sl_decimal_parse(v, n, c->precision, c->scale, &d, why, wsize))
+            return SL_ERROR;
+        if (c->precision <= 18)
+            sl_batch_set_i64(b, i, (int64_t)d);
+        else
+            sl_batch_set_i128(b, i, d);
+        return SL_OK;
+    }
+    case MYK_FLOAT:
+    case MYK_DOUBLE: {
+        char buf[64];
+        if (n == 0 || n >= sizeof buf) {
+            snprintf(why, wsize, "not a number");
+            return SL_ERROR;
+        }
+        memcpy(buf, v, n);
+        buf[n] = 0;
+        char *e;
+        double d = strtod(buf, &e);
+        if (*e) {
+            snprintf(why, wsize, "'%s' is not a number", buf);
+            return SL_ERROR;
+        }
+        if (rs->plan->kinds[i] == MYK_FLOAT)
+            sl_batch_set_f32(b, i, (float)d);
+        else
+            sl_batch_set_f64(b, i, d);
+        return SL_OK;
+    }
+    case MYK_DATE: {
+        int32_t days;
+        if (zero_date(v, n)) {
+            rs->zero[i]++;
+            sl_batch_set_null(b, i);
+            return SL_OK;
+        }
+        if (sl_parse_date(v, n, &days, why, wsize))
+            return SL_ERROR;
+        sl_batch_set_i32(b, i, days);
+        return SL_OK;
+    }
+    case MYK_DATETIME: {
+        int64_t us;
+        if (zero_date(v, n)) {
+            rs->zero[i]++;
+            sl_batch_set_null(b, i);
+            return SL_OK;
+        }
+        if (sl_parse_timestamp(v, n, &us, NULL, why, wsize))
+            return SL_ERROR;
+        sl_batch_set_i64(b, i, us);
+        return SL_OK;
+    }
+    case MYK_TIME:
+        if (parse_time(v, n, &x)) {
+            snprintf(why, wsize, "'%.*s' is not a time", (int)(n < 40 ? n : 40), v);
+            return SL_ERROR;
+        }
+        sl_batch_set_i64(b, i, x);
+        return SL_OK;
+    case MYK_BIT: {
+        unsigned __int128 u = 0;
+        if (n > 8) {
+            snprintf(why, wsize, "a BIT value of %lu bytes", n);
+            return SL_ERROR;
+        }
+        for (unsigned long j = 0; j < n; j++)
+            u = u << 8 | (unsigned char)v[j];
+        if (c->type == SL_T_DECIMAL)
+            sl_batch_set_i128(b, i, (sl_int128)u);
+        else
+            sl_batch_set_i64(b, i, (int64_t)u);
+        return SL_OK;
+    }
+    case MYK_TEXT:
+        if (!sl_utf8_valid((const uint8_t *)v, n)) {
+            snprintf(why, wsize, "text that is not valid UTF-8 (a column charset that does not "
+                                 "match its bytes)");
+            return SL_ERROR;
+        }
+        /* fall through */
+    case MYK_BYTES:
+        if (sl_batch_set_bytes(b, i, v, n)) {
+            snprintf(why, wsize, "a value of %lu bytes does not fit the batch", n);
+            return SL_ERROR;
+        }
+        return SL_OK;
+    }
+    return SL_OK;
+}
+
+static int build_sql(struct reader *r, const struct src_table *t, const struct table_plan *p,
+                     const struct src_chunk *c)
+{
+    struct sl_buf *b = &r->sql;
+    char num[64];
+    sl_buf_reset(b);
+    int rc = append_str(b, "SELECT ") || append_str(b, p->select_list) ||
+             append_str(b, " FROM ") || append_ident(b, t->name);
+    if (!c->whole && p->key_col >= 0 && (c->lo != INT64_MIN || c->hi != INT64_MAX)) {
+        const char *k = t->columns.cols[p->key_col].source_name;
+        rc = rc || append_str(b, " WHERE ");
+        if (c->lo != INT64_MIN) {
+            snprintf(num, sizeof num, " >= %" PRId64, c->lo);
+            rc = rc || append_ident(b, k) || append_str(b, num);
+        }
+        if (c->hi != INT64_MAX) {
+            snprintf(num, sizeof num, " < %" PRId64, c->hi);
+            rc = rc || (c->lo != INT64_MIN && append_str(b, " AND ")) || append_ident(b, k) ||
+                 append_str(b, num);
+        }
+    }
+    return rc || sl_buf_putc(b, 0);
+}
+
+static int my_read_chunk(void *ctx, const struct src_table *t, const struct src_chunk *c,
+                         struct sl_batch *b, src_emit_fn emit, void *arg, struct sl_err *err)
+{
+    struct reader *r = ctx;
+    struct snap *s = r->snap;
+    struct table_plan *p = find_plan(s, t);
+    if (!p)
+        return sl_err_set(err, false, "export", t->name, "internal: table not listed by the source");
+    if (!r->conn && take_conn(s, &r->conn, t->name, err)) {
+        err->capacity = false;
+        err->transient = false;
+        return SL_ERROR;
+    }
+    if (build_sql(r, t, p, c))
+        return sl_err_set(err, false, "export", t->name, "query too long");
+    int64_t *zero = calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *zero);
+    if (!zero)
+        return sl_err_set(err, false, "export", t->name, "out of memory");
+    struct read_state rs = {.t = t, .plan = p, .c = c, .err = err, .zero = zero};
+    MYSQL_RES *res = NULL;
+    int rc = SL_ERROR;
+    size_t batch_bytes = 0;
+    char why[256];
+    sl_batch_reset(b);
+    if (mysql_query(r->conn, (const char *)r->sql.data) ||
+        !(res = mysql_use_result(r->conn))) {
+        my_error(err, s, r->conn, "export", t->name, "cannot read the table");
+        goto out;
+    }
+    if ((int)mysql_num_fields(res) != p->ncols) {
+        sl_err_set(err, false, "export", t->name, "the table has %u columns, expected %d",
+                   mysql_num_fields(res), p->ncols);
+        goto out;
+    }
+    for (MYSQL_ROW row; (row = mysql_fetch_row(res));) {
+        unsigned long *len = mysql_fetch_lengths(res);
+        rs.row++;
+        for (int i = 0; i < p->ncols; i++) {
+            if (!row[i]) {
+                sl_batch_set_null(b, i);
+                continue;
+            }
+            if (decode_value(&rs, b, i, row[i], len[i], why, sizeof why)) {
+                value_error(&rs, row, len, i, why);
+                goto out;
+            }
+            batch_bytes += len[i];
+        }
+        sl_batch_end_row(b);
+        if (b->nrows == b->capacity || batch_bytes > BATCH_FLUSH_BYTES) {
+            if (emit(arg, b, err))
+                goto out;
+            sl_batch_reset(b);
+            batch_bytes = 0;
+        }
+    }
+    if (mysql_errno(r->conn)) {
+        my_error(err, s, r->conn, "export", t->name, "reading the table failed");
+        goto out;
+    }
+    if (b->nrows && emit(arg, b, err))
+        goto out;
+    rc = SL_OK;
+out:
+    mysql_free_result(res); /* reads what is left of the stream */
+    if (rc) {
+        /* The connection may be broken, or mid-stream: never reuse it (a
+         * new one would not share the snapshot). */
+        mysql_close(r->conn);
+        r->conn = NULL;
+        pthread_mutex_lock(&s->mu);
+        s->lost++;
+        pthread_mutex_unlock(&s->mu);
+    } else {
+        pthread_mutex_lock(&s->mu);
+        for (int i = 0; i < p->ncols; i++)
+            p->zero_dates[i] += zero[i];
+        pthread_mutex_unlock(&s->mu);
+        for (int i = 0; i < p->ncols; i++)
+            if (zero[i])
+                sl_warn("table %s, column %s: %" PRId64 " zero date(s) (0000-00-00 or a zero "
+                        "month/day) exported as NULL",
+                        t->name, t->columns.cols[i].source_name, zero[i]);
+    }
+    free(zero);
+    return rc;
+}
+
+/* ---- manifest ---------------------------------------------------------- */
+
+static char *my_describe(void *ctx)
+{
+    struct snap *s = ctx;
+    const char *iso = "repeatable read, consistent snapshot, read only";
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "kind",
+                          s->mariadb ? "mariadb consistent snapshot" : "mysql consistent snapshot",
+                          "isolation", iso, "guarantee", s->guarantee, "snapshot_time",
+                          s->snapshot_time, "server_version", s->server_version, "database",
+                          s->par.database, "source", s->display, "connections", s->opened);
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "binlog_file",
+                        s->binlog_file[0] ? json_string(s->binlog_file) : json_null());
+    json_object_set_new(o, "binlog_position", s->binlog_position[0]
+                                                  ? json_integer(strtoll(s->binlog_position,
+                                                                         NULL, 10))
+                                                  : json_null());
+    json_object_set_new(o, "gtid", s->gtid ? json_string(s->gtid) : json_null());
+    json_t *zd = json_array();
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->nplans; i++)
+        for (int k = 0; k < s->plans[i].ncols; k++)
+            if (s->plans[i].zero_dates[k])
+                json_array_append_new(zd, json_pack("{s:s, s:s, s:I}", "table",
+                                                    s->plans[i].name, "column",
+                                                    s->plans[i].names[k], "count",
+                                                    (json_int_t)s->plans[i].zero_dates[k]));
+    pthread_mutex_unlock(&s->mu);
+    json_object_set_new(o, "zero_dates", zd);
+    json_object_set(o, "text_columns", s->text_columns);
+    json_object_set(o, "non_transactional", s->non_transactional);
+    json_object_set(o, "skipped", s->skipped);
+    char *out = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return out;
+}
+
+const struct source_type src_mysql_type = {
+    .name = "mysql",
+    .schemes = {"mysql", "mariadb", NULL},
+    .open = my_open,
+    .list_tables = my_list_tables,
+    .plan_chunks = my_plan_chunks,
+    .reader_open = my_reader_open,
+    .read_chunk = my_read_chunk,
+    .reader_close = my_reader_close,
+    .describe = my_describe,
+    .close = my_close,
+    .describe_url = my_describe_url,
+};
