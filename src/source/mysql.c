@@ -1119,7 +1119,7 @@ static int take_conn(struct snap *s, MYSQL **conn, const char *object, struct sl
                           lost, opened);
     }
     sl_err_set(err, true, "export", object,
-               "all %d snapshot connections are in use (%s); this worker stops", opened,
+               "the snapshot's %d connection(s) are all taken by other workers (%s)", opened,
                s->guarantee);
     err->capacity = true;
     return SL_ERROR;
