@@ -1,5 +1,7 @@
 /*
- * mysql.c — the MySQL / MariaDB source (libmariadb, Connector/C).
+ * mysql.c — the MySQL / MariaDB source (libmariadb, Connector/C): URL,
+ * connections, snapshot, tables, chunks, the row stream.  Type mapping and
+ * value decoding are in my_types.c.
  *
  * URL: `mysql://user:pass@host:port/db?ssl-mode=…&ssl-ca=…&socket=…` or
  * `mariadb://…` (the same reader; the scheme is only shown back).  User,
@@ -31,8 +33,8 @@
  * retires: in the single-connection fallback one worker reads everything.
  *
  * Tables: BASE TABLEs of the URL's database (information_schema.TABLES);
- * views and sequences skipped with a line.  Types (load_columns) map to
- * batch.h types; docs/mysql.md has the table.  Values come over the text
+ * views and sequences skipped with a line.  Types (load_columns,
+ * my_type_map) map to batch.h types; docs/mysql.md has the table.  Values come over the text
  * protocol (mysql_use_result: rows streamed, never a whole table in client
  * memory), exact because the SELECT list casts where the text form would
  * round: FLOAT as CAST(… AS DOUBLE) (the text protocol prints FLOAT with 6
@@ -43,7 +45,8 @@
  *
  * Zero dates ('0000-00-00', a zero month or day) become NULL; each column's
  * count is in describe() ("zero_dates") and a warning names table, column
- * and count after the chunk.
+ * and count after the chunk.  `?zero-dates=error` in the URL makes them an
+ * error instead.
  *
  * Chunks: a table whose primary key is one integer column is split into key
  * ranges [lo, hi) by MIN/MAX and TABLE_ROWS (about CHUNK_ROWS rows each, or
@@ -59,11 +62,9 @@
  * leader (open, list_tables, plan_chunks, describe, close); workers share
  * only the connection pool and the zero-date counters, both under `mu`.
  */
+#include "source/my_types.h"
 #include "source/source.h"
-#include "util/datetime.h"
-#include "util/decimal.h"
 #include "util/log.h"
-#include "util/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -83,21 +84,6 @@
 #define SPARES 2 /* connections opened inside the lock beyond `jobs`, for retries */
 #define BATCH_FLUSH_BYTES (32u << 20)
 
-/* How a column's text is decoded. */
-enum my_kind {
-    MYK_INT,      /* → int16/int32/int64 (c->type) */
-    MYK_UINT64,   /* BIGINT UNSIGNED → decimal(20,0) */
-    MYK_DECIMAL,  /* DECIMAL(p<=38,s) */
-    MYK_FLOAT,    /* FLOAT, read as CAST(… AS DOUBLE) */
-    MYK_DOUBLE,
-    MYK_DATE,
-    MYK_DATETIME, /* DATETIME and TIMESTAMP (UTC session) */
-    MYK_TIME,     /* → int64 microseconds, signed */
-    MYK_BIT,      /* raw big-endian bytes → int64, or decimal(20,0) for BIT(64) */
-    MYK_TEXT,     /* UTF-8 text (checked) */
-    MYK_BYTES,    /* binary strings, WKB */
-};
-
 struct table_plan {
     char name[256];
     int ncols;
@@ -113,6 +99,7 @@ struct params {
     char user[256], password[512], host[256], database[256], socket[1024];
     unsigned port;
     bool have_password;
+    bool zero_dates_error; /* ?zero-dates=error */
     char ssl_mode[32], ssl_ca[1024], ssl_cert[1024], ssl_key[1024];
 };
 
@@ -356,9 +343,15 @@ static int parse_url(const char *url, struct params *p, char *scheme, size_t ssi
                 snprintf(p->ssl_key, sizeof p->ssl_key, "%s", val);
             } else if (!strcmp(key, "socket")) {
                 snprintf(p->socket, sizeof p->socket, "%s", val);
+            } else if (!strcmp(key, "zero-dates")) {
+                if (strcmp(val, "null") && strcmp(val, "error")) {
+                    snprintf(why, wsize, "zero-dates must be null or error");
+                    return SL_ERROR;
+                }
+                p->zero_dates_error = !strcmp(val, "error");
             } else {
                 snprintf(why, wsize, "unknown URL option '%s'; known: ssl-mode, ssl-ca, ssl-cert, "
-                                     "ssl-key, socket", key);
+                                     "ssl-key, socket, zero-dates", key);
                 return SL_ERROR;
             }
             q += n;
@@ -558,7 +551,12 @@ static void my_close(void *ctx);
 static void read_positions(struct snap *s, MYSQL *conn)
 {
     MYSQL_RES *res = NULL;
+    /* MySQL 8.4 renamed it SHOW BINARY LOG STATUS. */
     MYSQL_ROW row = query_row(conn, "SHOW MASTER STATUS", &res);
+    if (!row && !res) {
+        mysql_free_result(res);
+        row = query_row(conn, "SHOW BINARY LOG STATUS", &res);
+    }
     if (row && row[0] && row[1]) {
         snprintf(s->binlog_file, sizeof s->binlog_file, "%s", row[0]);
         snprintf(s->binlog_position, sizeof s->binlog_position, "%s", row[1]);
@@ -758,94 +756,6 @@ static void mariadb_json_columns(struct snap *s, const char *table, const struct
     sl_buf_free(&q);
 }
 
-/* Map one column (information_schema DATA_TYPE, COLUMN_TYPE, precision,
- * scale) to its batch type and decoder; *cast gets the SELECT expression
- * form ("%s" = the quoted column).  Returns false when the type has no
- * exact mapping (exported as text). */
-static bool map_type(const char *dt, const char *ct, long prec, long scale, struct sl_column *c,
-                     enum my_kind *k, const char **cast)
-{
-    bool uns = strstr(ct, "unsigned") != NULL;
-    *cast = "%s";
-    *k = MYK_INT;
-    if (!strcmp(dt, "tinyint")) {
-        c->type = SL_T_INT16;
-    } else if (!strcmp(dt, "smallint")) {
-        c->type = uns ? SL_T_INT32 : SL_T_INT16;
-    } else if (!strcmp(dt, "mediumint")) {
-        c->type = SL_T_INT32;
-    } else if (!strcmp(dt, "int") || !strcmp(dt, "integer")) {
-        c->type = uns ? SL_T_INT64 : SL_T_INT32;
-    } else if (!strcmp(dt, "bigint")) {
-        c->type = uns ? SL_T_DECIMAL : SL_T_INT64;
-        if (uns) {
-            c->precision = 20;
-            *k = MYK_UINT64;
-        }
-    } else if (!strcmp(dt, "year")) {
-        c->type = SL_T_INT16;
-    } else if (!strcmp(dt, "decimal") || !strcmp(dt, "numeric")) {
-        if (prec > SL_DECIMAL_MAX_PRECISION) {
-            c->type = SL_T_STRING;
-            *k = MYK_TEXT;
-            return false;
-        }
-        c->type = SL_T_DECIMAL;
-        c->precision = (int)prec;
-        c->scale = (int)scale;
-        *k = MYK_DECIMAL;
-    } else if (!strcmp(dt, "float")) {
-        c->type = SL_T_FLOAT;
-        *k = MYK_FLOAT;
-        *cast = "CAST(%s AS DOUBLE)";
-    } else if (!strcmp(dt, "double") || !strcmp(dt, "real")) {
-        c->type = SL_T_DOUBLE;
-        *k = MYK_DOUBLE;
-    } else if (!strcmp(dt, "date")) {
-        c->type = SL_T_DATE;
-        *k = MYK_DATE;
-    } else if (!strcmp(dt, "datetime")) {
-        c->type = SL_T_TIMESTAMP;
-        *k = MYK_DATETIME;
-    } else if (!strcmp(dt, "timestamp")) {
-        c->type = SL_T_TIMESTAMPTZ;
-        *k = MYK_DATETIME;
-    } else if (!strcmp(dt, "time")) {
-        c->type = SL_T_INT64;
-        *k = MYK_TIME;
-    } else if (!strcmp(dt, "bit")) {
-        c->type = prec >= 64 ? SL_T_DECIMAL : SL_T_INT64;
-        c->precision = prec >= 64 ? 20 : 0;
-        *k = MYK_BIT;
-    } else if (!strcmp(dt, "char") || !strcmp(dt, "varchar") || !strcmp(dt, "tinytext") ||
-               !strcmp(dt, "text") || !strcmp(dt, "mediumtext") || !strcmp(dt, "longtext") ||
-               !strcmp(dt, "enum") || !strcmp(dt, "set")) {
-        c->type = SL_T_STRING;
-        *k = MYK_TEXT;
-    } else if (!strcmp(dt, "json")) {
-        c->type = SL_T_JSON;
-        *k = MYK_TEXT;
-    } else if (!strcmp(dt, "binary") || !strcmp(dt, "varbinary") || !strcmp(dt, "tinyblob") ||
-               !strcmp(dt, "blob") || !strcmp(dt, "mediumblob") || !strcmp(dt, "longblob")) {
-        c->type = SL_T_BINARY;
-        *k = MYK_BYTES;
-    } else if (!strcmp(dt, "geometry") || !strcmp(dt, "point") || !strcmp(dt, "linestring") ||
-               !strcmp(dt, "polygon") || !strcmp(dt, "multipoint") ||
-               !strcmp(dt, "multilinestring") || !strcmp(dt, "multipolygon") ||
-               !strcmp(dt, "geometrycollection") || !strcmp(dt, "geomcollection")) {
-        c->type = SL_T_BINARY;
-        *k = MYK_BYTES;
-        *cast = "ST_AsBinary(%s)";
-    } else {
-        /* inet4/inet6/uuid (MariaDB), vector, …: their text form. */
-        c->type = SL_T_STRING;
-        *k = MYK_TEXT;
-        *cast = "CAST(%s AS CHAR)";
-        return false;
-    }
-    return true;
-}
-
 static const char columns_sql[] =
     "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, "
     "COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
@@ -911,7 +821,7 @@ static int load_columns(struct snap *s, struct src_table *t, struct table_plan *
     for (int i = 0; i < n; i++) {
         struct sl_column *c = &t->columns.cols[i];
         const char *cast;
-        bool exact = map_type(dt[i], c->source_type, prec[i], scale[i], c, &plan->kinds[i], &cast);
+        bool exact = my_type_map(dt[i], c->source_type, prec[i], scale[i], c, &plan->kinds[i], &cast);
         if (json[i] && c->type == SL_T_STRING)
             c->type = SL_T_JSON;
         if (!exact) {
@@ -1165,7 +1075,6 @@ struct read_state {
     const struct src_chunk *c;
     struct sl_err *err;
     int64_t row; /* 1-based within the chunk */
-    int64_t *zero;
 };
 
 static int value_error(struct read_state *rs, MYSQL_ROW row, unsigned long *len, int col,
@@ -1183,176 +1092,6 @@ static int value_error(struct read_state *rs, MYSQL_ROW row, unsigned long *len,
     return sl_err_set(rs->err, false, "export", obj,
                       "%s; fix the value in the source or exclude the table (type %s)", why,
                       c->source_type);
-}
-
-/* A date or datetime with a zero year-month-day part ("0000-00-00",
- * "2020-00-15"): MySQL stores them, no calendar has them. */
-static bool zero_date(const char *v, unsigned long n)
-{
-    return n >= 10 && ((v[5] == '0' && v[6] == '0') || (v[8] == '0' && v[9] == '0'));
-}
-
-static int parse_int(const char *v, unsigned long n, int64_t *out)
-{
-    char buf[32];
-    if (n == 0 || n >= sizeof buf)
-        return SL_ERROR;
-    memcpy(buf, v, n);
-    buf[n] = 0;
-    char *e;
-    errno = 0;
-    long long x = strtoll(buf, &e, 10);
-    if (errno || *e)
-        return SL_ERROR;
-    *out = x;
-    return SL_OK;
-}
-
-/* "[-]H…H:MM:SS[.ffffff]" → signed microseconds. */
-static int parse_time(const char *v, unsigned long n, int64_t *out)
-{
-    unsigned long i = 0;
-    bool neg = n && v[0] == '-';
-    i += neg;
-    int64_t h = 0, m = 0, sec = 0, us = 0;
-    unsigned long d = 0;
-    for (; i < n && isdigit((unsigned char)v[i]) && d < 6; i++, d++)
-        h = h * 10 + (v[i] - '0');
-    if (!d || i + 6 > n || v[i] != ':' || v[i + 3] != ':' || !isdigit((unsigned char)v[i + 1]) ||
-        !isdigit((unsigned char)v[i + 2]) || !isdigit((unsigned char)v[i + 4]) ||
-        !isdigit((unsigned char)v[i + 5]))
-        return SL_ERROR;
-    m = (v[i + 1] - '0') * 10 + (v[i + 2] - '0');
-    sec = (v[i + 4] - '0') * 10 + (v[i + 5] - '0');
-    i += 6;
-    if (i < n) {
-        if (v[i] != '.')
-            return SL_ERROR;
-        int digits = 0;
-        for (i++; i < n; i++, digits++) {
-            if (!isdigit((unsigned char)v[i]) || digits >= 6)
-                return SL_ERROR;
-            us = us * 10 + (v[i] - '0');
-        }
-        for (; digits < 6; digits++)
-            us *= 10;
-    }
-    if (m > 59 || sec > 59)
-        return SL_ERROR;
-    int64_t t = ((h * 60 + m) * 60 + sec) * 1000000 + us;
-    *out = neg ? -t : t;
-    return SL_OK;
-}
-
-/* Decode one non-NULL value into column i of the batch. */
-static int decode_value(struct read_state *rs, struct sl_batch *b, int i, const char *v,
-                        unsigned long n, char *why, size_t wsize)
-{
-    const struct sl_column *c = &rs->t->columns.cols[i];
-    int64_t x;
-    switch (rs->plan->kinds[i]) {
-    case MYK_INT:
-        if (parse_int(v, n, &x)) {
-            snprintf(why, wsize, "'%.*s' is not an integer", (int)(n < 40 ? n : 40), v);
-            return SL_ERROR;
-        }
-        if (c->type == SL_T_INT64)
-            sl_batch_set_i64(b, i, x);
-        else
-            sl_batch_set_i32(b, i, (int32_t)x);
-        return SL_OK;
-    case MYK_UINT64:
-    case MYK_DECIMAL: {
-        sl_int128 d;
-        if (sl_decimal_parse(v, n, c->precision, c->scale, &d, why, wsize))
-            return SL_ERROR;
-        if (c->precision <= 18)
-            sl_batch_set_i64(b, i, (int64_t)d);
-        else
-            sl_batch_set_i128(b, i, d);
-        return SL_OK;
-    }
-    case MYK_FLOAT:
-    case MYK_DOUBLE: {
-        char buf[64];
-        if (n == 0 || n >= sizeof buf) {
-            snprintf(why, wsize, "not a number");
-            return SL_ERROR;
-        }
-        memcpy(buf, v, n);
-        buf[n] = 0;
-        char *e;
-        double d = strtod(buf, &e);
-        if (*e) {
-            snprintf(why, wsize, "'%s' is not a number", buf);
-            return SL_ERROR;
-        }
-        if (rs->plan->kinds[i] == MYK_FLOAT)
-            sl_batch_set_f32(b, i, (float)d);
-        else
-            sl_batch_set_f64(b, i, d);
-        return SL_OK;
-    }
-    case MYK_DATE: {
-        int32_t days;
-        if (zero_date(v, n)) {
-            rs->zero[i]++;
-            sl_batch_set_null(b, i);
-            return SL_OK;
-        }
-        if (sl_parse_date(v, n, &days, why, wsize))
-            return SL_ERROR;
-        sl_batch_set_i32(b, i, days);
-        return SL_OK;
-    }
-    case MYK_DATETIME: {
-        int64_t us;
-        if (zero_date(v, n)) {
-            rs->zero[i]++;
-            sl_batch_set_null(b, i);
-            return SL_OK;
-        }
-        if (sl_parse_timestamp(v, n, &us, NULL, why, wsize))
-            return SL_ERROR;
-        sl_batch_set_i64(b, i, us);
-        return SL_OK;
-    }
-    case MYK_TIME:
-        if (parse_time(v, n, &x)) {
-            snprintf(why, wsize, "'%.*s' is not a time", (int)(n < 40 ? n : 40), v);
-            return SL_ERROR;
-        }
-        sl_batch_set_i64(b, i, x);
-        return SL_OK;
-    case MYK_BIT: {
-        unsigned __int128 u = 0;
-        if (n > 8) {
-            snprintf(why, wsize, "a BIT value of %lu bytes", n);
-            return SL_ERROR;
-        }
-        for (unsigned long j = 0; j < n; j++)
-            u = u << 8 | (unsigned char)v[j];
-        if (c->type == SL_T_DECIMAL)
-            sl_batch_set_i128(b, i, (sl_int128)u);
-        else
-            sl_batch_set_i64(b, i, (int64_t)u);
-        return SL_OK;
-    }
-    case MYK_TEXT:
-        if (!sl_utf8_valid((const uint8_t *)v, n)) {
-            snprintf(why, wsize, "text that is not valid UTF-8 (a column charset that does not "
-                                 "match its bytes)");
-            return SL_ERROR;
-        }
-        /* fall through */
-    case MYK_BYTES:
-        if (sl_batch_set_bytes(b, i, v, n)) {
-            snprintf(why, wsize, "a value of %lu bytes does not fit the batch", n);
-            return SL_ERROR;
-        }
-        return SL_OK;
-    }
-    return SL_OK;
 }
 
 static int build_sql(struct reader *r, const struct src_table *t, const struct table_plan *p,
@@ -1397,7 +1136,9 @@ static int my_read_chunk(void *ctx, const struct src_table *t, const struct src_
     int64_t *zero = calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *zero);
     if (!zero)
         return sl_err_set(err, false, "export", t->name, "out of memory");
-    struct read_state rs = {.t = t, .plan = p, .c = c, .err = err, .zero = zero};
+    struct read_state rs = {.t = t, .plan = p, .c = c, .err = err};
+    struct my_decoder dec = {.columns = &t->columns, .kinds = p->kinds, .zero = zero,
+                             .zero_error = s->par.zero_dates_error};
     MYSQL_RES *res = NULL;
     int rc = SL_ERROR;
     size_t batch_bytes = 0;
@@ -1421,7 +1162,7 @@ static int my_read_chunk(void *ctx, const struct src_table *t, const struct src_
                 sl_batch_set_null(b, i);
                 continue;
             }
-            if (decode_value(&rs, b, i, row[i], len[i], why, sizeof why)) {
+            if (my_decode_value(&dec, b, i, row[i], len[i], why, sizeof why)) {
                 value_error(&rs, row, len, i, why);
                 goto out;
             }

@@ -9,7 +9,7 @@
 #                SET, a generated column) read back through DuckDB (snaplake
 #                query) and the independent reader (pqread.mjs, hyparquet),
 #                value by value against the expected text; zero dates counted
-#                in the manifest
+#                in the manifest, or an error with ?zero-dates=error
 #   consistency  transfers between accounts and parent/child inserts run while
 #                snaplake exports with jobs: 4 and many key-range chunks: the
 #                lake's total is the constant, every child has its parent
@@ -232,6 +232,11 @@ if [ "$(snapshot_field "$cfg" binlog_file)" != null ] && [ "$(snapshot_field "$c
 else
     fail "types: binlog position and GTID recorded" "$(snapshot_field "$cfg" binlog_file) $(snapshot_field "$cfg" gtid)"
 fi
+
+cfg=$(project zeroerr "$BASE/types?zero-dates=error")
+run_sl "$cfg"
+expect_eq "types: zero-dates=error fails the run" "$RC" 1
+expect_grep "types: the zero date error names table, column and key" "$T/err" "table t_types, column dt, row id=3: a zero date '0000-00-00'"
 
 # ---- consistency under concurrent transfers --------------------------------
 M -e "CREATE DATABASE bank" || fail "createdb bank"
