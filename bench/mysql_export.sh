@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# mysql_export.sh — snaplake against the peers on the same MariaDB data.
+#
+#   bench/mysql_export.sh [RECEIPT_ROWS] [JOBS]   (defaults 2000000 2)
+#
+# Starts a throwaway MariaDB on loopback (scripts/mariadb_test_server.sh),
+# loads a receipts-like table (bigint key, int, datetime(6), decimal(12,2),
+# varchar with NULLs, tinyint) of RECEIPT_ROWS rows plus users (RECEIPT_ROWS/20)
+# and products (10 000), then measures in one run, for the same tables:
+#   (a) mariadb --quick SELECT * > /dev/null per table: the read limit
+#   (b) the old way: mariadb --batch TSV per table, then DuckDB converts → Parquet
+#   (c) mydumper -t JOBS --rows 500000 (Debian package; SQL text, uncompressed)
+#   (d) snaplake export with jobs: JOBS (typed, zstd-compressed Parquet)
+# and prints seconds and peak RSS of each and the ratios (d)/(a), (b)/(d),
+# (d)/(c) — the issue's target is (d)/(c) <= 1.0.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+rows=${1:-2000000}
+jobs=${2:-2}
+snaplake="$top/$BUILD/snaplake"
+duck="$top/$BUILD/bench/duckdb_sql"
+[ -x "$duck" ] || make -C "$top" "$BUILD/bench/duckdb_sql" >/dev/null
+command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
+command -v mydumper >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mydumper >/dev/null
+eval "$("$top/scripts/mariadb_test_server.sh" start)"
+work=$(mktemp -d)
+chmod 777 "$work"
+cleanup() { "$top/scripts/mariadb_test_server.sh" stop "$MYTEST_DIR" >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+M() { mariadb --no-defaults -uroot -h127.0.0.1 -P"$MYTEST_PORT" "$@"; }
+
+echo "loading: receipts $rows rows, users $((rows / 20)), products 10000 …"
+M -e "CREATE DATABASE shop CHARACTER SET utf8mb4"
+M shop <<SQL
+SET SESSION max_recursive_iterations = 100000000;
+CREATE TABLE seq (n int PRIMARY KEY);
+INSERT INTO seq WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 10000) SELECT n FROM s;
+CREATE TABLE receipts (id bigint PRIMARY KEY, user_id int NOT NULL, purchased_at datetime(6) NOT NULL,
+                       total decimal(12,2) NOT NULL, note varchar(40), paid tinyint NOT NULL);
+INSERT INTO receipts
+SELECT g, (g * 7919) % 100000, TIMESTAMP '2024-01-01 00:00:00' + INTERVAL g * 1234567 MICROSECOND,
+       ((g * 104729) % 1000000) / 100.0, IF(g % 3 = 0, NULL, CONCAT('note ', g % 1000)), g % 5 <> 0
+FROM (SELECT (a.n - 1) * 10000 + b.n AS g FROM seq a JOIN seq b WHERE a.n <= CEIL($rows / 10000)) x
+WHERE g <= $rows;
+CREATE TABLE users (id int PRIMARY KEY, name varchar(40) NOT NULL, created date NOT NULL, score double);
+INSERT INTO users SELECT id, CONCAT('user ', id), DATE '2020-01-01' + INTERVAL id % 1500 DAY, id / 7.0
+FROM receipts WHERE id <= $rows / 20;
+CREATE TABLE products (id int PRIMARY KEY, title varchar(80) NOT NULL, price decimal(10,2) NOT NULL);
+INSERT INTO products SELECT n, CONCAT('product ', n), n % 997 + 0.99 FROM seq;
+DROP TABLE seq;
+ANALYZE TABLE receipts, users, products;
+SQL
+tables="receipts users products"
+
+timed() { # label, command… → $secs $rss_mb
+    local out="$work/time.$1"
+    shift
+    /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null
+    read -r secs rss_kb <"$out"
+    rss_mb=$((rss_kb / 1024))
+}
+
+read_all() { for t in $tables; do M --quick -N shop -e "SELECT * FROM $t" >/dev/null; done; }
+old_way() {
+    mkdir -p "$work/old"
+    for t in $tables; do
+        M --quick --batch shop -e "SELECT * FROM $t" >"$work/old/$t.tsv"
+        "$duck" "COPY (SELECT * FROM read_csv('$work/old/$t.tsv', delim='\t', header=true, nullstr='NULL')) TO '$work/old/$t.parquet' (FORMAT parquet, COMPRESSION zstd)"
+    done
+}
+export -f read_all old_way M
+export tables work duck MYTEST_PORT
+
+timed a bash -c read_all;  a_s=$secs a_m=$rss_mb
+timed b bash -c old_way;   b_s=$secs b_m=$rss_mb
+timed c mydumper -h 127.0.0.1 -P "$MYTEST_PORT" -u root -B shop -o "$work/dump" -t "$jobs" --rows 500000
+c_s=$secs c_m=$rss_mb
+cat >"$work/snaplake.yml" <<YML
+source: mysql://root@127.0.0.1:$MYTEST_PORT/shop
+lake: ./lake
+jobs: $jobs
+YML
+SNAPLAKE_MYSQL_CHUNK_ROWS=500000 timed d "$snaplake" export -q -c "$work/snaplake.yml"
+d_s=$secs d_m=$rss_mb
+
+printf '%-46s %9s %12s %10s\n' "pipeline (receipts $rows, jobs $jobs)" seconds "peak RSS MB" "output MB"
+printf '%-46s %9.2f %12d %10s\n' "(a) mariadb --quick SELECT * > /dev/null" "$a_s" "$a_m" -
+printf '%-46s %9.2f %12d %10d\n' "(b) old way: TSV + DuckDB → Parquet" "$b_s" "$b_m" "$(du -sm "$work/old" | cut -f1)"
+printf '%-46s %9.2f %12d %10d\n' "(c) mydumper -t $jobs --rows 500000" "$c_s" "$c_m" "$(du -sm "$work/dump" | cut -f1)"
+printf '%-46s %9.2f %12d %10d\n' "(d) snaplake export" "$d_s" "$d_m" "$(du -sm "$work/lake" | cut -f1)"
+awk -v a="$a_s" -v b="$b_s" -v c="$c_s" -v d="$d_s" \
+    'BEGIN{printf "(d)/(a) = %.2f   (b)/(d) = %.2f   (d)/(c) = %.2f  (target <= 1.0)\n", d/a, b/d, d/c}'
