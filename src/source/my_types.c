@@ -278,8 +278,9 @@ int my_decode_value(const struct my_decoder *d, struct sl_batch *b, int i, const
     }
     case MYK_TEXT:
         if (!sl_utf8_valid((const uint8_t *)v, n)) {
-            snprintf(why, wsize, "text that is not valid UTF-8 (a column charset that does not "
-                                 "match its bytes)");
+            snprintf(why, wsize,
+                     "text that is not valid UTF-8 (a column charset that does not "
+                     "match its bytes)");
             return SL_ERROR;
         }
         /* fall through */

@@ -13,10 +13,10 @@
 
 /* How a column's text is decoded. */
 enum my_kind {
-    MYK_INT,      /* → int16/int32/int64 (c->type) */
-    MYK_UINT64,   /* BIGINT UNSIGNED → decimal(20,0) */
-    MYK_DECIMAL,  /* DECIMAL(p<=38,s) */
-    MYK_FLOAT,    /* FLOAT, read as CAST(… AS DOUBLE) */
+    MYK_INT,     /* → int16/int32/int64 (c->type) */
+    MYK_UINT64,  /* BIGINT UNSIGNED → decimal(20,0) */
+    MYK_DECIMAL, /* DECIMAL(p<=38,s) */
+    MYK_FLOAT,   /* FLOAT, read as CAST(… AS DOUBLE) */
     MYK_DOUBLE,
     MYK_DATE,
     MYK_DATETIME, /* DATETIME and TIMESTAMP (UTC session) */

@@ -79,9 +79,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_ROWS 1000000
-#define MAX_CHUNKS 4096
-#define SPARES 2 /* connections opened inside the lock beyond `jobs`, for retries */
+#define CHUNK_ROWS        1000000
+#define MAX_CHUNKS        4096
+#define SPARES            2 /* connections opened inside the lock beyond `jobs`, for retries */
 #define BATCH_FLUSH_BYTES (32u << 20)
 
 struct table_plan {
@@ -89,8 +89,8 @@ struct table_plan {
     int ncols;
     enum my_kind *kinds;
     char *select_list;
-    int key_col;       /* column index of a one-column integer primary key, or -1 */
-    bool transactional; /* InnoDB (or another engine with MVCC snapshots) */
+    int key_col;         /* column index of a one-column integer primary key, or -1 */
+    bool transactional;  /* InnoDB (or another engine with MVCC snapshots) */
     int64_t *zero_dates; /* per column, under snap.mu */
     char (*names)[256];  /* column source names, for the manifest */
 };
@@ -121,8 +121,8 @@ struct snap {
     int npool, opened, lost;
     struct table_plan *plans;
     int nplans;
-    json_t *skipped;      /* [{table, reason}] */
-    json_t *text_columns; /* [{table, column, type}] */
+    json_t *skipped;           /* [{table, reason}] */
+    json_t *text_columns;      /* [{table, column, type}] */
     json_t *non_transactional; /* [table] */
 };
 
@@ -137,8 +137,8 @@ struct reader {
 static bool code_transient(unsigned code)
 {
     return code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR || code == CR_CONNECTION_ERROR ||
-           code == CR_CONN_HOST_ERROR || code == ER_LOCK_WAIT_TIMEOUT ||
-           code == ER_LOCK_DEADLOCK || code == ER_QUERY_INTERRUPTED || code == ER_SERVER_SHUTDOWN ||
+           code == CR_CONN_HOST_ERROR || code == ER_LOCK_WAIT_TIMEOUT || code == ER_LOCK_DEADLOCK ||
+           code == ER_QUERY_INTERRUPTED || code == ER_SERVER_SHUTDOWN ||
            code == ER_CON_COUNT_ERROR || code == 1927 /* MariaDB ER_CONNECTION_KILLED */ ||
            code == ER_NET_READ_ERROR || code == ER_NET_WRITE_INTERRUPTED ||
            code == ER_NET_READ_INTERRUPTED;
@@ -180,7 +180,10 @@ static int exec_ok(struct snap *s, MYSQL *conn, const char *sql, const char *sta
 
 /* ---- identifiers ------------------------------------------------------- */
 
-static int append_str(struct sl_buf *b, const char *s) { return sl_buf_append(b, s, strlen(s)); }
+static int append_str(struct sl_buf *b, const char *s)
+{
+    return sl_buf_append(b, s, strlen(s));
+}
 
 /* `name` with embedded backticks doubled (always quoted). */
 static int append_ident(struct sl_buf *b, const char *name)
@@ -211,8 +214,10 @@ static int append_literal(struct sl_buf *b, MYSQL *conn, const char *s)
 
 static int hexval(int c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* %-decode in[0..n) into out; false on a bad escape or overflow. */
@@ -263,8 +268,9 @@ static int parse_url(const char *url, struct params *p, char *scheme, size_t ssi
         }
         if (colon) {
             if (!decode(colon + 1, (size_t)(at - colon - 1), p->password, sizeof p->password)) {
-                snprintf(why, wsize, "the password has a bad %%-escape or is too long "
-                                     "(%%-encode '%%', '@', '/', '?' and ':' in it)");
+                snprintf(why, wsize,
+                         "the password has a bad %%-escape or is too long "
+                         "(%%-encode '%%', '@', '/', '?' and ':' in it)");
                 return SL_ERROR;
             }
             p->have_password = true;
@@ -330,8 +336,9 @@ static int parse_url(const char *url, struct params *p, char *scheme, size_t ssi
                 if (strcmp(val, "disabled") && strcmp(val, "preferred") &&
                     strcmp(val, "required") && strcmp(val, "verify_ca") &&
                     strcmp(val, "verify_identity")) {
-                    snprintf(why, wsize, "ssl-mode must be disabled, preferred, required, "
-                                         "verify_ca or verify_identity");
+                    snprintf(why, wsize,
+                             "ssl-mode must be disabled, preferred, required, "
+                             "verify_ca or verify_identity");
                     return SL_ERROR;
                 }
                 snprintf(p->ssl_mode, sizeof p->ssl_mode, "%s", val);
@@ -350,8 +357,10 @@ static int parse_url(const char *url, struct params *p, char *scheme, size_t ssi
                 }
                 p->zero_dates_error = !strcmp(val, "error");
             } else {
-                snprintf(why, wsize, "unknown URL option '%s'; known: ssl-mode, ssl-ca, ssl-cert, "
-                                     "ssl-key, socket, zero-dates", key);
+                snprintf(why, wsize,
+                         "unknown URL option '%s'; known: ssl-mode, ssl-ca, ssl-cert, "
+                         "ssl-key, socket, zero-dates",
+                         key);
                 return SL_ERROR;
             }
             q += n;
@@ -562,8 +571,7 @@ static void read_positions(struct snap *s, MYSQL *conn)
         snprintf(s->binlog_position, sizeof s->binlog_position, "%s", row[1]);
     }
     mysql_free_result(res);
-    row = query_row(conn, s->mariadb ? "SELECT @@gtid_binlog_pos" : "SELECT @@gtid_executed",
-                    &res);
+    row = query_row(conn, s->mariadb ? "SELECT @@gtid_binlog_pos" : "SELECT @@gtid_executed", &res);
     if (row && row[0]) {
         free(s->gtid);
         s->gtid = strdup(row[0]);
@@ -618,14 +626,12 @@ static int my_open(const char *url, const struct source_options *opt, void **out
     }
     if (!s->par.database[0]) {
         sl_err_set(err, false, "source", s->display,
-                   "the URL names no database; write %s://user@host:port/<database>",
-                   s->scheme);
+                   "the URL names no database; write %s://user@host:port/<database>", s->scheme);
         goto fail;
     }
     if (connect_db(s, &s->coord, err))
         goto fail;
-    snprintf(s->server_version, sizeof s->server_version, "%s",
-             mysql_get_server_info(s->coord));
+    snprintf(s->server_version, sizeof s->server_version, "%s", mysql_get_server_info(s->coord));
     s->mariadb = strstr(s->server_version, "MariaDB") != NULL;
     /* Do not queue behind a long statement for ever while holding writers up. */
     exec_ok(s, s->coord, "SET SESSION lock_wait_timeout = 60", "snapshot", s->display, "", NULL);
@@ -792,8 +798,9 @@ static int load_columns(struct snap *s, struct src_table *t, struct table_plan *
         goto out;
     }
     t->columns.ncols = plan->ncols = n;
-    char (*dt)[64] = calloc((size_t)(n ? n : 1), sizeof *dt);
-    long *prec = calloc((size_t)(n ? n : 1), sizeof *prec), *scale = calloc((size_t)(n ? n : 1), sizeof *scale);
+    char(*dt)[64] = calloc((size_t)(n ? n : 1), sizeof *dt);
+    long *prec = calloc((size_t)(n ? n : 1), sizeof *prec),
+         *scale = calloc((size_t)(n ? n : 1), sizeof *scale);
     if (!dt || !prec || !scale) {
         free(dt), free(prec), free(scale);
         sl_err_set(err, false, "snapshot", t->name, "out of memory");
@@ -821,7 +828,8 @@ static int load_columns(struct snap *s, struct src_table *t, struct table_plan *
     for (int i = 0; i < n; i++) {
         struct sl_column *c = &t->columns.cols[i];
         const char *cast;
-        bool exact = my_type_map(dt[i], c->source_type, prec[i], scale[i], c, &plan->kinds[i], &cast);
+        bool exact =
+            my_type_map(dt[i], c->source_type, prec[i], scale[i], c, &plan->kinds[i], &cast);
         if (json[i] && c->type == SL_T_STRING)
             c->type = SL_T_JSON;
         if (!exact) {
@@ -881,10 +889,9 @@ static int my_list_tables(void *ctx, struct src_table **out, int *nout, struct s
     struct src_table *t = NULL;
     MYSQL_RES *res = NULL;
     int n = 0, rc = SL_ERROR;
-    if (mysql_query(s->coord,
-                    "SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, DATA_LENGTH "
-                    "FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-                    "ORDER BY BINARY TABLE_NAME") ||
+    if (mysql_query(s->coord, "SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, DATA_LENGTH "
+                              "FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                              "ORDER BY BINARY TABLE_NAME") ||
         !(res = mysql_store_result(s->coord))) {
         my_error(err, s, s->coord, "snapshot", s->display, "cannot list tables");
         goto out;
@@ -903,8 +910,9 @@ static int my_list_tables(void *ctx, struct src_table **out, int *nout, struct s
     for (MYSQL_ROW row; (row = mysql_fetch_row(res));) {
         const char *name = row[0] ? row[0] : "", *type = row[1] ? row[1] : "";
         if (strcmp(type, "BASE TABLE") && strcmp(type, "SYSTEM VERSIONED")) {
-            const char *why = !strcmp(type, "VIEW") ? "view"
-                              : !strcmp(type, "SEQUENCE") ? "sequence" : type;
+            const char *why = !strcmp(type, "VIEW")       ? "view"
+                              : !strcmp(type, "SEQUENCE") ? "sequence"
+                                                          : type;
             sl_info("skipping %s %s", why, name);
             note_skipped(s, name, why);
             continue;
@@ -960,7 +968,8 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
     struct snap *s = ctx;
     const struct table_plan *p = find_plan(s, t);
     if (!p)
-        return sl_err_set(err, false, "export", t->name, "internal: table not listed by the source");
+        return sl_err_set(err, false, "export", t->name,
+                          "internal: table not listed by the source");
     int64_t n = 1, lo = 0, hi = 0;
     if (p->key_col >= 0 && t->est_rows > s->chunk_rows) {
         /* MIN/MAX on the coordinator, outside the snapshot: the first and
@@ -1000,8 +1009,12 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
         c[i].index = (int)i;
         c[i].whole = n == 1;
         c[i].lo = i == 0 ? INT64_MIN
-                         : (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span * (uint64_t)i / (uint64_t)n));
-        c[i].hi = i == n - 1 ? INT64_MAX : (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span * (uint64_t)(i + 1) / (uint64_t)n));
+                         : (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span *
+                                                               (uint64_t)i / (uint64_t)n));
+        c[i].hi = i == n - 1
+                      ? INT64_MAX
+                      : (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span *
+                                                            (uint64_t)(i + 1) / (uint64_t)n));
         c[i].est_rows = t->est_rows / n;
     }
     *out = c;
@@ -1084,8 +1097,8 @@ static int value_error(struct read_state *rs, MYSQL_ROW row, unsigned long *len,
     char obj[900];
     int k = rs->plan->key_col;
     if (k >= 0 && row[k])
-        snprintf(obj, sizeof obj, "table %s, column %s, row %s=%.*s", rs->t->name,
-                 c->source_name, rs->t->columns.cols[k].source_name, (int)len[k], row[k]);
+        snprintf(obj, sizeof obj, "table %s, column %s, row %s=%.*s", rs->t->name, c->source_name,
+                 rs->t->columns.cols[k].source_name, (int)len[k], row[k]);
     else
         snprintf(obj, sizeof obj, "table %s, column %s, row %" PRId64 " of part %d", rs->t->name,
                  c->source_name, rs->row, rs->c->index);
@@ -1100,8 +1113,8 @@ static int build_sql(struct reader *r, const struct src_table *t, const struct t
     struct sl_buf *b = &r->sql;
     char num[64];
     sl_buf_reset(b);
-    int rc = append_str(b, "SELECT ") || append_str(b, p->select_list) ||
-             append_str(b, " FROM ") || append_ident(b, t->name);
+    int rc = append_str(b, "SELECT ") || append_str(b, p->select_list) || append_str(b, " FROM ") ||
+             append_ident(b, t->name);
     if (!c->whole && p->key_col >= 0 && (c->lo != INT64_MIN || c->hi != INT64_MAX)) {
         const char *k = t->columns.cols[p->key_col].source_name;
         rc = rc || append_str(b, " WHERE ");
@@ -1125,7 +1138,8 @@ static int my_read_chunk(void *ctx, const struct src_table *t, const struct src_
     struct snap *s = r->snap;
     struct table_plan *p = find_plan(s, t);
     if (!p)
-        return sl_err_set(err, false, "export", t->name, "internal: table not listed by the source");
+        return sl_err_set(err, false, "export", t->name,
+                          "internal: table not listed by the source");
     if (!r->conn && take_conn(s, &r->conn, t->name, err)) {
         err->capacity = false;
         err->transient = false;
@@ -1137,15 +1151,16 @@ static int my_read_chunk(void *ctx, const struct src_table *t, const struct src_
     if (!zero)
         return sl_err_set(err, false, "export", t->name, "out of memory");
     struct read_state rs = {.t = t, .plan = p, .c = c, .err = err};
-    struct my_decoder dec = {.columns = &t->columns, .kinds = p->kinds, .zero = zero,
+    struct my_decoder dec = {.columns = &t->columns,
+                             .kinds = p->kinds,
+                             .zero = zero,
                              .zero_error = s->par.zero_dates_error};
     MYSQL_RES *res = NULL;
     int rc = SL_ERROR;
     size_t batch_bytes = 0;
     char why[256];
     sl_batch_reset(b);
-    if (mysql_query(r->conn, (const char *)r->sql.data) ||
-        !(res = mysql_use_result(r->conn))) {
+    if (mysql_query(r->conn, (const char *)r->sql.data) || !(res = mysql_use_result(r->conn))) {
         my_error(err, s, r->conn, "export", t->name, "cannot read the table");
         goto out;
     }
@@ -1223,19 +1238,17 @@ static char *my_describe(void *ctx)
         return NULL;
     json_object_set_new(o, "binlog_file",
                         s->binlog_file[0] ? json_string(s->binlog_file) : json_null());
-    json_object_set_new(o, "binlog_position", s->binlog_position[0]
-                                                  ? json_integer(strtoll(s->binlog_position,
-                                                                         NULL, 10))
-                                                  : json_null());
+    json_object_set_new(o, "binlog_position",
+                        s->binlog_position[0] ? json_integer(strtoll(s->binlog_position, NULL, 10))
+                                              : json_null());
     json_object_set_new(o, "gtid", s->gtid ? json_string(s->gtid) : json_null());
     json_t *zd = json_array();
     pthread_mutex_lock(&s->mu);
     for (int i = 0; i < s->nplans; i++)
         for (int k = 0; k < s->plans[i].ncols; k++)
             if (s->plans[i].zero_dates[k])
-                json_array_append_new(zd, json_pack("{s:s, s:s, s:I}", "table",
-                                                    s->plans[i].name, "column",
-                                                    s->plans[i].names[k], "count",
+                json_array_append_new(zd, json_pack("{s:s, s:s, s:I}", "table", s->plans[i].name,
+                                                    "column", s->plans[i].names[k], "count",
                                                     (json_int_t)s->plans[i].zero_dates[k]));
     pthread_mutex_unlock(&s->mu);
     json_object_set_new(o, "zero_dates", zd);

@@ -38,8 +38,14 @@ static int put(struct one *o, const char *text)
     return my_decode_value(&o->dec, o->b, 0, text, strlen(text), o->why, sizeof o->why);
 }
 
-static int64_t i64(const struct one *o) { return ((const int64_t *)o->b->cols[0].values)[0]; }
-static int32_t i32(const struct one *o) { return ((const int32_t *)o->b->cols[0].values)[0]; }
+static int64_t i64(const struct one *o)
+{
+    return ((const int64_t *)o->b->cols[0].values)[0];
+}
+static int32_t i32(const struct one *o)
+{
+    return ((const int32_t *)o->b->cols[0].values)[0];
+}
 
 static void test_integers(void)
 {
