@@ -1,0 +1,112 @@
+/*
+ * run_internal.h — what the phases of a run share (private to src/flow).
+ *
+ * A run is one `struct run`, owned by flow_run (run.c), which calls the
+ * steps of its table in order: run_snapshot and run_export, then
+ * run_register_raw (export.c), run_stage per stage (stage.c), run_publish
+ * and run_retention (publish.c).  Each step returns SL_OK or SL_ERROR with
+ * *err, and records its tasks in the run state through run_task_state.
+ *
+ * Threads: the caller of a step is the leader.  Export chunks and models run
+ * on the pool's workers (pool.h); each worker owns one source reader
+ * (readers[w]) and everything of the chunk it is writing.  Workers write
+ * results only into their own job's slot (results[job]); the leader reads a
+ * slot in the pool's FLOW_DONE event (the pool's mutex orders the two) or
+ * after the pool returns, and alone records state and prints progress.
+ */
+#ifndef SL_FLOW_RUN_INTERNAL_H
+#define SL_FLOW_RUN_INTERNAL_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "catalog/catalog.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "flow/dataset.h"
+#include "flow/models.h"
+#include "flow/state.h"
+#include "parquet/writer.h"
+#include "source/source.h"
+#include "store/store.h"
+#include "util/err.h"
+
+#define BATCH_ROWS             8192
+#define BATCH_MAX_COLUMN_BYTES (1u << 30)
+
+struct job_result {
+    int64_t rows, bytes;
+    double seconds;
+    double started, ended; /* wall clock, for a table's span over its chunks */
+    uint32_t crc32;
+};
+
+struct run {
+    const struct sl_config *cfg;
+    int export_only;
+    char run_id[32];
+    char failed_task[300]; /* the first task recorded as failed, for the hook */
+    char tmp_dir[PATH_MAX];
+    struct flow_state *state;
+    struct store store;
+    struct source source;
+    struct catalog catalog;
+    struct engine engine;
+    struct pq_options pq;
+    double t0;
+
+    /* export */
+    struct src_table *tables;
+    int ntables;
+    struct src_chunk *chunks;
+    int nchunks;
+    void **readers; /* one per worker */
+    struct job_result *results;
+    int *chunks_left; /* per table: chunks not done yet (leader only) */
+
+    /* models of the stage being built */
+    const char *layer;
+    struct flow_model_file *models;
+    int nmodels;
+
+    struct lake_dataset *datasets; /* every dataset of this run, in order */
+    int ndatasets;
+
+    /* Fault injection for the tests (SNAPLAKE_FAULT=export:<dataset>:<n>):
+     * the first n attempts of that dataset's chunks fail with a transient
+     * error, as a dropped connection would.  Read once, before any thread. */
+    char fault_dataset[128];
+    int fault_attempts;
+    /* SNAPLAKE_FAULT=clock:<unix seconds>: the run id's clock, so a test can
+     * start runs in one second (make_run_id). */
+    time_t fault_clock;
+};
+
+/* Wall-clock seconds. */
+double run_now(void);
+
+/* Record a task's state in the run state; a failure to record is a warning
+ * (the run goes on).  The first failed task is kept for the hook. */
+void run_task_state(struct run *r, const char *id, const char *kind, const char *name,
+                    const char *state, int attempts, int64_t rows, int64_t bytes,
+                    const struct sl_err *e);
+
+/* Datasets of the run (export.c): add one (its files follow with
+ * run_add_file), and make it known to the engine and the catalog. */
+int run_add_dataset(struct run *r, const char *layer, const char *name,
+                    const struct sl_schema *schema, struct lake_dataset **out, struct sl_err *err);
+int run_add_file(struct lake_dataset *d, const char *path, const struct job_result *res,
+                 struct sl_err *err);
+int run_register_dataset(struct run *r, const struct lake_dataset *d, struct sl_err *err);
+
+/* The steps, in the order of run.c's table.  `arg` is the step's argument
+ * from the table (the stage's name for run_stage), else NULL. */
+int run_snapshot(struct run *r, const char *arg, struct sl_err *err);
+int run_export(struct run *r, const char *arg, struct sl_err *err);
+int run_register_raw(struct run *r, const char *arg, struct sl_err *err);
+int run_stage(struct run *r, const char *layer, struct sl_err *err);
+int run_publish(struct run *r, const char *arg, struct sl_err *err);
+int run_retention(struct run *r, const char *arg, struct sl_err *err);
+
+#endif
