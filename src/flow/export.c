@@ -5,6 +5,7 @@
  * workers, then the raw datasets registered in the engine and the catalog.
  * See run_internal.h for who owns what.
  */
+#include "flow/manifest.h"
 #include "flow/pool.h"
 #include "flow/run_internal.h"
 #include "util/log.h"
@@ -147,12 +148,22 @@ static void export_event(void *arg, int job, enum flow_event ev, int attempt,
                 sl_err_format(e, buf, sizeof buf));
         run_task_state(r, id, "export", name, "retrying", attempt, 0, 0, e);
         break;
-    case FLOW_DONE:
-        run_task_state(r, id, "export", name, "done", attempt, r->results[job].rows,
-                       r->results[job].bytes, NULL);
+    case FLOW_DONE: {
+        /* The file first: a task recorded done has its output recorded. */
+        const struct job_result *res = &r->results[job];
+        const char *dataset = r->tables[r->chunks[job].table].dataset;
+        struct lake_file f = {
+            .rows = res->rows, .bytes = res->bytes, .seconds = res->seconds, .crc32 = res->crc32};
+        struct sl_err e2 = {0};
+        snprintf(f.path, sizeof f.path, "raw/%s/run=%s/part-%d.parquet", dataset, r->run_id,
+                 r->chunks[job].index);
+        if (flow_state_file(r->state, r->run_id, id, "raw", dataset, &f, &e2))
+            run_record_failed(r, &e2);
+        run_task_state(r, id, "export", name, "done", attempt, res->rows, res->bytes, NULL);
         if (--r->chunks_left[r->chunks[job].table] == 0)
             print_table_done(r, r->chunks[job].table);
         break;
+    }
     case FLOW_FAILED: run_task_state(r, id, "export", name, "failed", attempt, 0, 0, e); break;
     }
 }
@@ -198,6 +209,31 @@ static void open_source_event(void *arg, int job, enum flow_event ev, int attemp
                 sl_err_format(e, buf, sizeof buf));
         run_task_state(j->r, "snapshot", "snapshot", "snapshot", "retrying", attempt, 0, 0, e);
     }
+}
+
+/* The snapshot's identity and the raw datasets it holds (their columns as
+ * the manifest has them), into the run state. */
+static int record_snapshot(struct run *r, struct sl_err *err)
+{
+    char *snap = r->source.type->describe ? r->source.type->describe(r->source.snap) : NULL;
+    int rc =
+        flow_state_run_snapshot(r->state, r->run_id, r->source.type->name, snap, run_now(), err);
+    free(snap);
+    for (int i = 0; rc == SL_OK && i < r->ntables; i++) {
+        const struct src_table *t = &r->tables[i];
+        struct flow_dataset_record d = {
+            .layer = "raw", .source_rows = t->est_rows, .rows_exact = t->rows_exact};
+        char full[600];
+        snprintf(full, sizeof full, "%s.%s", t->schema, t->name);
+        snprintf(d.name, sizeof d.name, "%s", t->dataset);
+        snprintf(d.prefix, sizeof d.prefix, "raw/%s/run=%s", t->dataset, r->run_id);
+        r->store.type->url(r->store.ctx, d.prefix, d.location, sizeof d.location);
+        d.source_table = full;
+        d.schema_json = flow_manifest_columns(&t->columns);
+        rc = flow_state_dataset(r->state, r->run_id, &d, err);
+        free(d.schema_json);
+    }
+    return rc;
 }
 
 int run_snapshot(struct run *r, const char *arg, struct sl_err *err)
@@ -247,6 +283,8 @@ int run_snapshot(struct run *r, const char *arg, struct sl_err *err)
     if (rc == SL_OK && r->ntables == 0)
         rc = sl_err_set(err, false, "snapshot", "tables",
                         "no table of the source matches `tables:` include/exclude");
+    if (rc == SL_OK)
+        rc = record_snapshot(r, err);
     int64_t rows = 0;
     for (int i = 0; i < r->ntables; i++)
         rows += r->tables[i].est_rows;
@@ -316,6 +354,20 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
         char id[300], name[300];
         chunk_task_id(r, i, id, sizeof id, name, sizeof name);
         run_task_state(r, id, "export", name, "pending", 0, 0, 0, NULL);
+        const struct src_chunk *c = &r->chunks[i];
+        char lo[24], hi[24];
+        snprintf(lo, sizeof lo, "%lld", (long long)c->lo);
+        snprintf(hi, sizeof hi, "%lld", (long long)c->hi);
+        struct flow_task_chunk plan = {.dataset = r->tables[c->table].dataset,
+                                       .index = c->index,
+                                       .whole = c->whole,
+                                       .lo = c->whole ? NULL : lo,
+                                       .hi = c->whole ? NULL : hi,
+                                       .est_rows = c->est_rows};
+        if (flow_state_task_chunk(r->state, r->run_id, id, &plan, err)) {
+            free(order);
+            return SL_ERROR;
+        }
     }
     /* Largest first, so the longest chunk does not start last. */
     qsort_r(order, (size_t)r->nchunks, sizeof *order, cmp_chunk_size, r);
@@ -325,6 +377,8 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
                                    .event = export_event,
                                    .arg = r};
     rc = flow_pool_run(&po, r->nchunks, order, err);
+    if (rc == SL_OK)
+        rc = run_record_check(r, err);
     free(order);
     for (int w = 0; w < r->cfg->jobs; w++)
         if (r->readers[w])

@@ -16,8 +16,7 @@ int run_publish(struct run *r, const char *arg, struct sl_err *err)
     (void)arg;
     run_task_state(r, "publish", "publish", "publish", "running", 1, 0, 0, NULL);
     char *json = NULL;
-    int rc = flow_manifest_build(r->run_id, r->cfg, &r->source, r->tables, r->ntables, r->datasets,
-                                 r->ndatasets, r->t0, run_now(), &json, err);
+    int rc = flow_manifest_build(r->state, r->run_id, r->cfg, r->t0, run_now(), &json, err);
     char path[128];
     snprintf(path, sizeof path, "_snaplake/runs/%s.json", r->run_id);
     if (rc == SL_OK)

@@ -79,6 +79,21 @@ void run_task_state(struct run *r, const char *id, const char *kind, const char 
     }
 }
 
+void run_record_failed(struct run *r, const struct sl_err *e)
+{
+    if (!r->record_failed)
+        r->record_err = *e;
+    r->record_failed = 1;
+}
+
+int run_record_check(struct run *r, struct sl_err *err)
+{
+    if (!r->record_failed)
+        return SL_OK;
+    *err = r->record_err;
+    return SL_ERROR;
+}
+
 /* Is `id` free: never recorded in the run state, and no manifest of it in
  * the lake (runs of another state file)? */
 static int run_id_free(struct run *r, const char *id)

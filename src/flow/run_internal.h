@@ -73,6 +73,12 @@ struct run {
     struct lake_dataset *datasets; /* every dataset of this run, in order */
     int ndatasets;
 
+    /* The first failure to record an output in the run state, seen by an
+     * event callback (which cannot return it); the step fails with it after
+     * its pool (run_record_check). */
+    int record_failed;
+    struct sl_err record_err;
+
     /* Fault injection for the tests (SNAPLAKE_FAULT=export:<dataset>:<n>):
      * the first n attempts of that dataset's chunks fail with a transient
      * error, as a dropped connection would.  Read once, before any thread. */
@@ -91,6 +97,11 @@ double run_now(void);
 void run_task_state(struct run *r, const char *id, const char *kind, const char *name,
                     const char *state, int attempts, int64_t rows, int64_t bytes,
                     const struct sl_err *e);
+
+/* Keep the first failure to record an output (leader only); then, after
+ * the pool: SL_ERROR with that failure in *err, or SL_OK. */
+void run_record_failed(struct run *r, const struct sl_err *e);
+int run_record_check(struct run *r, struct sl_err *err);
 
 /* Datasets of the run (export.c): add one (its files follow with
  * run_add_file), and make it known to the engine and the catalog. */

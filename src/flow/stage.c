@@ -106,6 +106,17 @@ static void model_event(void *arg, int job, enum flow_event ev, int attempt, con
                         : ev == FLOW_RETRYING ? "retrying"
                         : ev == FLOW_DONE     ? "done"
                                               : "failed";
+    if (ev == FLOW_DONE) {
+        /* The file first: a task recorded done has its output recorded. */
+        const struct job_result *res = &r->results[job];
+        struct lake_file f = {
+            .rows = res->rows, .bytes = res->bytes, .seconds = res->seconds, .crc32 = res->crc32};
+        struct sl_err e2 = {0};
+        snprintf(f.path, sizeof f.path, "%s/%s/run=%s/part-0.parquet", r->layer, m->name,
+                 r->run_id);
+        if (flow_state_file(r->state, r->run_id, id, r->layer, m->name, &f, &e2))
+            run_record_failed(r, &e2);
+    }
     run_task_state(r, id, r->layer, m->name, state, attempt,
                    ev == FLOW_DONE ? r->results[job].rows : 0,
                    ev == FLOW_DONE ? r->results[job].bytes : 0, e);
@@ -128,11 +139,19 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
         char id[300];
         snprintf(id, sizeof id, "%s/%s", layer, r->models[i].name);
         run_task_state(r, id, layer, r->models[i].name, "pending", 0, 0, 0, NULL);
+        /* The dataset now, so that the datasets keep the models' order. */
+        struct flow_dataset_record d = {0};
+        snprintf(d.layer, sizeof d.layer, "%s", layer);
+        snprintf(d.name, sizeof d.name, "%s", r->models[i].name);
+        snprintf(d.prefix, sizeof d.prefix, "%s/%s/run=%s", layer, d.name, r->run_id);
+        r->store.type->url(r->store.ctx, d.prefix, d.location, sizeof d.location);
+        if (flow_state_dataset(r->state, r->run_id, &d, err))
+            return SL_ERROR;
     }
     /* Models fail for their SQL, not for the weather: no retries. */
     struct flow_pool_options po = {
         .workers = r->cfg->jobs, .retries = 0, .work = run_model, .event = model_event, .arg = r};
-    if (flow_pool_run(&po, r->nmodels, NULL, err))
+    if (flow_pool_run(&po, r->nmodels, NULL, err) || run_record_check(r, err))
         return SL_ERROR;
     for (int i = 0; i < r->nmodels; i++) {
         struct lake_dataset *d;
