@@ -8,6 +8,7 @@
 #include "util/log.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,8 @@ static const char usage_run[] =
     "\n"
     "The log (progress, warnings, errors, the result line) goes to stderr.\n"
     "Exit status: 0 published, 1 the run failed (nothing published), 2 usage or\n"
-    "configuration error.\n";
+    "configuration error, 130/143 interrupted by SIGINT/SIGTERM (nothing\n"
+    "published; a second SIGINT ends it at once).\n";
 
 static const char usage_export[] =
     "usage: snaplake export [-c FILE] [-j N] [-q] [--new-history]\n"
@@ -44,7 +46,8 @@ static const char usage_export[] =
     "\n"
     "The log (progress, warnings, errors, the result line) goes to stderr.\n"
     "Exit status: 0 published, 1 the export failed (nothing published), 2 usage or\n"
-    "configuration error.\n";
+    "configuration error, 130/143 interrupted by SIGINT/SIGTERM (nothing\n"
+    "published; a second SIGINT ends it at once).\n";
 
 static int run_or_export(int argc, char **argv, int export_only)
 {
@@ -95,9 +98,14 @@ static int run_or_export(int argc, char **argv, int export_only)
         config_free(&cfg);
         return EXIT_USAGE;
     }
+    flow_interrupt_install();
     int rc = flow_run(&cfg, &ro, &err);
+    flow_interrupt_restore();
     /* The error, then the result line, then the hook: in that order in the log. */
-    if (rc) {
+    if (rc && ro.interrupted) {
+        sl_log_result(true, "run %s interrupted by %s; nothing was published", ro.run_id,
+                      ro.interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+    } else if (rc) {
         cmd_report(&err);
         if (ro.began)
             sl_log_result(true, "run %s failed; nothing was published. `snaplake status %s` "
@@ -105,6 +113,8 @@ static int run_or_export(int argc, char **argv, int export_only)
     }
     flow_run_hook(&cfg, &ro, rc ? &err : NULL);
     config_free(&cfg);
+    if (rc && ro.interrupted)
+        return 128 + ro.interrupted; /* as a shell reports a process ended by the signal */
     return rc ? EXIT_RUN_FAILED : EXIT_OK;
 }
 

@@ -27,9 +27,23 @@ static int sink_write(void *ctx, const void *data, size_t n, struct sl_err *err)
     return s->store->type->write(s->f, data, n, err);
 }
 
+struct emit {
+    struct run *r;
+    struct pq_writer *w;
+    const char *table;
+    int batches;
+};
+
+/* Each batch read: written, unless the run was interrupted (a signal): then
+ * the source's read loop ends here, within one batch. */
 static int emit_batch(void *arg, const struct sl_batch *b, struct sl_err *err)
 {
-    return pq_writer_write(arg, b, err);
+    struct emit *e = arg;
+    if (e->batches++ == 0)
+        run_fault_pause(e->r, "batch");
+    if (run_interrupt_signal)
+        return sl_err_set(err, false, "export", e->table, "interrupted");
+    return pq_writer_write(e->w, b, err);
 }
 
 static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_err *err)
@@ -47,7 +61,8 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     int rc = SL_ERROR;
 
     snprintf(path, sizeof path, "raw/%s/run=%s/part-%d.parquet", t->dataset, r->run_id, c->index);
-    if (attempt <= r->fault_attempts && !strcmp(r->fault_dataset, t->dataset)) {
+    if (attempt <= r->fault_attempts &&
+        (!strcmp(r->fault_dataset, t->dataset) || !strcmp(r->fault_dataset, "*"))) {
         sl_err_set(err, true, "export", t->name, "injected fault (SNAPLAKE_FAULT), attempt %d",
                    attempt);
         goto out;
@@ -68,7 +83,8 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     }
     if (r->store.type->put_open(r->store.ctx, path, &sink.f, err) ||
         pq_writer_open(&w, &t->columns, &r->pq, sink_write, &sink, err) ||
-        st->read_chunk(r->readers[worker], t, c, batch, emit_batch, w, err) ||
+        st->read_chunk(r->readers[worker], t, c, batch, emit_batch,
+                       &(struct emit){.r = r, .w = w, .table = t->name}, err) ||
         pq_writer_finish(w, &info, err))
         goto out;
     if (r->store.type->commit(sink.f, err)) {
@@ -247,7 +263,8 @@ int run_snapshot(struct run *r, const char *arg, struct sl_err *err)
                                    .retries = r->cfg->retries,
                                    .work = open_source,
                                    .event = open_source_event,
-                                   .arg = &job};
+                                   .arg = &job,
+                                   .stop = &run_interrupt_signal};
     run_task_state(r, "snapshot", "snapshot", "snapshot", "running", 1, 0, 0, NULL);
     int rc = flow_pool_run(&po, 1, NULL, err);
     struct src_table *all = NULL;
@@ -375,7 +392,8 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
                                    .retries = r->cfg->retries,
                                    .work = export_chunk,
                                    .event = export_event,
-                                   .arg = r};
+                                   .arg = r,
+                                   .stop = &run_interrupt_signal};
     rc = flow_pool_run(&po, r->nchunks, order, err);
     if (rc == SL_OK)
         rc = run_record_check(r, err);

@@ -46,6 +46,51 @@ static const struct step {
     {"retention", run_retention, NULL, STEP_BEST_EFFORT},
 };
 
+volatile sig_atomic_t run_interrupt_signal;
+
+static void on_interrupt(int sig)
+{
+    run_interrupt_signal = sig;
+}
+
+void flow_interrupt_install(void)
+{
+    /* SA_RESETHAND: the second signal meets the default action and ends the
+     * process at once.  SA_RESTART: a system call in another thread goes on;
+     * the flag is what stops the work. */
+    struct sigaction sa = {.sa_handler = on_interrupt, .sa_flags = SA_RESETHAND | SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    run_interrupt_signal = 0;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void flow_interrupt_restore(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+}
+
+int flow_interrupted(void)
+{
+    return run_interrupt_signal;
+}
+
+void run_fault_pause(struct run *r, const char *point)
+{
+    size_t n = strlen(point);
+    const char *p = r->fault_pause;
+    while (p && (strncmp(p, point, n) || (p[n] && p[n] != ',')))
+        p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+    if (!p)
+        return;
+    sl_warn("SNAPLAKE_FAULT: paused at %s until a signal (at most 60 s)", point);
+    /* "ending" is reached after a signal: it waits for the next one. */
+    int seen = run_interrupt_signal;
+    for (int i = 0; i < 1200 && run_interrupt_signal == seen; i++)
+        usleep(50000);
+}
+
 double run_now(void)
 {
     struct timespec ts;
@@ -71,6 +116,9 @@ void run_task_state(struct run *r, const char *id, const char *kind, const char 
                                  .bytes = bytes,
                                  .error = e ? sl_err_format(e, msg, sizeof msg) : NULL};
     struct sl_err ignored = {0};
+    /* A task that failed after a signal failed because of it. */
+    if (!strcmp(state, "failed") && run_interrupt_signal)
+        u.state = state = "interrupted";
     if (!strcmp(state, "failed") && !r->failed_task[0])
         snprintf(r->failed_task, sizeof r->failed_task, "%s", id);
     if (flow_state_task(r->state, r->run_id, id, &u, &ignored)) {
@@ -288,6 +336,8 @@ static void read_fault_switch(struct run *r)
         r->fault_attempts = n;
     else if (f && sscanf(f, "clock:%lld", &clock) == 1)
         r->fault_clock = (time_t)clock;
+    else if (f && sscanf(f, "pause:%31s", r->fault_pause) == 1 && !strcmp(r->fault_pause, "models"))
+        snprintf(r->fault_pause, sizeof r->fault_pause, "stage1");
 }
 
 /* The hook's environment: ours without any SNAPLAKE_RUN_ID, _STATUS, _ERROR
@@ -337,7 +387,10 @@ void flow_run_hook(const struct sl_config *cfg, const struct flow_run_options *o
     if (!opt->began || !cmd)
         return;
     char error[2200];
-    const char *value[4] = {opt->run_id, err ? "failed" : "done",
+    const char *value[4] = {opt->run_id,
+                            opt->interrupted ? "interrupted"
+                            : err            ? "failed"
+                                             : "done",
                             err ? sl_err_format(err, error, sizeof error) : "", opt->failed_task};
     char *own[4] = {0};
     char **env = hook_environment(value, own);
@@ -406,6 +459,11 @@ static int run_steps(struct run *r, struct sl_err *err)
         const struct step *s = &steps[i];
         if ((s->flags & STEP_MODELS) && r->export_only)
             continue;
+        run_fault_pause(r, s->name);
+        /* Before the commit point an interrupt ends the run; after it the
+         * run is published and ends as such. */
+        if (run_interrupt_signal && !(s->flags & STEP_BEST_EFFORT))
+            return sl_err_set(err, false, "run", "", "interrupted");
         sl_debug("step %s", s->name);
         if (s->fn(r, s->arg, err) == SL_OK)
             continue;
@@ -465,12 +523,24 @@ out:
     int64_t rows = 0, bytes = 0;
     for (int i = 0; i < r.ndatasets; i++)
         rows += r.datasets[i].rows, bytes += r.datasets[i].bytes;
+    int sig = rc ? run_interrupt_signal : 0;
+    if (sig) {
+        run_fault_pause(&r, "ending");
+        /* Whatever failed after the signal failed because of it. */
+        sl_err_clear(err);
+        sl_err_set(err, false, "run", r.run_id, "interrupted by %s",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM");
+    }
     if (began) {
         char msg[2200];
         struct sl_err e2 = {0};
-        flow_state_run_end(r.state, r.run_id, rc ? "failed" : "done", rows, bytes,
-                           rc ? sl_err_format(err, msg, sizeof msg) : NULL, &e2);
+        flow_state_run_end(r.state, r.run_id,
+                           sig  ? "interrupted"
+                           : rc ? "failed"
+                                : "done",
+                           rows, bytes, rc ? sl_err_format(err, msg, sizeof msg) : NULL, &e2);
     }
+    opt->interrupted = sig;
     if (rc == SL_OK)
         sl_log_result(false, "published run %s: %d datasets, %lld rows, %.1f MiB in %.2f s",
                       r.run_id, r.ndatasets, (long long)rows, bytes / 1048576.0, run_now() - r.t0);

@@ -18,6 +18,7 @@
 #define SL_FLOW_RUN_INTERNAL_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -79,7 +80,7 @@ struct run {
     int record_failed;
     struct sl_err record_err;
 
-    /* Fault injection for the tests (SNAPLAKE_FAULT=export:<dataset>:<n>):
+    /* Fault injection for the tests (SNAPLAKE_FAULT=export:<dataset>:<n>, "*": all):
      * the first n attempts of that dataset's chunks fail with a transient
      * error, as a dropped connection would.  Read once, before any thread. */
     char fault_dataset[128];
@@ -87,7 +88,20 @@ struct run {
     /* SNAPLAKE_FAULT=clock:<unix seconds>: the run id's clock, so a test can
      * start runs in one second (make_run_id). */
     time_t fault_clock;
+    /* SNAPLAKE_FAULT=pause:<point>[,<point>…]: wait at those points until a
+     * signal (at most a minute), so a test can interrupt or kill the run
+     * there.  Points: a step's name (before it; "models" before stage1),
+     * "batch" (in every export chunk, after its first batch), "ending" (a
+     * run ending interrupted, before it records so: until the next signal). */
+    char fault_pause[64];
 };
+
+/* The stop flag the pools watch (set by flow_interrupt_install's handlers). */
+extern volatile sig_atomic_t run_interrupt_signal;
+
+/* SNAPLAKE_FAULT=pause:<point>: when point is the one named, wait there
+ * until a signal arrives (at most a minute). */
+void run_fault_pause(struct run *r, const char *point);
 
 /* Wall-clock seconds. */
 double run_now(void);

@@ -149,8 +149,12 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
             return SL_ERROR;
     }
     /* Models fail for their SQL, not for the weather: no retries. */
-    struct flow_pool_options po = {
-        .workers = r->cfg->jobs, .retries = 0, .work = run_model, .event = model_event, .arg = r};
+    struct flow_pool_options po = {.workers = r->cfg->jobs,
+                                   .retries = 0,
+                                   .work = run_model,
+                                   .event = model_event,
+                                   .arg = r,
+                                   .stop = &run_interrupt_signal};
     if (flow_pool_run(&po, r->nmodels, NULL, err) || run_record_check(r, err))
         return SL_ERROR;
     for (int i = 0; i < r->nmodels; i++) {

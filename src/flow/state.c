@@ -304,6 +304,24 @@ int flow_state_run_end(struct flow_state *s, const char *run_id, const char *sta
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = db_err(s, err, "cannot record the run's end");
     sqlite3_finalize(st);
+    /* No task outlives its run: whatever did not finish ended with it. */
+    if (rc == SL_OK &&
+        sqlite3_prepare_v2(s->db,
+                           "UPDATE tasks SET state = CASE WHEN ?2 = 'interrupted' THEN "
+                           " 'interrupted' WHEN state = 'pending' THEN 'skipped' ELSE 'failed' "
+                           " END, ended_at = CASE WHEN state = 'pending' THEN ended_at ELSE ?3 "
+                           " END WHERE run_id = ?1 AND state IN ('pending', 'running', "
+                           " 'retrying')",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, state, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_double(st, 3, now());
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_err(s, err, "cannot record the run's end");
+        sqlite3_finalize(st);
+    } else if (rc == SL_OK) {
+        rc = db_err(s, err, "cannot record the run's end");
+    }
     return rc;
 }
 

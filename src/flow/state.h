@@ -48,6 +48,10 @@ void flow_state_close(struct flow_state *s);
 
 int flow_state_run_begin(struct flow_state *s, const char *run_id, const char *source,
                          const char *lake, struct sl_err *err);
+/* Record the run's end (state done, failed or interrupted); its tasks not
+ * finished then are recorded so too: running and retrying ones as
+ * interrupted or failed (as the run), pending ones as interrupted or
+ * skipped. */
 int flow_state_run_end(struct flow_state *s, const char *run_id, const char *state, int64_t rows,
                        int64_t bytes, const char *error, struct sl_err *err);
 
