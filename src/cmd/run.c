@@ -14,6 +14,7 @@
 
 static const char usage_run[] =
     "usage: snaplake run [-c FILE] [-j N] [-q] [--new-history]\n"
+    "       snaplake run --resume [RUN_ID] [--allow-mixed-snapshots] [-c FILE] [-j N] [-q]\n"
     "\n"
     "Snapshot the source, export every selected table to Parquet in the lake,\n"
     "build the stage-1 and stage-2 models, and publish the run atomically.\n"
@@ -23,6 +24,10 @@ static const char usage_run[] =
     "  -q, --quiet         log only warnings, errors and the one-line result\n"
     "      --new-history   if the run history (.snaplake/state.db) is damaged, move\n"
     "                      it aside and start a new one (a healthy one is kept)\n"
+    "      --resume [RUN_ID]  continue the newest failed or interrupted run (or\n"
+    "                      RUN_ID): done tasks are kept, the others run\n"
+    "      --allow-mixed-snapshots  with --resume, when the source's snapshot is gone\n"
+    "                      (PostgreSQL): keep the exported chunks anyway\n"
     "  -h, --help          this text\n"
     "\n"
     "The log (progress, warnings, errors, the result line) goes to stderr.\n"
@@ -32,6 +37,7 @@ static const char usage_run[] =
 
 static const char usage_export[] =
     "usage: snaplake export [-c FILE] [-j N] [-q] [--new-history]\n"
+    "       snaplake export --resume [RUN_ID] [--allow-mixed-snapshots] [-c FILE] [-j N] [-q]\n"
     "\n"
     "Like `snaplake run` without the stage models: snapshot the source, export\n"
     "every selected table to Parquet, and publish the raw layer atomically (the\n"
@@ -42,6 +48,10 @@ static const char usage_export[] =
     "  -q, --quiet         log only warnings, errors and the one-line result\n"
     "      --new-history   if the run history (.snaplake/state.db) is damaged, move\n"
     "                      it aside and start a new one (a healthy one is kept)\n"
+    "      --resume [RUN_ID]  continue the newest failed or interrupted run (or\n"
+    "                      RUN_ID): done tasks are kept, the others run\n"
+    "      --allow-mixed-snapshots  with --resume, when the source's snapshot is gone\n"
+    "                      (PostgreSQL): keep the exported chunks anyway\n"
     "  -h, --help          this text\n"
     "\n"
     "The log (progress, warnings, errors, the result line) goes to stderr.\n"
@@ -58,9 +68,12 @@ static int run_or_export(int argc, char **argv, int export_only)
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"new-history", no_argument, NULL, 'H'},
+                                         {"resume", no_argument, NULL, 'R'},
+                                         {"allow-mixed-snapshots", no_argument, NULL, 'M'},
                                          {NULL, 0, NULL, 0}};
     const char *config = "snaplake.yml";
-    int jobs = 0, quiet = 0, new_history = 0, c;
+    int jobs = 0, quiet = 0, new_history = 0, resume = 0, mixed = 0, c;
+    const char *resume_id = NULL;
     optind = 1;
     opterr = 0; /* our own messages, through the log (--log-json) */
     while ((c = getopt_long(argc, argv, ":c:j:qh", opts, NULL)) != -1) {
@@ -75,12 +88,20 @@ static int run_or_export(int argc, char **argv, int export_only)
         }
         case 'q': quiet = 1; break;
         case 'H': new_history = 1; break;
+        case 'R': resume = 1; break;
+        case 'M': mixed = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: cmd_option_error(name, usage, c, argv); return EXIT_USAGE;
         }
     }
+    if (resume && optind < argc)
+        resume_id = argv[optind++];
     if (optind < argc) {
         sl_log_usage(usage, "%s: unexpected argument '%s'", name, argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (mixed && !resume) {
+        sl_log_usage(usage, "%s: --allow-mixed-snapshots goes with --resume", name);
         return EXIT_USAGE;
     }
     if (quiet && sl_log_level() < SL_LOG_WARN)
@@ -91,7 +112,10 @@ static int run_or_export(int argc, char **argv, int export_only)
     if (jobs)
         cfg.jobs = jobs;
     struct flow_run_options ro = {.export_only = export_only,
-                                 .new_history = new_history};
+                                  .new_history = new_history,
+                                  .resume = resume,
+                                  .resume_id = resume_id,
+                                  .allow_mixed_snapshots = mixed};
     struct sl_err err = {0};
     if (flow_precheck(&cfg, export_only, &err)) { /* before any work: exit 2, no run recorded */
         cmd_report(&err);
@@ -108,8 +132,10 @@ static int run_or_export(int argc, char **argv, int export_only)
     } else if (rc) {
         cmd_report(&err);
         if (ro.began)
-            sl_log_result(true, "run %s failed; nothing was published. `snaplake status %s` "
-                                "shows its tasks.", ro.run_id, ro.run_id);
+            sl_log_result(true,
+                          "run %s failed; nothing was published. `snaplake status %s` "
+                          "shows its tasks.",
+                          ro.run_id, ro.run_id);
     }
     flow_run_hook(&cfg, &ro, rc ? &err : NULL);
     config_free(&cfg);
@@ -118,5 +144,11 @@ static int run_or_export(int argc, char **argv, int export_only)
     return rc ? EXIT_RUN_FAILED : EXIT_OK;
 }
 
-int cmd_run(int argc, char **argv) { return run_or_export(argc, argv, 0); }
-int cmd_export(int argc, char **argv) { return run_or_export(argc, argv, 1); }
+int cmd_run(int argc, char **argv)
+{
+    return run_or_export(argc, argv, 0);
+}
+int cmd_export(int argc, char **argv)
+{
+    return run_or_export(argc, argv, 1);
+}

@@ -227,14 +227,88 @@ static void open_source_event(void *arg, int job, enum flow_event ev, int attemp
     }
 }
 
+/* Resume: keep the done export chunks only when they come from the same
+ * point in time as what is exported now — the same snapshot (SQLite's kept
+ * copy), or nothing left to export (the export phase had finished) — or
+ * when --allow-mixed-snapshots says a mix will do.  Otherwise every table is
+ * exported again: the first attempt's chunks and files are forgotten. */
+static int decide_reuse(struct run *r, struct sl_err *err)
+{
+    int done = 0;
+    for (int i = 0; i < r->nrecorded; i++)
+        done += r->recorded[i].done;
+    int finished = r->nrecorded > 0 && done == r->nrecorded;
+    r->reuse = r->nrecorded > 0 && (r->same_snapshot || finished || r->allow_mixed);
+    if (r->reuse) {
+        sl_info("resume: %d of %d export chunks done, kept%s", done, r->nrecorded,
+                r->same_snapshot || finished ? "" : " (from another snapshot: mixed)");
+        return SL_OK;
+    }
+    if (r->nrecorded == 0)
+        return SL_OK;
+    sl_info("resume: the snapshot of the first attempt is gone and %d of %d export chunks were "
+            "not done: every table is exported again in the new snapshot "
+            "(--allow-mixed-snapshots keeps the done ones)",
+            r->nrecorded - done, r->nrecorded);
+    for (int i = 0; i < r->ntables; i++) {
+        char prefix[PATH_MAX];
+        snprintf(prefix, sizeof prefix, "raw/%s/run=%s", r->tables[i].dataset, r->run_id);
+        if (r->store.type->remove_prefix(r->store.ctx, prefix, err))
+            return SL_ERROR;
+    }
+    r->nrecorded = 0;
+    return flow_state_reset_export(r->state, r->run_id, err);
+}
+
+/* The chunks of a resumed run: the first attempt's plan, from the state;
+ * done ones with their results (their files are kept). */
+static int recorded_chunks(struct run *r, struct sl_err *err)
+{
+    r->chunks = calloc((size_t)r->nrecorded, sizeof *r->chunks);
+    r->results = calloc((size_t)r->nrecorded, sizeof *r->results);
+    if (!r->chunks || !r->results)
+        return sl_err_set(err, false, "export", "", "out of memory");
+    for (int k = 0; k < r->nrecorded; k++) {
+        const struct flow_chunk_record *c = &r->recorded[k];
+        int t = 0;
+        while (t < r->ntables && strcmp(r->tables[t].dataset, c->dataset))
+            t++;
+        if (t == r->ntables)
+            return sl_err_set(err, false, "export", c->dataset,
+                              "the run being resumed exported this dataset, but the source has "
+                              "no such table now: start a new run instead of --resume");
+        r->chunks[k] = (struct src_chunk){.table = t,
+                                          .index = c->index,
+                                          .whole = c->whole,
+                                          .lo = c->lo,
+                                          .hi = c->hi,
+                                          .est_rows = c->est_rows};
+        if (c->done)
+            r->results[k] = (struct job_result){.rows = c->file.rows,
+                                                .bytes = c->file.bytes,
+                                                .seconds = c->file.seconds,
+                                                .crc32 = c->file.crc32};
+    }
+    r->nchunks = r->nrecorded;
+    return SL_OK;
+}
+
 /* The snapshot's identity and the raw datasets it holds (their columns as
  * the manifest has them), into the run state. */
 static int record_snapshot(struct run *r, struct sl_err *err)
 {
     char *snap = r->source.type->describe ? r->source.type->describe(r->source.snap) : NULL;
-    int rc =
-        flow_state_run_snapshot(r->state, r->run_id, r->source.type->name, snap, run_now(), err);
+    int rc = SL_OK;
+    /* Chunks kept from another snapshot: the manifest names the one they
+     * come from (with mixed snapshots, the first attempt's), and the
+     * datasets keep that snapshot's counts. */
+    int other = r->reuse && !r->same_snapshot;
+    if (!other)
+        rc = flow_state_run_snapshot(r->state, r->run_id, r->source.type->name, snap, run_now(),
+                                     err);
     free(snap);
+    if (other) /* the datasets as the first attempt's snapshot had them */
+        return rc;
     for (int i = 0; rc == SL_OK && i < r->ntables; i++) {
         const struct src_table *t = &r->tables[i];
         struct flow_dataset_record d = {
@@ -300,6 +374,8 @@ int run_snapshot(struct run *r, const char *arg, struct sl_err *err)
     if (rc == SL_OK && r->ntables == 0)
         rc = sl_err_set(err, false, "snapshot", "tables",
                         "no table of the source matches `tables:` include/exclude");
+    if (rc == SL_OK && r->resuming)
+        rc = decide_reuse(r, err);
     if (rc == SL_OK)
         rc = record_snapshot(r, err);
     int64_t rows = 0;
@@ -331,8 +407,8 @@ static void debug_plan(const struct src_table *t, const struct src_chunk *c, int
 int run_export(struct run *r, const char *arg, struct sl_err *err)
 {
     (void)arg;
-    int rc = SL_OK;
-    for (int i = 0; rc == SL_OK && i < r->ntables; i++) {
+    int rc = r->reuse ? recorded_chunks(r, err) : SL_OK;
+    for (int i = 0; !r->reuse && rc == SL_OK && i < r->ntables; i++) {
         struct src_chunk *c = NULL;
         int n = 0;
         rc = r->source.type->plan_chunks(r->source.snap, &r->tables[i], i, &c, &n, err);
@@ -352,22 +428,26 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
     }
     if (rc)
         return rc;
-    int *order = calloc((size_t)r->nchunks, sizeof *order);
-    r->results = calloc((size_t)r->nchunks, sizeof *r->results);
+    int *order = calloc((size_t)r->nchunks + 1, sizeof *order), norder = 0;
+    if (!r->results)
+        r->results = calloc((size_t)r->nchunks + 1, sizeof *r->results);
     r->chunks_left = calloc((size_t)r->ntables, sizeof *r->chunks_left);
     if (!r->chunks_left) {
         free(order);
         return sl_err_set(err, false, "export", "", "out of memory");
     }
     for (int i = 0; i < r->nchunks; i++)
-        r->chunks_left[r->chunks[i].table]++;
+        if (!(r->reuse && r->recorded[i].done))
+            r->chunks_left[r->chunks[i].table]++;
     r->readers = calloc((size_t)r->cfg->jobs, sizeof *r->readers);
     if (!order || !r->results || !r->readers) {
         free(order);
         return sl_err_set(err, false, "export", "", "out of memory");
     }
     for (int i = 0; i < r->nchunks; i++) {
-        order[i] = i;
+        if (r->reuse && r->recorded[i].done)
+            continue; /* kept: its task and file stay as recorded */
+        order[norder++] = i;
         char id[300], name[300];
         chunk_task_id(r, i, id, sizeof id, name, sizeof name);
         run_task_state(r, id, "export", name, "pending", 0, 0, 0, NULL);
@@ -387,14 +467,14 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
         }
     }
     /* Largest first, so the longest chunk does not start last. */
-    qsort_r(order, (size_t)r->nchunks, sizeof *order, cmp_chunk_size, r);
+    qsort_r(order, (size_t)norder, sizeof *order, cmp_chunk_size, r);
     struct flow_pool_options po = {.workers = r->cfg->jobs,
                                    .retries = r->cfg->retries,
                                    .work = export_chunk,
                                    .event = export_event,
                                    .arg = r,
                                    .stop = &run_interrupt_signal};
-    rc = flow_pool_run(&po, r->nchunks, order, err);
+    rc = flow_pool_run(&po, norder, order, err);
     if (rc == SL_OK)
         rc = run_record_check(r, err);
     free(order);
@@ -470,7 +550,7 @@ int run_register_raw(struct run *r, const char *arg, struct sl_err *err)
                 if (run_add_file(d, path, &r->results[k], err))
                     return SL_ERROR;
             }
-        if (t->rows_exact && d->rows != t->est_rows)
+        if (t->rows_exact && d->rows != t->est_rows && !(r->reuse && !r->same_snapshot))
             return sl_err_set(err, false, "export", t->name,
                               "exported %lld rows but the snapshot holds %lld", (long long)d->rows,
                               (long long)t->est_rows);

@@ -311,14 +311,26 @@ static int collect_catalog_leftover(void *arg, const char *path, int64_t size)
     return SL_OK;
 }
 
-/* What a crashed run left: its snapshot copy and temp files in
- * .snaplake/tmp, its unpublished catalog in the lake.  Called with the run
+/* What a crashed, failed or interrupted run left: its snapshot copy and
+ * temp files in .snaplake/tmp (kept for the run being resumed), its
+ * unpublished catalog in the lake.  Called with the run
  * lock held, so no other run of this project is using them. */
 static void clean_leftovers(struct run *r)
 {
     char tmp[PATH_MAX + 32];
     snprintf(tmp, sizeof tmp, "%s/.snaplake/tmp", r->cfg->dir);
-    remove_dir(tmp);
+    DIR *d = opendir(tmp);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        char sub[PATH_MAX + 300];
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+            (r->resuming && !strcmp(de->d_name, r->run_id)))
+            continue;
+        snprintf(sub, sizeof sub, "%s/%s", tmp, de->d_name);
+        remove_dir(sub);
+    }
+    if (d)
+        closedir(d);
     struct leftovers l = {0};
     struct sl_err e = {0};
     if (r->store.type->list(r->store.ctx, "_snaplake", collect_catalog_leftover, &l, &e) == SL_OK)
@@ -498,8 +510,22 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, err))
         goto out;
     sl_debug("run history %s; run lock %s/.snaplake/lock", state_path, cfg->dir);
+    if (opt->resume) {
+        char why[256];
+        if (flow_state_resumable(r.state, opt->resume_id, r.run_id, sizeof r.run_id, why,
+                                 sizeof why, err))
+            goto out;
+        if (!r.run_id[0]) {
+            sl_log_result(false, "nothing to resume: %s", why);
+            opt->nothing_to_resume = 1;
+            rc = SL_OK;
+            goto out;
+        }
+        r.resuming = 1;
+        r.allow_mixed = opt->allow_mixed_snapshots;
+    }
     clean_leftovers(&r);
-    if (make_run_id(&r, err))
+    if (!r.resuming && make_run_id(&r, err))
         goto out;
     snprintf(opt->run_id, sizeof opt->run_id, "%s", r.run_id);
     snprintf(r.tmp_dir, sizeof r.tmp_dir, "%s/.snaplake/tmp/%s", cfg->dir, r.run_id);
@@ -507,10 +533,20 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
         sl_err_set(err, false, "run", r.tmp_dir, "cannot create folder: %s", strerror(errno));
         goto out;
     }
-    if (flow_state_run_begin(r.state, r.run_id, red, cfg->lake, err))
+    if (r.resuming) {
+        /* SQLite's copy of the first attempt, complete (source/sqlite.c
+         * writes this marker after it): the same point in time. */
+        char marker[PATH_MAX + 16];
+        snprintf(marker, sizeof marker, "%s/snapshot.done", r.tmp_dir);
+        r.same_snapshot = access(marker, F_OK) == 0;
+        if (flow_state_chunks(r.state, r.run_id, &r.recorded, &r.nrecorded, err) ||
+            flow_state_run_resume(r.state, r.run_id, err))
+            goto out;
+    } else if (flow_state_run_begin(r.state, r.run_id, red, cfg->lake, err)) {
         goto out;
+    }
     began = 1;
-    sl_info("run %s: %s → %s", r.run_id, red, cfg->lake);
+    sl_info("run %s%s: %s → %s", r.run_id, r.resuming ? " (resumed)" : "", red, cfg->lake);
 
     struct engine_options eo = {.threads = cfg->jobs, .compression = cfg->compression};
     if (catalog_open(&r.catalog, cfg->catalog, &r.store, err) ||
@@ -541,12 +577,14 @@ out:
                            rows, bytes, rc ? sl_err_format(err, msg, sizeof msg) : NULL, &e2);
     }
     opt->interrupted = sig;
-    if (rc == SL_OK)
+    if (rc == SL_OK && began)
         sl_log_result(false, "published run %s: %d datasets, %lld rows, %.1f MiB in %.2f s",
                       r.run_id, r.ndatasets, (long long)rows, bytes / 1048576.0, run_now() - r.t0);
     opt->began = began;
     snprintf(opt->failed_task, sizeof opt->failed_task, "%s", r.failed_task);
-    if (r.tmp_dir[0])
+    /* A run that did not publish keeps its folder (its snapshot copy) for
+     * --resume; the next run removes it once it cannot be resumed. */
+    if (r.tmp_dir[0] && rc == SL_OK)
         remove_dir(r.tmp_dir);
     engine_close(&r.engine);
     catalog_close(&r.catalog);
@@ -563,6 +601,7 @@ out:
     free(r.results);
     free(r.chunks_left);
     free(r.models);
+    free(r.recorded);
     if (lock_fd >= 0)
         close(lock_fd);
     return rc;

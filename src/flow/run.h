@@ -16,13 +16,17 @@
 #include "util/err.h"
 
 struct flow_run_options {
-    FILE *out;             /* unused: the run logs through util/log.h (stderr) */
-    int export_only;       /* no stage models: snapshot, export, publish the raw layer */
-    int new_history;       /* a damaged run history is moved aside, a new one started */
-    char run_id[32];       /* filled: the run's id */
-    int began;             /* filled: 1 when the run was recorded (hooks run) */
-    char failed_task[300]; /* filled: the id of the first task that failed, or "" */
-    int interrupted;       /* filled: the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
+    FILE *out;                 /* unused: the run logs through util/log.h (stderr) */
+    int export_only;           /* no stage models: snapshot, export, publish the raw layer */
+    int new_history;           /* a damaged run history is moved aside, a new one started */
+    int resume;                /* continue a failed or interrupted run (docs/resume.md) */
+    const char *resume_id;     /* with resume: that run; NULL: the newest */
+    int allow_mixed_snapshots; /* with resume: keep exported chunks of a lost snapshot */
+    int nothing_to_resume;     /* filled: resume found nothing to do (said so; result 0) */
+    char run_id[32];           /* filled: the run's id */
+    int began;                 /* filled: 1 when the run was recorded (hooks run) */
+    char failed_task[300];     /* filled: the id of the first task that failed, or "" */
+    int interrupted;           /* filled: the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
 };
 
 /* Returns 0 when the run was published (its result line logged); SL_ERROR

@@ -57,6 +57,14 @@ struct run {
     struct pq_options pq;
     double t0;
 
+    /* resume (docs/resume.md): the run goes on from its recorded tasks.
+     * same_snapshot: the source reopened the very snapshot of the first
+     * attempt (SQLite's kept copy); reuse: done export chunks are kept (same
+     * snapshot, export phase finished, or mixed snapshots allowed). */
+    int resuming, same_snapshot, allow_mixed, reuse;
+    struct flow_chunk_record *recorded; /* the recorded export chunks */
+    int nrecorded;
+
     /* export */
     struct src_table *tables;
     int ntables;

@@ -135,9 +135,23 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
     r->results = calloc((size_t)r->nmodels, sizeof *r->results);
     if (!r->results)
         return sl_err_set(err, false, layer, "", "out of memory");
+    int *order = calloc((size_t)r->nmodels, sizeof *order), norder = 0;
+    if (!order)
+        return sl_err_set(err, false, layer, "", "out of memory");
     for (int i = 0; i < r->nmodels; i++) {
         char id[300];
         snprintf(id, sizeof id, "%s/%s", layer, r->models[i].name);
+        struct lake_file kept;
+        if (r->resuming && flow_state_task_output(r->state, r->run_id, id, &kept)) {
+            /* Done in the run being resumed: its file is kept. */
+            r->results[i] = (struct job_result){.rows = kept.rows,
+                                                .bytes = kept.bytes,
+                                                .seconds = kept.seconds,
+                                                .crc32 = kept.crc32};
+            sl_debug("resume: %s done, kept", id);
+            continue;
+        }
+        order[norder++] = i;
         run_task_state(r, id, layer, r->models[i].name, "pending", 0, 0, 0, NULL);
         /* The dataset now, so that the datasets keep the models' order. */
         struct flow_dataset_record d = {0};
@@ -145,8 +159,10 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
         snprintf(d.name, sizeof d.name, "%s", r->models[i].name);
         snprintf(d.prefix, sizeof d.prefix, "%s/%s/run=%s", layer, d.name, r->run_id);
         r->store.type->url(r->store.ctx, d.prefix, d.location, sizeof d.location);
-        if (flow_state_dataset(r->state, r->run_id, &d, err))
+        if (flow_state_dataset(r->state, r->run_id, &d, err)) {
+            free(order);
             return SL_ERROR;
+        }
     }
     /* Models fail for their SQL, not for the weather: no retries. */
     struct flow_pool_options po = {.workers = r->cfg->jobs,
@@ -155,7 +171,9 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
                                    .event = model_event,
                                    .arg = r,
                                    .stop = &run_interrupt_signal};
-    if (flow_pool_run(&po, r->nmodels, NULL, err) || run_record_check(r, err))
+    int rc = flow_pool_run(&po, norder, order, err);
+    free(order);
+    if (rc || run_record_check(r, err))
         return SL_ERROR;
     for (int i = 0; i < r->nmodels; i++) {
         struct lake_dataset *d;

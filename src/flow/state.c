@@ -804,3 +804,134 @@ int flow_state_datasets(struct flow_state *s, const char *run_id, struct flow_da
     *n = count;
     return SL_OK;
 }
+
+/* ---- resume ----------------------------------------------------------- */
+
+int flow_state_resumable(struct flow_state *s, const char *run_id, char *out, size_t size,
+                         char *why, size_t why_size, struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    out[0] = why[0] = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           run_id ? "SELECT run_id, state FROM runs WHERE run_id = ?1"
+                                  : "SELECT run_id, state FROM runs ORDER BY run_id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read runs");
+    if (run_id)
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        if (run_id)
+            snprintf(why, why_size, "there is no run %s", run_id);
+        else
+            snprintf(why, why_size, "there is no run yet");
+    } else {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        const char *state = (const char *)sqlite3_column_text(st, 1);
+        if (!strcmp(state, "failed") || !strcmp(state, "interrupted"))
+            snprintf(out, size, "%s", id);
+        else
+            snprintf(why, why_size, "the %srun %s is %s", run_id ? "" : "newest ", id, state);
+    }
+    sqlite3_finalize(st);
+    return SL_OK;
+}
+
+static void bind_run_id(sqlite3_stmt *st, const void *arg)
+{
+    sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+}
+
+int flow_state_run_resume(struct flow_state *s, const char *run_id, struct sl_err *err)
+{
+    return exec_one(s,
+                    "UPDATE runs SET state = 'running', ended_at = NULL, error = NULL "
+                    "WHERE run_id = ?1",
+                    "cannot record the run going on", bind_run_id, run_id, err);
+}
+
+int flow_state_reset_export(struct flow_state *s, const char *run_id, struct sl_err *err)
+{
+    if (exec_one(s, "DELETE FROM files WHERE run_id = ?1 AND layer = 'raw'",
+                 "cannot forget the exported files", bind_run_id, run_id, err))
+        return SL_ERROR;
+    return exec_one(s, "DELETE FROM tasks WHERE run_id = ?1 AND kind = 'export'",
+                    "cannot forget the export tasks", bind_run_id, run_id, err);
+}
+
+static void read_file_row(sqlite3_stmt *st, int i, struct lake_file *f)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->path, sizeof f->path, "%s", (const char *)sqlite3_column_text(st, i));
+    f->rows = sqlite3_column_int64(st, i + 1);
+    f->bytes = sqlite3_column_int64(st, i + 2);
+    f->crc32 = (uint32_t)sqlite3_column_int64(st, i + 3);
+    f->seconds = sqlite3_column_double(st, i + 4);
+}
+
+int flow_state_chunks(struct flow_state *s, const char *run_id, struct flow_chunk_record **out,
+                      int *n, struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct flow_chunk_record *list = NULL;
+    int count = 0, rc = SL_OK;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT t.dataset, t.chunk_index, t.chunk_whole, t.chunk_lo, "
+                           " t.chunk_hi, t.est_rows, t.state = 'done' AND f.path IS NOT NULL, "
+                           " f.path, f.rows, f.bytes, f.crc32, f.seconds FROM tasks t "
+                           "LEFT JOIN files f ON f.run_id = t.run_id AND f.task_id = t.task_id "
+                           "WHERE t.run_id = ?1 AND t.kind = 'export' AND t.dataset IS NOT NULL "
+                           "ORDER BY t.seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read export tasks");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        void *p = realloc(list, sizeof *list * (size_t)(count + 1));
+        if (!p) {
+            rc = sl_err_set(err, false, "state", s->path, "out of memory");
+            break;
+        }
+        list = p;
+        struct flow_chunk_record *c = &list[count++];
+        memset(c, 0, sizeof *c);
+        snprintf(c->dataset, sizeof c->dataset, "%s", (const char *)sqlite3_column_text(st, 0));
+        c->index = sqlite3_column_int(st, 1);
+        c->whole = sqlite3_column_int(st, 2);
+        c->lo = sqlite3_column_int64(st, 3); /* text of an integer: SQLite converts */
+        c->hi = sqlite3_column_int64(st, 4);
+        c->est_rows = sqlite3_column_int64(st, 5);
+        c->done = sqlite3_column_int(st, 6);
+        if (c->done)
+            read_file_row(st, 7, &c->file);
+    }
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return SL_OK;
+}
+
+int flow_state_task_output(struct flow_state *s, const char *run_id, const char *task_id,
+                           struct lake_file *f)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT f.path, f.rows, f.bytes, f.crc32, f.seconds FROM tasks t "
+                           "JOIN files f ON f.run_id = t.run_id AND f.task_id = t.task_id "
+                           "WHERE t.run_id = ?1 AND t.task_id = ?2 AND t.state = 'done'",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, task_id, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            read_file_row(st, 0, f);
+            found = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    return found;
+}

@@ -112,6 +112,37 @@ int flow_state_datasets(struct flow_state *s, const char *run_id, struct flow_da
                         int *n, struct sl_err *err);
 void flow_state_datasets_free(struct flow_dataset_record *d, int n);
 
+/* ---- resume ---- */
+
+/* The run --resume continues: run_id when given (it must be failed or
+ * interrupted), else the newest run when it is failed or interrupted.  Into
+ * out: the id, or "" with a sentence saying why into why[why_size]. */
+int flow_state_resumable(struct flow_state *s, const char *run_id, char *out, size_t size,
+                         char *why, size_t why_size, struct sl_err *err);
+
+/* Record the run going again (running, no end, no error). */
+int flow_state_run_resume(struct flow_state *s, const char *run_id, struct sl_err *err);
+
+/* An export chunk as recorded: plan, state, and its file when done. */
+struct flow_chunk_record {
+    char dataset[128];
+    int index, whole;
+    int64_t lo, hi, est_rows;
+    int done; /* state done and its file recorded */
+    struct lake_file file;
+};
+
+/* The recorded export chunks of a run into *out (caller frees) and *n. */
+int flow_state_chunks(struct flow_state *s, const char *run_id, struct flow_chunk_record **out,
+                      int *n, struct sl_err *err);
+
+/* 1 when task_id of run_id is done with its file recorded (into *f), else 0. */
+int flow_state_task_output(struct flow_state *s, const char *run_id, const char *task_id,
+                           struct lake_file *f);
+
+/* Forget a run's export chunks and raw files (they are exported again). */
+int flow_state_reset_export(struct flow_state *s, const char *run_id, struct sl_err *err);
+
 struct flow_task_update {
     const char *kind; /* snapshot, export, stage1, stage2, publish, retention */
     const char *name; /* table part, model … */
