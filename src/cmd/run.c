@@ -144,6 +144,60 @@ static int run_or_export(int argc, char **argv, int export_only)
     return rc ? EXIT_RUN_FAILED : EXIT_OK;
 }
 
+static const char usage_gc[] =
+    "usage: snaplake gc [-c FILE] [-q]\n"
+    "\n"
+    "Remove what failed, interrupted and killed runs left behind once they\n"
+    "cannot be resumed any more (a later run was published): their folders in\n"
+    "the lake, with any unfinished *.tmp-* files, and their snapshot copies in\n"
+    ".snaplake/tmp.  Every successful run does the same in its retention step.\n"
+    "\n"
+    "  -c, --config FILE   the project file (default: snaplake.yml)\n"
+    "  -q, --quiet         log only warnings, errors and the one-line result\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Exit status: 0 done, 1 failed (another run going, the lake), 2 usage or\n"
+    "configuration error.\n";
+
+int cmd_gc(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = "snaplake.yml";
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":c:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'q':
+            if (sl_log_level() < SL_LOG_WARN)
+                sl_log_set_level(SL_LOG_WARN);
+            break;
+        case 'h': fputs(usage_gc, stdout); return EXIT_OK;
+        default: cmd_option_error("gc", usage_gc, c, argv); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        sl_log_usage(usage_gc, "gc: unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    struct sl_config cfg;
+    if (cmd_load_config(config, &cfg))
+        return EXIT_USAGE;
+    struct sl_err err = {0};
+    int removed = 0, rc = flow_gc(&cfg, &removed, &err);
+    if (rc)
+        cmd_report(&err);
+    else
+        sl_log_result(false, "gc: removed the files of %d run%s that cannot be resumed any more",
+                      removed, removed == 1 ? "" : "s");
+    config_free(&cfg);
+    return rc ? EXIT_RUN_FAILED : EXIT_OK;
+}
+
 int cmd_run(int argc, char **argv)
 {
     return run_or_export(argc, argv, 0);

@@ -108,6 +108,39 @@ static int cmp_run_id(const void *a, const void *b)
  * runs' files and manifests, and leftovers of failed runs older than the
  * oldest kept.  Manifests with a later id than this run (another project
  * on the same lake, a clock ahead) are neither counted nor touched. */
+int run_clean_abandoned(struct run *r, const char *upto, int *removed, struct sl_err *err)
+{
+    char(*ids)[32] = NULL;
+    int n = 0, rc = flow_state_abandoned(r->state, upto, &ids, &n, err);
+    for (int i = 0; rc == SL_OK && i < n; i++) {
+        char(*prefix)[PATH_MAX] = NULL, path[PATH_MAX];
+        int np = 0;
+        rc = flow_state_prefixes(r->state, ids[i], &prefix, &np, err);
+        for (int k = 0; rc == SL_OK && k < np; k++)
+            rc = r->store.type->remove_prefix(r->store.ctx, prefix[k], err);
+        /* A run recorded before state version 2 has no datasets recorded:
+         * its folders are found by the names of this run's datasets. */
+        for (int k = 0; rc == SL_OK && k < r->ndatasets; k++) {
+            snprintf(path, sizeof path, "%s/%s/run=%s", r->datasets[k].layer, r->datasets[k].name,
+                     ids[i]);
+            rc = r->store.type->remove_prefix(r->store.ctx, path, err);
+        }
+        /* A manifest written before a failed catalog switch (killed there). */
+        snprintf(path, sizeof path, "_snaplake/runs/%s.json", ids[i]);
+        if (rc == SL_OK)
+            rc = r->store.type->remove_prefix(r->store.ctx, path, err);
+        if (rc == SL_OK)
+            rc = flow_state_mark_cleaned(r->state, ids[i], err);
+        if (rc == SL_OK) {
+            sl_debug("removed the files of run %s (it cannot be resumed any more)", ids[i]);
+            (*removed)++;
+        }
+        free(prefix);
+    }
+    free(ids);
+    return rc;
+}
+
 int run_retention(struct run *r, const char *arg, struct sl_err *err)
 {
     (void)arg;
@@ -138,6 +171,8 @@ int run_retention(struct run *r, const char *arg, struct sl_err *err)
             rc = r->store.type->remove_prefix(r->store.ctx, s.drop[i], err);
         }
     }
+    if (rc == SL_OK)
+        rc = run_clean_abandoned(r, r->run_id, &removed, err);
     run_task_state(r, "retention", "retention", "retention", rc ? "failed" : "done", 1, removed, 0,
                    rc ? err : NULL);
     free(s.keep);

@@ -488,6 +488,36 @@ static int run_steps(struct run *r, struct sl_err *err)
     return SL_OK;
 }
 
+int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err)
+{
+    struct run r = {.cfg = cfg};
+    char state_path[PATH_MAX + 32];
+    int rc = SL_ERROR, lock_fd = -1;
+    *removed = 0;
+    flow_state_path(cfg, state_path, sizeof state_path);
+    if (take_run_lock(cfg, &lock_fd, err))
+        goto out;
+    int so = flow_state_open(state_path, 0, &r.state, err);
+    if (so == FLOW_STATE_DAMAGED)
+        flow_state_damaged_hint(cfg, err);
+    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, err))
+        goto out;
+    /* The newest run, when it can be resumed, keeps its snapshot copy. */
+    char why[256];
+    if (flow_state_resumable(r.state, NULL, r.run_id, sizeof r.run_id, why, sizeof why, err))
+        goto out;
+    r.resuming = r.run_id[0] != 0;
+    clean_leftovers(&r);
+    /* "~" sorts after every run id: every run a published run superseded. */
+    rc = run_clean_abandoned(&r, "~", removed, err);
+out:
+    store_close(&r.store);
+    flow_state_close(r.state);
+    if (lock_fd >= 0)
+        close(lock_fd);
+    return rc;
+}
+
 int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err)
 {
     struct run r = {.cfg = cfg, .export_only = opt->export_only, .t0 = run_now()};

@@ -51,6 +51,12 @@ void flow_interrupt_restore(void);
 /* The signal received since flow_interrupt_install, or 0. */
 int flow_interrupted(void);
 
+/* `snaplake gc`: with the run lock, remove what failed, interrupted and
+ * killed runs left and can no longer be resumed (a later run was
+ * published): their folders in the lake and .snaplake/tmp.  *removed: how
+ * many runs' files were removed. */
+int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err);
+
 /* 1 when a run of this project holds the run lock now (is going), else 0. */
 int flow_run_active(const struct sl_config *cfg);
 

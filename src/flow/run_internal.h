@@ -142,4 +142,10 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err);
 int run_publish(struct run *r, const char *arg, struct sl_err *err);
 int run_retention(struct run *r, const char *arg, struct sl_err *err);
 
+/* Remove the files of failed and interrupted runs that cannot be resumed
+ * any more (a run up to `upto` published after them): their dataset
+ * folders in the lake (whatever is in them, *.tmp-* files of unfinished
+ * writes too) and any manifest; record them cleaned.  Adds to *removed. */
+int run_clean_abandoned(struct run *r, const char *upto, int *removed, struct sl_err *err);
+
 #endif

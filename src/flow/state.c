@@ -9,7 +9,8 @@
  *      error); tasks(run_id, task_id, kind, name, state, attempts,
  *      started_at, ended_at, rows, bytes, error, seq).
  *   2  the run as a task graph: runs + source_type, snapshot (the source's
- *      describe() JSON), snapshot_at; tasks + dataset, chunk_index,
+ *      describe() JSON), snapshot_at, cleaned_at (when the files of a run
+ *      that cannot be resumed any more were removed); tasks + dataset, chunk_index,
  *      chunk_whole, chunk_lo, chunk_hi (text), est_rows; new tables
  *      datasets (one per dataset of a run: layer, name, seq, prefix,
  *      location, source_table, source_rows, rows_exact, schema_json) and
@@ -54,6 +55,7 @@ static const char *const migrations[] = {
     "ALTER TABLE runs ADD COLUMN source_type TEXT;"
     "ALTER TABLE runs ADD COLUMN snapshot TEXT;"
     "ALTER TABLE runs ADD COLUMN snapshot_at REAL;"
+    "ALTER TABLE runs ADD COLUMN cleaned_at REAL;"
     "ALTER TABLE tasks ADD COLUMN dataset TEXT;"
     "ALTER TABLE tasks ADD COLUMN chunk_index INTEGER;"
     "ALTER TABLE tasks ADD COLUMN chunk_whole INTEGER;"
@@ -574,6 +576,17 @@ static int exec_one(struct flow_state *s, const char *sql, const char *what,
     return rc;
 }
 
+static void bind_run_id(sqlite3_stmt *st, const void *arg)
+{
+    sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+}
+
+static void bind_run_id_now(sqlite3_stmt *st, const void *arg)
+{
+    sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 2, now());
+}
+
 struct snapshot_args {
     const char *run_id, *source_type, *snapshot;
     double taken_at;
@@ -827,18 +840,100 @@ int flow_state_resumable(struct flow_state *s, const char *run_id, char *out, si
     } else {
         const char *id = (const char *)sqlite3_column_text(st, 0);
         const char *state = (const char *)sqlite3_column_text(st, 1);
-        if (!strcmp(state, "failed") || !strcmp(state, "interrupted"))
-            snprintf(out, size, "%s", id);
-        else
+        char later[32] = "";
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(s->db,
+                               "SELECT min(run_id) FROM runs WHERE run_id > ?1 AND state = 'done'",
+                               -1, &q, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+                snprintf(later, sizeof later, "%s", (const char *)sqlite3_column_text(q, 0));
+        }
+        sqlite3_finalize(q);
+        if (strcmp(state, "failed") && strcmp(state, "interrupted"))
             snprintf(why, why_size, "the %srun %s is %s", run_id ? "" : "newest ", id, state);
+        else if (later[0])
+            snprintf(why, why_size,
+                     "the run %s was %s, and the later run %s was published since: it "
+                     "cannot be resumed any more",
+                     id, state, later);
+        else
+            snprintf(out, size, "%s", id);
     }
     sqlite3_finalize(st);
     return SL_OK;
 }
 
-static void bind_run_id(sqlite3_stmt *st, const void *arg)
+int flow_state_abandoned(struct flow_state *s, const char *before, char (**ids)[32], int *n,
+                         struct sl_err *err)
 {
-    sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    sqlite3_stmt *st = NULL;
+    char(*list)[32] = NULL;
+    int count = 0, rc = SL_OK;
+    *ids = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT run_id FROM runs WHERE run_id < ?1 AND cleaned_at IS NULL AND "
+                           "state IN ('failed', 'interrupted') AND EXISTS (SELECT 1 FROM runs l "
+                           "WHERE l.run_id > runs.run_id AND l.run_id <= ?1 AND (l.state = "
+                           "'done' OR l.run_id = ?1)) ORDER BY run_id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read runs");
+    sqlite3_bind_text(st, 1, before, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        void *p = realloc(list, sizeof *list * (size_t)(count + 1));
+        if (!p) {
+            rc = sl_err_set(err, false, "state", s->path, "out of memory");
+            break;
+        }
+        list = p;
+        snprintf(list[count++], 32, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *ids = list;
+    *n = count;
+    return SL_OK;
+}
+
+int flow_state_prefixes(struct flow_state *s, const char *run_id, char (**out)[PATH_MAX], int *n,
+                        struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char(*list)[PATH_MAX] = NULL;
+    int count = 0, rc = SL_OK;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT prefix FROM datasets WHERE run_id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_err(s, err, "cannot read datasets");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        void *p = realloc(list, sizeof *list * (size_t)(count + 1));
+        if (!p) {
+            rc = sl_err_set(err, false, "state", s->path, "out of memory");
+            break;
+        }
+        list = p;
+        snprintf(list[count++], PATH_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return SL_OK;
+}
+
+int flow_state_mark_cleaned(struct flow_state *s, const char *run_id, struct sl_err *err)
+{
+    return exec_one(s, "UPDATE runs SET cleaned_at = ?2 WHERE run_id = ?1",
+                    "cannot record the run's files removed", bind_run_id_now, run_id, err);
 }
 
 int flow_state_run_resume(struct flow_state *s, const char *run_id, struct sl_err *err)

@@ -120,6 +120,21 @@ void flow_state_datasets_free(struct flow_dataset_record *d, int n);
 int flow_state_resumable(struct flow_state *s, const char *run_id, char *out, size_t size,
                          char *why, size_t why_size, struct sl_err *err);
 
+/* The runs before `before` (a run id) that failed or were interrupted and
+ * that a later run up to `before` (itself, being published, included)
+ * superseded by publishing: they cannot be
+ * resumed any more, and their files were not removed yet.  *ids is
+ * malloc'd (caller frees). */
+int flow_state_abandoned(struct flow_state *s, const char *before, char (**ids)[32], int *n,
+                         struct sl_err *err);
+
+/* The store prefixes (layer/name/run=ID) of a run's datasets; *out malloc'd. */
+int flow_state_prefixes(struct flow_state *s, const char *run_id, char (**out)[PATH_MAX], int *n,
+                        struct sl_err *err);
+
+/* Record that the files of a run were removed. */
+int flow_state_mark_cleaned(struct flow_state *s, const char *run_id, struct sl_err *err);
+
 /* Record the run going again (running, no end, no error). */
 int flow_state_run_resume(struct flow_state *s, const char *run_id, struct sl_err *err);
 

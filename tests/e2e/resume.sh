@@ -91,5 +91,6 @@ echo "SELECT 1 AS ok" >p/models/stage1/bad.sql
 "$SNAPLAKE" run -q -c p/snaplake.yml 2>/dev/null
 check "abandoned: the next run removes it" test ! -e "p/.snaplake/tmp/$id3"
 sl run --resume "$id3" -c p/snaplake.yml
-expect_rc "abandoned: it can still be resumed by id, from a new snapshot" 0
+expect_rc "abandoned: --resume of it exits 0" 0
+expect_grep "abandoned: … saying a later run was published" "$T/err" "cannot be resumed any more"
 exit $((NFAIL > 0))
