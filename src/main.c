@@ -24,6 +24,7 @@ static const char usage[] =
     "  report    a run as one HTML page: task graph, timeline, errors, trend\n"
     "  query     SQL on the published catalog\n"
     "  inspect   what is inside a Parquet file\n"
+    "  gc        remove what failed runs left once they cannot be resumed\n"
     "\n"
     "options:\n"
     "  --log-json  every log line as a JSON object (errors and the result too)\n"
@@ -48,7 +49,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"demo", cmd_demo},     {"run", cmd_run},         {"export", cmd_export},         {"status", cmd_status},
-                {"query", cmd_query},   {"inspect", cmd_inspect}, {"report", cmd_report_html}};
+                {"query", cmd_query},   {"inspect", cmd_inspect}, {"report", cmd_report_html},
+                {"gc", cmd_gc}};
     int i = 1, json = 0;
     enum sl_log_level level = SL_LOG_INFO;
     /* --log-json first, so that a mistake in the other options is a JSON line too. */

@@ -1,6 +1,7 @@
 /*
  * manifest.c — see manifest.h.  Built with jansson; key order is insertion
- * order so the file reads top-down.
+ * order so the file reads top-down.  Everything in it comes from the run
+ * state (state.h): the manifest is a view of what the state recorded.
  */
 #include "flow/manifest.h"
 #include "util/version.h"
@@ -62,19 +63,34 @@ static json_t *columns_json(const struct sl_schema *s)
     return a;
 }
 
-int flow_manifest_build(const char *run_id, const struct sl_config *cfg,
-                        const struct source *src, const struct src_table *tables, int ntables,
-                        const struct lake_dataset *datasets, int ndatasets, double started,
-                        double ended, char **out, struct sl_err *err)
+char *flow_manifest_columns(const struct sl_schema *schema)
 {
-    char red[1024];
+    if (!schema || !schema->ncols)
+        return NULL;
+    json_t *a = columns_json(schema);
+    char *text = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(a);
+    return text;
+}
+
+int flow_manifest_build(struct flow_state *state, const char *run_id, const struct sl_config *cfg,
+                        double started, double ended, char **out, struct sl_err *err)
+{
+    char red[1024], *snap = NULL;
+    struct flow_dataset_record *datasets = NULL;
+    int ndatasets = 0;
+    *out = NULL;
+    if (flow_state_get_snapshot(state, run_id, &snap, err) ||
+        flow_state_datasets(state, run_id, &datasets, &ndatasets, err)) {
+        free(snap);
+        return SL_ERROR;
+    }
     src_redact_url(cfg->source, red, sizeof red);
     json_t *m = json_object();
     json_object_set_new(m, "schema_version", json_integer(FLOW_MANIFEST_SCHEMA_VERSION));
     json_object_set_new(m, "run_id", json_string(run_id));
     json_object_set_new(m, "snaplake_version", json_string(SL_VERSION));
     json_object_set_new(m, "source", jstr(red));
-    char *snap = src->type && src->type->describe ? src->type->describe(src->snap) : NULL;
     json_t *sj = snap ? json_loads(snap, 0, NULL) : NULL;
     free(snap);
     json_object_set_new(m, "snapshot", sj ? sj : json_null());
@@ -84,18 +100,15 @@ int flow_manifest_build(const char *run_id, const struct sl_config *cfg,
     json_object_set_new(m, "seconds", json_real(ended - started));
     json_t *ds = json_array();
     for (int i = 0; i < ndatasets; i++) {
-        const struct lake_dataset *d = &datasets[i];
+        const struct flow_dataset_record *d = &datasets[i];
         json_t *o = json_object();
         json_object_set_new(o, "layer", json_string(d->layer));
         json_object_set_new(o, "name", json_string(d->name));
-        for (int t = 0; t < ntables; t++)
-            if (!strcmp(d->layer, "raw") && !strcmp(tables[t].dataset, d->name)) {
-                char full[600];
-                snprintf(full, sizeof full, "%s.%s", tables[t].schema, tables[t].name);
-                json_object_set_new(o, "source_table", jstr(full));
-                json_object_set_new(o, tables[t].rows_exact ? "source_rows" : "source_rows_estimate",
-                                    json_integer(tables[t].est_rows));
-            }
+        if (d->source_table) {
+            json_object_set_new(o, "source_table", jstr(d->source_table));
+            json_object_set_new(o, d->rows_exact ? "source_rows" : "source_rows_estimate",
+                                json_integer(d->source_rows));
+        }
         json_object_set_new(o, "location", json_string(d->prefix));
         json_object_set_new(o, "rows", json_integer(d->rows));
         json_object_set_new(o, "bytes", json_integer(d->bytes));
@@ -103,20 +116,21 @@ int flow_manifest_build(const char *run_id, const struct sl_config *cfg,
         for (int f = 0; f < d->files; f++) {
             char crc[16];
             snprintf(crc, sizeof crc, "%08x", (unsigned)d->file[f].crc32);
-            json_array_append_new(files, json_pack("{s:s, s:I, s:I, s:s, s:f}", "path",
-                                                   d->file[f].path, "rows",
-                                                   (json_int_t)d->file[f].rows, "bytes",
-                                                   (json_int_t)d->file[f].bytes, "crc32", crc,
-                                                   "seconds", d->file[f].seconds));
+            json_array_append_new(
+                files, json_pack("{s:s, s:I, s:I, s:s, s:f}", "path", d->file[f].path, "rows",
+                                 (json_int_t)d->file[f].rows, "bytes", (json_int_t)d->file[f].bytes,
+                                 "crc32", crc, "seconds", d->file[f].seconds));
         }
         json_object_set_new(o, "files", files);
-        if (d->schema.ncols)
-            json_object_set_new(o, "columns", columns_json(&d->schema));
+        json_t *columns = d->schema_json ? json_loads(d->schema_json, 0, NULL) : NULL;
+        if (columns)
+            json_object_set_new(o, "columns", columns);
         json_array_append_new(ds, o);
     }
     json_object_set_new(m, "datasets", ds);
     *out = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(m);
+    flow_state_datasets_free(datasets, ndatasets);
     if (!*out)
         return sl_err_set(err, false, "publish", run_id, "cannot build the manifest");
     return SL_OK;

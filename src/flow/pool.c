@@ -7,7 +7,9 @@
  *   events     a FIFO of worker → leader messages (started, finished+error);
  *   stopping   set by the leader after a final failure: workers take no
  *              new job and exit when the queue is drained of what they hold.
- * Workers wait on `work_cv`; the leader waits on `leader_cv`.
+ * Workers wait on `work_cv`; the leader waits on `leader_cv`.  With a stop
+ * flag (opt->stop, set by a signal handler, which cannot signal a condition
+ * variable) every wait is at most STOP_POLL seconds, so that both see it.
  */
 #include "flow/pool.h"
 #include "util/log.h"
@@ -16,6 +18,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define STOP_POLL 0.2
+
+static int stop_requested(const struct flow_pool_options *opt)
+{
+    return opt->stop && *opt->stop;
+}
+
+/* Wait on cv until it is signalled or `seconds` passed (mu held). */
+static void wait_for(pthread_cond_t *cv, pthread_mutex_t *mu, double seconds)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)seconds;
+    ts.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(cv, mu, &ts);
+}
 
 struct entry {
     int job;
@@ -76,7 +99,7 @@ static void *worker_main(void *varg)
     struct pool *p = wa->p;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        if (p->stopping || p->remaining == 0)
+        if (p->stopping || p->remaining == 0 || stop_requested(p->opt))
             break;
         /* Take the first entry whose backoff has passed. */
         double t = now_s(), soonest = 0;
@@ -90,20 +113,13 @@ static void *worker_main(void *varg)
                 soonest = p->queue[i].not_before;
         }
         if (pick < 0) {
-            if (soonest > 0) {
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                double wait = soonest - t;
-                ts.tv_sec += (time_t)wait;
-                ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-                if (ts.tv_nsec >= 1000000000) {
-                    ts.tv_sec++;
-                    ts.tv_nsec -= 1000000000;
-                }
-                pthread_cond_timedwait(&p->work_cv, &p->mu, &ts);
-            } else {
+            double wait = soonest > 0 ? soonest - t : 3600;
+            if (p->opt->stop && wait > STOP_POLL)
+                wait = STOP_POLL;
+            if (soonest > 0 || p->opt->stop)
+                wait_for(&p->work_cv, &p->mu, wait);
+            else
                 pthread_cond_wait(&p->work_cv, &p->mu);
-            }
             continue;
         }
         struct entry e = p->queue[pick];
@@ -161,7 +177,7 @@ int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *ord
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.work_cv, NULL);
     pthread_cond_init(&p.leader_cv, NULL);
-    int started = 0, failed = 0;
+    int started = 0, failed = 0, interrupted = 0;
     p.active = workers; /* before any thread runs; corrected below if some did not start */
     for (int i = 0; i < workers; i++) {
         args[i] = (struct worker_arg){.p = &p, .index = i};
@@ -179,8 +195,23 @@ int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *ord
     unsigned seed = (unsigned)time(NULL);
     pthread_mutex_lock(&p.mu);
     while (started && p.remaining > 0) {
-        while (p.elen == 0)
-            pthread_cond_wait(&p.leader_cv, &p.mu);
+        if (stop_requested(opt) && !p.stopping) {
+            /* Interrupted: no new work; running jobs still report. */
+            p.stopping = 1;
+            p.remaining -= p.qlen;
+            p.qlen = 0;
+            pthread_cond_broadcast(&p.work_cv);
+            if (!failed)
+                failed = 1, interrupted = 1;
+            continue;
+        }
+        if (p.elen == 0) {
+            if (opt->stop)
+                wait_for(&p.leader_cv, &p.mu, STOP_POLL);
+            else
+                pthread_cond_wait(&p.leader_cv, &p.mu);
+            continue;
+        }
         struct message m = p.events[0];
         memmove(&p.events[0], &p.events[1], sizeof *p.events * (size_t)(p.elen - 1));
         p.elen--;
@@ -192,7 +223,7 @@ int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *ord
             ev = FLOW_STARTED;
         else if (m.rc == SL_OK)
             ev = FLOW_DONE;
-        else if (m.err.transient && m.attempt <= opt->retries && !failed)
+        else if (m.err.transient && m.attempt <= opt->retries && !failed && !stop_requested(opt))
             ev = FLOW_RETRYING, requeue = 1;
         else
             ev = FLOW_FAILED;
@@ -233,5 +264,7 @@ int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *ord
     free(p.queue);
     free(threads);
     free(args);
+    if (interrupted) /* jobs that ended early after the stop said so too: not the cause */
+        sl_err_set(err, false, "run", "", "interrupted");
     return failed ? SL_ERROR : SL_OK;
 }

@@ -13,6 +13,8 @@
 #ifndef SL_FLOW_POOL_H
 #define SL_FLOW_POOL_H
 
+#include <signal.h>
+
 #include "util/err.h"
 
 enum flow_event { FLOW_STARTED, FLOW_RETRYING, FLOW_DONE, FLOW_FAILED };
@@ -34,10 +36,16 @@ typedef void (*flow_event_fn)(void *arg, int job, enum flow_event ev, int attemp
 struct flow_pool_options {
     int workers;
     int retries;
-    double backoff_base;  /* seconds; default 0.5 */
+    double backoff_base; /* seconds; default 0.5 */
     flow_work_fn work;
-    flow_event_fn event;  /* may be NULL */
+    flow_event_fn event; /* may be NULL */
     void *arg;
+    /* When set and *stop becomes non-zero (a signal handler sets it), the
+     * pool hands out no more jobs and drops those queued, lets running jobs
+     * end (their work function sees the flag too and returns early), and
+     * returns SL_ERROR ("interrupted").  Checked at least every 0.2 s.  NULL:
+     * never stopped. */
+    const volatile sig_atomic_t *stop;
 };
 
 /* Run jobs in the order given by `order` (job numbers; NULL = 0…njobs-1).

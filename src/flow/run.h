@@ -16,24 +16,46 @@
 #include "util/err.h"
 
 struct flow_run_options {
-    FILE *out;            /* unused: the run logs through util/log.h (stderr) */
-    int export_only;      /* no stage models: snapshot, export, publish the raw layer */
-    int new_history;      /* a damaged run history is moved aside, a new one started */
-    char run_id[32];      /* filled: the run's id */
-    int began;            /* filled: 1 when the run was recorded (hooks run) */
-    char failed_task[300]; /* filled: the id of the first task that failed, or "" */
+    FILE *out;                 /* unused: the run logs through util/log.h (stderr) */
+    int export_only;           /* no stage models: snapshot, export, publish the raw layer */
+    int new_history;           /* a damaged run history is moved aside, a new one started */
+    int resume;                /* continue a failed or interrupted run (docs/resume.md) */
+    const char *resume_id;     /* with resume: that run; NULL: the newest */
+    int allow_mixed_snapshots; /* with resume: keep exported chunks of a lost snapshot */
+    int nothing_to_resume;     /* filled: resume found nothing to do (said so; result 0) */
+    char run_id[32];           /* filled: the run's id */
+    int began;                 /* filled: 1 when the run was recorded (hooks run) */
+    char failed_task[300];     /* filled: the id of the first task that failed, or "" */
+    int interrupted;           /* filled: the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
 };
 
 /* Returns 0 when the run was published (its result line logged); SL_ERROR
  * with *err otherwise, which the caller reports, before flow_run_hook. */
 int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err);
 
-/* After flow_run: run on_success (err NULL) or on_failure with `/bin/sh -c`
+/* After flow_run: run on_success (err NULL) or on_failure (SNAPLAKE_STATUS
+ * failed, or interrupted when opt->interrupted) with `/bin/sh -c`
  * in the config file's folder, with SNAPLAKE_RUN_ID, SNAPLAKE_STATUS,
  * SNAPLAKE_ERROR and SNAPLAKE_FAILED_TASK added to its environment, and log
  * its exit status when not 0.  Nothing when the run never began. */
 void flow_run_hook(const struct sl_config *cfg, const struct flow_run_options *opt,
                    const struct sl_err *err);
+
+/* SIGINT and SIGTERM stop a run: flow_interrupt_install sets handlers that
+ * only record the signal (a second one of either kind then ends the process
+ * at once: the handlers reset themselves); workers see it at their next
+ * batch or job, and flow_run ends the run as interrupted, publishing
+ * nothing.  flow_interrupt_restore puts the default handlers back. */
+void flow_interrupt_install(void);
+void flow_interrupt_restore(void);
+/* The signal received since flow_interrupt_install, or 0. */
+int flow_interrupted(void);
+
+/* `snaplake gc`: with the run lock, remove what failed, interrupted and
+ * killed runs left and can no longer be resumed (a later run was
+ * published): their folders in the lake and .snaplake/tmp.  *removed: how
+ * many runs' files were removed. */
+int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err);
 
 /* 1 when a run of this project holds the run lock now (is going), else 0. */
 int flow_run_active(const struct sl_config *cfg);

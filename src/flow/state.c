@@ -1,5 +1,23 @@
 /*
  * state.c — see state.h.
+ *
+ * Schema versions (meta.schema_version; a file is brought up to date on
+ * open, one step at a time, each step in one transaction; a new file is
+ * made as version 1 and takes the same steps, so every step is run by
+ * every test):
+ *   1  runs(run_id, state, started_at, ended_at, source, lake, rows, bytes,
+ *      error); tasks(run_id, task_id, kind, name, state, attempts,
+ *      started_at, ended_at, rows, bytes, error, seq).
+ *   2  the run as a task graph: runs + source_type, snapshot (the source's
+ *      describe() JSON), snapshot_at, cleaned_at (when the files of a run
+ *      that cannot be resumed any more were removed); tasks + dataset, chunk_index,
+ *      chunk_whole, chunk_lo, chunk_hi (text), est_rows; new tables
+ *      datasets (one per dataset of a run: layer, name, seq, prefix,
+ *      location, source_table, source_rows, rows_exact, schema_json) and
+ *      files (one per file written: task, layer, dataset, path, rows, bytes,
+ *      crc32, seconds).  Columns are only ever added (readers of version 1
+ *      columns, such as `snaplake report`, keep working).
+ * A file of a later version than this program knows is refused.
  */
 #include "flow/state.h"
 #include "util/log.h"
@@ -19,7 +37,8 @@ struct flow_state {
     char path[PATH_MAX];
 };
 
-static const char *schema_sql =
+/* Version 1, as first released: the starting point of every file. */
+static const char *schema_v1 =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);"
     "INSERT OR IGNORE INTO meta VALUES ('schema_version', 1);"
     "CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, state TEXT NOT NULL,"
@@ -29,6 +48,27 @@ static const char *schema_sql =
     " kind TEXT, name TEXT, state TEXT NOT NULL, attempts INTEGER DEFAULT 0,"
     " started_at REAL, ended_at REAL, rows INTEGER, bytes INTEGER, error TEXT,"
     " seq INTEGER, PRIMARY KEY (run_id, task_id));";
+
+/* migrations[v - 1] takes a file from version v to v + 1. */
+static const char *const migrations[] = {
+    /* 1 → 2 */
+    "ALTER TABLE runs ADD COLUMN source_type TEXT;"
+    "ALTER TABLE runs ADD COLUMN snapshot TEXT;"
+    "ALTER TABLE runs ADD COLUMN snapshot_at REAL;"
+    "ALTER TABLE runs ADD COLUMN cleaned_at REAL;"
+    "ALTER TABLE tasks ADD COLUMN dataset TEXT;"
+    "ALTER TABLE tasks ADD COLUMN chunk_index INTEGER;"
+    "ALTER TABLE tasks ADD COLUMN chunk_whole INTEGER;"
+    "ALTER TABLE tasks ADD COLUMN chunk_lo TEXT;"
+    "ALTER TABLE tasks ADD COLUMN chunk_hi TEXT;"
+    "ALTER TABLE tasks ADD COLUMN est_rows INTEGER;"
+    "CREATE TABLE datasets (run_id TEXT NOT NULL, layer TEXT NOT NULL, name TEXT NOT NULL,"
+    " seq INTEGER, prefix TEXT, location TEXT, source_table TEXT, source_rows INTEGER,"
+    " rows_exact INTEGER, schema_json TEXT, PRIMARY KEY (run_id, layer, name));"
+    "CREATE TABLE files (run_id TEXT NOT NULL, task_id TEXT, layer TEXT NOT NULL,"
+    " dataset TEXT NOT NULL, path TEXT NOT NULL, rows INTEGER, bytes INTEGER, crc32 INTEGER,"
+    " seconds REAL, PRIMARY KEY (run_id, path));",
+};
 
 static double now(void)
 {
@@ -40,14 +80,63 @@ static double now(void)
 static int db_err(struct flow_state *s, struct sl_err *err, const char *what)
 {
     int code = sqlite3_errcode(s->db);
-    return sl_err_set(err, code == SQLITE_BUSY || code == SQLITE_LOCKED, "state", s->path,
-                      "%s: %s", what, sqlite3_errmsg(s->db));
+    return sl_err_set(err, code == SQLITE_BUSY || code == SQLITE_LOCKED, "state", s->path, "%s: %s",
+                      what, sqlite3_errmsg(s->db));
 }
 
 static int is_damage(int code)
 {
     code &= 0xff;
     return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
+static int schema_version(struct flow_state *s, int *version, struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &st,
+                           NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read the run state's version");
+    *version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return SL_OK;
+}
+
+/* Bring the file to FLOW_STATE_SCHEMA_VERSION, one step a transaction
+ * (BEGIN IMMEDIATE: a `status` reading at the same time waits, and never
+ * sees half a step). */
+static int migrate(struct flow_state *s, struct sl_err *err)
+{
+    int v;
+    if (schema_version(s, &v, err))
+        return SL_ERROR;
+    if (v > FLOW_STATE_SCHEMA_VERSION || v < 1)
+        return sl_err_set(err, false, "state", s->path,
+                          "the run history has schema version %d, but this snaplake knows "
+                          "versions 1 to %d: use a newer snaplake",
+                          v, FLOW_STATE_SCHEMA_VERSION);
+    for (; v < FLOW_STATE_SCHEMA_VERSION; v++) {
+        char bump[96];
+        snprintf(bump, sizeof bump,
+                 "UPDATE meta SET value = %d WHERE key = 'schema_version'; COMMIT;", v + 1);
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            return db_err(s, err, "cannot update the run state's schema");
+        int again = 0; /* another process did this step meanwhile */
+        if (schema_version(s, &again, err) == SL_OK && again != v) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            v = again - 1;
+            continue;
+        }
+        if (sqlite3_exec(s->db, migrations[v - 1], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(s->db, bump, NULL, NULL, NULL) != SQLITE_OK) {
+            char what[64];
+            snprintf(what, sizeof what, "cannot update the run state from version %d", v);
+            int rc = db_err(s, err, what);
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+        sl_debug("run state %s: schema version %d → %d", s->path, v, v + 1);
+    }
+    return SL_OK;
 }
 
 /* Check the file (PRAGMA quick_check: every page and index, in time linear
@@ -68,9 +157,9 @@ static int prepare(struct flow_state *s, struct sl_err *err)
     }
     sqlite3_finalize(st);
     if (rc == SL_OK &&
-        (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", NULL,
-                      NULL, NULL) != SQLITE_OK ||
-         sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)) {
+        (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", NULL, NULL,
+                      NULL) != SQLITE_OK ||
+         sqlite3_exec(s->db, schema_v1, NULL, NULL, NULL) != SQLITE_OK)) {
         snprintf(detail, sizeof detail, "%s", sqlite3_errmsg(s->db));
         rc = is_damage(sqlite3_errcode(s->db)) ? FLOW_STATE_DAMAGED : SL_ERROR;
     }
@@ -89,7 +178,7 @@ static int prepare(struct flow_state *s, struct sl_err *err)
     else if (rc)
         sl_err_set(err, sqlite3_errcode(s->db) == SQLITE_BUSY, "state", s->path,
                    "cannot prepare the run state: %s", detail);
-    return rc;
+    return rc ? rc : migrate(s, err);
 }
 
 static int open_db(struct flow_state *s, int flags, struct sl_err *err)
@@ -116,8 +205,10 @@ static int set_aside(struct flow_state *s, struct sl_err *err)
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     snprintf(aside, sizeof aside, "%s.corrupt-%s", s->path, stamp);
     if (rename(s->path, aside))
-        return sl_err_set(err, false, "state", s->path, "cannot move the damaged run history "
-                          "to %s: %s", aside, strerror(errno));
+        return sl_err_set(err, false, "state", s->path,
+                          "cannot move the damaged run history "
+                          "to %s: %s",
+                          aside, strerror(errno));
     snprintf(from, sizeof from, "%s-wal", s->path);
     snprintf(to, sizeof to, "%s-wal", aside);
     if (rename(from, to) && errno != ENOENT)
@@ -215,6 +306,24 @@ int flow_state_run_end(struct flow_state *s, const char *run_id, const char *sta
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = db_err(s, err, "cannot record the run's end");
     sqlite3_finalize(st);
+    /* No task outlives its run: whatever did not finish ended with it. */
+    if (rc == SL_OK &&
+        sqlite3_prepare_v2(s->db,
+                           "UPDATE tasks SET state = CASE WHEN ?2 = 'interrupted' THEN "
+                           " 'interrupted' WHEN state = 'pending' THEN 'skipped' ELSE 'failed' "
+                           " END, ended_at = CASE WHEN state = 'pending' THEN ended_at ELSE ?3 "
+                           " END WHERE run_id = ?1 AND state IN ('pending', 'running', "
+                           " 'retrying')",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, state, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_double(st, 3, now());
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = db_err(s, err, "cannot record the run's end");
+        sqlite3_finalize(st);
+    } else if (rc == SL_OK) {
+        rc = db_err(s, err, "cannot record the run's end");
+    }
     return rc;
 }
 
@@ -309,8 +418,8 @@ int flow_state_last_run(struct flow_state *s, char *out, size_t size, struct sl_
 {
     sqlite3_stmt *st = NULL;
     out[0] = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT run_id FROM runs ORDER BY run_id DESC LIMIT 1", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT run_id FROM runs ORDER BY run_id DESC LIMIT 1", -1, &st,
+                           NULL) != SQLITE_OK)
         return db_err(s, err, "cannot read runs");
     if (sqlite3_step(st) == SQLITE_ROW)
         snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -400,8 +509,8 @@ int flow_state_print(struct flow_state *s, const char *run_id, const char *live_
     const char *run_state = shown_state(run_id, (const char *)sqlite3_column_text(st, 0), live_run);
     int interrupted = !strcmp(run_state, "interrupted");
     snprintf(state, state_size, "%s", run_state);
-    fprintf(out, "run %s: %s\n  source  %s\n  lake    %s\n  time    %s - %s UTC (%.1f s)\n",
-            run_id, run_state, sqlite3_column_text(st, 3), sqlite3_column_text(st, 4), t0, t1,
+    fprintf(out, "run %s: %s\n  source  %s\n  lake    %s\n  time    %s - %s UTC (%.1f s)\n", run_id,
+            run_state, sqlite3_column_text(st, 3), sqlite3_column_text(st, 4), t0, t1,
             ended > 0 ? ended - started : 0);
     if (sqlite3_column_type(st, 5) != SQLITE_NULL)
         fprintf(out, "  rows    %lld, %s\n", (long long)sqlite3_column_int64(st, 5), by);
@@ -432,11 +541,492 @@ int flow_state_print(struct flow_state *s, const char *run_id, const char *live_
         if (interrupted && (!strcmp(task_state, "running") || !strcmp(task_state, "retrying")))
             task_state = "interrupted";
         fprintf(out, "%-9s %-34.34s %-11s %3d %8s %8s %12lld %10s\n", sqlite3_column_text(st, 0),
-                sqlite3_column_text(st, 1), task_state,
-                sqlite3_column_int(st, 3), t0, secs, (long long)sqlite3_column_int64(st, 6), by);
+                sqlite3_column_text(st, 1), task_state, sqlite3_column_int(st, 3), t0, secs,
+                (long long)sqlite3_column_int64(st, 6), by);
         if (sqlite3_column_type(st, 8) != SQLITE_NULL)
             fprintf(out, "          error: %s\n", sqlite3_column_text(st, 8));
     }
     sqlite3_finalize(st);
     return SL_OK;
+}
+
+/* ---- the task graph's facts (schema version 2) ------------------------ */
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Prepare sql, let bind() fill it, step it to the end. */
+static int exec_one(struct flow_state *s, const char *sql, const char *what,
+                    void (*bind)(sqlite3_stmt *st, const void *arg), const void *arg,
+                    struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SL_OK;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, what);
+    bind(st, arg);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_err(s, err, what);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void bind_run_id(sqlite3_stmt *st, const void *arg)
+{
+    sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+}
+
+static void bind_run_id_now(sqlite3_stmt *st, const void *arg)
+{
+    sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 2, now());
+}
+
+struct snapshot_args {
+    const char *run_id, *source_type, *snapshot;
+    double taken_at;
+};
+
+static void bind_snapshot(sqlite3_stmt *st, const void *arg)
+{
+    const struct snapshot_args *a = arg;
+    sqlite3_bind_text(st, 1, a->run_id, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 2, a->source_type);
+    bind_text_or_null(st, 3, a->snapshot);
+    sqlite3_bind_double(st, 4, a->taken_at);
+}
+
+int flow_state_run_snapshot(struct flow_state *s, const char *run_id, const char *source_type,
+                            const char *snapshot, double taken_at, struct sl_err *err)
+{
+    struct snapshot_args a = {run_id, source_type, snapshot, taken_at};
+    return exec_one(s,
+                    "UPDATE runs SET source_type = ?2, snapshot = ?3, snapshot_at = ?4 "
+                    "WHERE run_id = ?1",
+                    "cannot record the snapshot", bind_snapshot, &a, err);
+}
+
+int flow_state_get_snapshot(struct flow_state *s, const char *run_id, char **out,
+                            struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT snapshot FROM runs WHERE run_id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_err(s, err, "cannot read the snapshot");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *out = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return SL_OK;
+}
+
+struct chunk_args {
+    const char *run_id, *task_id;
+    const struct flow_task_chunk *c;
+};
+
+static void bind_chunk(sqlite3_stmt *st, const void *arg)
+{
+    const struct chunk_args *a = arg;
+    sqlite3_bind_text(st, 1, a->run_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, a->task_id, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 3, a->c->dataset);
+    sqlite3_bind_int(st, 4, a->c->index);
+    sqlite3_bind_int(st, 5, a->c->whole);
+    bind_text_or_null(st, 6, a->c->lo);
+    bind_text_or_null(st, 7, a->c->hi);
+    sqlite3_bind_int64(st, 8, a->c->est_rows);
+}
+
+int flow_state_task_chunk(struct flow_state *s, const char *run_id, const char *task_id,
+                          const struct flow_task_chunk *c, struct sl_err *err)
+{
+    struct chunk_args a = {run_id, task_id, c};
+    return exec_one(s,
+                    "UPDATE tasks SET dataset = ?3, chunk_index = ?4, chunk_whole = ?5, "
+                    "chunk_lo = ?6, chunk_hi = ?7, est_rows = ?8 "
+                    "WHERE run_id = ?1 AND task_id = ?2",
+                    "cannot record an export chunk", bind_chunk, &a, err);
+}
+
+struct dataset_args {
+    const char *run_id;
+    const struct flow_dataset_record *d;
+};
+
+static void bind_dataset(sqlite3_stmt *st, const void *arg)
+{
+    const struct dataset_args *a = arg;
+    sqlite3_bind_text(st, 1, a->run_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, a->d->layer, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, a->d->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, a->d->prefix, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, a->d->location, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 6, a->d->source_table);
+    if (a->d->source_table) {
+        sqlite3_bind_int64(st, 7, a->d->source_rows);
+        sqlite3_bind_int(st, 8, a->d->rows_exact);
+    }
+    bind_text_or_null(st, 9, a->d->schema_json);
+}
+
+int flow_state_dataset(struct flow_state *s, const char *run_id,
+                       const struct flow_dataset_record *d, struct sl_err *err)
+{
+    struct dataset_args a = {run_id, d};
+    return exec_one(s,
+                    "INSERT INTO datasets (run_id, layer, name, seq, prefix, location, "
+                    " source_table, source_rows, rows_exact, schema_json) VALUES (?1, ?2, ?3, "
+                    " (SELECT count(*) FROM datasets WHERE run_id = ?1), ?4, ?5, ?6, ?7, ?8, ?9) "
+                    "ON CONFLICT (run_id, layer, name) DO UPDATE SET prefix = ?4, "
+                    " location = ?5, source_table = ?6, source_rows = ?7, rows_exact = ?8, "
+                    " schema_json = ?9",
+                    "cannot record a dataset", bind_dataset, &a, err);
+}
+
+struct file_args {
+    const char *run_id, *task_id, *layer, *dataset;
+    const struct lake_file *f;
+};
+
+static void bind_file(sqlite3_stmt *st, const void *arg)
+{
+    const struct file_args *a = arg;
+    sqlite3_bind_text(st, 1, a->run_id, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 2, a->task_id);
+    sqlite3_bind_text(st, 3, a->layer, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, a->dataset, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, a->f->path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 6, a->f->rows);
+    sqlite3_bind_int64(st, 7, a->f->bytes);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)a->f->crc32);
+    sqlite3_bind_double(st, 9, a->f->seconds);
+}
+
+int flow_state_file(struct flow_state *s, const char *run_id, const char *task_id,
+                    const char *layer, const char *dataset, const struct lake_file *f,
+                    struct sl_err *err)
+{
+    struct file_args a = {run_id, task_id, layer, dataset, f};
+    return exec_one(s,
+                    "INSERT OR REPLACE INTO files (run_id, task_id, layer, dataset, path, rows, "
+                    " bytes, crc32, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "cannot record a file", bind_file, &a, err);
+}
+
+void flow_state_datasets_free(struct flow_dataset_record *d, int n)
+{
+    for (int i = 0; d && i < n; i++) {
+        free(d[i].source_table);
+        free(d[i].schema_json);
+        free(d[i].file);
+    }
+    free(d);
+}
+
+static char *dup_column(sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return NULL;
+    return strdup((const char *)sqlite3_column_text(st, i));
+}
+
+/* The files of dataset d, in part order (a chunk's index; a model has one). */
+static int load_files(struct flow_state *s, const char *run_id, struct flow_dataset_record *d,
+                      struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT f.path, f.rows, f.bytes, f.crc32, f.seconds FROM files f "
+                           "LEFT JOIN tasks t ON t.run_id = f.run_id AND t.task_id = f.task_id "
+                           "WHERE f.run_id = ?1 AND f.layer = ?2 AND f.dataset = ?3 "
+                           "ORDER BY t.chunk_index, f.path",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read files");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, d->layer, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, d->name, -1, SQLITE_TRANSIENT);
+    int rc = SL_OK;
+    while (rc == SL_OK && sqlite3_step(st) == SQLITE_ROW) {
+        void *p = realloc(d->file, sizeof *d->file * (size_t)(d->files + 1));
+        if (!p) {
+            rc = sl_err_set(err, false, "state", s->path, "out of memory");
+            break;
+        }
+        d->file = p;
+        struct lake_file *f = &d->file[d->files++];
+        memset(f, 0, sizeof *f);
+        snprintf(f->path, sizeof f->path, "%s", (const char *)sqlite3_column_text(st, 0));
+        f->rows = sqlite3_column_int64(st, 1);
+        f->bytes = sqlite3_column_int64(st, 2);
+        f->crc32 = (uint32_t)sqlite3_column_int64(st, 3);
+        f->seconds = sqlite3_column_double(st, 4);
+        d->rows += f->rows;
+        d->bytes += f->bytes;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int flow_state_datasets(struct flow_state *s, const char *run_id, struct flow_dataset_record **out,
+                        int *n, struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct flow_dataset_record *list = NULL;
+    int count = 0, rc = SL_OK;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT layer, name, prefix, location, source_table, source_rows, "
+                           "rows_exact, schema_json FROM datasets WHERE run_id = ?1 ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read datasets");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    while (rc == SL_OK && sqlite3_step(st) == SQLITE_ROW) {
+        void *p = realloc(list, sizeof *list * (size_t)(count + 1));
+        if (!p) {
+            rc = sl_err_set(err, false, "state", s->path, "out of memory");
+            break;
+        }
+        list = p;
+        struct flow_dataset_record *d = &list[count++];
+        memset(d, 0, sizeof *d);
+        snprintf(d->layer, sizeof d->layer, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(d->name, sizeof d->name, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(d->prefix, sizeof d->prefix, "%s", (const char *)sqlite3_column_text(st, 2));
+        snprintf(d->location, sizeof d->location, "%s", (const char *)sqlite3_column_text(st, 3));
+        d->source_table = dup_column(st, 4);
+        d->source_rows = sqlite3_column_int64(st, 5);
+        d->rows_exact = sqlite3_column_int(st, 6);
+        d->schema_json = dup_column(st, 7);
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; rc == SL_OK && i < count; i++)
+        rc = load_files(s, run_id, &list[i], err);
+    if (rc) {
+        flow_state_datasets_free(list, count);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return SL_OK;
+}
+
+/* ---- resume ----------------------------------------------------------- */
+
+int flow_state_resumable(struct flow_state *s, const char *run_id, char *out, size_t size,
+                         char *why, size_t why_size, struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    out[0] = why[0] = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           run_id ? "SELECT run_id, state FROM runs WHERE run_id = ?1"
+                                  : "SELECT run_id, state FROM runs ORDER BY run_id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read runs");
+    if (run_id)
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        if (run_id)
+            snprintf(why, why_size, "there is no run %s", run_id);
+        else
+            snprintf(why, why_size, "there is no run yet");
+    } else {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        const char *state = (const char *)sqlite3_column_text(st, 1);
+        char later[32] = "";
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(s->db,
+                               "SELECT min(run_id) FROM runs WHERE run_id > ?1 AND state = 'done'",
+                               -1, &q, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+                snprintf(later, sizeof later, "%s", (const char *)sqlite3_column_text(q, 0));
+        }
+        sqlite3_finalize(q);
+        if (strcmp(state, "failed") && strcmp(state, "interrupted"))
+            snprintf(why, why_size, "the %srun %s is %s", run_id ? "" : "newest ", id, state);
+        else if (later[0])
+            snprintf(why, why_size,
+                     "the run %s was %s, and the later run %s was published since: it "
+                     "cannot be resumed any more",
+                     id, state, later);
+        else
+            snprintf(out, size, "%s", id);
+    }
+    sqlite3_finalize(st);
+    return SL_OK;
+}
+
+int flow_state_abandoned(struct flow_state *s, const char *before, char (**ids)[32], int *n,
+                         struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char(*list)[32] = NULL;
+    int count = 0, rc = SL_OK;
+    *ids = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT run_id FROM runs WHERE run_id < ?1 AND cleaned_at IS NULL AND "
+                           "state IN ('failed', 'interrupted') AND EXISTS (SELECT 1 FROM runs l "
+                           "WHERE l.run_id > runs.run_id AND l.run_id <= ?1 AND (l.state = "
+                           "'done' OR l.run_id = ?1)) ORDER BY run_id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read runs");
+    sqlite3_bind_text(st, 1, before, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        void *p = realloc(list, sizeof *list * (size_t)(count + 1));
+        if (!p) {
+            rc = sl_err_set(err, false, "state", s->path, "out of memory");
+            break;
+        }
+        list = p;
+        snprintf(list[count++], 32, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *ids = list;
+    *n = count;
+    return SL_OK;
+}
+
+int flow_state_prefixes(struct flow_state *s, const char *run_id, char (**out)[PATH_MAX], int *n,
+                        struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char(*list)[PATH_MAX] = NULL;
+    int count = 0, rc = SL_OK;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT prefix FROM datasets WHERE run_id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_err(s, err, "cannot read datasets");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        void *p = realloc(list, sizeof *list * (size_t)(count + 1));
+        if (!p) {
+            rc = sl_err_set(err, false, "state", s->path, "out of memory");
+            break;
+        }
+        list = p;
+        snprintf(list[count++], PATH_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return SL_OK;
+}
+
+int flow_state_mark_cleaned(struct flow_state *s, const char *run_id, struct sl_err *err)
+{
+    return exec_one(s, "UPDATE runs SET cleaned_at = ?2 WHERE run_id = ?1",
+                    "cannot record the run's files removed", bind_run_id_now, run_id, err);
+}
+
+int flow_state_run_resume(struct flow_state *s, const char *run_id, struct sl_err *err)
+{
+    return exec_one(s,
+                    "UPDATE runs SET state = 'running', ended_at = NULL, error = NULL "
+                    "WHERE run_id = ?1",
+                    "cannot record the run going on", bind_run_id, run_id, err);
+}
+
+int flow_state_reset_export(struct flow_state *s, const char *run_id, struct sl_err *err)
+{
+    if (exec_one(s, "DELETE FROM files WHERE run_id = ?1 AND layer = 'raw'",
+                 "cannot forget the exported files", bind_run_id, run_id, err))
+        return SL_ERROR;
+    return exec_one(s, "DELETE FROM tasks WHERE run_id = ?1 AND kind = 'export'",
+                    "cannot forget the export tasks", bind_run_id, run_id, err);
+}
+
+static void read_file_row(sqlite3_stmt *st, int i, struct lake_file *f)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->path, sizeof f->path, "%s", (const char *)sqlite3_column_text(st, i));
+    f->rows = sqlite3_column_int64(st, i + 1);
+    f->bytes = sqlite3_column_int64(st, i + 2);
+    f->crc32 = (uint32_t)sqlite3_column_int64(st, i + 3);
+    f->seconds = sqlite3_column_double(st, i + 4);
+}
+
+int flow_state_chunks(struct flow_state *s, const char *run_id, struct flow_chunk_record **out,
+                      int *n, struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct flow_chunk_record *list = NULL;
+    int count = 0, rc = SL_OK;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT t.dataset, t.chunk_index, t.chunk_whole, t.chunk_lo, "
+                           " t.chunk_hi, t.est_rows, t.state = 'done' AND f.path IS NOT NULL, "
+                           " f.path, f.rows, f.bytes, f.crc32, f.seconds FROM tasks t "
+                           "LEFT JOIN files f ON f.run_id = t.run_id AND f.task_id = t.task_id "
+                           "WHERE t.run_id = ?1 AND t.kind = 'export' AND t.dataset IS NOT NULL "
+                           "ORDER BY t.seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read export tasks");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        void *p = realloc(list, sizeof *list * (size_t)(count + 1));
+        if (!p) {
+            rc = sl_err_set(err, false, "state", s->path, "out of memory");
+            break;
+        }
+        list = p;
+        struct flow_chunk_record *c = &list[count++];
+        memset(c, 0, sizeof *c);
+        snprintf(c->dataset, sizeof c->dataset, "%s", (const char *)sqlite3_column_text(st, 0));
+        c->index = sqlite3_column_int(st, 1);
+        c->whole = sqlite3_column_int(st, 2);
+        c->lo = sqlite3_column_int64(st, 3); /* text of an integer: SQLite converts */
+        c->hi = sqlite3_column_int64(st, 4);
+        c->est_rows = sqlite3_column_int64(st, 5);
+        c->done = sqlite3_column_int(st, 6);
+        if (c->done)
+            read_file_row(st, 7, &c->file);
+    }
+    sqlite3_finalize(st);
+    if (rc) {
+        free(list);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return SL_OK;
+}
+
+int flow_state_task_output(struct flow_state *s, const char *run_id, const char *task_id,
+                           struct lake_file *f)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT f.path, f.rows, f.bytes, f.crc32, f.seconds FROM tasks t "
+                           "JOIN files f ON f.run_id = t.run_id AND f.task_id = t.task_id "
+                           "WHERE t.run_id = ?1 AND t.task_id = ?2 AND t.state = 'done'",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, task_id, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            read_file_row(st, 0, f);
+            found = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    return found;
 }

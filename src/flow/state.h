@@ -4,10 +4,11 @@
  * Written as things happen, in WAL mode, so `snaplake status` can read it
  * while a run is going and after a crash.  Only the leader thread writes.
  *
- * Schema (schema_version in table meta; bump with a note when it changes):
- *   1  runs(run_id, state, started_at, ended_at, source, lake, rows, bytes, error)
- *      tasks(run_id, task_id, kind, name, state, attempts, started_at,
- *            ended_at, rows, bytes, error)
+ * Schema (schema_version in table meta; the history of versions and the
+ * migration of older files are in state.c; docs/state.md describes it):
+ * runs, tasks (snapshot, export chunks with their bounds, models, publish,
+ * retention), datasets (with their schema as JSON) and files (path, rows,
+ * bytes, crc32) — everything the manifest holds.
  * Times are Unix seconds (REAL).  States: pending, running, retrying, done,
  * failed, skipped, interrupted (a run, or its running tasks, whose process
  * ended without recording the end: killed, crashed, machine stopped; the
@@ -26,17 +27,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "flow/dataset.h"
 #include "util/err.h"
 
-#define FLOW_STATE_SCHEMA_VERSION 1
+#define FLOW_STATE_SCHEMA_VERSION 2
 
 struct flow_state;
 
-#define FLOW_STATE_CREATE 1          /* create the file and its folder when missing */
-#define FLOW_STATE_NEW_IF_DAMAGED 2  /* set a damaged file aside, start a new one */
-#define FLOW_STATE_DAMAGED 2         /* returned (with *err) for a damaged file */
+#define FLOW_STATE_CREATE         1 /* create the file and its folder when missing */
+#define FLOW_STATE_NEW_IF_DAMAGED 2 /* set a damaged file aside, start a new one */
+#define FLOW_STATE_DAMAGED        2 /* returned (with *err) for a damaged file */
 
-#define FLOW_STATE_INTERRUPTED_ERROR                                                              \
+#define FLOW_STATE_INTERRUPTED_ERROR                                                               \
     "the run ended without finishing (the process was killed or crashed, or the machine stopped)"
 
 /* Open the state database (flags above).  Returns SL_OK, SL_ERROR, or
@@ -46,12 +48,119 @@ void flow_state_close(struct flow_state *s);
 
 int flow_state_run_begin(struct flow_state *s, const char *run_id, const char *source,
                          const char *lake, struct sl_err *err);
+/* Record the run's end (state done, failed or interrupted); its tasks not
+ * finished then are recorded so too: running and retrying ones as
+ * interrupted or failed (as the run), pending ones as interrupted or
+ * skipped. */
 int flow_state_run_end(struct flow_state *s, const char *run_id, const char *state, int64_t rows,
                        int64_t bytes, const char *error, struct sl_err *err);
 
+/* The snapshot's identity, once taken: the source's type name, its
+ * describe() text (JSON, may be NULL) and when it was taken. */
+int flow_state_run_snapshot(struct flow_state *s, const char *run_id, const char *source_type,
+                            const char *snapshot, double taken_at, struct sl_err *err);
+
+/* The snapshot text recorded for a run into *out (malloc'd, caller frees;
+ * NULL when none). */
+int flow_state_get_snapshot(struct flow_state *s, const char *run_id, char **out,
+                            struct sl_err *err);
+
+/* An export chunk's plan: its dataset, part number and bounds in the
+ * source's split key (whole table, or [lo, hi) as text). */
+struct flow_task_chunk {
+    const char *dataset;
+    int index;
+    int whole;
+    const char *lo, *hi;
+    int64_t est_rows;
+};
+
+/* Record the plan of an export task (recorded before with flow_state_task). */
+int flow_state_task_chunk(struct flow_state *s, const char *run_id, const char *task_id,
+                          const struct flow_task_chunk *c, struct sl_err *err);
+
+/* A dataset of a run as recorded: what the manifest says of it.  rows,
+ * bytes and file[] are the sums and list of its recorded files. */
+struct flow_dataset_record {
+    char layer[8];
+    char name[128];
+    char prefix[PATH_MAX];
+    char location[PATH_MAX];
+    char *source_table;  /* raw datasets: "schema.table", else NULL */
+    int64_t source_rows; /* with source_table: count (rows_exact) or estimate */
+    int rows_exact;
+    char *schema_json; /* the columns as a JSON array, or NULL */
+    int64_t rows, bytes;
+    int files;
+    struct lake_file *file;
+};
+
+/* Insert or update a dataset of a run (rows, bytes, files ignored: they come
+ * from flow_state_file).  The first record fixes its place in the order. */
+int flow_state_dataset(struct flow_state *s, const char *run_id,
+                       const struct flow_dataset_record *d, struct sl_err *err);
+
+/* Record a file written by task_id for dataset layer/name (replacing a
+ * record of the same path). */
+int flow_state_file(struct flow_state *s, const char *run_id, const char *task_id,
+                    const char *layer, const char *dataset, const struct lake_file *f,
+                    struct sl_err *err);
+
+/* The datasets of a run in the order first recorded, each with its files
+ * (in part order), into *out and *n; free with flow_state_datasets_free. */
+int flow_state_datasets(struct flow_state *s, const char *run_id, struct flow_dataset_record **out,
+                        int *n, struct sl_err *err);
+void flow_state_datasets_free(struct flow_dataset_record *d, int n);
+
+/* ---- resume ---- */
+
+/* The run --resume continues: run_id when given (it must be failed or
+ * interrupted), else the newest run when it is failed or interrupted.  Into
+ * out: the id, or "" with a sentence saying why into why[why_size]. */
+int flow_state_resumable(struct flow_state *s, const char *run_id, char *out, size_t size,
+                         char *why, size_t why_size, struct sl_err *err);
+
+/* The runs before `before` (a run id) that failed or were interrupted and
+ * that a later run up to `before` (itself, being published, included)
+ * superseded by publishing: they cannot be
+ * resumed any more, and their files were not removed yet.  *ids is
+ * malloc'd (caller frees). */
+int flow_state_abandoned(struct flow_state *s, const char *before, char (**ids)[32], int *n,
+                         struct sl_err *err);
+
+/* The store prefixes (layer/name/run=ID) of a run's datasets; *out malloc'd. */
+int flow_state_prefixes(struct flow_state *s, const char *run_id, char (**out)[PATH_MAX], int *n,
+                        struct sl_err *err);
+
+/* Record that the files of a run were removed. */
+int flow_state_mark_cleaned(struct flow_state *s, const char *run_id, struct sl_err *err);
+
+/* Record the run going again (running, no end, no error). */
+int flow_state_run_resume(struct flow_state *s, const char *run_id, struct sl_err *err);
+
+/* An export chunk as recorded: plan, state, and its file when done. */
+struct flow_chunk_record {
+    char dataset[128];
+    int index, whole;
+    int64_t lo, hi, est_rows;
+    int done; /* state done and its file recorded */
+    struct lake_file file;
+};
+
+/* The recorded export chunks of a run into *out (caller frees) and *n. */
+int flow_state_chunks(struct flow_state *s, const char *run_id, struct flow_chunk_record **out,
+                      int *n, struct sl_err *err);
+
+/* 1 when task_id of run_id is done with its file recorded (into *f), else 0. */
+int flow_state_task_output(struct flow_state *s, const char *run_id, const char *task_id,
+                           struct lake_file *f);
+
+/* Forget a run's export chunks and raw files (they are exported again). */
+int flow_state_reset_export(struct flow_state *s, const char *run_id, struct sl_err *err);
+
 struct flow_task_update {
-    const char *kind;  /* snapshot, export, stage1, stage2, publish, retention */
-    const char *name;  /* table part, model … */
+    const char *kind; /* snapshot, export, stage1, stage2, publish, retention */
+    const char *name; /* table part, model … */
     const char *state;
     int attempts;
     int64_t rows, bytes;

@@ -275,6 +275,15 @@ static int sqlite_open(const char *url, const struct source_options *opt, void *
         goto out;
     }
     snprintf(s->path, sizeof s->path, "%s/snapshot.sqlite", opt->tmp_dir);
+    /* A resumed run finds its snapshot copy, complete (the marker is written
+     * after it), and goes on from the same point in time. */
+    char done[PATH_MAX + 16];
+    snprintf(done, sizeof done, "%s/snapshot.done", opt->tmp_dir);
+    if (access(done, F_OK) == 0 && access(s->path, R_OK) == 0) {
+        sl_info("snapshot: the copy kept by the run being resumed (%s)", s->path);
+        *out = s;
+        return SL_OK;
+    }
     if (sqlite3_open_v2(s->origin, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         db_error(err, src, s->origin, "cannot open the SQLite database");
         goto out;
@@ -316,6 +325,12 @@ static int sqlite_open(const char *url, const struct source_options *opt, void *
 out:
     sqlite3_close(src);
     sqlite3_close(dst);
+    if (rc == SL_OK) {
+        /* The copy is complete: a resumed run of this run may use it. */
+        int fd = open(done, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+    }
     if (rc) {
         if (s->path[0])
             unlink(s->path);
@@ -331,7 +346,9 @@ static void sqlite_close(void *ctx)
     struct snap *s = ctx;
     if (!s)
         return;
-    unlink(s->path);
+    /* The copy stays in the run's folder (.snaplake/tmp/<run>), which the
+     * run removes once published, or the next run once it cannot be
+     * resumed any more. */
     free(s);
 }
 

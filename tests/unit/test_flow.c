@@ -1,11 +1,13 @@
 /*
- * test_flow.c — the worker pool (retries, fail-fast) and the run state.
+ * test_flow.c — the worker pool (retries, fail-fast) and the run state
+ * (its records of the task graph, and the migration of version 1 files).
  */
 #include "check.h"
 #include "flow/pool.h"
 #include "flow/state.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -217,6 +219,133 @@ static void test_state_roundtrip(void)
     CHECK_EQ_INT(system(cmd), 0);
 }
 
+/* The schema of a version 1 file, as snaplake 0.x (main before state v2)
+ * made it, word for word: the migration starts from it. */
+static const char *v1_sql =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);"
+    "INSERT OR IGNORE INTO meta VALUES ('schema_version', 1);"
+    "CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, state TEXT NOT NULL,"
+    " started_at REAL, ended_at REAL, source TEXT, lake TEXT, rows INTEGER, bytes INTEGER,"
+    " error TEXT);"
+    "CREATE TABLE IF NOT EXISTS tasks (run_id TEXT NOT NULL, task_id TEXT NOT NULL,"
+    " kind TEXT, name TEXT, state TEXT NOT NULL, attempts INTEGER DEFAULT 0,"
+    " started_at REAL, ended_at REAL, rows INTEGER, bytes INTEGER, error TEXT,"
+    " seq INTEGER, PRIMARY KEY (run_id, task_id));";
+
+static int sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static int sql_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open(path, &db) == SQLITE_OK ? sqlite3_exec(db, sql, NULL, NULL, NULL) : -1;
+    sqlite3_close(db);
+    return rc;
+}
+
+/* A version 1 file with a run in it is migrated in place on open: the run
+ * and its task stay, the new columns and tables work; a file of a version
+ * from the future is refused. */
+static void test_state_migrates_v1(void)
+{
+    char dir[] = "/tmp/snaplake-test-state-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    CHECK_EQ_INT(sql_exec(path, v1_sql), 0);
+    CHECK_EQ_INT(sql_exec(path, "INSERT INTO runs (run_id, state, started_at, rows) VALUES "
+                                "('20250101T000000Z', 'done', 1, 7);"
+                                "INSERT INTO tasks (run_id, task_id, kind, name, state, seq) "
+                                "VALUES ('20250101T000000Z', 'export/t/0', 'export', 't', 'done', 0);"),
+                 0);
+    struct flow_state *s = NULL;
+    struct sl_err err = {0};
+    CHECK_EQ_INT(flow_state_open(path, 0, &s, &err), 0);
+    CHECK_EQ_INT(sql_int(path, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    CHECK_EQ_INT(sql_int(path, "SELECT rows FROM runs WHERE run_id = '20250101T000000Z'"), 7);
+    CHECK_EQ_INT(sql_int(path, "SELECT count(*) FROM tasks WHERE chunk_index IS NULL"), 1);
+    CHECK_EQ_INT(flow_state_run_snapshot(s, "20250101T000000Z", "sqlite", "{}", 2, &err), 0);
+    flow_state_close(s);
+    /* Opening again changes nothing. */
+    CHECK_EQ_INT(flow_state_open(path, 0, &s, &err), 0);
+    flow_state_close(s);
+    CHECK_EQ_INT(sql_int(path, "SELECT count(*) FROM runs WHERE source_type = 'sqlite'"), 1);
+    CHECK_EQ_INT(sql_exec(path, "UPDATE meta SET value = 99 WHERE key = 'schema_version'"), 0);
+    CHECK(flow_state_open(path, 0, &s, &err) != 0);
+    CHECK(strstr(err.msg, "schema version 99") && strstr(err.msg, "newer snaplake"));
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
+/* Chunks with their bounds, datasets with their schema, files with rows,
+ * bytes and CRC: read back in the datasets' order and the parts' order. */
+static void test_state_task_graph(void)
+{
+    char dir[] = "/tmp/snaplake-test-state-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    struct flow_state *s = NULL;
+    struct sl_err err = {0};
+    const char *id = "20260101T000000Z";
+    CHECK_EQ_INT(flow_state_open(path, FLOW_STATE_CREATE, &s, &err), 0);
+    CHECK_EQ_INT(flow_state_run_begin(s, id, "sqlite:///x.db", "/lake", &err), 0);
+    struct flow_dataset_record d = {.layer = "raw", .name = "t", .prefix = "raw/t/run=X",
+                                    .source_table = "main.t", .source_rows = 3, .rows_exact = 1,
+                                    .schema_json = "[{\"name\":\"i\"}]"};
+    CHECK_EQ_INT(flow_state_dataset(s, id, &d, &err), 0);
+    struct flow_dataset_record m = {.layer = "stage1", .name = "m", .prefix = "stage1/m/run=X"};
+    CHECK_EQ_INT(flow_state_dataset(s, id, &m, &err), 0);
+    CHECK_EQ_INT(flow_state_dataset(s, id, &d, &err), 0); /* again: keeps its place */
+    for (int k = 11; k >= 0; k -= 11) { /* part 11 done before part 0 */
+        char task[32], lo[16], hi[16];
+        snprintf(task, sizeof task, "export/t/%d", k);
+        snprintf(lo, sizeof lo, "%d", k * 10);
+        snprintf(hi, sizeof hi, "%d", k * 10 + 10);
+        struct flow_task_update u = {.kind = "export", .name = task, .state = "pending"};
+        CHECK_EQ_INT(flow_state_task(s, id, task, &u, &err), 0);
+        struct flow_task_chunk c = {.dataset = "t", .index = k, .lo = lo, .hi = hi, .est_rows = 9};
+        CHECK_EQ_INT(flow_state_task_chunk(s, id, task, &c, &err), 0);
+        struct lake_file f = {.rows = k + 1, .bytes = 100, .crc32 = 0xdeadbeef};
+        snprintf(f.path, sizeof f.path, "raw/t/run=X/part-%d.parquet", k);
+        CHECK_EQ_INT(flow_state_file(s, id, task, "raw", "t", &f, &err), 0);
+    }
+    struct flow_dataset_record *list = NULL;
+    int n = 0;
+    CHECK_EQ_INT(flow_state_datasets(s, id, &list, &n, &err), 0);
+    CHECK_EQ_INT(n, 2);
+    if (n == 2) {
+        CHECK_EQ_STR(list[0].name, "t");
+        CHECK_EQ_STR(list[0].source_table, "main.t");
+        CHECK_EQ_STR(list[0].schema_json, "[{\"name\":\"i\"}]");
+        CHECK_EQ_INT(list[0].files, 2);
+        CHECK_EQ_INT(list[0].rows, 13);
+        CHECK_EQ_INT(list[0].bytes, 200);
+        CHECK_EQ_STR(list[0].file[0].path, "raw/t/run=X/part-0.parquet");
+        CHECK_EQ_INT(list[0].file[1].crc32, 0xdeadbeef);
+        CHECK_EQ_STR(list[1].name, "m");
+        CHECK(list[1].source_table == NULL && list[1].schema_json == NULL);
+        CHECK_EQ_INT(list[1].files, 0);
+    }
+    flow_state_datasets_free(list, n);
+    flow_state_close(s);
+    CHECK_EQ_INT(sql_int(path, "SELECT chunk_lo FROM tasks WHERE task_id = 'export/t/11'"), 110);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     RUN(test_pool_all_done);
@@ -227,5 +356,7 @@ int main(void)
     RUN(test_pool_worker_retires);
     RUN(test_pool_last_worker_cannot_retire);
     RUN(test_state_roundtrip);
+    RUN(test_state_migrates_v1);
+    RUN(test_state_task_graph);
     return CHECK_DONE();
 }

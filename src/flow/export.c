@@ -1,0 +1,561 @@
+/*
+ * export.c — the export phase of a run: the snapshot (the source opened,
+ * its tables listed and selected), every table cut into chunks and each
+ * chunk written as one Parquet file of raw/<dataset>/run=<ID>/ by the pool's
+ * workers, then the raw datasets registered in the engine and the catalog.
+ * See run_internal.h for who owns what.
+ */
+#include "flow/manifest.h"
+#include "flow/pool.h"
+#include "flow/run_internal.h"
+#include "util/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+struct sink {
+    struct store *store;
+    struct store_file *f;
+    uLong crc; /* of everything written, for the manifest */
+};
+
+static int sink_write(void *ctx, const void *data, size_t n, struct sl_err *err)
+{
+    struct sink *s = ctx;
+    s->crc = crc32_z(s->crc, data, n);
+    return s->store->type->write(s->f, data, n, err);
+}
+
+struct emit {
+    struct run *r;
+    struct pq_writer *w;
+    const char *table;
+    int batches;
+};
+
+/* Each batch read: written, unless the run was interrupted (a signal): then
+ * the source's read loop ends here, within one batch. */
+static int emit_batch(void *arg, const struct sl_batch *b, struct sl_err *err)
+{
+    struct emit *e = arg;
+    if (e->batches++ == 0)
+        run_fault_pause(e->r, "batch");
+    if (run_interrupt_signal)
+        return sl_err_set(err, false, "export", e->table, "interrupted");
+    return pq_writer_write(e->w, b, err);
+}
+
+static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_err *err)
+{
+    struct run *r = arg;
+    const struct src_chunk *c = &r->chunks[job];
+    const struct src_table *t = &r->tables[c->table];
+    const struct source_type *st = r->source.type;
+    struct sl_batch *batch = NULL;
+    struct pq_writer *w = NULL;
+    struct sink sink = {.store = &r->store, .crc = crc32_z(0, NULL, 0)};
+    struct pq_file_info info = {0};
+    char path[PATH_MAX];
+    double t0 = run_now();
+    int rc = SL_ERROR;
+
+    snprintf(path, sizeof path, "raw/%s/run=%s/part-%d.parquet", t->dataset, r->run_id, c->index);
+    if (attempt <= r->fault_attempts &&
+        (!strcmp(r->fault_dataset, t->dataset) || !strcmp(r->fault_dataset, "*"))) {
+        sl_err_set(err, true, "export", t->name, "injected fault (SNAPLAKE_FAULT), attempt %d",
+                   attempt);
+        goto out;
+    }
+    if (!r->readers[worker] && st->reader_open(r->source.snap, &r->readers[worker], err)) {
+        /* The server has no room for this worker's connection: go on with
+         * the workers that have one (the pool keeps at least one). */
+        if (err->capacity) {
+            sl_warn("worker %d stops: %s", worker + 1, err->msg);
+            return FLOW_WORKER_RETIRE;
+        }
+        goto out;
+    }
+    batch = sl_batch_new(&t->columns, BATCH_ROWS, BATCH_MAX_COLUMN_BYTES);
+    if (!batch) {
+        sl_err_set(err, false, "export", t->name, "out of memory");
+        goto out;
+    }
+    if (r->store.type->put_open(r->store.ctx, path, &sink.f, err) ||
+        pq_writer_open(&w, &t->columns, &r->pq, sink_write, &sink, err) ||
+        st->read_chunk(r->readers[worker], t, c, batch, emit_batch,
+                       &(struct emit){.r = r, .w = w, .table = t->name}, err) ||
+        pq_writer_finish(w, &info, err))
+        goto out;
+    if (r->store.type->commit(sink.f, err)) {
+        sink.f = NULL;
+        goto out;
+    }
+    sink.f = NULL;
+    double t1 = run_now();
+    r->results[job] = (struct job_result){.rows = info.rows,
+                                          .bytes = info.bytes,
+                                          .seconds = t1 - t0,
+                                          .started = t0,
+                                          .ended = t1,
+                                          .crc32 = (uint32_t)sink.crc};
+    rc = SL_OK;
+out:
+    if (rc) {
+        if (err->transient && r->readers[worker]) {
+            /* The connection may be the broken part: the retry opens a new one. */
+            st->reader_close(r->readers[worker]);
+            r->readers[worker] = NULL;
+        }
+        if (!strstr(err->object, t->name) && !strstr(err->object, "table "))
+            sl_err_context(err, "table %s, part %d", t->name, c->index);
+    }
+    r->store.type->abort(sink.f);
+    pq_writer_free(w);
+    sl_batch_free(batch);
+    return rc;
+}
+
+static void chunk_task_id(struct run *r, int job, char *id, size_t size, char *name, size_t nsize)
+{
+    const struct src_chunk *c = &r->chunks[job];
+    const struct src_table *t = &r->tables[c->table];
+    snprintf(id, size, "export/%s/%d", t->dataset, c->index);
+    snprintf(name, nsize, "%s part-%d", t->dataset, c->index);
+}
+
+/* One summary line per table, printed as its last chunk is done, so a long
+ * run shows its progress table by table. */
+static void print_table_done(struct run *r, int table)
+{
+    int64_t rows = 0, bytes = 0;
+    double first = 0, last = 0;
+    for (int k = 0; k < r->nchunks; k++) {
+        const struct job_result *res = &r->results[k];
+        if (r->chunks[k].table != table)
+            continue;
+        rows += res->rows;
+        bytes += res->bytes;
+        if (first == 0 || res->started < first)
+            first = res->started;
+        if (res->ended > last)
+            last = res->ended;
+    }
+    double secs = last - first;
+    sl_info("  raw     %-28s %12lld rows %10.1f KiB %7.2f s %12.0f rows/s",
+            r->tables[table].dataset, (long long)rows, bytes / 1024.0, secs,
+            secs > 0 ? rows / secs : 0.0);
+}
+
+static void export_event(void *arg, int job, enum flow_event ev, int attempt,
+                         const struct sl_err *e)
+{
+    struct run *r = arg;
+    char id[300], name[300], buf[2200];
+    chunk_task_id(r, job, id, sizeof id, name, sizeof name);
+    switch (ev) {
+    case FLOW_STARTED:
+        if (attempt > 1)
+            sl_debug("%s: attempt %d", name, attempt);
+        run_task_state(r, id, "export", name, "running", attempt, 0, 0, NULL);
+        break;
+    case FLOW_RETRYING:
+        sl_warn("%s failed (attempt %d), retrying: %s", name, attempt,
+                sl_err_format(e, buf, sizeof buf));
+        run_task_state(r, id, "export", name, "retrying", attempt, 0, 0, e);
+        break;
+    case FLOW_DONE: {
+        /* The file first: a task recorded done has its output recorded. */
+        const struct job_result *res = &r->results[job];
+        const char *dataset = r->tables[r->chunks[job].table].dataset;
+        struct lake_file f = {
+            .rows = res->rows, .bytes = res->bytes, .seconds = res->seconds, .crc32 = res->crc32};
+        struct sl_err e2 = {0};
+        snprintf(f.path, sizeof f.path, "raw/%s/run=%s/part-%d.parquet", dataset, r->run_id,
+                 r->chunks[job].index);
+        if (flow_state_file(r->state, r->run_id, id, "raw", dataset, &f, &e2))
+            run_record_failed(r, &e2);
+        run_task_state(r, id, "export", name, "done", attempt, res->rows, res->bytes, NULL);
+        if (--r->chunks_left[r->chunks[job].table] == 0)
+            print_table_done(r, r->chunks[job].table);
+        break;
+    }
+    case FLOW_FAILED: run_task_state(r, id, "export", name, "failed", attempt, 0, 0, e); break;
+    }
+}
+
+static int cmp_chunk_size(const void *a, const void *b, void *arg)
+{
+    const struct run *r = arg;
+    int64_t x = r->chunks[*(const int *)a].est_rows, y = r->chunks[*(const int *)b].est_rows;
+    return x < y ? 1 : x > y ? -1 : *(const int *)a - *(const int *)b;
+}
+
+/* Opening the source is the pool's one job, so a source that refuses
+ * connections at the start (a server down or restarting) gets the run's
+ * retry policy — run.retries more tries, the pool's backoff with jitter —
+ * with one warning line an attempt.  Whether a failure is worth a retry is
+ * the source's call (err->transient): a refused password is not.  The open
+ * runs on the pool's one worker thread; the leader uses the snapshot only
+ * after flow_pool_run has joined that thread. */
+struct snapshot_job {
+    struct run *r;
+    struct source_options so;
+    int attempts;
+};
+
+static int open_source(void *arg, int job, int worker, int attempt, struct sl_err *err)
+{
+    struct snapshot_job *j = arg;
+    (void)job, (void)worker, (void)attempt;
+    return source_open(&j->r->source, j->r->cfg->source, &j->so, err);
+}
+
+static void open_source_event(void *arg, int job, enum flow_event ev, int attempt,
+                              const struct sl_err *e)
+{
+    struct snapshot_job *j = arg;
+    char buf[2200];
+    (void)job;
+    j->attempts = attempt;
+    if (ev == FLOW_STARTED && attempt > 1)
+        run_task_state(j->r, "snapshot", "snapshot", "snapshot", "running", attempt, 0, 0, NULL);
+    if (ev == FLOW_RETRYING) {
+        sl_warn("snapshot failed (attempt %d of %d), retrying: %s", attempt, j->r->cfg->retries + 1,
+                sl_err_format(e, buf, sizeof buf));
+        run_task_state(j->r, "snapshot", "snapshot", "snapshot", "retrying", attempt, 0, 0, e);
+    }
+}
+
+/* Resume: keep the done export chunks only when they come from the same
+ * point in time as what is exported now — the same snapshot (SQLite's kept
+ * copy), or nothing left to export (the export phase had finished) — or
+ * when --allow-mixed-snapshots says a mix will do.  Otherwise every table is
+ * exported again: the first attempt's chunks and files are forgotten. */
+static int decide_reuse(struct run *r, struct sl_err *err)
+{
+    int done = 0;
+    for (int i = 0; i < r->nrecorded; i++)
+        done += r->recorded[i].done;
+    int finished = r->nrecorded > 0 && done == r->nrecorded;
+    r->reuse = r->nrecorded > 0 && (r->same_snapshot || finished || r->allow_mixed);
+    if (r->reuse) {
+        sl_info("resume: %d of %d export chunks done, kept%s", done, r->nrecorded,
+                r->same_snapshot || finished ? "" : " (from another snapshot: mixed)");
+        return SL_OK;
+    }
+    if (r->nrecorded == 0)
+        return SL_OK;
+    sl_info("resume: the snapshot of the first attempt is gone and %d of %d export chunks were "
+            "not done: every table is exported again in the new snapshot "
+            "(--allow-mixed-snapshots keeps the done ones)",
+            r->nrecorded - done, r->nrecorded);
+    for (int i = 0; i < r->ntables; i++) {
+        char prefix[PATH_MAX];
+        snprintf(prefix, sizeof prefix, "raw/%s/run=%s", r->tables[i].dataset, r->run_id);
+        if (r->store.type->remove_prefix(r->store.ctx, prefix, err))
+            return SL_ERROR;
+    }
+    r->nrecorded = 0;
+    return flow_state_reset_export(r->state, r->run_id, err);
+}
+
+/* The chunks of a resumed run: the first attempt's plan, from the state;
+ * done ones with their results (their files are kept). */
+static int recorded_chunks(struct run *r, struct sl_err *err)
+{
+    r->chunks = calloc((size_t)r->nrecorded, sizeof *r->chunks);
+    r->results = calloc((size_t)r->nrecorded, sizeof *r->results);
+    if (!r->chunks || !r->results)
+        return sl_err_set(err, false, "export", "", "out of memory");
+    for (int k = 0; k < r->nrecorded; k++) {
+        const struct flow_chunk_record *c = &r->recorded[k];
+        int t = 0;
+        while (t < r->ntables && strcmp(r->tables[t].dataset, c->dataset))
+            t++;
+        if (t == r->ntables)
+            return sl_err_set(err, false, "export", c->dataset,
+                              "the run being resumed exported this dataset, but the source has "
+                              "no such table now: start a new run instead of --resume");
+        r->chunks[k] = (struct src_chunk){.table = t,
+                                          .index = c->index,
+                                          .whole = c->whole,
+                                          .lo = c->lo,
+                                          .hi = c->hi,
+                                          .est_rows = c->est_rows};
+        if (c->done)
+            r->results[k] = (struct job_result){.rows = c->file.rows,
+                                                .bytes = c->file.bytes,
+                                                .seconds = c->file.seconds,
+                                                .crc32 = c->file.crc32};
+    }
+    r->nchunks = r->nrecorded;
+    return SL_OK;
+}
+
+/* The snapshot's identity and the raw datasets it holds (their columns as
+ * the manifest has them), into the run state. */
+static int record_snapshot(struct run *r, struct sl_err *err)
+{
+    char *snap = r->source.type->describe ? r->source.type->describe(r->source.snap) : NULL;
+    int rc = SL_OK;
+    /* Chunks kept from another snapshot: the manifest names the one they
+     * come from (with mixed snapshots, the first attempt's), and the
+     * datasets keep that snapshot's counts. */
+    int other = r->reuse && !r->same_snapshot;
+    if (!other)
+        rc = flow_state_run_snapshot(r->state, r->run_id, r->source.type->name, snap, run_now(),
+                                     err);
+    free(snap);
+    if (other) /* the datasets as the first attempt's snapshot had them */
+        return rc;
+    for (int i = 0; rc == SL_OK && i < r->ntables; i++) {
+        const struct src_table *t = &r->tables[i];
+        struct flow_dataset_record d = {
+            .layer = "raw", .source_rows = t->est_rows, .rows_exact = t->rows_exact};
+        char full[600];
+        snprintf(full, sizeof full, "%s.%s", t->schema, t->name);
+        snprintf(d.name, sizeof d.name, "%s", t->dataset);
+        snprintf(d.prefix, sizeof d.prefix, "raw/%s/run=%s", t->dataset, r->run_id);
+        r->store.type->url(r->store.ctx, d.prefix, d.location, sizeof d.location);
+        d.source_table = full;
+        d.schema_json = flow_manifest_columns(&t->columns);
+        rc = flow_state_dataset(r->state, r->run_id, &d, err);
+        free(d.schema_json);
+    }
+    return rc;
+}
+
+int run_snapshot(struct run *r, const char *arg, struct sl_err *err)
+{
+    (void)arg;
+    struct snapshot_job job = {
+        .r = r,
+        .attempts = 1,
+        .so = {.jobs = r->cfg->jobs, .tmp_dir = r->tmp_dir, .batch_rows = BATCH_ROWS}};
+    struct flow_pool_options po = {.workers = 1,
+                                   .retries = r->cfg->retries,
+                                   .work = open_source,
+                                   .event = open_source_event,
+                                   .arg = &job,
+                                   .stop = &run_interrupt_signal};
+    run_task_state(r, "snapshot", "snapshot", "snapshot", "running", 1, 0, 0, NULL);
+    int rc = flow_pool_run(&po, 1, NULL, err);
+    struct src_table *all = NULL;
+    int nall = 0;
+    if (rc == SL_OK)
+        rc = r->source.type->list_tables(r->source.snap, &all, &nall, err);
+    if (rc == SL_OK) {
+        /* Keep the selected tables; the list owns its schemas, so move them. */
+        r->tables = calloc((size_t)(nall ? nall : 1), sizeof *r->tables);
+        if (!r->tables)
+            rc = sl_err_set(err, false, "snapshot", "", "out of memory");
+        for (int i = 0; rc == SL_OK && i < nall; i++) {
+            if (config_table_selected(r->cfg, all[i].schema, all[i].name)) {
+                r->tables[r->ntables++] = all[i];
+                memset(&all[i].columns, 0, sizeof all[i].columns);
+            }
+        }
+    }
+    src_tables_free(all, nall);
+    /* Two selected tables must not land in one dataset ("A b" and "a_b"). */
+    for (int i = 0; rc == SL_OK && i < r->ntables; i++)
+        for (int j = 0; rc == SL_OK && j < i; j++) {
+            const struct src_table *a = &r->tables[j], *b = &r->tables[i];
+            if (strcmp(a->dataset, b->dataset))
+                continue;
+            int same = !strcmp(a->schema, b->schema);
+            rc = sl_err_set(err, false, "snapshot", b->name,
+                            "tables '%s%s%s' and '%s%s%s' both map to the dataset name '%s'; "
+                            "exclude one of them in `tables: exclude`",
+                            same ? "" : a->schema, same ? "" : ".", a->name, same ? "" : b->schema,
+                            same ? "" : ".", b->name, b->dataset);
+        }
+    if (rc == SL_OK && r->ntables == 0)
+        rc = sl_err_set(err, false, "snapshot", "tables",
+                        "no table of the source matches `tables:` include/exclude");
+    if (rc == SL_OK && r->resuming)
+        rc = decide_reuse(r, err);
+    if (rc == SL_OK)
+        rc = record_snapshot(r, err);
+    int64_t rows = 0;
+    for (int i = 0; i < r->ntables; i++)
+        rows += r->tables[i].est_rows;
+    run_task_state(r, "snapshot", "snapshot", "snapshot", rc ? "failed" : "done", job.attempts,
+                   rows, 0, rc ? err : NULL);
+    return rc;
+}
+
+/* -v: how a table was cut into chunks (the ranges are in the source's split
+ * key: rowid for SQLite, the key column or block for PostgreSQL). */
+static void debug_plan(const struct src_table *t, const struct src_chunk *c, int n)
+{
+    if (sl_log_level() > SL_LOG_DEBUG)
+        return;
+    sl_debug("plan: table %s (dataset %s): %d chunk%s, about %lld rows", t->name, t->dataset, n,
+             n == 1 ? "" : "s", (long long)t->est_rows);
+    for (int k = 0; k < n; k++) {
+        if (c[k].whole)
+            sl_debug("plan:   part-%d: the whole table, about %lld rows", c[k].index,
+                     (long long)c[k].est_rows);
+        else
+            sl_debug("plan:   part-%d: key range [%lld, %lld), about %lld rows", c[k].index,
+                     (long long)c[k].lo, (long long)c[k].hi, (long long)c[k].est_rows);
+    }
+}
+
+int run_export(struct run *r, const char *arg, struct sl_err *err)
+{
+    (void)arg;
+    int rc = r->reuse ? recorded_chunks(r, err) : SL_OK;
+    for (int i = 0; !r->reuse && rc == SL_OK && i < r->ntables; i++) {
+        struct src_chunk *c = NULL;
+        int n = 0;
+        rc = r->source.type->plan_chunks(r->source.snap, &r->tables[i], i, &c, &n, err);
+        if (rc == SL_OK)
+            debug_plan(&r->tables[i], c, n);
+        if (rc == SL_OK) {
+            void *p = realloc(r->chunks, sizeof *r->chunks * (size_t)(r->nchunks + n));
+            if (!p) {
+                free(c);
+                return sl_err_set(err, false, "export", "", "out of memory");
+            }
+            r->chunks = p;
+            memcpy(r->chunks + r->nchunks, c, sizeof *c * (size_t)n);
+            r->nchunks += n;
+            free(c);
+        }
+    }
+    if (rc)
+        return rc;
+    int *order = calloc((size_t)r->nchunks + 1, sizeof *order), norder = 0;
+    if (!r->results)
+        r->results = calloc((size_t)r->nchunks + 1, sizeof *r->results);
+    r->chunks_left = calloc((size_t)r->ntables, sizeof *r->chunks_left);
+    if (!r->chunks_left) {
+        free(order);
+        return sl_err_set(err, false, "export", "", "out of memory");
+    }
+    for (int i = 0; i < r->nchunks; i++)
+        if (!(r->reuse && r->recorded[i].done))
+            r->chunks_left[r->chunks[i].table]++;
+    r->readers = calloc((size_t)r->cfg->jobs, sizeof *r->readers);
+    if (!order || !r->results || !r->readers) {
+        free(order);
+        return sl_err_set(err, false, "export", "", "out of memory");
+    }
+    for (int i = 0; i < r->nchunks; i++) {
+        if (r->reuse && r->recorded[i].done)
+            continue; /* kept: its task and file stay as recorded */
+        order[norder++] = i;
+        char id[300], name[300];
+        chunk_task_id(r, i, id, sizeof id, name, sizeof name);
+        run_task_state(r, id, "export", name, "pending", 0, 0, 0, NULL);
+        const struct src_chunk *c = &r->chunks[i];
+        char lo[24], hi[24];
+        snprintf(lo, sizeof lo, "%lld", (long long)c->lo);
+        snprintf(hi, sizeof hi, "%lld", (long long)c->hi);
+        struct flow_task_chunk plan = {.dataset = r->tables[c->table].dataset,
+                                       .index = c->index,
+                                       .whole = c->whole,
+                                       .lo = c->whole ? NULL : lo,
+                                       .hi = c->whole ? NULL : hi,
+                                       .est_rows = c->est_rows};
+        if (flow_state_task_chunk(r->state, r->run_id, id, &plan, err)) {
+            free(order);
+            return SL_ERROR;
+        }
+    }
+    /* Largest first, so the longest chunk does not start last. */
+    qsort_r(order, (size_t)norder, sizeof *order, cmp_chunk_size, r);
+    struct flow_pool_options po = {.workers = r->cfg->jobs,
+                                   .retries = r->cfg->retries,
+                                   .work = export_chunk,
+                                   .event = export_event,
+                                   .arg = r,
+                                   .stop = &run_interrupt_signal};
+    rc = flow_pool_run(&po, norder, order, err);
+    if (rc == SL_OK)
+        rc = run_record_check(r, err);
+    free(order);
+    for (int w = 0; w < r->cfg->jobs; w++)
+        if (r->readers[w])
+            r->source.type->reader_close(r->readers[w]);
+    free(r->readers);
+    r->readers = NULL;
+    return rc;
+}
+
+int run_add_dataset(struct run *r, const char *layer, const char *name,
+                    const struct sl_schema *schema, struct lake_dataset **out, struct sl_err *err)
+{
+    void *p = realloc(r->datasets, sizeof *r->datasets * (size_t)(r->ndatasets + 1));
+    if (!p)
+        return sl_err_set(err, false, "run", name, "out of memory");
+    r->datasets = p;
+    struct lake_dataset *d = &r->datasets[r->ndatasets++];
+    memset(d, 0, sizeof *d);
+    snprintf(d->layer, sizeof d->layer, "%s", layer);
+    snprintf(d->name, sizeof d->name, "%s", name);
+    snprintf(d->prefix, sizeof d->prefix, "%s/%s/run=%s", layer, name, r->run_id);
+    r->store.type->url(r->store.ctx, d->prefix, d->location, sizeof d->location);
+    if (schema && sl_schema_copy(&d->schema, schema))
+        return sl_err_set(err, false, "run", name, "out of memory");
+    *out = d;
+    return SL_OK;
+}
+
+int run_add_file(struct lake_dataset *d, const char *path, const struct job_result *res,
+                 struct sl_err *err)
+{
+    void *p = realloc(d->file, sizeof *d->file * (size_t)(d->files + 1));
+    if (!p)
+        return sl_err_set(err, false, "run", path, "out of memory");
+    d->file = p;
+    struct lake_file *f = &d->file[d->files++];
+    snprintf(f->path, sizeof f->path, "%s", path);
+    f->rows = res->rows;
+    f->bytes = res->bytes;
+    f->seconds = res->seconds;
+    f->crc32 = res->crc32;
+    d->rows += res->rows;
+    d->bytes += res->bytes;
+    return SL_OK;
+}
+
+int run_register_dataset(struct run *r, const struct lake_dataset *d, struct sl_err *err)
+{
+    if (r->engine.type->register_dataset(r->engine.ctx, d, err) ||
+        r->catalog.type->register_dataset(r->catalog.ctx, d, err))
+        return SL_ERROR;
+    return SL_OK;
+}
+
+/* The catalog's transaction for this run begins here (run_publish commits
+ * it); the raw datasets are its first content. */
+int run_register_raw(struct run *r, const char *arg, struct sl_err *err)
+{
+    (void)arg;
+    if (r->catalog.type->begin(r->catalog.ctx, r->run_id, err))
+        return SL_ERROR;
+    for (int i = 0; i < r->ntables; i++) {
+        const struct src_table *t = &r->tables[i];
+        struct lake_dataset *d;
+        if (run_add_dataset(r, "raw", t->dataset, &t->columns, &d, err))
+            return SL_ERROR;
+        for (int k = 0; k < r->nchunks; k++)
+            if (r->chunks[k].table == i) {
+                char path[PATH_MAX];
+                snprintf(path, sizeof path, "%s/part-%d.parquet", d->prefix, r->chunks[k].index);
+                if (run_add_file(d, path, &r->results[k], err))
+                    return SL_ERROR;
+            }
+        if (t->rows_exact && d->rows != t->est_rows && !(r->reuse && !r->same_snapshot))
+            return sl_err_set(err, false, "export", t->name,
+                              "exported %lld rows but the snapshot holds %lld", (long long)d->rows,
+                              (long long)t->est_rows);
+        if (run_register_dataset(r, d, err))
+            return SL_ERROR;
+    }
+    return SL_OK;
+}

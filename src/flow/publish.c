@@ -1,0 +1,181 @@
+/*
+ * publish.c — the last phase of a run: the manifest written, the catalog
+ * switched to this run (the commit point), _snaplake/current updated; then
+ * retention removes runs older than the newest `keep_runs`.
+ */
+#include "flow/manifest.h"
+#include "flow/run_internal.h"
+#include "util/log.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+int run_publish(struct run *r, const char *arg, struct sl_err *err)
+{
+    (void)arg;
+    run_task_state(r, "publish", "publish", "publish", "running", 1, 0, 0, NULL);
+    char *json = NULL;
+    int rc = flow_manifest_build(r->state, r->run_id, r->cfg, r->t0, run_now(), &json, err);
+    char path[128];
+    snprintf(path, sizeof path, "_snaplake/runs/%s.json", r->run_id);
+    if (rc == SL_OK)
+        rc = store_put_all(&r->store, path, json, strlen(json), err);
+    free(json);
+    /* The catalog switch is the commit point: before it nothing is
+     * published (and the manifest goes again), after it the run is. */
+    if (rc == SL_OK && r->catalog.type->publish(r->catalog.ctx, err)) {
+        struct sl_err ignored = {0};
+        r->store.type->remove_prefix(r->store.ctx, path, &ignored);
+        rc = SL_ERROR;
+    }
+    run_task_state(r, "publish", "publish", "publish", rc ? "failed" : "done", 1, 0, 0,
+                   rc ? err : NULL);
+    if (rc)
+        return rc;
+    /* `current` follows for readers without a catalog; its failure no longer
+     * changes what is published. */
+    char cur[64];
+    struct sl_err e = {0};
+    snprintf(cur, sizeof cur, "%s\n", r->run_id);
+    if (store_put_all(&r->store, "_snaplake/current", cur, strlen(cur), &e)) {
+        char buf[2200];
+        sl_warn("run %s is published, but _snaplake/current was not updated: %s", r->run_id,
+                sl_err_format(&e, buf, sizeof buf));
+    }
+    return SL_OK;
+}
+
+struct sweep {
+    char (*keep)[32];
+    int nkeep;
+    const char *oldest;
+    char (*drop)[PATH_MAX];
+    int ndrop, cap;
+};
+
+/* Collect "layer/name/run=X" folders of runs older than the oldest kept. */
+static int sweep_file(void *arg, const char *path, int64_t size)
+{
+    struct sweep *s = arg;
+    (void)size;
+    const char *run = strstr(path, "/run=");
+    if (!run ||
+        (strncmp(path, "raw/", 4) && strncmp(path, "stage1/", 7) && strncmp(path, "stage2/", 7)))
+        return SL_OK;
+    char id[32];
+    snprintf(id, sizeof id, "%.*s", (int)strcspn(run + 5, "/"), run + 5);
+    if (strcmp(id, s->oldest) >= 0)
+        return SL_OK;
+    char folder[PATH_MAX];
+    snprintf(folder, sizeof folder, "%.*s", (int)(run - path) + 5 + (int)strlen(id), path);
+    if (s->ndrop && !strcmp(s->drop[s->ndrop - 1], folder))
+        return SL_OK;
+    if (s->ndrop == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 64;
+        void *p = realloc(s->drop, sizeof *s->drop * (size_t)cap);
+        if (!p)
+            return SL_ERROR;
+        s->drop = p;
+        s->cap = cap;
+    }
+    snprintf(s->drop[s->ndrop++], PATH_MAX, "%s", folder);
+    return SL_OK;
+}
+
+static int collect_manifest(void *arg, const char *path, int64_t size)
+{
+    struct sweep *s = arg;
+    (void)size;
+    size_t n = strlen(path);
+    if (n < 6 || strcmp(path + n - 5, ".json"))
+        return SL_OK;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    void *p = realloc(s->keep, sizeof *s->keep * (size_t)(s->nkeep + 1));
+    if (!p)
+        return SL_ERROR;
+    s->keep = p;
+    snprintf(s->keep[s->nkeep++], 32, "%.*s", (int)(strlen(base) - 5), base);
+    return SL_OK;
+}
+
+static int cmp_run_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Keep the newest keep_runs published runs up to this one; remove older
+ * runs' files and manifests, and leftovers of failed runs older than the
+ * oldest kept.  Manifests with a later id than this run (another project
+ * on the same lake, a clock ahead) are neither counted nor touched. */
+int run_clean_abandoned(struct run *r, const char *upto, int *removed, struct sl_err *err)
+{
+    char(*ids)[32] = NULL;
+    int n = 0, rc = flow_state_abandoned(r->state, upto, &ids, &n, err);
+    for (int i = 0; rc == SL_OK && i < n; i++) {
+        char(*prefix)[PATH_MAX] = NULL, path[PATH_MAX];
+        int np = 0;
+        rc = flow_state_prefixes(r->state, ids[i], &prefix, &np, err);
+        for (int k = 0; rc == SL_OK && k < np; k++)
+            rc = r->store.type->remove_prefix(r->store.ctx, prefix[k], err);
+        /* A run recorded before state version 2 has no datasets recorded:
+         * its folders are found by the names of this run's datasets. */
+        for (int k = 0; rc == SL_OK && k < r->ndatasets; k++) {
+            snprintf(path, sizeof path, "%s/%s/run=%s", r->datasets[k].layer, r->datasets[k].name,
+                     ids[i]);
+            rc = r->store.type->remove_prefix(r->store.ctx, path, err);
+        }
+        /* A manifest written before a failed catalog switch (killed there). */
+        snprintf(path, sizeof path, "_snaplake/runs/%s.json", ids[i]);
+        if (rc == SL_OK)
+            rc = r->store.type->remove_prefix(r->store.ctx, path, err);
+        if (rc == SL_OK)
+            rc = flow_state_mark_cleaned(r->state, ids[i], err);
+        if (rc == SL_OK) {
+            sl_debug("removed the files of run %s (it cannot be resumed any more)", ids[i]);
+            (*removed)++;
+        }
+        free(prefix);
+    }
+    free(ids);
+    return rc;
+}
+
+int run_retention(struct run *r, const char *arg, struct sl_err *err)
+{
+    (void)arg;
+    struct sweep s = {0};
+    run_task_state(r, "retention", "retention", "retention", "running", 1, 0, 0, NULL);
+    int rc = r->store.type->list(r->store.ctx, "_snaplake/runs", collect_manifest, &s, err);
+    /* By id, whatever order the store lists names in.  ('_' rather than '-'
+     * before the suffix so that "…Z.json" < "…Z_2.json" in byte order too:
+     * '-' sorts before '.', and `ls` or an S3 listing would put "…Z-2.json"
+     * first.) */
+    if (rc == SL_OK && s.nkeep > 1)
+        qsort(s.keep, (size_t)s.nkeep, sizeof *s.keep, cmp_run_id);
+    int removed = 0, upto = 0; /* manifests [0, upto) have ids <= this run's */
+    while (rc == SL_OK && upto < s.nkeep && strcmp(s.keep[upto], r->run_id) <= 0)
+        upto++;
+    if (rc == SL_OK && upto > r->cfg->keep_runs) {
+        int first = upto - r->cfg->keep_runs; /* oldest first */
+        s.oldest = s.keep[first];
+        for (int i = 0; rc == SL_OK && i < first; i++) {
+            char path[128];
+            snprintf(path, sizeof path, "_snaplake/runs/%s.json", s.keep[i]);
+            rc = r->store.type->remove_prefix(r->store.ctx, path, err);
+        }
+        if (rc == SL_OK)
+            rc = r->store.type->list(r->store.ctx, "", sweep_file, &s, err);
+        for (int i = 0; rc == SL_OK && i < s.ndrop; i++, removed++) {
+            sl_debug("retention: removing %s", s.drop[i]);
+            rc = r->store.type->remove_prefix(r->store.ctx, s.drop[i], err);
+        }
+    }
+    if (rc == SL_OK)
+        rc = run_clean_abandoned(r, r->run_id, &removed, err);
+    run_task_state(r, "retention", "retention", "retention", rc ? "failed" : "done", 1, removed, 0,
+                   rc ? err : NULL);
+    free(s.keep);
+    free(s.drop);
+    return rc;
+}

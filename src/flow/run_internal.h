@@ -1,0 +1,151 @@
+/*
+ * run_internal.h — what the phases of a run share (private to src/flow).
+ *
+ * A run is one `struct run`, owned by flow_run (run.c), which calls the
+ * steps of its table in order: run_snapshot and run_export, then
+ * run_register_raw (export.c), run_stage per stage (stage.c), run_publish
+ * and run_retention (publish.c).  Each step returns SL_OK or SL_ERROR with
+ * *err, and records its tasks in the run state through run_task_state.
+ *
+ * Threads: the caller of a step is the leader.  Export chunks and models run
+ * on the pool's workers (pool.h); each worker owns one source reader
+ * (readers[w]) and everything of the chunk it is writing.  Workers write
+ * results only into their own job's slot (results[job]); the leader reads a
+ * slot in the pool's FLOW_DONE event (the pool's mutex orders the two) or
+ * after the pool returns, and alone records state and prints progress.
+ */
+#ifndef SL_FLOW_RUN_INTERNAL_H
+#define SL_FLOW_RUN_INTERNAL_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "catalog/catalog.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "flow/dataset.h"
+#include "flow/models.h"
+#include "flow/state.h"
+#include "parquet/writer.h"
+#include "source/source.h"
+#include "store/store.h"
+#include "util/err.h"
+
+#define BATCH_ROWS             8192
+#define BATCH_MAX_COLUMN_BYTES (1u << 30)
+
+struct job_result {
+    int64_t rows, bytes;
+    double seconds;
+    double started, ended; /* wall clock, for a table's span over its chunks */
+    uint32_t crc32;
+};
+
+struct run {
+    const struct sl_config *cfg;
+    int export_only;
+    char run_id[32];
+    char failed_task[300]; /* the first task recorded as failed, for the hook */
+    char tmp_dir[PATH_MAX];
+    struct flow_state *state;
+    struct store store;
+    struct source source;
+    struct catalog catalog;
+    struct engine engine;
+    struct pq_options pq;
+    double t0;
+
+    /* resume (docs/resume.md): the run goes on from its recorded tasks.
+     * same_snapshot: the source reopened the very snapshot of the first
+     * attempt (SQLite's kept copy); reuse: done export chunks are kept (same
+     * snapshot, export phase finished, or mixed snapshots allowed). */
+    int resuming, same_snapshot, allow_mixed, reuse;
+    struct flow_chunk_record *recorded; /* the recorded export chunks */
+    int nrecorded;
+
+    /* export */
+    struct src_table *tables;
+    int ntables;
+    struct src_chunk *chunks;
+    int nchunks;
+    void **readers; /* one per worker */
+    struct job_result *results;
+    int *chunks_left; /* per table: chunks not done yet (leader only) */
+
+    /* models of the stage being built */
+    const char *layer;
+    struct flow_model_file *models;
+    int nmodels;
+
+    struct lake_dataset *datasets; /* every dataset of this run, in order */
+    int ndatasets;
+
+    /* The first failure to record an output in the run state, seen by an
+     * event callback (which cannot return it); the step fails with it after
+     * its pool (run_record_check). */
+    int record_failed;
+    struct sl_err record_err;
+
+    /* Fault injection for the tests (SNAPLAKE_FAULT=export:<dataset>:<n>, "*": all):
+     * the first n attempts of that dataset's chunks fail with a transient
+     * error, as a dropped connection would.  Read once, before any thread. */
+    char fault_dataset[128];
+    int fault_attempts;
+    /* SNAPLAKE_FAULT=clock:<unix seconds>: the run id's clock, so a test can
+     * start runs in one second (make_run_id). */
+    time_t fault_clock;
+    /* SNAPLAKE_FAULT=pause:<point>[,<point>…]: wait at those points until a
+     * signal (at most a minute), so a test can interrupt or kill the run
+     * there.  Points: a step's name (before it; "models" before stage1),
+     * "batch" (in every export chunk, after its first batch), "ending" (a
+     * run ending interrupted, before it records so: until the next signal). */
+    char fault_pause[64];
+};
+
+/* The stop flag the pools watch (set by flow_interrupt_install's handlers). */
+extern volatile sig_atomic_t run_interrupt_signal;
+
+/* SNAPLAKE_FAULT=pause:<point>: when point is the one named, wait there
+ * until a signal arrives (at most a minute). */
+void run_fault_pause(struct run *r, const char *point);
+
+/* Wall-clock seconds. */
+double run_now(void);
+
+/* Record a task's state in the run state; a failure to record is a warning
+ * (the run goes on).  The first failed task is kept for the hook. */
+void run_task_state(struct run *r, const char *id, const char *kind, const char *name,
+                    const char *state, int attempts, int64_t rows, int64_t bytes,
+                    const struct sl_err *e);
+
+/* Keep the first failure to record an output (leader only); then, after
+ * the pool: SL_ERROR with that failure in *err, or SL_OK. */
+void run_record_failed(struct run *r, const struct sl_err *e);
+int run_record_check(struct run *r, struct sl_err *err);
+
+/* Datasets of the run (export.c): add one (its files follow with
+ * run_add_file), and make it known to the engine and the catalog. */
+int run_add_dataset(struct run *r, const char *layer, const char *name,
+                    const struct sl_schema *schema, struct lake_dataset **out, struct sl_err *err);
+int run_add_file(struct lake_dataset *d, const char *path, const struct job_result *res,
+                 struct sl_err *err);
+int run_register_dataset(struct run *r, const struct lake_dataset *d, struct sl_err *err);
+
+/* The steps, in the order of run.c's table.  `arg` is the step's argument
+ * from the table (the stage's name for run_stage), else NULL. */
+int run_snapshot(struct run *r, const char *arg, struct sl_err *err);
+int run_export(struct run *r, const char *arg, struct sl_err *err);
+int run_register_raw(struct run *r, const char *arg, struct sl_err *err);
+int run_stage(struct run *r, const char *layer, struct sl_err *err);
+int run_publish(struct run *r, const char *arg, struct sl_err *err);
+int run_retention(struct run *r, const char *arg, struct sl_err *err);
+
+/* Remove the files of failed and interrupted runs that cannot be resumed
+ * any more (a run up to `upto` published after them): their dataset
+ * folders in the lake (whatever is in them, *.tmp-* files of unfinished
+ * writes too) and any manifest; record them cleaned.  Adds to *removed. */
+int run_clean_abandoned(struct run *r, const char *upto, int *removed, struct sl_err *err);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * stage.c — the model phase of a run: each stage's models (<models>/<stage>/
+ * *.sql, found by flow_models_list) run in parallel on the pool, each in the
+ * engine into a local Parquet file that is then streamed into the lake as
+ * <stage>/<name>/run=<ID>/part-0.parquet, and registered as a dataset.
+ * See run_internal.h for who owns what.
+ */
+#include "flow/pool.h"
+#include "flow/run_internal.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static char *read_text(const char *path, struct sl_err *err, const char *stage)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sl_err_set(err, false, stage, path, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    struct sl_buf b;
+    sl_buf_init(&b, 64u << 20);
+    char chunk[8192];
+    size_t n;
+    int ok = 1;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ok = sl_buf_append(&b, chunk, n) == SL_OK;
+    fclose(f);
+    if (!ok || sl_buf_putc(&b, 0)) {
+        sl_buf_free(&b);
+        sl_err_set(err, false, stage, path, "file too large");
+        return NULL;
+    }
+    return (char *)b.data;
+}
+
+/* Stream a local file into the store. */
+static int upload(struct run *r, const char *local, const char *path, struct job_result *res,
+                  struct sl_err *err)
+{
+    FILE *f = fopen(local, "rb");
+    if (!f)
+        return sl_err_set(err, false, "store", local, "cannot read: %s", strerror(errno));
+    struct store_file *sf = NULL;
+    int rc = r->store.type->put_open(r->store.ctx, path, &sf, err);
+    char *buf = malloc(1 << 20);
+    size_t n;
+    uLong crc = crc32_z(0, NULL, 0);
+    res->bytes = 0;
+    if (!buf && rc == SL_OK)
+        rc = sl_err_set(err, false, "store", path, "out of memory");
+    while (rc == SL_OK && (n = fread(buf, 1, 1 << 20, f)) > 0) {
+        rc = r->store.type->write(sf, buf, n, err);
+        crc = crc32_z(crc, (const Bytef *)buf, n);
+        res->bytes += (int64_t)n;
+    }
+    res->crc32 = (uint32_t)crc;
+    fclose(f);
+    free(buf);
+    if (rc == SL_OK) {
+        rc = r->store.type->commit(sf, err);
+        sf = NULL;
+    }
+    r->store.type->abort(sf);
+    return rc;
+}
+
+static int run_model(void *arg, int job, int worker, int attempt, struct sl_err *err)
+{
+    struct run *r = arg;
+    const struct flow_model_file *m = &r->models[job];
+    char local[PATH_MAX + 300], path[PATH_MAX];
+    struct model_result res = {0};
+    double t0 = run_now();
+    (void)attempt;
+    sl_debug("%s model %s: %s (worker %d)", r->layer, m->name, m->path, worker + 1);
+    char *sql = read_text(m->path, err, r->layer);
+    if (!sql)
+        return SL_ERROR;
+    snprintf(local, sizeof local, "%s/%s-%s.parquet", r->tmp_dir, r->layer, m->name);
+    snprintf(path, sizeof path, "%s/%s/run=%s/part-0.parquet", r->layer, m->name, r->run_id);
+    int rc = r->engine.type->run_model(r->engine.ctx, m->path, sql, local, &res, err);
+    free(sql);
+    if (rc == SL_OK)
+        rc = upload(r, local, path, &r->results[job], err);
+    unlink(local);
+    r->results[job].rows = res.rows;
+    r->results[job].seconds = run_now() - t0;
+    if (rc && !err->object[0])
+        sl_err_context(err, "%s", m->path);
+    return rc;
+}
+
+static void model_event(void *arg, int job, enum flow_event ev, int attempt, const struct sl_err *e)
+{
+    struct run *r = arg;
+    const struct flow_model_file *m = &r->models[job];
+    char id[300];
+    snprintf(id, sizeof id, "%s/%s", r->layer, m->name);
+    const char *state = ev == FLOW_STARTED    ? "running"
+                        : ev == FLOW_RETRYING ? "retrying"
+                        : ev == FLOW_DONE     ? "done"
+                                              : "failed";
+    if (ev == FLOW_DONE) {
+        /* The file first: a task recorded done has its output recorded. */
+        const struct job_result *res = &r->results[job];
+        struct lake_file f = {
+            .rows = res->rows, .bytes = res->bytes, .seconds = res->seconds, .crc32 = res->crc32};
+        struct sl_err e2 = {0};
+        snprintf(f.path, sizeof f.path, "%s/%s/run=%s/part-0.parquet", r->layer, m->name,
+                 r->run_id);
+        if (flow_state_file(r->state, r->run_id, id, r->layer, m->name, &f, &e2))
+            run_record_failed(r, &e2);
+    }
+    run_task_state(r, id, r->layer, m->name, state, attempt,
+                   ev == FLOW_DONE ? r->results[job].rows : 0,
+                   ev == FLOW_DONE ? r->results[job].bytes : 0, e);
+}
+
+int run_stage(struct run *r, const char *layer, struct sl_err *err)
+{
+    free(r->models);
+    r->models = NULL;
+    r->layer = layer;
+    if (flow_models_list(r->cfg->models, layer, &r->models, &r->nmodels, err))
+        return SL_ERROR;
+    if (r->nmodels == 0)
+        return SL_OK;
+    free(r->results);
+    r->results = calloc((size_t)r->nmodels, sizeof *r->results);
+    if (!r->results)
+        return sl_err_set(err, false, layer, "", "out of memory");
+    int *order = calloc((size_t)r->nmodels, sizeof *order), norder = 0;
+    if (!order)
+        return sl_err_set(err, false, layer, "", "out of memory");
+    for (int i = 0; i < r->nmodels; i++) {
+        char id[300];
+        snprintf(id, sizeof id, "%s/%s", layer, r->models[i].name);
+        struct lake_file kept;
+        if (r->resuming && flow_state_task_output(r->state, r->run_id, id, &kept)) {
+            /* Done in the run being resumed: its file is kept. */
+            r->results[i] = (struct job_result){.rows = kept.rows,
+                                                .bytes = kept.bytes,
+                                                .seconds = kept.seconds,
+                                                .crc32 = kept.crc32};
+            sl_debug("resume: %s done, kept", id);
+            continue;
+        }
+        order[norder++] = i;
+        run_task_state(r, id, layer, r->models[i].name, "pending", 0, 0, 0, NULL);
+        /* The dataset now, so that the datasets keep the models' order. */
+        struct flow_dataset_record d = {0};
+        snprintf(d.layer, sizeof d.layer, "%s", layer);
+        snprintf(d.name, sizeof d.name, "%s", r->models[i].name);
+        snprintf(d.prefix, sizeof d.prefix, "%s/%s/run=%s", layer, d.name, r->run_id);
+        r->store.type->url(r->store.ctx, d.prefix, d.location, sizeof d.location);
+        if (flow_state_dataset(r->state, r->run_id, &d, err)) {
+            free(order);
+            return SL_ERROR;
+        }
+    }
+    /* Models fail for their SQL, not for the weather: no retries. */
+    struct flow_pool_options po = {.workers = r->cfg->jobs,
+                                   .retries = 0,
+                                   .work = run_model,
+                                   .event = model_event,
+                                   .arg = r,
+                                   .stop = &run_interrupt_signal};
+    int rc = flow_pool_run(&po, norder, order, err);
+    free(order);
+    if (rc || run_record_check(r, err))
+        return SL_ERROR;
+    for (int i = 0; i < r->nmodels; i++) {
+        struct lake_dataset *d;
+        if (run_add_dataset(r, layer, r->models[i].name, NULL, &d, err))
+            return SL_ERROR;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/part-0.parquet", d->prefix);
+        if (run_add_file(d, path, &r->results[i], err) || run_register_dataset(r, d, err))
+            return SL_ERROR;
+        sl_info("  %-7s %-28s %12lld rows %10.1f KiB %7.2f s", layer, d->name, (long long)d->rows,
+                d->bytes / 1024.0, r->results[i].seconds);
+    }
+    return SL_OK;
+}
