@@ -107,6 +107,7 @@ struct column {
     int max_def;       /* 1 for a flat OPTIONAL column, 0 REQUIRED; lists 2 or 3 */
     bool dict_enabled; /* options and type allow a dictionary */
     bool use_dict;     /* current chunk still dictionary-encoded */
+    bool deciding;     /* first page of the chunk: keep PLAIN values too, to choose */
     struct pq_dict dict;
 
     /* the page being filled */
@@ -136,6 +137,7 @@ struct pq_writer {
     struct column *cols;
     struct pq_compressor *comp;
     struct sl_buf body, packed, header, colmeta, row_groups;
+    struct sl_buf probe; /* compressed trial encodings (choose_encoding) */
     int row_group_count;
     int64_t offset, rows, rg_rows;
     bool failed, finished;
@@ -252,7 +254,7 @@ static int column_setup(struct column *c, const struct sl_column *sc, const stru
         return sl_err_set(err, false, "parquet", sc->name, "unsupported type %d", (int)sc->type);
     }
     c->dict_enabled = o->dict_max_bytes > 0 && c->vk != V_BOOL;
-    c->use_dict = c->dict_enabled;
+    c->use_dict = c->deciding = c->dict_enabled;
     bool utf8 = sc->type == SL_T_STRING || sc->type == SL_T_JSON;
     pq_stats_init(&c->page_stats, sk, swidth, utf8);
     pq_stats_init(&c->chunk_stats, sk, swidth, utf8);
@@ -457,36 +459,87 @@ static int levels_encode(struct sl_buf *b, const uint8_t *levels, size_t n, int 
     return SL_OK;
 }
 
+static int dictionary_body(struct pq_writer *w, const struct column *c);
+
+/* The buffered page's body into w->body: levels, then the values as
+ * dictionary indices (`dict`) or PLAIN; *encoding says which.  0 or
+ * SL_ERROR (out of memory). */
+static int page_body(struct pq_writer *w, struct column *c, bool dict, int *encoding)
+{
+    struct sl_buf *b = &w->body;
+    sl_buf_reset(b);
+    *encoding = E_PLAIN;
+    if (c->list) {
+        if (levels_encode(b, c->reps.data, c->page_levels, 1) ||
+            levels_encode(b, c->levels.data, c->page_levels, pq_bit_width((uint64_t)c->max_def)))
+            return SL_ERROR;
+    } else if (c->optional && pq_levels_encode(b, c->levels.data, c->page_rows)) {
+        return SL_ERROR;
+    }
+    if (dict) {
+        /* Indices of this page only reach the entries added so far, so the
+         * bit width is that of the dictionary's size now, not at the end. */
+        int bw = pq_bit_width(c->dict.count - 1);
+        if (bw < 1)
+            bw = 1;
+        *encoding = E_RLE_DICTIONARY;
+        return sl_buf_putc(b, (uint8_t)bw) ||
+               pq_rle_encode_u32(b, (const uint32_t *)(const void *)c->indices.data,
+                                 c->page_values, bw);
+    }
+    if (c->vk == V_BOOL)
+        return pq_plain_bool(b, c->values.data, c->values.len);
+    return sl_buf_append(b, c->values.data, c->values.len);
+}
+
+/* Compressed size of w->body with the writer's codec, into *n. */
+static int probe_size(struct pq_writer *w, const struct column *c, size_t *n, struct sl_err *err)
+{
+    sl_buf_reset(&w->probe);
+    if (pq_compress(w->comp, w->body.data, w->body.len, &w->probe, err)) {
+        w->failed = true;
+        sl_err_context(err, "column %s", c->sc->name);
+        return SL_ERROR;
+    }
+    *n = w->probe.len;
+    return SL_OK;
+}
+
+/* Dictionary or PLAIN for the rest of this chunk, by measured size.  The
+ * first page of a chunk is encoded both ways and compressed with the
+ * file's codec; the dictionary stays when its page plus the index page is
+ * smaller than the PLAIN page.  A dictionary pays for repeated values
+ * (categories, foreign keys); it loses on values that are mostly distinct
+ * (ids, timestamps, amounts), whose indices are as many bits as the values
+ * carry and hide from zstd the order and the shared high bytes it would
+ * find in the PLAIN page.  Measuring costs three extra compressions per
+ * chunk and beats any rule on cardinality alone. */
+static int choose_encoding(struct pq_writer *w, struct column *c, struct sl_err *err)
+{
+    size_t plain, indices, dictionary;
+    int encoding;
+    if (page_body(w, c, false, &encoding) || probe_size(w, c, &plain, err) ||
+        page_body(w, c, true, &encoding) || probe_size(w, c, &indices, err) ||
+        dictionary_body(w, c) || probe_size(w, c, &dictionary, err))
+        return w->failed ? SL_ERROR : fail(w, c, err, "out of memory encoding a page");
+    c->deciding = false;
+    if (indices + dictionary >= plain) {
+        c->use_dict = false;
+        pq_dict_reset(&c->dict);
+    }
+    return SL_OK;
+}
+
 /* Encode the buffered page (if it has rows) and append it to the chunk. */
 static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
 {
     if (!c->page_rows)
         return SL_OK;
-    struct sl_buf *b = &w->body;
-    int encoding = E_PLAIN;
-    sl_buf_reset(b);
-    if (c->list) {
-        if (levels_encode(b, c->reps.data, c->page_levels, 1) ||
-            levels_encode(b, c->levels.data, c->page_levels, pq_bit_width((uint64_t)c->max_def)))
-            return fail(w, c, err, "out of memory encoding levels");
-    } else if (c->optional && pq_levels_encode(b, c->levels.data, c->page_rows)) {
-        return fail(w, c, err, "out of memory encoding definition levels");
-    }
-    if (c->use_dict && c->dict.count > 0) {
-        int bw = pq_bit_width(c->dict.count - 1);
-        if (bw < 1)
-            bw = 1;
-        encoding = E_RLE_DICTIONARY;
-        if (sl_buf_putc(b, (uint8_t)bw) ||
-            pq_rle_encode_u32(b, (const uint32_t *)(const void *)c->indices.data, c->page_values,
-                              bw))
-            return fail(w, c, err, "out of memory encoding dictionary indices");
-    } else if (c->vk == V_BOOL) {
-        if (pq_plain_bool(b, c->values.data, c->values.len))
-            return fail(w, c, err, "out of memory encoding a page");
-    } else if (sl_buf_append(b, c->values.data, c->values.len)) {
+    if (c->use_dict && c->deciding && c->dict.count > 0 && choose_encoding(w, c, err))
+        return SL_ERROR;
+    int encoding;
+    if (page_body(w, c, c->use_dict && c->dict.count > 0, &encoding))
         return fail(w, c, err, "out of memory encoding a page");
-    }
     const uint8_t *data;
     size_t len;
     if (make_page(w, c, PAGE_DATA, encoding, c->page_levels, &c->page_stats, &data, &len, err))
@@ -537,11 +590,14 @@ static int add_fixed(struct pq_writer *w, struct column *c, const void *dense, s
         }
         if (rc || sl_buf_append(&c->indices, w->idx, n * sizeof w->idx[0]))
             return fail(w, c, err, "out of memory growing the dictionary");
-    } else if (c->vk == V_DEC128) {
-        if (pq_plain_decimal(&c->values, dense, n, c->type_length))
+    }
+    /* PLAIN values when not dictionary-encoding, and also while the first
+     * page of the chunk decides between the two (choose_encoding). */
+    if (!c->use_dict || c->deciding) {
+        int rc = c->vk == V_DEC128 ? pq_plain_decimal(&c->values, dense, n, c->type_length)
+                                   : sl_buf_append(&c->values, dense, n * c->width);
+        if (rc)
             return fail(w, c, err, "page buffer full: lower page_bytes");
-    } else if (sl_buf_append(&c->values, dense, n * c->width)) {
-        return fail(w, c, err, "page buffer full: lower page_bytes");
     }
     c->page_bytes += n * c->width;
     return SL_OK;
@@ -623,7 +679,8 @@ static int add_piece(struct pq_writer *w, struct column *c, const struct sl_batc
             if (pq_dict_put_bytes(&c->dict, w->ptrs, w->lens, nn, w->idx) ||
                 sl_buf_append(&c->indices, w->idx, nn * sizeof w->idx[0]))
                 return fail(w, c, err, "out of memory growing the dictionary");
-        } else if (pq_plain_bytes(&c->values, w->ptrs, w->lens, nn)) {
+        }
+        if ((!c->use_dict || c->deciding) && pq_plain_bytes(&c->values, w->ptrs, w->lens, nn)) {
             return fail(w, c, err, "page buffer full: lower page_bytes");
         }
         c->page_bytes += total + 4 * nn;
@@ -864,7 +921,7 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
     c->dict_pages = c->plain_pages = 0;
     pq_stats_reset(&c->chunk_stats);
     pq_dict_reset(&c->dict);
-    c->use_dict = c->dict_enabled;
+    c->use_dict = c->deciding = c->dict_enabled;
     return SL_OK;
 }
 
@@ -940,6 +997,7 @@ int pq_writer_open(struct pq_writer **out, const struct sl_schema *schema,
     sl_buf_init(&w->header, META_CAP);
     sl_buf_init(&w->colmeta, META_CAP);
     sl_buf_init(&w->row_groups, META_CAP);
+    sl_buf_init(&w->probe, PAGE_CAP);
     w->created_by = strdup(w->opt.created_by ? w->opt.created_by : sl_created_by());
     w->opt.created_by = NULL;
     if (!w->created_by || sl_schema_copy(&w->schema, schema)) {
@@ -1066,6 +1124,7 @@ void pq_writer_free(struct pq_writer *w)
     sl_buf_free(&w->header);
     sl_buf_free(&w->colmeta);
     sl_buf_free(&w->row_groups);
+    sl_buf_free(&w->probe);
     free(w->created_by);
     free(w);
 }
