@@ -3,8 +3,8 @@
 #
 #   bench/writer.sh [RECEIPT_ROWS] [WIDE_ROWS]     (defaults 5000000 1000000)
 #
-# Two SQLite tables are generated once (sqlite3 CLI, deterministic formulas)
-# and kept in bench/.data:
+# Two SQLite tables are generated once (sqlite3 CLI: ids and times ascending,
+# the rest from random(), as real tables look) and kept in bench/.data:
 #   receipts  id, user_id, store_id, purchased_at, created_at,
 #             total numeric(12,2), tax numeric(6,2), category, note (2/3 NULL)
 #   wide      50 columns: int64, low-cardinality int, double, string,
@@ -23,26 +23,26 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 rows=${1:-5000000}
 wide_rows=${2:-1000000}
-snaplake="$top/$BUILD/snaplake"
+snaplake=${SNAPLAKE:-$top/$BUILD/snaplake}  # SNAPLAKE=other/binary for a before/after
 duck="$top/$BUILD/bench/duckdb_sql"
 data="$top/bench/.data"
 mkdir -p "$data"
 command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
 [ -x "$duck" ] || make -C "$top" BUILD="$BUILD" "$BUILD/bench/duckdb_sql" >/dev/null
 
-db="$data/writer-$rows-$wide_rows.db"
+db="$data/writer2-$rows-$wide_rows.db"
 if [ ! -f "$db" ]; then
     echo "generating $db …"
     wide_cols="id INTEGER PRIMARY KEY"
     wide_vals="x"
     for i in $(seq 1 49); do
         case $((i % 6)) in
-        0) wide_cols+=", c$i BIGINT NOT NULL"; wide_vals+=", (x * $((7919 + i * 104729))) % 1000000007" ;;
-        1) wide_cols+=", c$i INTEGER"; wide_vals+=", CASE WHEN x % $((i + 10)) = 0 THEN NULL ELSE (x * $i) % $((i * 7 + 3)) END" ;;
-        2) wide_cols+=", c$i DOUBLE"; wide_vals+=", ((x * $((i + 31337))) % 100003) / 7.0" ;;
-        3) wide_cols+=", c$i TEXT"; wide_vals+=", 'v' || ((x * $((i + 17))) % $((i * i * 13 + 5)))" ;;
-        4) wide_cols+=", c$i TIMESTAMP NOT NULL"; wide_vals+=", strftime('%Y-%m-%d %H:%M:%f', 1704067200 + x * 0.73 + $i * 3600, 'unixepoch')" ;;
-        5) wide_cols+=", c$i DECIMAL(10,2)"; wide_vals+=", ((x * $((i * 2654435761 % 1000003))) % 10000000) / 100.0" ;;
+        0) wide_cols+=", c$i BIGINT NOT NULL"; wide_vals+=", abs(random() % $((1000 ** (i % 4 + 1))))" ;;
+        1) wide_cols+=", c$i INTEGER"; wide_vals+=", CASE WHEN x % $((i + 10)) = 0 THEN NULL ELSE abs(random() % $((i * 7 + 3))) END" ;;
+        2) wide_cols+=", c$i DOUBLE"; wide_vals+=", abs(random() % 100003) / 7.0" ;;
+        3) wide_cols+=", c$i TEXT"; wide_vals+=", 'v' || abs(random() % $((i * i * 13 + 5)))" ;;
+        4) wide_cols+=", c$i TIMESTAMP NOT NULL"; wide_vals+=", strftime('%Y-%m-%d %H:%M:%f', 1704067200 + x * 0.73 + abs(random() % 60), 'unixepoch')" ;;
+        5) wide_cols+=", c$i DECIMAL(10,2)"; wide_vals+=", abs(random() % $((10 ** (i % 4 + 4)))) / 100.0" ;;
         esac
     done
     sqlite3 "$db.tmp" <<SQL
@@ -54,14 +54,14 @@ CREATE TABLE receipts(id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, store_id
                       category TEXT NOT NULL, note TEXT);
 WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < $rows)
 INSERT INTO receipts
-SELECT x, (x * 7919) % 100000, ((x * 2654435761) % 1000003) % 200,
-       strftime('%Y-%m-%d %H:%M:%f', 1704067200 + x * 1.234567, 'unixepoch'),
-       strftime('%Y-%m-%d %H:%M:%f', 1704067200 + x * 1.234567 + (x * 7) % 600, 'unixepoch'),
-       ((x * 104729) % 1000000) / 100.0,
-       (((x * 104729) % 1000000) * 8 / 100) / 100.0,
-       'category ' || ((x * 31) % 23),
-       CASE WHEN x % 3 = 0 THEN 'note ' || (x % 1000) ELSE NULL END
-FROM g;
+SELECT x, user_id, store_id, purchased_at,
+       strftime('%Y-%m-%d %H:%M:%f', p + abs(random() % 600), 'unixepoch'),
+       cents / 100.0, (cents * 8 / 100) / 100.0, 'category ' || abs(random() % 23),
+       CASE WHEN random() % 3 = 0 THEN 'note ' || abs(random() % 1000) ELSE NULL END
+FROM (SELECT x, abs(random() % 100000) AS user_id, abs(random() % 200) AS store_id,
+             1704067200 + x * 1.234567 AS p,
+             strftime('%Y-%m-%d %H:%M:%f', 1704067200 + x * 1.234567, 'unixepoch') AS purchased_at,
+             abs(random() % 100000) AS cents FROM g);
 CREATE TABLE wide($wide_cols);
 WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < $wide_rows)
 INSERT INTO wide SELECT $wide_vals FROM g;

@@ -57,6 +57,7 @@
 #include "parquet/compress.h"
 #include "parquet/dict.h"
 #include "parquet/encode.h"
+#include "parquet/pageindex.h"
 #include "parquet/stats.h"
 #include "parquet/thrift.h"
 #include "util/version.h"
@@ -126,6 +127,21 @@ struct column {
     int64_t pages_uncompressed; /* headers + uncompressed bodies */
     int dict_pages, plain_pages;
     struct pq_stats chunk_stats;
+    struct pq_page_index page_index;
+};
+
+/* Where a flushed column chunk's metadata and page index wait for the
+ * footer: byte ranges in pq_writer.chunk_meta / column_index / offset_index
+ * (column_index_len 0 = no ColumnIndex for this chunk). */
+struct chunk_ref {
+    size_t meta_at, meta_len;
+    size_t column_index_at, column_index_len;
+    size_t offset_index_at, offset_index_len;
+};
+
+/* A flushed row group's RowGroup fields. */
+struct row_group_ref {
+    int64_t uncompressed, rows, file_offset, compressed;
 };
 
 struct pq_writer {
@@ -136,7 +152,11 @@ struct pq_writer {
     void *sink_ctx;
     struct column *cols;
     struct pq_compressor *comp;
-    struct sl_buf body, packed, header, colmeta, row_groups;
+    struct sl_buf body, packed, header;
+    /* Kept until the footer: per flushed chunk a struct chunk_ref, per row
+     * group a struct row_group_ref, the ColumnChunk structs without their
+     * page index fields, and the serialized page index structs. */
+    struct sl_buf chunk_refs, row_group_refs, chunk_meta, column_index, offset_index;
     struct sl_buf probe; /* compressed trial encodings (choose_encoding) */
     int row_group_count;
     int64_t offset, rows, rg_rows;
@@ -258,6 +278,7 @@ static int column_setup(struct column *c, const struct sl_column *sc, const stru
     bool utf8 = sc->type == SL_T_STRING || sc->type == SL_T_JSON;
     pq_stats_init(&c->page_stats, sk, swidth, utf8);
     pq_stats_init(&c->chunk_stats, sk, swidth, utf8);
+    pq_page_index_init(&c->page_index, sk);
     sl_buf_init(&c->levels, PAGE_CAP);
     sl_buf_init(&c->reps, PAGE_CAP);
     sl_buf_init(&c->values, PAGE_CAP);
@@ -273,6 +294,7 @@ static void column_free(struct column *c)
     pq_dict_free(&c->dict);
     pq_stats_free(&c->page_stats);
     pq_stats_free(&c->chunk_stats);
+    pq_page_index_free(&c->page_index);
     sl_buf_free(&c->levels);
     sl_buf_free(&c->reps);
     sl_buf_free(&c->values);
@@ -544,7 +566,9 @@ static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
     size_t len;
     if (make_page(w, c, PAGE_DATA, encoding, c->page_levels, &c->page_stats, &data, &len, err))
         return SL_ERROR;
-    if (sl_buf_reserve(&c->pages, w->header.len + len))
+    if (sl_buf_reserve(&c->pages, w->header.len + len) ||
+        pq_page_index_add(&c->page_index, (int64_t)c->pages.len, (int32_t)(w->header.len + len),
+                          c->chunk_rows, &c->page_stats, c->page_values))
         return fail(w, c, err, "out of memory buffering a column chunk");
     sl_buf_put_unchecked(&c->pages, w->header.data, w->header.len);
     sl_buf_put_unchecked(&c->pages, data, len);
@@ -829,9 +853,10 @@ static int dictionary_body(struct pq_writer *w, const struct column *c)
     return sl_buf_append(&w->body, d->values, (size_t)d->count * c->width);
 }
 
-/* Write one column's chunk (dictionary page, data pages) to the sink and its
- * ColumnChunk struct to w->colmeta.  Adds its sizes to *uncompressed and
- * *compressed. */
+/* Write one column's chunk (dictionary page, data pages) to the sink, and
+ * keep its ColumnChunk struct (fields 2 and 3; the page index fields are
+ * added by the footer) and its page index until the footer.  Adds its
+ * sizes to *uncompressed and *compressed. */
 static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompressed,
                        int64_t *compressed, struct sl_err *err)
 {
@@ -859,9 +884,20 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
     *uncompressed += unc;
     *compressed += comp;
 
-    /* ColumnChunk { 2: file_offset, 3: ColumnMetaData } */
+    struct chunk_ref ref = {.meta_at = w->chunk_meta.len,
+                            .column_index_at = w->column_index.len,
+                            .offset_index_at = w->offset_index.len};
+    bool have_ci;
+    if (pq_page_index_offsets(&c->page_index, data_offset, &w->offset_index) ||
+        pq_page_index_columns(&c->page_index, &w->column_index, &have_ci))
+        return fail(w, c, err, "out of memory writing the page index");
+    ref.offset_index_len = w->offset_index.len - ref.offset_index_at;
+    ref.column_index_len = w->column_index.len - ref.column_index_at;
+
+    /* ColumnChunk { 2: file_offset, 3: ColumnMetaData } — left open: the
+     * footer adds fields 4–7 and the stop byte (write_chunk_refs). */
     struct pq_thrift t;
-    pq_thrift_init(&t, &w->colmeta);
+    pq_thrift_init(&t, &w->chunk_meta);
     pq_thrift_i64(&t, 2, 0);
     pq_thrift_struct_begin(&t, 3);
     pq_thrift_i32(&t, 1, c->ptype);
@@ -911,8 +947,8 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
         pq_thrift_struct_end(&t);
     }
     pq_thrift_struct_end(&t); /* ColumnMetaData */
-    pq_thrift_struct_end(&t); /* ColumnChunk */
-    if (pq_thrift_end(&t))
+    ref.meta_len = w->chunk_meta.len - ref.meta_at;
+    if (t.failed || sl_buf_append(&w->chunk_refs, &ref, sizeof ref))
         return fail(w, c, err, "out of memory writing column metadata");
 
     /* Start the next chunk. */
@@ -920,6 +956,7 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
     c->chunk_rows = c->chunk_levels = c->pages_uncompressed = 0;
     c->dict_pages = c->plain_pages = 0;
     pq_stats_reset(&c->chunk_stats);
+    pq_page_index_reset(&c->page_index);
     pq_dict_reset(&c->dict);
     c->use_dict = c->deciding = c->dict_enabled;
     return SL_OK;
@@ -929,24 +966,12 @@ static int flush_row_group(struct pq_writer *w, struct sl_err *err)
 {
     if (!w->rg_rows)
         return SL_OK;
-    int64_t start = w->offset, unc = 0, comp = 0;
-    sl_buf_reset(&w->colmeta);
+    struct row_group_ref rg = {.file_offset = w->offset, .rows = w->rg_rows};
     for (int i = 0; i < w->schema.ncols; i++)
-        if (flush_chunk(w, &w->cols[i], &unc, &comp, err))
+        if (flush_chunk(w, &w->cols[i], &rg.uncompressed, &rg.compressed, err))
             return SL_ERROR;
-    /* RowGroup { 1 columns, 2 total_byte_size, 3 num_rows, 5 file_offset,
-     *            6 total_compressed_size } */
-    struct pq_thrift t;
-    pq_thrift_init(&t, &w->row_groups);
-    pq_thrift_list_begin(&t, 1, PQ_TT_STRUCT, (size_t)w->schema.ncols);
-    pq_thrift_raw(&t, w->colmeta.data, w->colmeta.len);
-    pq_thrift_i64(&t, 2, unc);
-    pq_thrift_i64(&t, 3, w->rg_rows);
-    pq_thrift_i64(&t, 5, start);
-    pq_thrift_i64(&t, 6, comp);
-    pq_thrift_struct_end(&t);
-    if (pq_thrift_end(&t))
-        return fail(w, NULL, err, "out of memory writing row group metadata");
+    if (sl_buf_append(&w->row_group_refs, &rg, sizeof rg))
+        return fail(w, NULL, err, "out of memory keeping row group metadata");
     w->row_group_count++;
     w->rows += w->rg_rows;
     w->rg_rows = 0;
@@ -964,6 +989,41 @@ static size_t buffered_bytes(const struct pq_writer *w)
             n += pq_dict_bytes(&c->dict);
     }
     return n;
+}
+
+/* FileMetaData field 4: the RowGroups, each ColumnChunk completed with the
+ * file offsets of its page index.
+ *   RowGroup { 1 columns, 2 total_byte_size, 3 num_rows, 5 file_offset,
+ *              6 total_compressed_size }
+ *   ColumnChunk { 2, 3 (kept), 4 offset_index_offset i64, 5 its length i32,
+ *                 6 column_index_offset i64, 7 its length i32 } */
+static void write_row_groups(struct pq_writer *w, struct pq_thrift *t, int64_t ci_base,
+                             int64_t oi_base)
+{
+    const struct row_group_ref *rg = (const void *)w->row_group_refs.data;
+    const struct chunk_ref *ch = (const void *)w->chunk_refs.data;
+    pq_thrift_list_begin(t, 4, PQ_TT_STRUCT, (size_t)w->row_group_count);
+    for (int g = 0; g < w->row_group_count; g++) {
+        pq_thrift_elem_struct_begin(t);
+        pq_thrift_list_begin(t, 1, PQ_TT_STRUCT, (size_t)w->schema.ncols);
+        for (int i = 0; i < w->schema.ncols; i++, ch++) {
+            pq_thrift_elem_struct_begin(t);
+            pq_thrift_raw(t, w->chunk_meta.data + ch->meta_at, ch->meta_len);
+            t->last[t->depth] = 3; /* the raw bytes ended with field 3 */
+            pq_thrift_i64(t, 4, oi_base + (int64_t)ch->offset_index_at);
+            pq_thrift_i32(t, 5, (int32_t)ch->offset_index_len);
+            if (ch->column_index_len) {
+                pq_thrift_i64(t, 6, ci_base + (int64_t)ch->column_index_at);
+                pq_thrift_i32(t, 7, (int32_t)ch->column_index_len);
+            }
+            pq_thrift_struct_end(t);
+        }
+        pq_thrift_i64(t, 2, rg[g].uncompressed);
+        pq_thrift_i64(t, 3, rg[g].rows);
+        pq_thrift_i64(t, 5, rg[g].file_offset);
+        pq_thrift_i64(t, 6, rg[g].compressed);
+        pq_thrift_struct_end(t);
+    }
 }
 
 /* ---- API ----------------------------------------------------------------- */
@@ -995,8 +1055,11 @@ int pq_writer_open(struct pq_writer **out, const struct sl_schema *schema,
     sl_buf_init(&w->body, PAGE_CAP);
     sl_buf_init(&w->packed, PAGE_CAP);
     sl_buf_init(&w->header, META_CAP);
-    sl_buf_init(&w->colmeta, META_CAP);
-    sl_buf_init(&w->row_groups, META_CAP);
+    sl_buf_init(&w->chunk_refs, META_CAP);
+    sl_buf_init(&w->row_group_refs, META_CAP);
+    sl_buf_init(&w->chunk_meta, META_CAP);
+    sl_buf_init(&w->column_index, META_CAP);
+    sl_buf_init(&w->offset_index, META_CAP);
     sl_buf_init(&w->probe, PAGE_CAP);
     w->created_by = strdup(w->opt.created_by ? w->opt.created_by : sl_created_by());
     w->opt.created_by = NULL;
@@ -1063,6 +1126,14 @@ int pq_writer_finish(struct pq_writer *w, struct pq_file_info *info, struct sl_e
                           w->failed ? "writer failed earlier" : "writer already finished");
     if (flush_row_group(w, err))
         return SL_ERROR;
+    /* Page index after the last row group, before the footer (PageIndex.md):
+     * every ColumnIndex, then every OffsetIndex. */
+    int64_t column_index_base = w->offset;
+    if (emit(w, w->column_index.data, w->column_index.len, err))
+        return w->failed = true, SL_ERROR;
+    int64_t offset_index_base = w->offset;
+    if (emit(w, w->offset_index.data, w->offset_index.len, err))
+        return w->failed = true, SL_ERROR;
     struct sl_buf *m = &w->body;
     sl_buf_reset(m);
     struct pq_thrift t;
@@ -1079,8 +1150,7 @@ int pq_writer_finish(struct pq_writer *w, struct pq_file_info *info, struct sl_e
     for (int i = 0; i < w->schema.ncols; i++)
         schema_element(&t, &w->cols[i]);
     pq_thrift_i64(&t, 3, w->rows);
-    pq_thrift_list_begin(&t, 4, PQ_TT_STRUCT, (size_t)w->row_group_count);
-    pq_thrift_raw(&t, w->row_groups.data, w->row_groups.len);
+    write_row_groups(w, &t, column_index_base, offset_index_base);
     pq_thrift_string(&t, 6, w->created_by);
     pq_thrift_list_begin(&t, 7, PQ_TT_STRUCT, (size_t)w->schema.ncols);
     for (int i = 0; i < w->schema.ncols; i++) {
@@ -1122,8 +1192,11 @@ void pq_writer_free(struct pq_writer *w)
     sl_buf_free(&w->body);
     sl_buf_free(&w->packed);
     sl_buf_free(&w->header);
-    sl_buf_free(&w->colmeta);
-    sl_buf_free(&w->row_groups);
+    sl_buf_free(&w->chunk_refs);
+    sl_buf_free(&w->row_group_refs);
+    sl_buf_free(&w->chunk_meta);
+    sl_buf_free(&w->column_index);
+    sl_buf_free(&w->offset_index);
     sl_buf_free(&w->probe);
     free(w->created_by);
     free(w);
