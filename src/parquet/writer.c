@@ -54,6 +54,7 @@
  * in-memory arrays.
  */
 #include "parquet/writer.h"
+#include "parquet/bloom.h"
 #include "parquet/compress.h"
 #include "parquet/dict.h"
 #include "parquet/encode.h"
@@ -62,6 +63,8 @@
 #include "parquet/thrift.h"
 #include "util/version.h"
 
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +131,8 @@ struct column {
     int dict_pages, plain_pages;
     struct pq_stats chunk_stats;
     struct pq_page_index page_index;
+    bool bloom;                /* parquet.bloom_filter_columns names this column */
+    struct sl_buf bloom_hashes; /* XXH64 of every non-null value of the chunk */
 };
 
 /* Where a flushed column chunk's metadata and page index wait for the
@@ -137,6 +142,7 @@ struct chunk_ref {
     size_t meta_at, meta_len;
     size_t column_index_at, column_index_len;
     size_t offset_index_at, offset_index_len;
+    size_t bloom_at, bloom_len; /* in pq_writer.blooms, then the file offset */
 };
 
 /* A flushed row group's RowGroup fields. */
@@ -157,6 +163,7 @@ struct pq_writer {
      * group a struct row_group_ref, the ColumnChunk structs without their
      * page index fields, and the serialized page index structs. */
     struct sl_buf chunk_refs, row_group_refs, chunk_meta, column_index, offset_index;
+    struct sl_buf blooms; /* the row group's bloom filters, written after its chunks */
     struct sl_buf probe; /* compressed trial encodings (choose_encoding) */
     int row_group_count;
     int64_t offset, rows, rg_rows;
@@ -180,6 +187,9 @@ void pq_options_default(struct pq_options *o)
     o->page_rows = 20000;
     o->dict_max_bytes = (size_t)1 << 20;
     o->created_by = NULL;
+    o->bloom_columns = NULL;
+    o->n_bloom_columns = 0;
+    o->table = NULL;
 }
 
 int pq_codec_parse(const char *name, enum pq_codec *out)
@@ -212,6 +222,23 @@ const char *pq_codec_name(enum pq_codec c)
 }
 
 /* ---- schema mapping ------------------------------------------------------ */
+
+/* Does a pattern of o->bloom_columns ("<table>.<column>", globs) name this
+ * column?  Tried on "<table>.<column>" and, for a table given as
+ * "schema.table", on "table.column" too (as tables.include matches). */
+static bool bloom_wanted(const struct pq_options *o, const char *column)
+{
+    if (!o->n_bloom_columns || !o->table)
+        return false;
+    const char *dot = strchr(o->table, '.');
+    char full[600], bare[600];
+    snprintf(full, sizeof full, "%s.%s", o->table, column);
+    snprintf(bare, sizeof bare, "%s.%s", dot ? dot + 1 : o->table, column);
+    for (int i = 0; i < o->n_bloom_columns; i++)
+        if (fnmatch(o->bloom_columns[i], full, 0) == 0 || fnmatch(o->bloom_columns[i], bare, 0) == 0)
+            return true;
+    return false;
+}
 
 static int column_setup(struct column *c, const struct sl_column *sc, const struct pq_options *o,
                         struct sl_err *err)
@@ -279,6 +306,8 @@ static int column_setup(struct column *c, const struct sl_column *sc, const stru
     pq_stats_init(&c->page_stats, sk, swidth, utf8);
     pq_stats_init(&c->chunk_stats, sk, swidth, utf8);
     pq_page_index_init(&c->page_index, sk);
+    sl_buf_init(&c->bloom_hashes, CHUNK_CAP);
+    c->bloom = c->vk != V_BOOL && bloom_wanted(o, sc->name);
     sl_buf_init(&c->levels, PAGE_CAP);
     sl_buf_init(&c->reps, PAGE_CAP);
     sl_buf_init(&c->values, PAGE_CAP);
@@ -295,6 +324,7 @@ static void column_free(struct column *c)
     pq_stats_free(&c->page_stats);
     pq_stats_free(&c->chunk_stats);
     pq_page_index_free(&c->page_index);
+    sl_buf_free(&c->bloom_hashes);
     sl_buf_free(&c->levels);
     sl_buf_free(&c->reps);
     sl_buf_free(&c->values);
@@ -600,11 +630,36 @@ static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
         }                                                                         \
     } while (0)
 
+/* XXH64 of n fixed-width values as PLAIN encodes them (decimals over 18
+ * digits: big-endian in type_length bytes), for the chunk's bloom filter. */
+static int bloom_fixed(struct column *c, const void *dense, size_t n)
+{
+    if (sl_buf_reserve(&c->bloom_hashes, n * 8))
+        return SL_ERROR;
+    uint64_t *h = (uint64_t *)(void *)(c->bloom_hashes.data + c->bloom_hashes.len);
+    if (c->vk == V_DEC128) {
+        const sl_int128 *v = dense;
+        uint8_t be[16];
+        for (size_t i = 0; i < n; i++) {
+            pq_decimal_be(be, v[i], c->type_length);
+            h[i] = pq_xxh64(be, (size_t)c->type_length, 0);
+        }
+    } else {
+        const uint8_t *v = dense;
+        for (size_t i = 0; i < n; i++)
+            h[i] = pq_xxh64(v + i * c->width, c->width, 0);
+    }
+    c->bloom_hashes.len += n * 8;
+    return SL_OK;
+}
+
 /* Add n non-null values `dense` of fixed PLAIN width to the page: dictionary
  * indices or PLAIN bytes. */
 static int add_fixed(struct pq_writer *w, struct column *c, const void *dense, size_t n,
                      struct sl_err *err)
 {
+    if (c->bloom && bloom_fixed(c, dense, n))
+        return fail(w, c, err, "out of memory keeping bloom filter hashes");
     if (c->use_dict) {
         int rc;
         switch (c->dict.kind) {
@@ -699,6 +754,14 @@ static int add_piece(struct pq_writer *w, struct column *c, const struct sl_batc
             total += w->lens[i];
         if (pq_stats_update_bytes(&c->page_stats, w->ptrs, w->lens, nn))
             return fail(w, c, err, "out of memory keeping statistics");
+        if (c->bloom) {
+            if (sl_buf_reserve(&c->bloom_hashes, nn * 8))
+                return fail(w, c, err, "out of memory keeping bloom filter hashes");
+            uint64_t *h = (uint64_t *)(void *)(c->bloom_hashes.data + c->bloom_hashes.len);
+            for (size_t i = 0; i < nn; i++)
+                h[i] = pq_xxh64(w->ptrs[i], w->lens[i], 0);
+            c->bloom_hashes.len += nn * 8;
+        }
         if (c->use_dict) {
             if (pq_dict_put_bytes(&c->dict, w->ptrs, w->lens, nn, w->idx) ||
                 sl_buf_append(&c->indices, w->idx, nn * sizeof w->idx[0]))
@@ -893,9 +956,18 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
         return fail(w, c, err, "out of memory writing the page index");
     ref.offset_index_len = w->offset_index.len - ref.offset_index_at;
     ref.column_index_len = w->column_index.len - ref.column_index_at;
+    if (c->bloom) {
+        ref.bloom_at = w->blooms.len;
+        if (pq_bloom_build((uint64_t *)(void *)c->bloom_hashes.data, c->bloom_hashes.len / 8,
+                           &w->blooms))
+            return fail(w, c, err, "out of memory building a bloom filter");
+        ref.bloom_len = w->blooms.len - ref.bloom_at;
+        sl_buf_reset(&c->bloom_hashes);
+    }
 
-    /* ColumnChunk { 2: file_offset, 3: ColumnMetaData } — left open: the
-     * footer adds fields 4–7 and the stop byte (write_chunk_refs). */
+    /* ColumnChunk { 2: file_offset, 3: ColumnMetaData } — both left open:
+     * the footer adds ColumnMetaData 14–15 (bloom filter) and ColumnChunk
+     * 4–7 (page index) once their offsets are known (write_row_groups). */
     struct pq_thrift t;
     pq_thrift_init(&t, &w->chunk_meta);
     pq_thrift_i64(&t, 2, 0);
@@ -946,7 +1018,6 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
         pq_thrift_i32(&t, 3, c->plain_pages);
         pq_thrift_struct_end(&t);
     }
-    pq_thrift_struct_end(&t); /* ColumnMetaData */
     ref.meta_len = w->chunk_meta.len - ref.meta_at;
     if (t.failed || sl_buf_append(&w->chunk_refs, &ref, sizeof ref))
         return fail(w, c, err, "out of memory writing column metadata");
@@ -967,9 +1038,20 @@ static int flush_row_group(struct pq_writer *w, struct sl_err *err)
     if (!w->rg_rows)
         return SL_OK;
     struct row_group_ref rg = {.file_offset = w->offset, .rows = w->rg_rows};
+    sl_buf_reset(&w->blooms);
     for (int i = 0; i < w->schema.ncols; i++)
         if (flush_chunk(w, &w->cols[i], &rg.uncompressed, &rg.compressed, err))
             return SL_ERROR;
+    /* Bloom filters right after the row group's chunks (BloomFilter.md
+     * "File Format": between row groups is allowed), so only one row
+     * group's filters are ever held. */
+    struct chunk_ref *ref = (struct chunk_ref *)(void *)(w->chunk_refs.data + w->chunk_refs.len) -
+                            w->schema.ncols;
+    for (int i = 0; i < w->schema.ncols; i++)
+        if (ref[i].bloom_len)
+            ref[i].bloom_at += (size_t)w->offset;
+    if (emit(w, w->blooms.data, w->blooms.len, err))
+        return w->failed = true, SL_ERROR;
     if (sl_buf_append(&w->row_group_refs, &rg, sizeof rg))
         return fail(w, NULL, err, "out of memory keeping row group metadata");
     w->row_group_count++;
@@ -1007,9 +1089,16 @@ static void write_row_groups(struct pq_writer *w, struct pq_thrift *t, int64_t c
         pq_thrift_elem_struct_begin(t);
         pq_thrift_list_begin(t, 1, PQ_TT_STRUCT, (size_t)w->schema.ncols);
         for (int i = 0; i < w->schema.ncols; i++, ch++) {
-            pq_thrift_elem_struct_begin(t);
+            pq_thrift_elem_struct_begin(t); /* ColumnChunk */
             pq_thrift_raw(t, w->chunk_meta.data + ch->meta_at, ch->meta_len);
-            t->last[t->depth] = 3; /* the raw bytes ended with field 3 */
+            t->last[t->depth] = 3;          /* the raw bytes: fields 2, 3 and … */
+            pq_thrift_elem_struct_begin(t); /* … ColumnMetaData up to field 13 */
+            t->last[t->depth] = 13;
+            if (ch->bloom_len) {
+                pq_thrift_i64(t, 14, (int64_t)ch->bloom_at);
+                pq_thrift_i32(t, 15, (int32_t)ch->bloom_len);
+            }
+            pq_thrift_struct_end(t);
             pq_thrift_i64(t, 4, oi_base + (int64_t)ch->offset_index_at);
             pq_thrift_i32(t, 5, (int32_t)ch->offset_index_len);
             if (ch->column_index_len) {
@@ -1060,6 +1149,7 @@ int pq_writer_open(struct pq_writer **out, const struct sl_schema *schema,
     sl_buf_init(&w->chunk_meta, META_CAP);
     sl_buf_init(&w->column_index, META_CAP);
     sl_buf_init(&w->offset_index, META_CAP);
+    sl_buf_init(&w->blooms, CHUNK_CAP);
     sl_buf_init(&w->probe, PAGE_CAP);
     w->created_by = strdup(w->opt.created_by ? w->opt.created_by : sl_created_by());
     w->opt.created_by = NULL;
@@ -1197,6 +1287,7 @@ void pq_writer_free(struct pq_writer *w)
     sl_buf_free(&w->chunk_meta);
     sl_buf_free(&w->column_index);
     sl_buf_free(&w->offset_index);
+    sl_buf_free(&w->blooms);
     sl_buf_free(&w->probe);
     free(w->created_by);
     free(w);

@@ -48,6 +48,12 @@ struct pq_options {
     size_t page_rows;       /* default 20 000 */
     size_t dict_max_bytes;  /* default 1 MiB; 0 disables dictionaries */
     const char *created_by; /* default "snaplake version X.Y.Z (build H)" */
+    /* Bloom filters (parquet.bloom_filter_columns): glob patterns on
+     * "<table>.<column>", matched with `table` ("schema.table" or "table").
+     * Not copied: they must outlive the writer.  None by default. */
+    char *const *bloom_columns;
+    int n_bloom_columns;
+    const char *table;
 };
 
 void pq_options_default(struct pq_options *o);
