@@ -190,6 +190,7 @@ void pq_options_default(struct pq_options *o)
     o->bloom_columns = NULL;
     o->n_bloom_columns = 0;
     o->table = NULL;
+    o->run_id = NULL;
 }
 
 int pq_codec_parse(const char *name, enum pq_codec *out)
@@ -334,7 +335,11 @@ static void column_free(struct column *c)
 
 /* SchemaElement of a leaf: physical type, repetition, name, ConvertedType
  * (+ scale/precision) and LogicalType (LogicalTypes.md). */
-static void schema_element(struct pq_thrift *t, const struct column *c)
+/* field_id (SchemaElement 9): top-level column i has id i + 1, a LIST's
+ * element `element_id` (ids after the columns', in column order), so ids
+ * are unique in the file and stable for a given schema (Iceberg and
+ * DuckLake readers map columns by id). */
+static void schema_element(struct pq_thrift *t, const struct column *c, int id, int element_id)
 {
     const struct sl_column *sc = c->sc;
     int ct = -1;
@@ -346,6 +351,7 @@ static void schema_element(struct pq_thrift *t, const struct column *c)
         pq_thrift_string(t, 4, sc->name);
         pq_thrift_i32(t, 5, 1);
         pq_thrift_i32(t, 6, CT_LIST);
+        pq_thrift_i32(t, 9, id);
         pq_thrift_struct_begin(t, 10);
         pq_thrift_empty_struct(t, 3); /* LIST */
         pq_thrift_struct_end(t);
@@ -381,6 +387,7 @@ static void schema_element(struct pq_thrift *t, const struct column *c)
         pq_thrift_i32(t, 7, sc->scale);
         pq_thrift_i32(t, 8, sc->precision);
     }
+    pq_thrift_i32(t, 9, c->list ? element_id : id);
     switch (sc->type) {
     case SL_T_INT16:
     case SL_T_INT32:
@@ -1115,6 +1122,59 @@ static void write_row_groups(struct pq_writer *w, struct pq_thrift *t, int64_t c
     }
 }
 
+/* Append s as a JSON string (quotes, escapes) to b. */
+static int json_string(struct sl_buf *b, const char *s)
+{
+    int rc = sl_buf_putc(b, '"');
+    for (; *s && !rc; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') {
+            rc = sl_buf_putc(b, '\\') || sl_buf_putc(b, ch);
+        } else if (ch < 0x20) {
+            char esc[8];
+            snprintf(esc, sizeof esc, "\\u%04x", ch);
+            rc = sl_buf_append(b, esc, 6);
+        } else {
+            rc = sl_buf_putc(b, ch);
+        }
+    }
+    return rc || sl_buf_putc(b, '"');
+}
+
+/* FileMetaData field 5, list<KeyValue {1 key, 2 value}>:
+ *   snaplake.source_types  JSON object: column name → its declared type in
+ *                          the source ("numeric(12,2)", "timestamptz", …)
+ *   snaplake.run_id        the run that wrote the file (when given)
+ * 0, or SL_ERROR (out of memory). */
+static int key_value_metadata(struct pq_writer *w, struct pq_thrift *t)
+{
+    struct sl_buf json;
+    sl_buf_init(&json, META_CAP);
+    int rc = sl_buf_putc(&json, '{');
+    for (int i = 0; i < w->schema.ncols && !rc; i++) {
+        const struct sl_column *sc = &w->schema.cols[i];
+        rc = (i && sl_buf_putc(&json, ',')) || json_string(&json, sc->name) ||
+             sl_buf_putc(&json, ':') ||
+             json_string(&json, sc->source_type[0] ? sc->source_type : sl_type_name(sc->type));
+    }
+    rc = rc || sl_buf_putc(&json, '}');
+    if (!rc) {
+        pq_thrift_list_begin(t, 5, PQ_TT_STRUCT, w->opt.run_id ? 2 : 1);
+        pq_thrift_elem_struct_begin(t);
+        pq_thrift_string(t, 1, "snaplake.source_types");
+        pq_thrift_binary(t, 2, json.data, json.len);
+        pq_thrift_struct_end(t);
+        if (w->opt.run_id) {
+            pq_thrift_elem_struct_begin(t);
+            pq_thrift_string(t, 1, "snaplake.run_id");
+            pq_thrift_string(t, 2, w->opt.run_id);
+            pq_thrift_struct_end(t);
+        }
+    }
+    sl_buf_free(&json);
+    return rc ? SL_ERROR : SL_OK;
+}
+
 /* ---- API ----------------------------------------------------------------- */
 
 int pq_writer_open(struct pq_writer **out, const struct sl_schema *schema,
@@ -1237,10 +1297,12 @@ int pq_writer_finish(struct pq_writer *w, struct pq_file_info *info, struct sl_e
     pq_thrift_string(&t, 4, "schema");
     pq_thrift_i32(&t, 5, w->schema.ncols);
     pq_thrift_struct_end(&t);
-    for (int i = 0; i < w->schema.ncols; i++)
-        schema_element(&t, &w->cols[i]);
+    for (int i = 0, element_id = w->schema.ncols + 1; i < w->schema.ncols; i++)
+        schema_element(&t, &w->cols[i], i + 1, w->cols[i].list ? element_id++ : 0);
     pq_thrift_i64(&t, 3, w->rows);
     write_row_groups(w, &t, column_index_base, offset_index_base);
+    if (key_value_metadata(w, &t))
+        return fail(w, NULL, err, "out of memory writing key-value metadata");
     pq_thrift_string(&t, 6, w->created_by);
     pq_thrift_list_begin(&t, 7, PQ_TT_STRUCT, (size_t)w->schema.ncols);
     for (int i = 0; i < w->schema.ncols; i++) {

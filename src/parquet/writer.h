@@ -54,6 +54,9 @@ struct pq_options {
     char *const *bloom_columns;
     int n_bloom_columns;
     const char *table;
+    /* Written as key-value metadata "snaplake.run_id" when set (not copied:
+     * must outlive the writer). */
+    const char *run_id;
 };
 
 void pq_options_default(struct pq_options *o);

@@ -4,7 +4,8 @@
 //
 //   node pqindex.mjs FILE.parquet
 //
-// Prints one line per column chunk:
+// Prints "field_ids <name>=<id|->,…", one "kv <key>=<value>" line per
+// key-value metadata entry, then one line per column chunk:
 //   rg=<g> col=<name> pages=<n> order=<boundary_order> first_rows=<a,b,…>
 //   min=<v,…> max=<v,…> nulls=<n,…> null_pages=<0/1,…>
 // (min/max as hyparquet converts them: numbers, strings; "-" for a null page;
@@ -36,6 +37,8 @@ const show = (v) =>
     : v instanceof Date ? v.toISOString()
     : String(v)
 
+console.log(`field_ids ${meta.schema.map((s) => `${s.name}=${s.field_id ?? '-'}`).join(',')}`)
+for (const kv of meta.key_value_metadata ?? []) console.log(`kv ${kv.key}=${kv.value}`)
 meta.row_groups.forEach((rg, g) => {
   rg.columns.forEach((cc, i) => {
     const md = cc.meta_data

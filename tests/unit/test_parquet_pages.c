@@ -134,7 +134,8 @@ static void test_dictionary_by_measured_size(void)
     unlink(path);
 }
 
-/* The line of `node pqindex.mjs` for column `col` of row group 0 (caller
+/* The line of `node pqindex.mjs` for column `col` of row group 0, or the
+ * first line starting with `col` when it is "field_ids" or "kv …" (caller
  * frees), or NULL. */
 static char *index_line(const char *path, const char *col)
 {
@@ -142,7 +143,10 @@ static char *index_line(const char *path, const char *col)
     snprintf(cmd, sizeof cmd,
              "NODE_PATH=\"${NODE_PATH:-.deps/node/node_modules}\" node tests/tools/pqindex.mjs '%s'",
              path);
-    snprintf(key, sizeof key, "rg=0 col=%s ", col);
+    if (!strncmp(col, "field_ids", 9) || !strncmp(col, "kv ", 3))
+        snprintf(key, sizeof key, "%s", col);
+    else
+        snprintf(key, sizeof key, "rg=0 col=%s ", col);
     FILE *p = popen(cmd, "r");
     char *found = NULL;
     while (p && fgets(line, sizeof line, p)) {
@@ -190,12 +194,73 @@ static void test_page_index(void)
         unlink(path);
 }
 
+/* Field ids on every column (a LIST's element too) and key-value metadata
+ * with each column's source type and the run id, as DuckDB and hyparquet
+ * read them. */
+static void test_field_ids_and_metadata(void)
+{
+    const char *path = "/tmp/snaplake-test-pages-ids.parquet";
+    struct sl_column cols[3] = {0};
+    snprintf(cols[0].name, sizeof cols[0].name, "a");
+    snprintf(cols[0].source_type, sizeof cols[0].source_type, "integer");
+    cols[0].type = SL_T_INT32;
+    snprintf(cols[1].name, sizeof cols[1].name, "tags");
+    snprintf(cols[1].source_type, sizeof cols[1].source_type, "text[]");
+    cols[1].type = SL_T_STRING, cols[1].list = true, cols[1].nullable = true;
+    snprintf(cols[2].name, sizeof cols[2].name, "total");
+    snprintf(cols[2].source_type, sizeof cols[2].source_type, "numeric(12,2) \"x\"");
+    cols[2].type = SL_T_DECIMAL, cols[2].precision = 12, cols[2].scale = 2;
+    struct sl_schema s = {.ncols = 3, .cols = cols};
+    struct sl_batch *b = sl_batch_new(&s, 10, 1 << 20);
+    struct pq_options o;
+    pq_options_default(&o);
+    o.run_id = "20261130T101500Z";
+    FILE *f = fopen(path, "wb");
+    struct pq_writer *w = NULL;
+    struct sl_err err = {0};
+    CHECK_EQ_INT(pq_writer_open(&w, &s, &o, file_sink, f, &err), 0);
+    sl_batch_set_i32(b, 0, 7);
+    sl_batch_list_begin(b, 1);
+    CHECK_EQ_INT(sl_batch_list_push_bytes(b, 1, "x", 1), 0);
+    sl_batch_list_end(b, 1);
+    sl_batch_set_i64(b, 2, 1234);
+    sl_batch_end_row(b);
+    CHECK_EQ_INT(pq_writer_write(w, b, &err), 0);
+    CHECK_EQ_INT(pq_writer_finish(w, NULL, &err), 0);
+    pq_writer_free(w);
+    sl_batch_free(b);
+    fclose(f);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(name || '=' || coalesce(field_id::VARCHAR, '-'), ',') "
+             "FROM parquet_schema('%s')",
+             path);
+    CHECK_SQL(sql, "schema=-,a=1,tags=2,list=-,element=4,total=3");
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(decode(key) || '=' || decode(value), '|' ORDER BY key) "
+             "FROM parquet_kv_metadata('%s')",
+             path);
+    CHECK_SQL(sql, "snaplake.run_id=20261130T101500Z|snaplake.source_types="
+                   "{\"a\":\"integer\",\"tags\":\"text[]\",\"total\":\"numeric(12,2) \\\"x\\\"\"}");
+    snprintf(sql, sizeof sql, "SELECT tags[1] || a || total FROM read_parquet('%s')", path);
+    CHECK_SQL(sql, "x712.34");
+    /* hyparquet sees the same */
+    char *ids = index_line(path, "field_ids");
+    CHECK_EQ_STR(ids, "field_ids schema=-,a=1,tags=2,list=-,element=4,total=3");
+    free(ids);
+    char *run = index_line(path, "kv snaplake.run_id");
+    CHECK_EQ_STR(run, "kv snaplake.run_id=20261130T101500Z");
+    free(run);
+    unlink(path);
+}
+
 int main(void)
 {
     CHECK(duckdb_open(NULL, &db) == DuckDBSuccess);
     CHECK(duckdb_connect(db, &con) == DuckDBSuccess);
     RUN(test_dictionary_by_measured_size);
     RUN(test_page_index);
+    RUN(test_field_ids_and_metadata);
     duckdb_disconnect(&con);
     duckdb_close(&db);
     return CHECK_DONE();
