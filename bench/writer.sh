@@ -10,9 +10,10 @@
 #   wide      50 columns: int64, low-cardinality int, double, string,
 #             timestamp, decimal (a mix like a denormalised fact table)
 # Then, per table, in one run on the same machine state:
-#   (a) snaplake export (jobs 1): read SQLite + write Parquet (zstd)
-#   (b) DuckDB: COPY (SELECT * FROM <(a)'s file>) TO … (FORMAT parquet,
-#       COMPRESSION zstd): read Parquet + write Parquet, one thread
+#   (a) snaplake export (jobs 1): read SQLite + write Parquet (zstd); the
+#       export splits a big table into part files, all counted
+#   (b) DuckDB: COPY (SELECT * FROM <(a)'s files>) TO … (FORMAT parquet,
+#       COMPRESSION zstd): read Parquet + write one file, one thread
 # Printed: seconds, peak RSS (/usr/bin/time), bytes per column (compressed,
 # from parquet_metadata) and in total, and the ratios ours/DuckDB.  The
 # time ratio favours DuckDB a little: reading Parquet costs less than
@@ -70,7 +71,7 @@ SQL
 fi
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 cat >"$work/snaplake.yml" <<YML
 source: sqlite://$db
 lake: ./lake
@@ -101,7 +102,7 @@ col_sizes() { # parquet file, csv out: column,bytes
 for t in receipts wide; do
     (cd "$work" && timed "ours-$t" "$snaplake" export -q -c "$work/$t.yml")
     read -r ours_s ours_kb <"$work/time.ours-$t"
-    ours=$(find "$work/lake-$t/raw/$t" -name '*.parquet' | head -1)
+    ours="$work/lake-$t/raw/$t/*/*.parquet" # the export's part files, all of them
     timed "duck-$t" "$duck" "SET threads = 1; COPY (SELECT * FROM read_parquet('$ours'))
                             TO '$work/duck-$t.parquet' (FORMAT parquet, COMPRESSION zstd)"
     duck_s=$secs duck_mb=$rss_mb
@@ -113,19 +114,21 @@ for t in receipts wide; do
     printf '%-28s %9s %12s %14s %14s\n' "writer" seconds "peak RSS MB" "file bytes" "row groups"
     for side in ours duck; do
         f=$([ $side = ours ] && echo "$ours" || echo "$work/duck-$t.parquet")
-        "$duck" "COPY (SELECT count(DISTINCT row_group_id) FROM parquet_metadata('$f'))
+        "$duck" "COPY (SELECT count(DISTINCT (file_name, row_group_id)) FROM parquet_metadata('$f'))
                  TO '$work/rg-$side' (FORMAT csv, HEADER false)"
         if [ $side = ours ]; then
             s=$ours_s m=$((ours_kb / 1024)) label="snaplake export (SQLite in)"
         else
             s=$duck_s m=$duck_mb label="DuckDB COPY (Parquet in)"
         fi
-        printf '%-28s %9.2f %12d %14d %14d\n' "$label" "$s" "$m" "$(stat -c %s "$f")" "$(cat "$work/rg-$side")"
+        # shellcheck disable=SC2086 # $f may be a glob
+        printf '%-28s %9.2f %12d %14d %14d\n' "$label" "$s" "$m" "$(cat $f | wc -c)" "$(cat "$work/rg-$side")"
     done
     printf '%-28s %14s %14s %8s\n' "column" "ours bytes" "DuckDB bytes" "ratio"
     awk -F, 'NR==FNR{d[$1]=$2; next} ($1 in d){printf "%-28s %14d %14d %8.2f\n", $1, $2, d[$1], ($2+0)/(d[$1]>0?d[$1]:1)}' \
         "$work/duck-$t.csv" "$work/ours-$t.csv"
-    awk -v os="$ours_s" -v ds="$duck_s" -v ob="$(stat -c %s "$ours")" -v db="$(stat -c %s "$work/duck-$t.parquet")" \
+    # shellcheck disable=SC2086
+    awk -v os="$ours_s" -v ds="$duck_s" -v ob="$(cat $ours | wc -c)" -v db="$(stat -c %s "$work/duck-$t.parquet")" \
         -v om="$((ours_kb / 1024))" -v dm="$duck_mb" \
         'BEGIN{printf "ratios ours/DuckDB: time %.2f  size %.3f  peak RSS %.2f\n", os/ds, ob/db, (dm>0? om/dm : 0)}'
 done

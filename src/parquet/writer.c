@@ -26,6 +26,9 @@
  *      [values: PLAIN, or 1 byte bit width + RLE/bit-packed indices]
  * with num_values = rows (levels, nulls included) and the page statistics.
  *
+ * Dictionary or PLAIN: the first pages of each chunk are encoded both ways
+ * and the smaller kept, measured after compression (decide_encoding).
+ *
  * Dictionary fallback: after each piece the dictionary's PLAIN size is
  * compared with dict_max_bytes; once over, the current page is cut as
  * RLE_DICTIONARY and the rest of the chunk is written PLAIN.  The pages
@@ -38,6 +41,15 @@
  * first in the file.  A row group is flushed when the buffered bytes of all
  * columns reach row_group_bytes, and at pq_writer_finish; a row group never
  * has 0 rows, and an empty file has row_groups = [] (pitfall 6).
+ *
+ * Page index and bloom filters: each data page's location and bounds are
+ * recorded as it is cut (pageindex.c); the chunk's ColumnIndex and
+ * OffsetIndex are serialized when it is flushed and written after the last
+ * row group.  Columns named by bloom_columns keep the XXH64 of every value
+ * and get a filter (bloom.c) written right after their row group.  Both
+ * offsets are known only after the chunk's metadata was serialized, so a
+ * ColumnChunk is kept open (fields 2, 3 up to ColumnMetaData 13) and
+ * completed in the footer (write_row_groups).
  *
  * Metadata (parquet.thrift): ColumnMetaData with every required field,
  * dictionary_page_offset only when a dictionary page exists and always before
@@ -111,7 +123,7 @@ struct column {
     int max_def;       /* 1 for a flat OPTIONAL column, 0 REQUIRED; lists 2 or 3 */
     bool dict_enabled; /* options and type allow a dictionary */
     bool use_dict;     /* current chunk still dictionary-encoded */
-    bool deciding;     /* first page of the chunk: keep PLAIN values too, to choose */
+    bool deciding;     /* first pages of the chunk: encode both ways, to choose */
     struct pq_dict dict;
 
     /* the page being filled */
@@ -131,6 +143,15 @@ struct column {
     int dict_pages, plain_pages;
     struct pq_stats chunk_stats;
     struct pq_page_index page_index;
+    /* While deciding: the same pages PLAIN (pages/page_index hold them as
+     * dictionary pages), and the compressed bytes of each variant so far. */
+    struct sl_buf trial_pages;
+    struct pq_page_index trial_index;
+    int64_t trial_uncompressed;
+    size_t trial_plain_bytes, trial_dict_bytes; /* all trial pages */
+    size_t trial_last_plain, trial_last_dict;   /* the last one */
+    uint32_t trial_entries;                      /* dictionary entries before it */
+    int trial_count;
     bool bloom;                /* parquet.bloom_filter_columns names this column */
     struct sl_buf bloom_hashes; /* XXH64 of every non-null value of the chunk */
 };
@@ -307,6 +328,8 @@ static int column_setup(struct column *c, const struct sl_column *sc, const stru
     pq_stats_init(&c->page_stats, sk, swidth, utf8);
     pq_stats_init(&c->chunk_stats, sk, swidth, utf8);
     pq_page_index_init(&c->page_index, sk);
+    pq_page_index_init(&c->trial_index, sk);
+    sl_buf_init(&c->trial_pages, CHUNK_CAP);
     sl_buf_init(&c->bloom_hashes, CHUNK_CAP);
     c->bloom = c->vk != V_BOOL && bloom_wanted(o, sc->name);
     sl_buf_init(&c->levels, PAGE_CAP);
@@ -325,6 +348,8 @@ static void column_free(struct column *c)
     pq_stats_free(&c->page_stats);
     pq_stats_free(&c->chunk_stats);
     pq_page_index_free(&c->page_index);
+    pq_page_index_free(&c->trial_index);
+    sl_buf_free(&c->trial_pages);
     sl_buf_free(&c->bloom_hashes);
     sl_buf_free(&c->levels);
     sl_buf_free(&c->reps);
@@ -564,58 +589,126 @@ static int probe_size(struct pq_writer *w, const struct column *c, size_t *n, st
     return SL_OK;
 }
 
-/* Dictionary or PLAIN for the rest of this chunk, by measured size.  The
- * first page of a chunk is encoded both ways and compressed with the
- * file's codec; the dictionary stays when its page plus the index page is
- * smaller than the PLAIN page.  A dictionary pays for repeated values
- * (categories, foreign keys); it loses on values that are mostly distinct
- * (ids, timestamps, amounts), whose indices are as many bits as the values
- * carry and hide from zstd the order and the shared high bytes it would
- * find in the PLAIN page.  Measuring costs three extra compressions per
- * chunk and beats any rule on cardinality alone. */
-static int choose_encoding(struct pq_writer *w, struct column *c, struct sl_err *err)
+/* Encode the buffered page as dictionary indices (`dict`) or PLAIN,
+ * compress it and append header + body to `pages`, its location to
+ * `index`, its uncompressed size to *uncompressed; *stored = bytes added. */
+static int store_page(struct pq_writer *w, struct column *c, bool dict, struct sl_buf *pages,
+                      struct pq_page_index *index, int64_t *uncompressed, size_t *stored,
+                      struct sl_err *err)
 {
-    size_t plain, indices, dictionary;
     int encoding;
-    if (page_body(w, c, false, &encoding) || probe_size(w, c, &plain, err) ||
-        page_body(w, c, true, &encoding) || probe_size(w, c, &indices, err) ||
-        dictionary_body(w, c) || probe_size(w, c, &dictionary, err))
-        return w->failed ? SL_ERROR : fail(w, c, err, "out of memory encoding a page");
-    c->deciding = false;
-    if (indices + dictionary >= plain) {
-        c->use_dict = false;
-        pq_dict_reset(&c->dict);
-    }
-    return SL_OK;
-}
-
-/* Encode the buffered page (if it has rows) and append it to the chunk. */
-static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
-{
-    if (!c->page_rows)
-        return SL_OK;
-    if (c->use_dict && c->deciding && c->dict.count > 0 && choose_encoding(w, c, err))
-        return SL_ERROR;
-    int encoding;
-    if (page_body(w, c, c->use_dict && c->dict.count > 0, &encoding))
+    if (page_body(w, c, dict, &encoding))
         return fail(w, c, err, "out of memory encoding a page");
     const uint8_t *data;
     size_t len;
     if (make_page(w, c, PAGE_DATA, encoding, c->page_levels, &c->page_stats, &data, &len, err))
         return SL_ERROR;
-    if (sl_buf_reserve(&c->pages, w->header.len + len) ||
-        pq_page_index_add(&c->page_index, (int64_t)c->pages.len, (int32_t)(w->header.len + len),
+    if (sl_buf_reserve(pages, w->header.len + len) ||
+        pq_page_index_add(index, (int64_t)pages->len, (int32_t)(w->header.len + len),
                           c->chunk_rows, &c->page_stats, c->page_values))
         return fail(w, c, err, "out of memory buffering a column chunk");
-    sl_buf_put_unchecked(&c->pages, w->header.data, w->header.len);
-    sl_buf_put_unchecked(&c->pages, data, len);
-    c->pages_uncompressed += (int64_t)(w->header.len + w->body.len);
-    c->chunk_rows += (int64_t)c->page_rows;
-    c->chunk_levels += (int64_t)c->page_levels;
+    sl_buf_put_unchecked(pages, w->header.data, w->header.len);
+    sl_buf_put_unchecked(pages, data, len);
+    *uncompressed += (int64_t)(w->header.len + w->body.len);
+    *stored = w->header.len + len;
     if (encoding == E_RLE_DICTIONARY)
         c->dict_pages++;
     else
         c->plain_pages++;
+    return SL_OK;
+}
+
+#define TRIAL_PAGES 16               /* pages a chunk may spend deciding */
+#define TRIAL_BYTES ((size_t)2 << 20) /* or compressed PLAIN bytes */
+
+/* Dictionary or PLAIN for this chunk, by measured size.  The first pages
+ * of a chunk are encoded both ways and compressed with the file's codec
+ * (cut_page); after each one the totals are compared:
+ *   - indices alone no smaller than PLAIN: PLAIN (the dictionary cannot win);
+ *   - indices + the dictionary page no larger than PLAIN: dictionary;
+ *   - the last page cost less as indices plus the dictionary entries it
+ *     added (at the dictionary's compressed bytes per entry) than PLAIN,
+ *     by 10 %: dictionary — its growth has slowed, so the rest of a long
+ *     chunk repays the entries already paid for;
+ *   - else decide again after the next page, until TRIAL_PAGES /
+ *     TRIAL_BYTES or `final` (chunk end, dictionary full), then take the
+ *     smaller total.
+ * A dictionary pays for repeated values (categories, foreign keys); it
+ * loses on values that are mostly distinct (ids, timestamps, amounts),
+ * whose indices carry as many bits as the values and hide from zstd the
+ * order and shared high bytes it finds in PLAIN pages.  Measuring over
+ * several pages lets a dictionary of a few thousand strings, too big for
+ * one page to repay, win over the chunk.  Choosing PLAIN swaps in the PLAIN
+ * copies of the trial pages, so the chunk has no dictionary at all. */
+static int decide_encoding(struct pq_writer *w, struct column *c, bool final, struct sl_err *err)
+{
+    size_t dictionary = 0;
+    bool plain = c->trial_dict_bytes >= c->trial_plain_bytes;
+    if (!plain) {
+        if (dictionary_body(w, c) || probe_size(w, c, &dictionary, err))
+            return w->failed ? SL_ERROR : fail(w, c, err, "out of memory encoding a page");
+        bool paid = c->trial_dict_bytes + dictionary <= c->trial_plain_bytes;
+        double per_entry = (double)dictionary / (double)(c->dict.count ? c->dict.count : 1);
+        double marginal = (double)c->trial_last_dict +
+                          per_entry * (double)(c->dict.count - c->trial_entries);
+        if (!paid && !final && c->trial_count > 1)
+            paid = marginal < 0.9 * (double)c->trial_last_plain;
+        if (!paid && !final && c->trial_count < TRIAL_PAGES &&
+            c->trial_plain_bytes < TRIAL_BYTES) {
+            c->trial_entries = c->dict.count;
+            return SL_OK; /* decide after the next page */
+        }
+        plain = !paid;
+    }
+    c->deciding = false;
+    if (plain) {
+        struct sl_buf pages = c->pages;
+        struct pq_page_index index = c->page_index;
+        c->pages = c->trial_pages, c->trial_pages = pages;
+        c->page_index = c->trial_index, c->trial_index = index;
+        c->pages_uncompressed = c->trial_uncompressed;
+        c->plain_pages = c->trial_count, c->dict_pages = 0;
+        c->use_dict = false;
+        pq_dict_reset(&c->dict);
+    }
+    sl_buf_reset(&c->trial_pages);
+    pq_page_index_reset(&c->trial_index);
+    c->trial_uncompressed = 0;
+    c->trial_plain_bytes = c->trial_dict_bytes = 0;
+    c->trial_last_plain = c->trial_last_dict = 0;
+    c->trial_entries = 0;
+    c->trial_count = 0;
+    return SL_OK;
+}
+
+/* Encode the buffered page (if it has rows) and append it to the chunk;
+ * while the chunk is deciding, both ways (decide_encoding). */
+static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
+{
+    if (!c->page_rows)
+        return SL_OK;
+    bool dict = c->use_dict && c->dict.count > 0;
+    size_t stored;
+    if (c->use_dict && c->deciding) {
+        int d = c->dict_pages, p = c->plain_pages;
+        if (store_page(w, c, false, &c->trial_pages, &c->trial_index, &c->trial_uncompressed,
+                       &stored, err))
+            return SL_ERROR;
+        c->trial_plain_bytes += stored;
+        c->trial_last_plain = stored;
+        c->dict_pages = d, c->plain_pages = p; /* counted below, for the kept variant */
+        if (store_page(w, c, dict, &c->pages, &c->page_index, &c->pages_uncompressed, &stored,
+                       err))
+            return SL_ERROR;
+        c->trial_dict_bytes += stored;
+        c->trial_last_dict = stored;
+        c->trial_count++;
+    } else if (store_page(w, c, dict, &c->pages, &c->page_index, &c->pages_uncompressed, &stored,
+                          err)) {
+        return SL_ERROR;
+    }
+    c->chunk_rows += (int64_t)c->page_rows;
+    c->chunk_levels += (int64_t)c->page_levels;
     if (pq_stats_merge(&c->chunk_stats, &c->page_stats))
         return fail(w, c, err, "out of memory keeping statistics");
     pq_stats_reset(&c->page_stats);
@@ -624,6 +717,9 @@ static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
     sl_buf_reset(&c->values);
     sl_buf_reset(&c->indices);
     c->page_rows = c->page_values = c->page_bytes = c->page_levels = 0;
+    /* An empty dictionary (only NULLs so far) tells nothing yet. */
+    if (c->deciding && c->trial_count && c->dict.count && decide_encoding(w, c, false, err))
+        return SL_ERROR;
     return SL_OK;
 }
 
@@ -790,7 +886,7 @@ static int add_piece(struct pq_writer *w, struct column *c, const struct sl_batc
 static int page_limits(struct pq_writer *w, struct column *c, struct sl_err *err)
 {
     if (c->use_dict && pq_dict_bytes(&c->dict) > w->opt.dict_max_bytes) {
-        if (cut_page(w, c, err))
+        if (cut_page(w, c, err) || (c->deciding && decide_encoding(w, c, true, err)))
             return SL_ERROR;
         c->use_dict = false;
     } else if (c->page_rows >= w->opt.page_rows || c->page_bytes >= w->opt.page_bytes) {
@@ -930,7 +1026,7 @@ static int dictionary_body(struct pq_writer *w, const struct column *c)
 static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompressed,
                        int64_t *compressed, struct sl_err *err)
 {
-    if (cut_page(w, c, err))
+    if (cut_page(w, c, err) || (c->deciding && c->trial_count && decide_encoding(w, c, true, err)))
         return SL_ERROR;
     int64_t dict_offset = -1, dict_unc = 0, dict_comp = 0;
     if (c->dict_pages > 0) {

@@ -7,10 +7,13 @@
  * encoded (compressed) data, then written out; so memory per writer is
  * bounded by about one row group plus one page per column.
  *
- * Format: data page v1, PLAIN and RLE_DICTIONARY (dictionary page first,
- * fallback to PLAIN when the dictionary outgrows dict_max_bytes), RLE/bit-packed
- * definition levels, chunk and page statistics with the spec's sort orders,
- * column_orders, encoding_stats, created_by.  See docs/parquet.md and the
+ * Format: data page v1, PLAIN or RLE_DICTIONARY per chunk by measured size
+ * (dictionary page first, fallback to PLAIN when the dictionary outgrows
+ * dict_max_bytes), RLE/bit-packed definition levels, chunk and page
+ * statistics with the spec's sort orders, page index (ColumnIndex and
+ * OffsetIndex) for every chunk, split-block bloom filters for the columns
+ * asked for, field ids, key-value metadata, column_orders, encoding_stats,
+ * created_by.  See docs/parquet.md and the
  * file essays of thrift.c, encode.c, stats.c, compress.c and writer.c.
  *
  * Type mapping (internal → physical + logical/converted):
