@@ -640,25 +640,39 @@ static int store_page(struct pq_writer *w, struct column *c, bool dict, struct s
  * several pages lets a dictionary of a few thousand strings, too big for
  * one page to repay, win over the chunk.  Choosing PLAIN swaps in the PLAIN
  * copies of the trial pages, so the chunk has no dictionary at all. */
+/* Is the dictionary worth it, with its page `dictionary` bytes compressed?
+ * (the "paid" rules of decide_encoding; `marginal` only before the end) */
+static bool dictionary_pays(const struct column *c, double dictionary, bool marginal)
+{
+    if ((double)c->trial_dict_bytes + dictionary <= (double)c->trial_plain_bytes)
+        return true;
+    if (!marginal || c->trial_count < 2)
+        return false;
+    double per_entry = dictionary / (double)(c->dict.count ? c->dict.count : 1);
+    double cost = (double)c->trial_last_dict + per_entry * (double)(c->dict.count - c->trial_entries);
+    return cost < 0.9 * (double)c->trial_last_plain;
+}
+
 static int decide_encoding(struct pq_writer *w, struct column *c, bool final, struct sl_err *err)
 {
-    size_t dictionary = 0;
     bool plain = c->trial_dict_bytes >= c->trial_plain_bytes;
     if (!plain) {
-        if (dictionary_body(w, c) || probe_size(w, c, &dictionary, err))
-            return w->failed ? SL_ERROR : fail(w, c, err, "out of memory encoding a page");
-        bool paid = c->trial_dict_bytes + dictionary <= c->trial_plain_bytes;
-        double per_entry = (double)dictionary / (double)(c->dict.count ? c->dict.count : 1);
-        double marginal = (double)c->trial_last_dict +
-                          per_entry * (double)(c->dict.count - c->trial_entries);
-        if (!paid && !final && c->trial_count > 1)
-            paid = marginal < 0.9 * (double)c->trial_last_plain;
+        /* Between pages the dictionary page's compressed size is estimated
+         * with the PLAIN pages' compression ratio; it is compressed for real
+         * only once, to confirm the decision (a full dictionary is 1 MiB). */
+        double ratio = c->trial_uncompressed
+                           ? (double)c->trial_plain_bytes / (double)c->trial_uncompressed
+                           : 1.0;
+        bool paid = dictionary_pays(c, ratio * (double)pq_dict_bytes(&c->dict), !final);
         if (!paid && !final && c->trial_count < TRIAL_PAGES &&
             c->trial_plain_bytes < TRIAL_BYTES) {
             c->trial_entries = c->dict.count;
             return SL_OK; /* decide after the next page */
         }
-        plain = !paid;
+        size_t dictionary;
+        if (dictionary_body(w, c) || probe_size(w, c, &dictionary, err))
+            return w->failed ? SL_ERROR : fail(w, c, err, "out of memory encoding a page");
+        plain = !dictionary_pays(c, (double)dictionary, !final);
     }
     c->deciding = false;
     if (plain) {
