@@ -70,8 +70,8 @@ int pq_page_index_add(struct pq_page_index *p, int64_t offset, int32_t size, int
     uint8_t min[PQ_STATS_MAX_BYTES + 16], max[PQ_STATS_MAX_BYTES + 16];
     size_t lmin = 0, lmax = 0;
     bool emin, emax;
-    struct pq_page_entry e = {.offset = offset, .first_row = first_row,
-                              .null_count = stats->null_count, .size = size};
+    struct pq_page_entry e = {
+        .offset = offset, .first_row = first_row, .null_count = stats->null_count, .size = size};
     if (pq_stats_encode_limit(stats, PQ_STATS_INDEX_BYTES, min, &lmin, &emin, max, &lmax, &emax)) {
         e.min_len = (uint32_t)lmin;
         e.max_len = (uint32_t)lmax;
@@ -138,8 +138,7 @@ static int compare(enum pq_stats_kind kind, const uint8_t *a, size_t la, const u
             return (a[0] ^ 0x80) < (b[0] ^ 0x80) ? -1 : 1;
         break;
     case PQ_STATS_BOOL:
-    case PQ_STATS_BYTES:
-        break;
+    case PQ_STATS_BYTES: break;
     }
     size_t n = la < lb ? la : lb;
     int c = n ? memcmp(a, b, n) : 0;

@@ -151,6 +151,7 @@ struct column {
     size_t trial_plain_bytes, trial_dict_bytes; /* all trial pages */
     size_t trial_last_plain, trial_last_dict;   /* the last one */
     uint32_t trial_entries;                      /* dictionary entries before it */
+    double trial_fix; /* measured / estimated dictionary page size, 0 = not measured */
     int trial_count;
     bool bloom;                /* parquet.bloom_filter_columns names this column */
     struct sl_buf bloom_hashes; /* XXH64 of every non-null value of the chunk */
@@ -257,7 +258,8 @@ static bool bloom_wanted(const struct pq_options *o, const char *column)
     snprintf(full, sizeof full, "%s.%s", o->table, column);
     snprintf(bare, sizeof bare, "%s.%s", dot ? dot + 1 : o->table, column);
     for (int i = 0; i < o->n_bloom_columns; i++)
-        if (fnmatch(o->bloom_columns[i], full, 0) == 0 || fnmatch(o->bloom_columns[i], bare, 0) == 0)
+        if (fnmatch(o->bloom_columns[i], full, 0) == 0 ||
+            fnmatch(o->bloom_columns[i], bare, 0) == 0)
             return true;
     return false;
 }
@@ -649,7 +651,8 @@ static bool dictionary_pays(const struct column *c, double dictionary, bool marg
     if (!marginal || c->trial_count < 2)
         return false;
     double per_entry = dictionary / (double)(c->dict.count ? c->dict.count : 1);
-    double cost = (double)c->trial_last_dict + per_entry * (double)(c->dict.count - c->trial_entries);
+    double added = (double)(c->dict.count - c->trial_entries);
+    double cost = (double)c->trial_last_dict + per_entry * added;
     return cost < 0.9 * (double)c->trial_last_plain;
 }
 
@@ -659,20 +662,29 @@ static int decide_encoding(struct pq_writer *w, struct column *c, bool final, st
     if (!plain) {
         /* Between pages the dictionary page's compressed size is estimated
          * with the PLAIN pages' compression ratio; it is compressed for real
-         * only once, to confirm the decision (a full dictionary is 1 MiB). */
+         * (up to 1 MiB) only when the estimate says it pays or the trial
+         * ends, and the estimate's error then corrects the next ones. */
         double ratio = c->trial_uncompressed
                            ? (double)c->trial_plain_bytes / (double)c->trial_uncompressed
                            : 1.0;
-        bool paid = dictionary_pays(c, ratio * (double)pq_dict_bytes(&c->dict), !final);
-        if (!paid && !final && c->trial_count < TRIAL_PAGES &&
-            c->trial_plain_bytes < TRIAL_BYTES) {
+        double fix = c->trial_fix ? c->trial_fix : 1.0;
+        double estimate = ratio * (double)pq_dict_bytes(&c->dict) * fix;
+        bool more = !final && c->trial_count < TRIAL_PAGES && c->trial_plain_bytes < TRIAL_BYTES;
+        bool paid = dictionary_pays(c, estimate, !final);
+        if (paid || !more) {
+            /* Confirm with the real size; a wrong estimate (distinct values
+             * compress worse than pages of repeats) corrects the next ones. */
+            size_t dictionary;
+            if (dictionary_body(w, c) || probe_size(w, c, &dictionary, err))
+                return w->failed ? SL_ERROR : fail(w, c, err, "out of memory encoding a page");
+            c->trial_fix = estimate > 0 ? (double)dictionary / estimate * fix : 1.0;
+            paid = dictionary_pays(c, (double)dictionary, !final);
+        }
+        if (!paid && more) {
             c->trial_entries = c->dict.count;
             return SL_OK; /* decide after the next page */
         }
-        size_t dictionary;
-        if (dictionary_body(w, c) || probe_size(w, c, &dictionary, err))
-            return w->failed ? SL_ERROR : fail(w, c, err, "out of memory encoding a page");
-        plain = !dictionary_pays(c, (double)dictionary, !final);
+        plain = !paid;
     }
     c->deciding = false;
     if (plain) {
@@ -691,6 +703,7 @@ static int decide_encoding(struct pq_writer *w, struct column *c, bool final, st
     c->trial_plain_bytes = c->trial_dict_bytes = 0;
     c->trial_last_plain = c->trial_last_dict = 0;
     c->trial_entries = 0;
+    c->trial_fix = 0;
     c->trial_count = 0;
     return SL_OK;
 }

@@ -75,8 +75,8 @@ static void test_bloom_no_false_negatives(void)
     CHECK_EQ_INT(missing, 0);
     CHECK(fp < 1500); /* < 1.5 % (about 0.3 % at 13 bits per value) */
     /* Header: numBytes 32768, BLOCK, XXHASH, UNCOMPRESSED. */
-    static const uint8_t header[] = {0x15, 0x80, 0x80, 0x04, 0x1c, 0x1c, 0x00, 0x00,
-                                     0x1c, 0x1c, 0x00, 0x00, 0x1c, 0x1c, 0x00, 0x00, 0x00};
+    static const uint8_t header[] = {0x15, 0x80, 0x80, 0x04, 0x1c, 0x1c, 0x00, 0x00, 0x1c,
+                                     0x1c, 0x00, 0x00, 0x1c, 0x1c, 0x00, 0x00, 0x00};
     CHECK_EQ_INT(out.len - bytes, sizeof header);
     CHECK_MEM(out.data, header, sizeof header);
     sl_buf_free(&out);
@@ -144,8 +144,8 @@ static void write_file(const char *path, size_t rows)
 }
 
 /* Run pqbloom.mjs; count its "=maybe" and "=absent" lines and row groups. */
-static void probe(const char *path, const char *col, const char *values, int *maybe,
-                  int *absent, int *groups, int *none)
+static void probe(const char *path, const char *col, const char *values, int *maybe, int *absent,
+                  int *groups, int *none)
 {
     static char cmd[200000];
     snprintf(cmd, sizeof cmd,

@@ -95,11 +95,11 @@ static char *scalar(const char *sql)
     return out;
 }
 
-#define CHECK_SQL(sql, want)                                                        \
-    do {                                                                            \
-        char *got_ = scalar(sql);                                                   \
-        CHECK_EQ_STR(got_, want);                                                   \
-        free(got_);                                                                 \
+#define CHECK_SQL(sql, want)                                                                       \
+    do {                                                                                           \
+        char *got_ = scalar(sql);                                                                  \
+        CHECK_EQ_STR(got_, want);                                                                  \
+        free(got_);                                                                                \
     } while (0)
 
 /* Mostly distinct values (id, amount) are smaller PLAIN; repeated ones
@@ -127,8 +127,8 @@ static void test_dictionary_by_measured_size(void)
     long long amount = 0;
     for (long long i = 0; i < 60000; i++)
         amount += (i * 104729) % 1000000;
-    snprintf(want, sizeof want, "60000|%lld|%lld.%02lld|16667|5", 60000LL * 1000000 + 59999LL * 60000 / 2,
-             amount / 100, amount % 100);
+    snprintf(want, sizeof want, "60000|%lld|%lld.%02lld|16667|5",
+             60000LL * 1000000 + 59999LL * 60000 / 2, amount / 100, amount % 100);
     CHECK_EQ_STR(got, want);
     free(got);
     unlink(path);
@@ -140,9 +140,10 @@ static void test_dictionary_by_measured_size(void)
 static char *index_line(const char *path, const char *col)
 {
     char cmd[512], line[8192], key[64];
-    snprintf(cmd, sizeof cmd,
-             "NODE_PATH=\"${NODE_PATH:-.deps/node/node_modules}\" node tests/tools/pqindex.mjs '%s'",
-             path);
+    snprintf(
+        cmd, sizeof cmd,
+        "NODE_PATH=\"${NODE_PATH:-.deps/node/node_modules}\" node tests/tools/pqindex.mjs '%s'",
+        path);
     if (!strncmp(col, "field_ids", 9) || !strncmp(col, "kv ", 3))
         snprintf(key, sizeof key, "%s", col);
     else
@@ -173,10 +174,11 @@ static void test_page_index(void)
     o.page_rows = 5000;
     write_receipts(path, 30000, &o);
     char *id = index_line(path, "id");
-    CHECK_EQ_STR(id, "rg=0 col=id pages=6 order=ASCENDING first_rows=0,5000,10000,15000,20000,25000 "
-                     "min=1000000,1005000,1010000,1015000,1020000,1025000 "
-                     "max=1004999,1009999,1014999,1019999,1024999,1029999 "
-                     "nulls=0,0,0,0,0,0 null_pages=0,0,0,0,0,0");
+    CHECK_EQ_STR(id,
+                 "rg=0 col=id pages=6 order=ASCENDING first_rows=0,5000,10000,15000,20000,25000 "
+                 "min=1000000,1005000,1010000,1015000,1020000,1025000 "
+                 "max=1004999,1009999,1014999,1019999,1024999,1029999 "
+                 "nulls=0,0,0,0,0,0 null_pages=0,0,0,0,0,0");
     free(id);
     /* note: pages 2 and 3 hold only NULLs; the others 2/3 NULLs */
     char *note = index_line(path, "note");
@@ -188,7 +190,8 @@ static void test_page_index(void)
     free(amount);
     /* DuckDB reads the same file. */
     char sql[512];
-    snprintf(sql, sizeof sql, "SELECT count(*) || '|' || count(note) FROM read_parquet('%s')", path);
+    snprintf(sql, sizeof sql, "SELECT count(*) || '|' || count(note) FROM read_parquet('%s')",
+             path);
     CHECK_SQL(sql, "30000|6667");
     if (!check_failed_now)
         unlink(path);
