@@ -137,6 +137,7 @@ $(BUILD)/bench/duckdb_sql: bench/duckdb_sql.c | $(STAMP)
 
 bench: $(BUILD)/snaplake $(BUILD)/bench/duckdb_sql
 	BUILD=$(BUILD) bench/sqlite_export.sh $(ROWS)
+	BUILD=$(BUILD) bench/writer.sh
 
 format:
 	clang-format -i $(shell find src tests bench -name '*.[ch]')

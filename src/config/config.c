@@ -171,6 +171,9 @@ static const struct key parquet_keys[] = {
      .min = -7, .max = 22},
     {.name = "row_group_mb", .kind = K_INT, .offset = FIELD(row_group_mb), .def = "128", .min = 1,
      .max = 4096},
+    /* "<table>.<column>" globs; the writer matches them (parquet/writer.h). */
+    {.name = "bloom_filter_columns", .kind = K_GLOBS, .offset = FIELD(bloom_filter_columns),
+     .count_offset = FIELD(n_bloom_filter_columns)},
     {0},
 };
 
@@ -908,9 +911,19 @@ static int walk_mapping(struct parse *p, const struct key *keys, const char *par
     return SL_OK;
 }
 
-/* gzip levels are 1..9 (0 = default); zstd takes the whole -7..22 range. */
+/* gzip levels are 1..9 (0 = default); zstd takes the whole -7..22 range.
+ * A bloom filter pattern names a table and a column: it has a dot. */
 static int check_parquet(struct parse *p, const yaml_node_t *map, struct sl_config *cfg)
 {
+    for (int i = 0; i < cfg->n_bloom_filter_columns; i++) {
+        if (strchr(cfg->bloom_filter_columns[i], '.'))
+            continue;
+        const yaml_node_t *n = lookup(p, map, "bloom_filter_columns");
+        return fail_at(p, n ? n->start_mark : map->start_mark,
+                       "'parquet.bloom_filter_columns' entries are \"<table>.<column>\" "
+                       "(globs allowed, e.g. \"orders.customer_id\" or \"*.email\"), got \"%s\"",
+                       cfg->bloom_filter_columns[i]);
+    }
     if (cfg->compression != PQ_CODEC_GZIP || (cfg->compression_level >= 0 &&
                                                cfg->compression_level <= 9))
         return SL_OK;

@@ -52,6 +52,8 @@ struct sl_config {
     enum pq_codec compression; /* default zstd */
     int compression_level;     /* parquet.compression_level, 0 = codec default */
     int row_group_mb;          /* default 128 */
+    char **bloom_filter_columns; /* parquet.bloom_filter_columns: "<table>.<column>" globs */
+    int n_bloom_filter_columns;
     char *models;  /* absolute folder; default "<dir>/models" (may not exist) */
     int retries;   /* run.retries, default 3 */
     char *deadline;   /* run.deadline "HH:MM" or NULL */

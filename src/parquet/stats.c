@@ -270,12 +270,13 @@ static size_t utf8_cut(const uint8_t *p, size_t limit)
 }
 
 /* An upper bound of every string starting with p[0..n) that is at most
- * PQ_STATS_MAX_BYTES (+3 for a longer last character) long.  0 when none
- * exists (all 0xFF / U+10FFFF). */
-static size_t truncated_max(const struct pq_stats *s, const uint8_t *p, size_t n, uint8_t *out)
+ * `limit` (+3 for a longer last character) long.  0 when none exists (all
+ * 0xFF / U+10FFFF). */
+static size_t truncated_max(const struct pq_stats *s, const uint8_t *p, size_t n, size_t limit,
+                            uint8_t *out)
 {
     if (!s->utf8) {
-        size_t cut = PQ_STATS_MAX_BYTES;
+        size_t cut = limit;
         while (cut > 0 && p[cut - 1] == 0xFF)
             cut--;
         if (!cut)
@@ -284,7 +285,7 @@ static size_t truncated_max(const struct pq_stats *s, const uint8_t *p, size_t n
         out[cut - 1]++;
         return cut;
     }
-    size_t cut = utf8_cut(p, PQ_STATS_MAX_BYTES < n ? PQ_STATS_MAX_BYTES : n);
+    size_t cut = utf8_cut(p, limit < n ? limit : n);
     while (cut > 0) {
         size_t start = cut - 1;
         while (start > 0 && (p[start] & 0xC0) == 0x80)
@@ -307,6 +308,13 @@ static size_t truncated_max(const struct pq_stats *s, const uint8_t *p, size_t n
 
 bool pq_stats_encode(const struct pq_stats *s, uint8_t *min, size_t *min_len, bool *min_exact,
                      uint8_t *max, size_t *max_len, bool *max_exact)
+{
+    return pq_stats_encode_limit(s, PQ_STATS_MAX_BYTES, min, min_len, min_exact, max, max_len,
+                                 max_exact);
+}
+
+bool pq_stats_encode_limit(const struct pq_stats *s, size_t limit, uint8_t *min, size_t *min_len,
+                           bool *min_exact, uint8_t *max, size_t *max_len, bool *max_exact)
 {
     if (!s->has_minmax)
         return false;
@@ -353,8 +361,8 @@ bool pq_stats_encode(const struct pq_stats *s, uint8_t *min, size_t *min_len, bo
     }
     const uint8_t *lo = s->min_bytes.data, *hi = s->max_bytes.data;
     size_t llo = s->min_bytes.len, lhi = s->max_bytes.len;
-    if (lhi > PQ_STATS_MAX_BYTES) {
-        *max_len = truncated_max(s, hi, lhi, max);
+    if (lhi > limit) {
+        *max_len = truncated_max(s, hi, lhi, limit, max);
         *max_exact = false;
         if (!*max_len)
             return false;
@@ -363,8 +371,8 @@ bool pq_stats_encode(const struct pq_stats *s, uint8_t *min, size_t *min_len, bo
             memcpy(max, hi, lhi);
         *max_len = lhi;
     }
-    if (llo > PQ_STATS_MAX_BYTES) {
-        *min_len = s->utf8 ? utf8_cut(lo, PQ_STATS_MAX_BYTES) : PQ_STATS_MAX_BYTES;
+    if (llo > limit) {
+        *min_len = s->utf8 ? utf8_cut(lo, limit) : limit;
         *min_exact = false;
     } else {
         *min_len = llo;

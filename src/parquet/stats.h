@@ -71,6 +71,14 @@ int pq_stats_merge(struct pq_stats *dst, const struct pq_stats *src);
 bool pq_stats_encode(const struct pq_stats *s, uint8_t *min, size_t *min_len, bool *min_exact,
                      uint8_t *max, size_t *max_len, bool *max_exact);
 
+/* The same with values cut to `limit` bytes (<= PQ_STATS_MAX_BYTES), e.g.
+ * PQ_STATS_INDEX_BYTES for the ColumnIndex of the page index. */
+bool pq_stats_encode_limit(const struct pq_stats *s, size_t limit, uint8_t *min, size_t *min_len,
+                           bool *min_exact, uint8_t *max, size_t *max_len, bool *max_exact);
+
+/* Longest min/max in a ColumnIndex (PARQUET.md §4: page bounds stay small). */
+#define PQ_STATS_INDEX_BYTES 64
+
 /* Write a Statistics struct as field `id` of the current struct.  `legacy`
  * also sets the deprecated min/max fields (signed-order types only). */
 void pq_stats_write(const struct pq_stats *s, struct pq_thrift *t, int16_t id, bool legacy);

@@ -26,6 +26,9 @@
  *      [values: PLAIN, or 1 byte bit width + RLE/bit-packed indices]
  * with num_values = rows (levels, nulls included) and the page statistics.
  *
+ * Dictionary or PLAIN: the first pages of each chunk are encoded both ways
+ * and the smaller kept, measured after compression (decide_encoding).
+ *
  * Dictionary fallback: after each piece the dictionary's PLAIN size is
  * compared with dict_max_bytes; once over, the current page is cut as
  * RLE_DICTIONARY and the rest of the chunk is written PLAIN.  The pages
@@ -38,6 +41,15 @@
  * first in the file.  A row group is flushed when the buffered bytes of all
  * columns reach row_group_bytes, and at pq_writer_finish; a row group never
  * has 0 rows, and an empty file has row_groups = [] (pitfall 6).
+ *
+ * Page index and bloom filters: each data page's location and bounds are
+ * recorded as it is cut (pageindex.c); the chunk's ColumnIndex and
+ * OffsetIndex are serialized when it is flushed and written after the last
+ * row group.  Columns named by bloom_columns keep the XXH64 of every value
+ * and get a filter (bloom.c) written right after their row group.  Both
+ * offsets are known only after the chunk's metadata was serialized, so a
+ * ColumnChunk is kept open (fields 2, 3 up to ColumnMetaData 13) and
+ * completed in the footer (write_row_groups).
  *
  * Metadata (parquet.thrift): ColumnMetaData with every required field,
  * dictionary_page_offset only when a dictionary page exists and always before
@@ -54,13 +66,17 @@
  * in-memory arrays.
  */
 #include "parquet/writer.h"
+#include "parquet/bloom.h"
 #include "parquet/compress.h"
 #include "parquet/dict.h"
 #include "parquet/encode.h"
+#include "parquet/pageindex.h"
 #include "parquet/stats.h"
 #include "parquet/thrift.h"
 #include "util/version.h"
 
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +123,7 @@ struct column {
     int max_def;       /* 1 for a flat OPTIONAL column, 0 REQUIRED; lists 2 or 3 */
     bool dict_enabled; /* options and type allow a dictionary */
     bool use_dict;     /* current chunk still dictionary-encoded */
+    bool deciding;     /* first pages of the chunk: encode both ways, to choose */
     struct pq_dict dict;
 
     /* the page being filled */
@@ -125,6 +142,34 @@ struct column {
     int64_t pages_uncompressed; /* headers + uncompressed bodies */
     int dict_pages, plain_pages;
     struct pq_stats chunk_stats;
+    struct pq_page_index page_index;
+    /* While deciding: the same pages PLAIN (pages/page_index hold them as
+     * dictionary pages), and the compressed bytes of each variant so far. */
+    struct sl_buf trial_pages;
+    struct pq_page_index trial_index;
+    int64_t trial_uncompressed;
+    size_t trial_plain_bytes, trial_dict_bytes; /* all trial pages */
+    size_t trial_last_plain, trial_last_dict;   /* the last one */
+    uint32_t trial_entries;                      /* dictionary entries before it */
+    double trial_fix; /* measured / estimated dictionary page size, 0 = not measured */
+    int trial_count;
+    bool bloom;                /* parquet.bloom_filter_columns names this column */
+    struct sl_buf bloom_hashes; /* XXH64 of every non-null value of the chunk */
+};
+
+/* Where a flushed column chunk's metadata and page index wait for the
+ * footer: byte ranges in pq_writer.chunk_meta / column_index / offset_index
+ * (column_index_len 0 = no ColumnIndex for this chunk). */
+struct chunk_ref {
+    size_t meta_at, meta_len;
+    size_t column_index_at, column_index_len;
+    size_t offset_index_at, offset_index_len;
+    size_t bloom_at, bloom_len; /* in pq_writer.blooms, then the file offset */
+};
+
+/* A flushed row group's RowGroup fields. */
+struct row_group_ref {
+    int64_t uncompressed, rows, file_offset, compressed;
 };
 
 struct pq_writer {
@@ -135,7 +180,13 @@ struct pq_writer {
     void *sink_ctx;
     struct column *cols;
     struct pq_compressor *comp;
-    struct sl_buf body, packed, header, colmeta, row_groups;
+    struct sl_buf body, packed, header;
+    /* Kept until the footer: per flushed chunk a struct chunk_ref, per row
+     * group a struct row_group_ref, the ColumnChunk structs without their
+     * page index fields, and the serialized page index structs. */
+    struct sl_buf chunk_refs, row_group_refs, chunk_meta, column_index, offset_index;
+    struct sl_buf blooms; /* the row group's bloom filters, written after its chunks */
+    struct sl_buf probe; /* compressed trial encodings (choose_encoding) */
     int row_group_count;
     int64_t offset, rows, rg_rows;
     bool failed, finished;
@@ -158,6 +209,10 @@ void pq_options_default(struct pq_options *o)
     o->page_rows = 20000;
     o->dict_max_bytes = (size_t)1 << 20;
     o->created_by = NULL;
+    o->bloom_columns = NULL;
+    o->n_bloom_columns = 0;
+    o->table = NULL;
+    o->run_id = NULL;
 }
 
 int pq_codec_parse(const char *name, enum pq_codec *out)
@@ -190,6 +245,24 @@ const char *pq_codec_name(enum pq_codec c)
 }
 
 /* ---- schema mapping ------------------------------------------------------ */
+
+/* Does a pattern of o->bloom_columns ("<table>.<column>", globs) name this
+ * column?  Tried on "<table>.<column>" and, for a table given as
+ * "schema.table", on "table.column" too (as tables.include matches). */
+static bool bloom_wanted(const struct pq_options *o, const char *column)
+{
+    if (!o->n_bloom_columns || !o->table)
+        return false;
+    const char *dot = strchr(o->table, '.');
+    char full[600], bare[600];
+    snprintf(full, sizeof full, "%s.%s", o->table, column);
+    snprintf(bare, sizeof bare, "%s.%s", dot ? dot + 1 : o->table, column);
+    for (int i = 0; i < o->n_bloom_columns; i++)
+        if (fnmatch(o->bloom_columns[i], full, 0) == 0 ||
+            fnmatch(o->bloom_columns[i], bare, 0) == 0)
+            return true;
+    return false;
+}
 
 static int column_setup(struct column *c, const struct sl_column *sc, const struct pq_options *o,
                         struct sl_err *err)
@@ -252,10 +325,15 @@ static int column_setup(struct column *c, const struct sl_column *sc, const stru
         return sl_err_set(err, false, "parquet", sc->name, "unsupported type %d", (int)sc->type);
     }
     c->dict_enabled = o->dict_max_bytes > 0 && c->vk != V_BOOL;
-    c->use_dict = c->dict_enabled;
+    c->use_dict = c->deciding = c->dict_enabled;
     bool utf8 = sc->type == SL_T_STRING || sc->type == SL_T_JSON;
     pq_stats_init(&c->page_stats, sk, swidth, utf8);
     pq_stats_init(&c->chunk_stats, sk, swidth, utf8);
+    pq_page_index_init(&c->page_index, sk);
+    pq_page_index_init(&c->trial_index, sk);
+    sl_buf_init(&c->trial_pages, CHUNK_CAP);
+    sl_buf_init(&c->bloom_hashes, CHUNK_CAP);
+    c->bloom = c->vk != V_BOOL && bloom_wanted(o, sc->name);
     sl_buf_init(&c->levels, PAGE_CAP);
     sl_buf_init(&c->reps, PAGE_CAP);
     sl_buf_init(&c->values, PAGE_CAP);
@@ -271,6 +349,10 @@ static void column_free(struct column *c)
     pq_dict_free(&c->dict);
     pq_stats_free(&c->page_stats);
     pq_stats_free(&c->chunk_stats);
+    pq_page_index_free(&c->page_index);
+    pq_page_index_free(&c->trial_index);
+    sl_buf_free(&c->trial_pages);
+    sl_buf_free(&c->bloom_hashes);
     sl_buf_free(&c->levels);
     sl_buf_free(&c->reps);
     sl_buf_free(&c->values);
@@ -280,7 +362,11 @@ static void column_free(struct column *c)
 
 /* SchemaElement of a leaf: physical type, repetition, name, ConvertedType
  * (+ scale/precision) and LogicalType (LogicalTypes.md). */
-static void schema_element(struct pq_thrift *t, const struct column *c)
+/* field_id (SchemaElement 9): top-level column i has id i + 1, a LIST's
+ * element `element_id` (ids after the columns', in column order), so ids
+ * are unique in the file and stable for a given schema (Iceberg and
+ * DuckLake readers map columns by id). */
+static void schema_element(struct pq_thrift *t, const struct column *c, int id, int element_id)
 {
     const struct sl_column *sc = c->sc;
     int ct = -1;
@@ -292,6 +378,7 @@ static void schema_element(struct pq_thrift *t, const struct column *c)
         pq_thrift_string(t, 4, sc->name);
         pq_thrift_i32(t, 5, 1);
         pq_thrift_i32(t, 6, CT_LIST);
+        pq_thrift_i32(t, 9, id);
         pq_thrift_struct_begin(t, 10);
         pq_thrift_empty_struct(t, 3); /* LIST */
         pq_thrift_struct_end(t);
@@ -327,6 +414,7 @@ static void schema_element(struct pq_thrift *t, const struct column *c)
         pq_thrift_i32(t, 7, sc->scale);
         pq_thrift_i32(t, 8, sc->precision);
     }
+    pq_thrift_i32(t, 9, c->list ? element_id : id);
     switch (sc->type) {
     case SL_T_INT16:
     case SL_T_INT32:
@@ -457,51 +545,197 @@ static int levels_encode(struct sl_buf *b, const uint8_t *levels, size_t n, int 
     return SL_OK;
 }
 
-/* Encode the buffered page (if it has rows) and append it to the chunk. */
-static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
+static int dictionary_body(struct pq_writer *w, const struct column *c);
+
+/* The buffered page's body into w->body: levels, then the values as
+ * dictionary indices (`dict`) or PLAIN; *encoding says which.  0 or
+ * SL_ERROR (out of memory). */
+static int page_body(struct pq_writer *w, struct column *c, bool dict, int *encoding)
 {
-    if (!c->page_rows)
-        return SL_OK;
     struct sl_buf *b = &w->body;
-    int encoding = E_PLAIN;
     sl_buf_reset(b);
+    *encoding = E_PLAIN;
     if (c->list) {
         if (levels_encode(b, c->reps.data, c->page_levels, 1) ||
             levels_encode(b, c->levels.data, c->page_levels, pq_bit_width((uint64_t)c->max_def)))
-            return fail(w, c, err, "out of memory encoding levels");
+            return SL_ERROR;
     } else if (c->optional && pq_levels_encode(b, c->levels.data, c->page_rows)) {
-        return fail(w, c, err, "out of memory encoding definition levels");
+        return SL_ERROR;
     }
-    if (c->use_dict && c->dict.count > 0) {
+    if (dict) {
+        /* Indices of this page only reach the entries added so far, so the
+         * bit width is that of the dictionary's size now, not at the end. */
         int bw = pq_bit_width(c->dict.count - 1);
         if (bw < 1)
             bw = 1;
-        encoding = E_RLE_DICTIONARY;
-        if (sl_buf_putc(b, (uint8_t)bw) ||
-            pq_rle_encode_u32(b, (const uint32_t *)(const void *)c->indices.data, c->page_values,
-                              bw))
-            return fail(w, c, err, "out of memory encoding dictionary indices");
-    } else if (c->vk == V_BOOL) {
-        if (pq_plain_bool(b, c->values.data, c->values.len))
-            return fail(w, c, err, "out of memory encoding a page");
-    } else if (sl_buf_append(b, c->values.data, c->values.len)) {
-        return fail(w, c, err, "out of memory encoding a page");
+        *encoding = E_RLE_DICTIONARY;
+        return sl_buf_putc(b, (uint8_t)bw) ||
+               pq_rle_encode_u32(b, (const uint32_t *)(const void *)c->indices.data,
+                                 c->page_values, bw);
     }
+    if (c->vk == V_BOOL)
+        return pq_plain_bool(b, c->values.data, c->values.len);
+    return sl_buf_append(b, c->values.data, c->values.len);
+}
+
+/* Compressed size of w->body with the writer's codec, into *n. */
+static int probe_size(struct pq_writer *w, const struct column *c, size_t *n, struct sl_err *err)
+{
+    sl_buf_reset(&w->probe);
+    if (pq_compress(w->comp, w->body.data, w->body.len, &w->probe, err)) {
+        w->failed = true;
+        sl_err_context(err, "column %s", c->sc->name);
+        return SL_ERROR;
+    }
+    *n = w->probe.len;
+    return SL_OK;
+}
+
+/* Encode the buffered page as dictionary indices (`dict`) or PLAIN,
+ * compress it and append header + body to `pages`, its location to
+ * `index`, its uncompressed size to *uncompressed; *stored = bytes added. */
+static int store_page(struct pq_writer *w, struct column *c, bool dict, struct sl_buf *pages,
+                      struct pq_page_index *index, int64_t *uncompressed, size_t *stored,
+                      struct sl_err *err)
+{
+    int encoding;
+    if (page_body(w, c, dict, &encoding))
+        return fail(w, c, err, "out of memory encoding a page");
     const uint8_t *data;
     size_t len;
     if (make_page(w, c, PAGE_DATA, encoding, c->page_levels, &c->page_stats, &data, &len, err))
         return SL_ERROR;
-    if (sl_buf_reserve(&c->pages, w->header.len + len))
+    if (sl_buf_reserve(pages, w->header.len + len) ||
+        pq_page_index_add(index, (int64_t)pages->len, (int32_t)(w->header.len + len),
+                          c->chunk_rows, &c->page_stats, c->page_values))
         return fail(w, c, err, "out of memory buffering a column chunk");
-    sl_buf_put_unchecked(&c->pages, w->header.data, w->header.len);
-    sl_buf_put_unchecked(&c->pages, data, len);
-    c->pages_uncompressed += (int64_t)(w->header.len + w->body.len);
-    c->chunk_rows += (int64_t)c->page_rows;
-    c->chunk_levels += (int64_t)c->page_levels;
+    sl_buf_put_unchecked(pages, w->header.data, w->header.len);
+    sl_buf_put_unchecked(pages, data, len);
+    *uncompressed += (int64_t)(w->header.len + w->body.len);
+    *stored = w->header.len + len;
     if (encoding == E_RLE_DICTIONARY)
         c->dict_pages++;
     else
         c->plain_pages++;
+    return SL_OK;
+}
+
+#define TRIAL_PAGES 16               /* pages a chunk may spend deciding */
+#define TRIAL_BYTES ((size_t)2 << 20) /* or compressed PLAIN bytes */
+
+/* Dictionary or PLAIN for this chunk, by measured size.  The first pages
+ * of a chunk are encoded both ways and compressed with the file's codec
+ * (cut_page); after each one the totals are compared:
+ *   - indices alone no smaller than PLAIN: PLAIN (the dictionary cannot win);
+ *   - indices + the dictionary page no larger than PLAIN: dictionary;
+ *   - the last page cost less as indices plus the dictionary entries it
+ *     added (at the dictionary's compressed bytes per entry) than PLAIN,
+ *     by 10 %: dictionary — its growth has slowed, so the rest of a long
+ *     chunk repays the entries already paid for;
+ *   - else decide again after the next page, until TRIAL_PAGES /
+ *     TRIAL_BYTES or `final` (chunk end, dictionary full), then take the
+ *     smaller total.
+ * A dictionary pays for repeated values (categories, foreign keys); it
+ * loses on values that are mostly distinct (ids, timestamps, amounts),
+ * whose indices carry as many bits as the values and hide from zstd the
+ * order and shared high bytes it finds in PLAIN pages.  Measuring over
+ * several pages lets a dictionary of a few thousand strings, too big for
+ * one page to repay, win over the chunk.  Choosing PLAIN swaps in the PLAIN
+ * copies of the trial pages, so the chunk has no dictionary at all. */
+/* Is the dictionary worth it, with its page `dictionary` bytes compressed?
+ * (the "paid" rules of decide_encoding; `marginal` only before the end) */
+static bool dictionary_pays(const struct column *c, double dictionary, bool marginal)
+{
+    if ((double)c->trial_dict_bytes + dictionary <= (double)c->trial_plain_bytes)
+        return true;
+    if (!marginal || c->trial_count < 2)
+        return false;
+    double per_entry = dictionary / (double)(c->dict.count ? c->dict.count : 1);
+    double added = (double)(c->dict.count - c->trial_entries);
+    double cost = (double)c->trial_last_dict + per_entry * added;
+    return cost < 0.9 * (double)c->trial_last_plain;
+}
+
+static int decide_encoding(struct pq_writer *w, struct column *c, bool final, struct sl_err *err)
+{
+    bool plain = c->trial_dict_bytes >= c->trial_plain_bytes;
+    if (!plain) {
+        /* Between pages the dictionary page's compressed size is estimated
+         * with the PLAIN pages' compression ratio; it is compressed for real
+         * (up to 1 MiB) only when the estimate says it pays or the trial
+         * ends, and the estimate's error then corrects the next ones. */
+        double ratio = c->trial_uncompressed
+                           ? (double)c->trial_plain_bytes / (double)c->trial_uncompressed
+                           : 1.0;
+        double fix = c->trial_fix ? c->trial_fix : 1.0;
+        double estimate = ratio * (double)pq_dict_bytes(&c->dict) * fix;
+        bool more = !final && c->trial_count < TRIAL_PAGES && c->trial_plain_bytes < TRIAL_BYTES;
+        bool paid = dictionary_pays(c, estimate, !final);
+        if (paid || !more) {
+            /* Confirm with the real size; a wrong estimate (distinct values
+             * compress worse than pages of repeats) corrects the next ones. */
+            size_t dictionary;
+            if (dictionary_body(w, c) || probe_size(w, c, &dictionary, err))
+                return w->failed ? SL_ERROR : fail(w, c, err, "out of memory encoding a page");
+            c->trial_fix = estimate > 0 ? (double)dictionary / estimate * fix : 1.0;
+            paid = dictionary_pays(c, (double)dictionary, !final);
+        }
+        if (!paid && more) {
+            c->trial_entries = c->dict.count;
+            return SL_OK; /* decide after the next page */
+        }
+        plain = !paid;
+    }
+    c->deciding = false;
+    if (plain) {
+        struct sl_buf pages = c->pages;
+        struct pq_page_index index = c->page_index;
+        c->pages = c->trial_pages, c->trial_pages = pages;
+        c->page_index = c->trial_index, c->trial_index = index;
+        c->pages_uncompressed = c->trial_uncompressed;
+        c->plain_pages = c->trial_count, c->dict_pages = 0;
+        c->use_dict = false;
+        pq_dict_reset(&c->dict);
+    }
+    sl_buf_reset(&c->trial_pages);
+    pq_page_index_reset(&c->trial_index);
+    c->trial_uncompressed = 0;
+    c->trial_plain_bytes = c->trial_dict_bytes = 0;
+    c->trial_last_plain = c->trial_last_dict = 0;
+    c->trial_entries = 0;
+    c->trial_fix = 0;
+    c->trial_count = 0;
+    return SL_OK;
+}
+
+/* Encode the buffered page (if it has rows) and append it to the chunk;
+ * while the chunk is deciding, both ways (decide_encoding). */
+static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
+{
+    if (!c->page_rows)
+        return SL_OK;
+    bool dict = c->use_dict && c->dict.count > 0;
+    size_t stored;
+    if (c->use_dict && c->deciding) {
+        int d = c->dict_pages, p = c->plain_pages;
+        if (store_page(w, c, false, &c->trial_pages, &c->trial_index, &c->trial_uncompressed,
+                       &stored, err))
+            return SL_ERROR;
+        c->trial_plain_bytes += stored;
+        c->trial_last_plain = stored;
+        c->dict_pages = d, c->plain_pages = p; /* counted below, for the kept variant */
+        if (store_page(w, c, dict, &c->pages, &c->page_index, &c->pages_uncompressed, &stored,
+                       err))
+            return SL_ERROR;
+        c->trial_dict_bytes += stored;
+        c->trial_last_dict = stored;
+        c->trial_count++;
+    } else if (store_page(w, c, dict, &c->pages, &c->page_index, &c->pages_uncompressed, &stored,
+                          err)) {
+        return SL_ERROR;
+    }
+    c->chunk_rows += (int64_t)c->page_rows;
+    c->chunk_levels += (int64_t)c->page_levels;
     if (pq_stats_merge(&c->chunk_stats, &c->page_stats))
         return fail(w, c, err, "out of memory keeping statistics");
     pq_stats_reset(&c->page_stats);
@@ -510,6 +744,9 @@ static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
     sl_buf_reset(&c->values);
     sl_buf_reset(&c->indices);
     c->page_rows = c->page_values = c->page_bytes = c->page_levels = 0;
+    /* An empty dictionary (only NULLs so far) tells nothing yet. */
+    if (c->deciding && c->trial_count && c->dict.count && decide_encoding(w, c, false, err))
+        return SL_ERROR;
     return SL_OK;
 }
 
@@ -523,11 +760,36 @@ static int cut_page(struct pq_writer *w, struct column *c, struct sl_err *err)
         }                                                                         \
     } while (0)
 
+/* XXH64 of n fixed-width values as PLAIN encodes them (decimals over 18
+ * digits: big-endian in type_length bytes), for the chunk's bloom filter. */
+static int bloom_fixed(struct column *c, const void *dense, size_t n)
+{
+    if (sl_buf_reserve(&c->bloom_hashes, n * 8))
+        return SL_ERROR;
+    uint64_t *h = (uint64_t *)(void *)(c->bloom_hashes.data + c->bloom_hashes.len);
+    if (c->vk == V_DEC128) {
+        const sl_int128 *v = dense;
+        uint8_t be[16];
+        for (size_t i = 0; i < n; i++) {
+            pq_decimal_be(be, v[i], c->type_length);
+            h[i] = pq_xxh64(be, (size_t)c->type_length, 0);
+        }
+    } else {
+        const uint8_t *v = dense;
+        for (size_t i = 0; i < n; i++)
+            h[i] = pq_xxh64(v + i * c->width, c->width, 0);
+    }
+    c->bloom_hashes.len += n * 8;
+    return SL_OK;
+}
+
 /* Add n non-null values `dense` of fixed PLAIN width to the page: dictionary
  * indices or PLAIN bytes. */
 static int add_fixed(struct pq_writer *w, struct column *c, const void *dense, size_t n,
                      struct sl_err *err)
 {
+    if (c->bloom && bloom_fixed(c, dense, n))
+        return fail(w, c, err, "out of memory keeping bloom filter hashes");
     if (c->use_dict) {
         int rc;
         switch (c->dict.kind) {
@@ -537,11 +799,14 @@ static int add_fixed(struct pq_writer *w, struct column *c, const void *dense, s
         }
         if (rc || sl_buf_append(&c->indices, w->idx, n * sizeof w->idx[0]))
             return fail(w, c, err, "out of memory growing the dictionary");
-    } else if (c->vk == V_DEC128) {
-        if (pq_plain_decimal(&c->values, dense, n, c->type_length))
+    }
+    /* PLAIN values when not dictionary-encoding, and also while the first
+     * page of the chunk decides between the two (choose_encoding). */
+    if (!c->use_dict || c->deciding) {
+        int rc = c->vk == V_DEC128 ? pq_plain_decimal(&c->values, dense, n, c->type_length)
+                                   : sl_buf_append(&c->values, dense, n * c->width);
+        if (rc)
             return fail(w, c, err, "page buffer full: lower page_bytes");
-    } else if (sl_buf_append(&c->values, dense, n * c->width)) {
-        return fail(w, c, err, "page buffer full: lower page_bytes");
     }
     c->page_bytes += n * c->width;
     return SL_OK;
@@ -619,11 +884,20 @@ static int add_piece(struct pq_writer *w, struct column *c, const struct sl_batc
             total += w->lens[i];
         if (pq_stats_update_bytes(&c->page_stats, w->ptrs, w->lens, nn))
             return fail(w, c, err, "out of memory keeping statistics");
+        if (c->bloom) {
+            if (sl_buf_reserve(&c->bloom_hashes, nn * 8))
+                return fail(w, c, err, "out of memory keeping bloom filter hashes");
+            uint64_t *h = (uint64_t *)(void *)(c->bloom_hashes.data + c->bloom_hashes.len);
+            for (size_t i = 0; i < nn; i++)
+                h[i] = pq_xxh64(w->ptrs[i], w->lens[i], 0);
+            c->bloom_hashes.len += nn * 8;
+        }
         if (c->use_dict) {
             if (pq_dict_put_bytes(&c->dict, w->ptrs, w->lens, nn, w->idx) ||
                 sl_buf_append(&c->indices, w->idx, nn * sizeof w->idx[0]))
                 return fail(w, c, err, "out of memory growing the dictionary");
-        } else if (pq_plain_bytes(&c->values, w->ptrs, w->lens, nn)) {
+        }
+        if ((!c->use_dict || c->deciding) && pq_plain_bytes(&c->values, w->ptrs, w->lens, nn)) {
             return fail(w, c, err, "page buffer full: lower page_bytes");
         }
         c->page_bytes += total + 4 * nn;
@@ -639,7 +913,7 @@ static int add_piece(struct pq_writer *w, struct column *c, const struct sl_batc
 static int page_limits(struct pq_writer *w, struct column *c, struct sl_err *err)
 {
     if (c->use_dict && pq_dict_bytes(&c->dict) > w->opt.dict_max_bytes) {
-        if (cut_page(w, c, err))
+        if (cut_page(w, c, err) || (c->deciding && decide_encoding(w, c, true, err)))
             return SL_ERROR;
         c->use_dict = false;
     } else if (c->page_rows >= w->opt.page_rows || c->page_bytes >= w->opt.page_bytes) {
@@ -772,13 +1046,14 @@ static int dictionary_body(struct pq_writer *w, const struct column *c)
     return sl_buf_append(&w->body, d->values, (size_t)d->count * c->width);
 }
 
-/* Write one column's chunk (dictionary page, data pages) to the sink and its
- * ColumnChunk struct to w->colmeta.  Adds its sizes to *uncompressed and
- * *compressed. */
+/* Write one column's chunk (dictionary page, data pages) to the sink, and
+ * keep its ColumnChunk struct (fields 2 and 3; the page index fields are
+ * added by the footer) and its page index until the footer.  Adds its
+ * sizes to *uncompressed and *compressed. */
 static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompressed,
                        int64_t *compressed, struct sl_err *err)
 {
-    if (cut_page(w, c, err))
+    if (cut_page(w, c, err) || (c->deciding && c->trial_count && decide_encoding(w, c, true, err)))
         return SL_ERROR;
     int64_t dict_offset = -1, dict_unc = 0, dict_comp = 0;
     if (c->dict_pages > 0) {
@@ -802,9 +1077,29 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
     *uncompressed += unc;
     *compressed += comp;
 
-    /* ColumnChunk { 2: file_offset, 3: ColumnMetaData } */
+    struct chunk_ref ref = {.meta_at = w->chunk_meta.len,
+                            .column_index_at = w->column_index.len,
+                            .offset_index_at = w->offset_index.len};
+    bool have_ci;
+    if (pq_page_index_offsets(&c->page_index, data_offset, &w->offset_index) ||
+        pq_page_index_columns(&c->page_index, &w->column_index, &have_ci))
+        return fail(w, c, err, "out of memory writing the page index");
+    ref.offset_index_len = w->offset_index.len - ref.offset_index_at;
+    ref.column_index_len = w->column_index.len - ref.column_index_at;
+    if (c->bloom) {
+        ref.bloom_at = w->blooms.len;
+        if (pq_bloom_build((uint64_t *)(void *)c->bloom_hashes.data, c->bloom_hashes.len / 8,
+                           &w->blooms))
+            return fail(w, c, err, "out of memory building a bloom filter");
+        ref.bloom_len = w->blooms.len - ref.bloom_at;
+        sl_buf_reset(&c->bloom_hashes);
+    }
+
+    /* ColumnChunk { 2: file_offset, 3: ColumnMetaData } — both left open:
+     * the footer adds ColumnMetaData 14–15 (bloom filter) and ColumnChunk
+     * 4–7 (page index) once their offsets are known (write_row_groups). */
     struct pq_thrift t;
-    pq_thrift_init(&t, &w->colmeta);
+    pq_thrift_init(&t, &w->chunk_meta);
     pq_thrift_i64(&t, 2, 0);
     pq_thrift_struct_begin(&t, 3);
     pq_thrift_i32(&t, 1, c->ptype);
@@ -853,9 +1148,8 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
         pq_thrift_i32(&t, 3, c->plain_pages);
         pq_thrift_struct_end(&t);
     }
-    pq_thrift_struct_end(&t); /* ColumnMetaData */
-    pq_thrift_struct_end(&t); /* ColumnChunk */
-    if (pq_thrift_end(&t))
+    ref.meta_len = w->chunk_meta.len - ref.meta_at;
+    if (t.failed || sl_buf_append(&w->chunk_refs, &ref, sizeof ref))
         return fail(w, c, err, "out of memory writing column metadata");
 
     /* Start the next chunk. */
@@ -863,8 +1157,9 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
     c->chunk_rows = c->chunk_levels = c->pages_uncompressed = 0;
     c->dict_pages = c->plain_pages = 0;
     pq_stats_reset(&c->chunk_stats);
+    pq_page_index_reset(&c->page_index);
     pq_dict_reset(&c->dict);
-    c->use_dict = c->dict_enabled;
+    c->use_dict = c->deciding = c->dict_enabled;
     return SL_OK;
 }
 
@@ -872,24 +1167,23 @@ static int flush_row_group(struct pq_writer *w, struct sl_err *err)
 {
     if (!w->rg_rows)
         return SL_OK;
-    int64_t start = w->offset, unc = 0, comp = 0;
-    sl_buf_reset(&w->colmeta);
+    struct row_group_ref rg = {.file_offset = w->offset, .rows = w->rg_rows};
+    sl_buf_reset(&w->blooms);
     for (int i = 0; i < w->schema.ncols; i++)
-        if (flush_chunk(w, &w->cols[i], &unc, &comp, err))
+        if (flush_chunk(w, &w->cols[i], &rg.uncompressed, &rg.compressed, err))
             return SL_ERROR;
-    /* RowGroup { 1 columns, 2 total_byte_size, 3 num_rows, 5 file_offset,
-     *            6 total_compressed_size } */
-    struct pq_thrift t;
-    pq_thrift_init(&t, &w->row_groups);
-    pq_thrift_list_begin(&t, 1, PQ_TT_STRUCT, (size_t)w->schema.ncols);
-    pq_thrift_raw(&t, w->colmeta.data, w->colmeta.len);
-    pq_thrift_i64(&t, 2, unc);
-    pq_thrift_i64(&t, 3, w->rg_rows);
-    pq_thrift_i64(&t, 5, start);
-    pq_thrift_i64(&t, 6, comp);
-    pq_thrift_struct_end(&t);
-    if (pq_thrift_end(&t))
-        return fail(w, NULL, err, "out of memory writing row group metadata");
+    /* Bloom filters right after the row group's chunks (BloomFilter.md
+     * "File Format": between row groups is allowed), so only one row
+     * group's filters are ever held. */
+    struct chunk_ref *ref = (struct chunk_ref *)(void *)(w->chunk_refs.data + w->chunk_refs.len) -
+                            w->schema.ncols;
+    for (int i = 0; i < w->schema.ncols; i++)
+        if (ref[i].bloom_len)
+            ref[i].bloom_at += (size_t)w->offset;
+    if (emit(w, w->blooms.data, w->blooms.len, err))
+        return w->failed = true, SL_ERROR;
+    if (sl_buf_append(&w->row_group_refs, &rg, sizeof rg))
+        return fail(w, NULL, err, "out of memory keeping row group metadata");
     w->row_group_count++;
     w->rows += w->rg_rows;
     w->rg_rows = 0;
@@ -907,6 +1201,101 @@ static size_t buffered_bytes(const struct pq_writer *w)
             n += pq_dict_bytes(&c->dict);
     }
     return n;
+}
+
+/* FileMetaData field 4: the RowGroups, each ColumnChunk completed with the
+ * file offsets of its page index.
+ *   RowGroup { 1 columns, 2 total_byte_size, 3 num_rows, 5 file_offset,
+ *              6 total_compressed_size }
+ *   ColumnChunk { 2, 3 (kept), 4 offset_index_offset i64, 5 its length i32,
+ *                 6 column_index_offset i64, 7 its length i32 } */
+static void write_row_groups(struct pq_writer *w, struct pq_thrift *t, int64_t ci_base,
+                             int64_t oi_base)
+{
+    const struct row_group_ref *rg = (const void *)w->row_group_refs.data;
+    const struct chunk_ref *ch = (const void *)w->chunk_refs.data;
+    pq_thrift_list_begin(t, 4, PQ_TT_STRUCT, (size_t)w->row_group_count);
+    for (int g = 0; g < w->row_group_count; g++) {
+        pq_thrift_elem_struct_begin(t);
+        pq_thrift_list_begin(t, 1, PQ_TT_STRUCT, (size_t)w->schema.ncols);
+        for (int i = 0; i < w->schema.ncols; i++, ch++) {
+            pq_thrift_elem_struct_begin(t); /* ColumnChunk */
+            pq_thrift_raw(t, w->chunk_meta.data + ch->meta_at, ch->meta_len);
+            t->last[t->depth] = 3;          /* the raw bytes: fields 2, 3 and … */
+            pq_thrift_elem_struct_begin(t); /* … ColumnMetaData up to field 13 */
+            t->last[t->depth] = 13;
+            if (ch->bloom_len) {
+                pq_thrift_i64(t, 14, (int64_t)ch->bloom_at);
+                pq_thrift_i32(t, 15, (int32_t)ch->bloom_len);
+            }
+            pq_thrift_struct_end(t);
+            pq_thrift_i64(t, 4, oi_base + (int64_t)ch->offset_index_at);
+            pq_thrift_i32(t, 5, (int32_t)ch->offset_index_len);
+            if (ch->column_index_len) {
+                pq_thrift_i64(t, 6, ci_base + (int64_t)ch->column_index_at);
+                pq_thrift_i32(t, 7, (int32_t)ch->column_index_len);
+            }
+            pq_thrift_struct_end(t);
+        }
+        pq_thrift_i64(t, 2, rg[g].uncompressed);
+        pq_thrift_i64(t, 3, rg[g].rows);
+        pq_thrift_i64(t, 5, rg[g].file_offset);
+        pq_thrift_i64(t, 6, rg[g].compressed);
+        pq_thrift_struct_end(t);
+    }
+}
+
+/* Append s as a JSON string (quotes, escapes) to b. */
+static int json_string(struct sl_buf *b, const char *s)
+{
+    int rc = sl_buf_putc(b, '"');
+    for (; *s && !rc; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') {
+            rc = sl_buf_putc(b, '\\') || sl_buf_putc(b, ch);
+        } else if (ch < 0x20) {
+            char esc[8];
+            snprintf(esc, sizeof esc, "\\u%04x", ch);
+            rc = sl_buf_append(b, esc, 6);
+        } else {
+            rc = sl_buf_putc(b, ch);
+        }
+    }
+    return rc || sl_buf_putc(b, '"');
+}
+
+/* FileMetaData field 5, list<KeyValue {1 key, 2 value}>:
+ *   snaplake.source_types  JSON object: column name → its declared type in
+ *                          the source ("numeric(12,2)", "timestamptz", …)
+ *   snaplake.run_id        the run that wrote the file (when given)
+ * 0, or SL_ERROR (out of memory). */
+static int key_value_metadata(struct pq_writer *w, struct pq_thrift *t)
+{
+    struct sl_buf json;
+    sl_buf_init(&json, META_CAP);
+    int rc = sl_buf_putc(&json, '{');
+    for (int i = 0; i < w->schema.ncols && !rc; i++) {
+        const struct sl_column *sc = &w->schema.cols[i];
+        rc = (i && sl_buf_putc(&json, ',')) || json_string(&json, sc->name) ||
+             sl_buf_putc(&json, ':') ||
+             json_string(&json, sc->source_type[0] ? sc->source_type : sl_type_name(sc->type));
+    }
+    rc = rc || sl_buf_putc(&json, '}');
+    if (!rc) {
+        pq_thrift_list_begin(t, 5, PQ_TT_STRUCT, w->opt.run_id ? 2 : 1);
+        pq_thrift_elem_struct_begin(t);
+        pq_thrift_string(t, 1, "snaplake.source_types");
+        pq_thrift_binary(t, 2, json.data, json.len);
+        pq_thrift_struct_end(t);
+        if (w->opt.run_id) {
+            pq_thrift_elem_struct_begin(t);
+            pq_thrift_string(t, 1, "snaplake.run_id");
+            pq_thrift_string(t, 2, w->opt.run_id);
+            pq_thrift_struct_end(t);
+        }
+    }
+    sl_buf_free(&json);
+    return rc ? SL_ERROR : SL_OK;
 }
 
 /* ---- API ----------------------------------------------------------------- */
@@ -938,8 +1327,13 @@ int pq_writer_open(struct pq_writer **out, const struct sl_schema *schema,
     sl_buf_init(&w->body, PAGE_CAP);
     sl_buf_init(&w->packed, PAGE_CAP);
     sl_buf_init(&w->header, META_CAP);
-    sl_buf_init(&w->colmeta, META_CAP);
-    sl_buf_init(&w->row_groups, META_CAP);
+    sl_buf_init(&w->chunk_refs, META_CAP);
+    sl_buf_init(&w->row_group_refs, META_CAP);
+    sl_buf_init(&w->chunk_meta, META_CAP);
+    sl_buf_init(&w->column_index, META_CAP);
+    sl_buf_init(&w->offset_index, META_CAP);
+    sl_buf_init(&w->blooms, CHUNK_CAP);
+    sl_buf_init(&w->probe, PAGE_CAP);
     w->created_by = strdup(w->opt.created_by ? w->opt.created_by : sl_created_by());
     w->opt.created_by = NULL;
     if (!w->created_by || sl_schema_copy(&w->schema, schema)) {
@@ -1005,6 +1399,14 @@ int pq_writer_finish(struct pq_writer *w, struct pq_file_info *info, struct sl_e
                           w->failed ? "writer failed earlier" : "writer already finished");
     if (flush_row_group(w, err))
         return SL_ERROR;
+    /* Page index after the last row group, before the footer (PageIndex.md):
+     * every ColumnIndex, then every OffsetIndex. */
+    int64_t column_index_base = w->offset;
+    if (emit(w, w->column_index.data, w->column_index.len, err))
+        return w->failed = true, SL_ERROR;
+    int64_t offset_index_base = w->offset;
+    if (emit(w, w->offset_index.data, w->offset_index.len, err))
+        return w->failed = true, SL_ERROR;
     struct sl_buf *m = &w->body;
     sl_buf_reset(m);
     struct pq_thrift t;
@@ -1018,11 +1420,12 @@ int pq_writer_finish(struct pq_writer *w, struct pq_file_info *info, struct sl_e
     pq_thrift_string(&t, 4, "schema");
     pq_thrift_i32(&t, 5, w->schema.ncols);
     pq_thrift_struct_end(&t);
-    for (int i = 0; i < w->schema.ncols; i++)
-        schema_element(&t, &w->cols[i]);
+    for (int i = 0, element_id = w->schema.ncols + 1; i < w->schema.ncols; i++)
+        schema_element(&t, &w->cols[i], i + 1, w->cols[i].list ? element_id++ : 0);
     pq_thrift_i64(&t, 3, w->rows);
-    pq_thrift_list_begin(&t, 4, PQ_TT_STRUCT, (size_t)w->row_group_count);
-    pq_thrift_raw(&t, w->row_groups.data, w->row_groups.len);
+    write_row_groups(w, &t, column_index_base, offset_index_base);
+    if (key_value_metadata(w, &t))
+        return fail(w, NULL, err, "out of memory writing key-value metadata");
     pq_thrift_string(&t, 6, w->created_by);
     pq_thrift_list_begin(&t, 7, PQ_TT_STRUCT, (size_t)w->schema.ncols);
     for (int i = 0; i < w->schema.ncols; i++) {
@@ -1064,8 +1467,13 @@ void pq_writer_free(struct pq_writer *w)
     sl_buf_free(&w->body);
     sl_buf_free(&w->packed);
     sl_buf_free(&w->header);
-    sl_buf_free(&w->colmeta);
-    sl_buf_free(&w->row_groups);
+    sl_buf_free(&w->chunk_refs);
+    sl_buf_free(&w->row_group_refs);
+    sl_buf_free(&w->chunk_meta);
+    sl_buf_free(&w->column_index);
+    sl_buf_free(&w->offset_index);
+    sl_buf_free(&w->blooms);
+    sl_buf_free(&w->probe);
     free(w->created_by);
     free(w);
 }

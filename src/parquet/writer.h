@@ -7,10 +7,13 @@
  * encoded (compressed) data, then written out; so memory per writer is
  * bounded by about one row group plus one page per column.
  *
- * Format: data page v1, PLAIN and RLE_DICTIONARY (dictionary page first,
- * fallback to PLAIN when the dictionary outgrows dict_max_bytes), RLE/bit-packed
- * definition levels, chunk and page statistics with the spec's sort orders,
- * column_orders, encoding_stats, created_by.  See docs/parquet.md and the
+ * Format: data page v1, PLAIN or RLE_DICTIONARY per chunk by measured size
+ * (dictionary page first, fallback to PLAIN when the dictionary outgrows
+ * dict_max_bytes), RLE/bit-packed definition levels, chunk and page
+ * statistics with the spec's sort orders, page index (ColumnIndex and
+ * OffsetIndex) for every chunk, split-block bloom filters for the columns
+ * asked for, field ids, key-value metadata, column_orders, encoding_stats,
+ * created_by.  See docs/parquet.md and the
  * file essays of thrift.c, encode.c, stats.c, compress.c and writer.c.
  *
  * Type mapping (internal → physical + logical/converted):
@@ -48,6 +51,15 @@ struct pq_options {
     size_t page_rows;       /* default 20 000 */
     size_t dict_max_bytes;  /* default 1 MiB; 0 disables dictionaries */
     const char *created_by; /* default "snaplake version X.Y.Z (build H)" */
+    /* Bloom filters (parquet.bloom_filter_columns): glob patterns on
+     * "<table>.<column>", matched with `table` ("schema.table" or "table").
+     * Not copied: they must outlive the writer.  None by default. */
+    char *const *bloom_columns;
+    int n_bloom_columns;
+    const char *table;
+    /* Written as key-value metadata "snaplake.run_id" when set (not copied:
+     * must outlive the writer). */
+    const char *run_id;
 };
 
 void pq_options_default(struct pq_options *o);
