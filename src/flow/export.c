@@ -81,8 +81,13 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
         sl_err_set(err, false, "export", t->name, "out of memory");
         goto out;
     }
+    /* The table's name reaches the writer for parquet.bloom_filter_columns. */
+    char table[sizeof t->schema + sizeof t->name + 2];
+    snprintf(table, sizeof table, "%s.%s", t->schema, t->name);
+    struct pq_options po = r->pq;
+    po.table = table;
     if (r->store.type->put_open(r->store.ctx, path, &sink.f, err) ||
-        pq_writer_open(&w, &t->columns, &r->pq, sink_write, &sink, err) ||
+        pq_writer_open(&w, &t->columns, &po, sink_write, &sink, err) ||
         st->read_chunk(r->readers[worker], t, c, batch, emit_batch,
                        &(struct emit){.r = r, .w = w, .table = t->name}, err) ||
         pq_writer_finish(w, &info, err))

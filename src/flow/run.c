@@ -527,6 +527,9 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     r.pq.codec = cfg->compression;
     r.pq.level = cfg->compression_level;
     r.pq.row_group_bytes = (size_t)cfg->row_group_mb << 20;
+    r.pq.bloom_columns = cfg->bloom_filter_columns;
+    r.pq.n_bloom_columns = cfg->n_bloom_filter_columns;
+    r.pq.run_id = r.run_id;
     src_redact_url(cfg->source, red, sizeof red);
     read_fault_switch(&r);
 
