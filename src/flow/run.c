@@ -17,6 +17,7 @@
 #include "catalog/catalog.h"
 #include "engine/engine.h"
 #include "flow/dataset.h"
+#include "flow/deps.h"
 #include "flow/manifest.h"
 #include "flow/pool.h"
 #include "flow/state.h"
@@ -76,6 +77,7 @@ struct run {
     /* models of the stage being built */
     struct model *models;
     int nmodels;
+    struct flow_deps deps; /* which of them read which (deps.h) */
 
     struct lake_dataset *datasets; /* every dataset of this run, in order */
     int ndatasets;
@@ -360,6 +362,8 @@ static void export_event(void *arg, int job, enum flow_event ev, int attempt,
     case FLOW_FAILED:
         task_state(r, id, "export", name, "failed", attempt, 0, 0, e);
         break;
+    case FLOW_SKIPPED: /* chunks wait for no other job */
+        break;
     }
 }
 
@@ -411,7 +415,7 @@ static int do_snapshot(struct run *r, struct sl_err *err)
     struct snapshot_job job = {.r = r, .attempts = 1,
                                .so = {.jobs = r->cfg->jobs, .tmp_dir = r->tmp_dir,
                                       .batch_rows = BATCH_ROWS}};
-    struct flow_pool_options po = {.workers = 1, .retries = r->cfg->retries,
+    struct flow_pool_options po = {.workers = 1, .retry = r->cfg->retry,
                                    .work = open_source, .event = open_source_event, .arg = &job};
     task_state(r, "snapshot", "snapshot", "snapshot", "running", 1, 0, 0, NULL);
     int rc = flow_pool_run(&po, 1, NULL, err);
@@ -519,7 +523,7 @@ static int do_export(struct run *r, struct sl_err *err)
     }
     /* Largest first, so the longest chunk does not start last. */
     qsort_r(order, (size_t)r->nchunks, sizeof *order, cmp_chunk_size, r);
-    struct flow_pool_options po = {.workers = r->cfg->jobs, .retries = r->cfg->retries,
+    struct flow_pool_options po = {.workers = r->cfg->jobs, .retry = r->cfg->retry,
                                    .work = export_chunk, .event = export_event, .arg = r};
     rc = flow_pool_run(&po, r->nchunks, order, err);
     free(order);
@@ -739,10 +743,22 @@ static void model_event(void *arg, int job, enum flow_event ev, int attempt,
     const char *state = ev == FLOW_STARTED    ? "running"
                         : ev == FLOW_RETRYING ? "retrying"
                         : ev == FLOW_DONE     ? "done"
+                        : ev == FLOW_SKIPPED  ? "skipped"
                                               : "failed";
     task_state(r, id, m->layer, m->name, state, attempt,
                ev == FLOW_DONE ? r->results[job].rows : 0,
                ev == FLOW_DONE ? r->results[job].bytes : 0, e);
+    if (ev == FLOW_DONE && flow_deps_is_read(&r->deps, job)) {
+        /* A model of this stage reads it: readable now, not at the stage's end. */
+        struct lake_dataset d = {0};
+        struct sl_err ignored = {0};
+        snprintf(d.layer, sizeof d.layer, "%s", m->layer);
+        snprintf(d.name, sizeof d.name, "%s", m->name);
+        snprintf(d.prefix, sizeof d.prefix, "%s/%s/run=%s", m->layer, m->name, r->run_id);
+        r->store.type->url(r->store.ctx, d.prefix, d.location, sizeof d.location);
+        if (r->engine.type->register_dataset(r->engine.ctx, &d, &ignored))
+            sl_warn("%s", sl_err_format(&ignored, id, sizeof id));
+    }
 }
 
 static int do_stage(struct run *r, const char *layer, struct sl_err *err)
@@ -760,10 +776,17 @@ static int do_stage(struct run *r, const char *layer, struct sl_err *err)
         snprintf(id, sizeof id, "%s/%s", layer, r->models[i].name);
         task_state(r, id, layer, r->models[i].name, "pending", 0, 0, 0, NULL);
     }
+    /* A model runs after the models of its stage that it reads (deps.h). */
+    flow_deps_free(&r->deps);
+    if (flow_deps_load(r->cfg->models, layer, &r->deps, err))
+        return SL_ERROR;
+    if (r->deps.n != r->nmodels)
+        return sl_err_set(err, false, layer, r->cfg->models, "the models changed during the run");
     /* Models fail for their SQL, not for the weather: no retries. */
-    struct flow_pool_options po = {.workers = r->cfg->jobs, .retries = 0,
-                                   .work = run_model, .event = model_event, .arg = r};
-    if (flow_pool_run(&po, r->nmodels, NULL, err))
+    struct flow_pool_options po = {.workers = r->cfg->jobs, .retry = {.max_attempts = 1},
+                                   .after = r->deps.after, .work = run_model,
+                                   .event = model_event, .arg = r};
+    if (flow_pool_run(&po, r->nmodels, r->deps.order, err))
         return SL_ERROR;
     for (int i = 0; i < r->nmodels; i++) {
         struct lake_dataset *d;
@@ -1219,6 +1242,7 @@ out:
     free(r.results);
     free(r.chunks_left);
     free(r.models);
+    flow_deps_free(&r.deps);
     if (lock_fd >= 0)
         close(lock_fd);
     return rc;
