@@ -316,8 +316,7 @@ int flow_deps_load(const char *models_dir, const char *stage, struct flow_deps *
         if (!(sqls[i] = read_model(list[i].path, err)))
             rc = SL_ERROR;
     }
-    if (rc == SL_OK &&
-        flow_deps_order(stage, names, (const char *const *)sqls, n, out, err)) {
+    if (rc == SL_OK && flow_deps_order(stage, names, (const char *const *)sqls, n, out, err)) {
         sl_err_context(err, "%s/%s", models_dir, stage);
         rc = SL_ERROR;
     }

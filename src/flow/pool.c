@@ -32,7 +32,7 @@ enum job_state { J_HELD, J_QUEUED, J_RUNNING, J_DONE, J_FAILED, J_SKIPPED, J_DRO
 
 struct entry {
     int job;
-    int attempt;     /* 1-based */
+    int attempt;       /* 1-based */
     double not_before; /* CLOCK_MONOTONIC seconds */
 };
 
@@ -134,7 +134,8 @@ static void *worker_main(void *varg)
             continue;
         }
         struct entry e = p->queue[pick];
-        memmove(&p->queue[pick], &p->queue[pick + 1], sizeof *p->queue * (size_t)(p->qlen - pick - 1));
+        memmove(&p->queue[pick], &p->queue[pick + 1],
+                sizeof *p->queue * (size_t)(p->qlen - pick - 1));
         p->qlen--;
         p->state[e.job] = J_RUNNING;
         struct message m = {.job = e.job, .attempt = e.attempt};
@@ -190,7 +191,9 @@ static int check_after(struct pool *p, struct sl_err *err)
             if (after[j].jobs[i] < 0 || after[j].jobs[i] >= n) {
                 free(count);
                 free(ready);
-                return sl_err_set(err, false, "flow", "", "job %d waits for job %d, which is not one of the %d jobs", j, after[j].jobs[i], n);
+                return sl_err_set(err, false, "flow", "",
+                                  "job %d waits for job %d, which is not one of the %d jobs", j,
+                                  after[j].jobs[i], n);
             }
         p->waiting[j] = count[j] = after[j].n;
         p->state[j] = after[j].n ? J_HELD : J_QUEUED;
@@ -344,8 +347,8 @@ int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *ord
             double jitter = 0.5 + (double)rand_r(&seed) / ((double)RAND_MAX + 1);
             double delay = flow_retry_delay(&retry, m.attempt, jitter);
             sl_debug("job %d: attempt %d in %.2f s (backoff)", m.job, m.attempt + 1, delay);
-            p.queue[p.qlen++] =
-                (struct entry){.job = m.job, .attempt = m.attempt + 1, .not_before = now_s() + delay};
+            p.queue[p.qlen++] = (struct entry){
+                .job = m.job, .attempt = m.attempt + 1, .not_before = now_s() + delay};
             p.state[m.job] = J_QUEUED;
             pthread_cond_signal(&p.work_cv);
         } else if (m.finished) {

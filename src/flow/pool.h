@@ -53,7 +53,7 @@ struct flow_pool_options {
      * A cycle, or a job number out of range, is refused before any job runs. */
     const struct flow_job_after *after;
     flow_work_fn work;
-    flow_event_fn event;  /* may be NULL */
+    flow_event_fn event; /* may be NULL */
     void *arg;
 };
 

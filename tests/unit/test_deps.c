@@ -61,8 +61,8 @@ static void test_deps_order_and_levels(void)
 {
     /* c reads b and a, b reads a, d reads nothing */
     const char *names[] = {"c", "b", "a", "d"};
-    const char *sqls[] = {"SELECT * FROM stage1.b, stage1.a", "SELECT * FROM stage1.a",
-                          "SELECT 1", "SELECT * FROM raw.a"};
+    const char *sqls[] = {"SELECT * FROM stage1.b, stage1.a", "SELECT * FROM stage1.a", "SELECT 1",
+                          "SELECT * FROM raw.a"};
     struct flow_deps d;
     struct sl_err err = {0};
     CHECK_EQ_INT(flow_deps_order("stage1", names, sqls, 4, &d, &err), 0);
@@ -159,10 +159,10 @@ static void test_deps_load_folder(void)
 struct graph {
     pthread_mutex_t mu;
     const struct flow_job_after *after;
-    int done[JOBS];     /* set by the work function when a job ends well */
+    int done[JOBS]; /* set by the work function when a job ends well */
     int runs[JOBS];
-    int early;          /* jobs started before one of their prerequisites was done */
-    int fail;           /* this job fails permanently (-1 none) */
+    int early; /* jobs started before one of their prerequisites was done */
+    int fail;  /* this job fails permanently (-1 none) */
     pthread_cond_t cv;
     int serial; /* job 10 waited in vain for job 11 to start beside it */
     int skipped[JOBS], failed[JOBS], done_events[JOBS];
@@ -197,8 +197,7 @@ static int graph_work(void *arg, int job, int worker, int attempt, struct sl_err
     return SL_OK;
 }
 
-static void graph_event(void *arg, int job, enum flow_event ev, int attempt,
-                        const struct sl_err *e)
+static void graph_event(void *arg, int job, enum flow_event ev, int attempt, const struct sl_err *e)
 {
     struct graph *g = arg;
     (void)attempt;
@@ -222,10 +221,16 @@ static const struct flow_job_after graph_after[JOBS] = {
 static void test_pool_runs_after_prerequisites(void)
 {
     for (int round = 0; round < 5; round++) {
-        struct graph g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .after = graph_after, .fail = -1};
-        struct flow_pool_options o = {.workers = 4, .retry = {.max_attempts = 1},
-                                      .after = graph_after, .work = graph_work,
-                                      .event = graph_event, .arg = &g};
+        struct graph g = {.mu = PTHREAD_MUTEX_INITIALIZER,
+                          .cv = PTHREAD_COND_INITIALIZER,
+                          .after = graph_after,
+                          .fail = -1};
+        struct flow_pool_options o = {.workers = 4,
+                                      .retry = {.max_attempts = 1},
+                                      .after = graph_after,
+                                      .work = graph_work,
+                                      .event = graph_event,
+                                      .arg = &g};
         int order[JOBS] = {7, 9, 11, 6, 5, 4, 3, 2, 1, 0, 8, 10}; /* dependants first */
         struct sl_err err = {0};
         CHECK_EQ_INT(flow_pool_run(&o, JOBS, order, &err), 0);
@@ -240,10 +245,16 @@ static void test_pool_runs_after_prerequisites(void)
 
 static void test_pool_skips_dependants_of_failure(void)
 {
-    struct graph g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .after = graph_after, .fail = 4};
-    struct flow_pool_options o = {.workers = 3, .retry = {.max_attempts = 1},
-                                  .after = graph_after, .work = graph_work,
-                                  .event = graph_event, .arg = &g};
+    struct graph g = {.mu = PTHREAD_MUTEX_INITIALIZER,
+                      .cv = PTHREAD_COND_INITIALIZER,
+                      .after = graph_after,
+                      .fail = 4};
+    struct flow_pool_options o = {.workers = 3,
+                                  .retry = {.max_attempts = 1},
+                                  .after = graph_after,
+                                  .work = graph_work,
+                                  .event = graph_event,
+                                  .arg = &g};
     struct sl_err err = {0};
     CHECK(flow_pool_run(&o, JOBS, NULL, &err) != 0);
     CHECK(strstr(err.msg, "job 4 fails") != NULL);
@@ -263,7 +274,10 @@ static void test_pool_refuses_cycle(void)
 {
     static const int x0[] = {1}, x1[] = {0};
     static const struct flow_job_after after[3] = {{1, x0}, {1, x1}, {0, NULL}};
-    struct graph g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .after = after, .fail = -1};
+    struct graph g = {.mu = PTHREAD_MUTEX_INITIALIZER,
+                      .cv = PTHREAD_COND_INITIALIZER,
+                      .after = after,
+                      .fail = -1};
     struct flow_pool_options o = {.workers = 2, .after = after, .work = graph_work, .arg = &g};
     struct sl_err err = {0};
     CHECK(flow_pool_run(&o, 3, NULL, &err) != 0);

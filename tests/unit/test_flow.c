@@ -46,8 +46,8 @@ static void event(void *arg, int job, enum flow_event ev, int attempt, const str
 static void test_pool_all_done(void)
 {
     struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = -1};
-    struct flow_pool_options o = {.workers = 3, .retry = {.max_attempts = 3}, .work = work, .event = event,
-                                  .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 3, .retry = {.max_attempts = 3}, .work = work, .event = event, .arg = &c};
     struct sl_err err = {0};
     CHECK_EQ_INT(flow_pool_run(&o, 40, NULL, &err), 0);
     for (int i = 0; i < 40; i++)
@@ -61,8 +61,8 @@ static void test_pool_retries_transient(void)
     struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = -1};
     c.fail_first[3] = 2; /* succeeds on attempt 3 */
     c.fail_first[5] = 1;
-    struct flow_pool_options o = {.workers = 2, .retry = {3, 0.01, 2, 30},
-                                  .work = work, .event = event, .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 2, .retry = {3, 0.01, 2, 30}, .work = work, .event = event, .arg = &c};
     struct sl_err err = {0};
     CHECK_EQ_INT(flow_pool_run(&o, 8, NULL, &err), 0);
     CHECK_EQ_INT(c.runs[3], 3);
@@ -76,8 +76,8 @@ static void test_pool_retries_exhausted(void)
 {
     struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = -1};
     c.fail_first[1] = 10;
-    struct flow_pool_options o = {.workers = 1, .retry = {3, 0.01, 2, 30},
-                                  .work = work, .event = event, .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 1, .retry = {3, 0.01, 2, 30}, .work = work, .event = event, .arg = &c};
     struct sl_err err = {0};
     CHECK(flow_pool_run(&o, 4, NULL, &err) != 0);
     CHECK_EQ_INT(c.runs[1], 3); /* first try + 2 retries */
@@ -88,8 +88,8 @@ static void test_pool_retries_exhausted(void)
 static void test_pool_permanent_stops(void)
 {
     struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = 0};
-    struct flow_pool_options o = {.workers = 1, .retry = {.max_attempts = 6}, .work = work, .event = event,
-                                  .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 1, .retry = {.max_attempts = 6}, .work = work, .event = event, .arg = &c};
     struct sl_err err = {0};
     int order[5] = {0, 1, 2, 3, 4};
     CHECK(flow_pool_run(&o, 5, order, &err) != 0);
@@ -104,8 +104,8 @@ static void test_pool_permanent_stops(void)
 static void test_pool_order(void)
 {
     struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = -1};
-    struct flow_pool_options o = {.workers = 1, .retry = {.max_attempts = 1}, .work = work, .event = event,
-                                  .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 1, .retry = {.max_attempts = 1}, .work = work, .event = event, .arg = &c};
     struct sl_err err = {0};
     int order[4] = {3, 1, 2, 0};
     CHECK_EQ_INT(flow_pool_run(&o, 4, order, &err), 0);
@@ -142,7 +142,8 @@ static int retire_work(void *arg, int job, int worker, int attempt, struct sl_er
 static void test_pool_worker_retires(void)
 {
     struct retire c = {.mu = PTHREAD_MUTEX_INITIALIZER, .retire_worker = 1};
-    struct flow_pool_options o = {.workers = 3, .retry = {.max_attempts = 1}, .work = retire_work, .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 3, .retry = {.max_attempts = 1}, .work = retire_work, .arg = &c};
     struct sl_err err = {0};
     CHECK_EQ_INT(flow_pool_run(&o, 30, NULL, &err), 0);
     for (int i = 0; i < 30; i++)
@@ -153,8 +154,8 @@ static void test_pool_worker_retires(void)
 static void test_pool_last_worker_cannot_retire(void)
 {
     struct retire c = {.mu = PTHREAD_MUTEX_INITIALIZER, .retire_worker = 99};
-    struct flow_pool_options o = {.workers = 2, .retry = {2, 0.01, 2, 30},
-                                  .work = retire_work, .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 2, .retry = {2, 0.01, 2, 30}, .work = retire_work, .arg = &c};
     struct sl_err err = {0};
     CHECK(flow_pool_run(&o, 4, NULL, &err) != 0);
     CHECK(err.set && strstr(err.msg, "no room"));
@@ -167,8 +168,8 @@ static void test_retry_delay(void)
     CHECK(flow_retry_delay(&p, 1, 1.0) == 1);
     CHECK(flow_retry_delay(&p, 2, 1.0) == 2);
     CHECK(flow_retry_delay(&p, 3, 1.0) == 4);
-    CHECK(flow_retry_delay(&p, 4, 1.0) == 5);   /* 8, capped */
-    CHECK(flow_retry_delay(&p, 3, 1.5) == 5);   /* 6 with jitter, capped */
+    CHECK(flow_retry_delay(&p, 4, 1.0) == 5); /* 8, capped */
+    CHECK(flow_retry_delay(&p, 3, 1.5) == 5); /* 6 with jitter, capped */
     CHECK(flow_retry_delay(&p, 2, 0.5) == 1);
     CHECK(flow_retry_delay(&p, 5000, 1.0) == 5); /* pow overflows to inf: still capped */
     p.backoff_rate = 1;
@@ -184,10 +185,12 @@ static void test_pool_retry_policy(void)
     struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = -1};
     c.fail_first[0] = 100;
     c.fail_first[1] = 3; /* succeeds on attempt 4 */
-    struct flow_pool_options o = {.workers = 2,
-                                  .retry = {.max_attempts = 5, .interval = 3600,
-                                            .backoff_rate = 2, .max_delay = 0.001},
-                                  .work = work, .event = event, .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 2,
+        .retry = {.max_attempts = 5, .interval = 3600, .backoff_rate = 2, .max_delay = 0.001},
+        .work = work,
+        .event = event,
+        .arg = &c};
     struct sl_err err = {0};
     CHECK(flow_pool_run(&o, 2, NULL, &err) != 0);
     CHECK_EQ_INT(c.runs[0], 5);
@@ -216,8 +219,8 @@ static void test_state_roundtrip(void)
     sl_err_clear(&err);
     CHECK_EQ_INT(flow_state_open(path, 1, &s, &err), 0);
     CHECK_EQ_INT(flow_state_run_begin(s, "20260101T000000Z", "sqlite:///x.db", "/lake", &err), 0);
-    struct flow_task_update u = {.kind = "export", .name = "t part-0", .state = "running",
-                                 .attempts = 1};
+    struct flow_task_update u = {
+        .kind = "export", .name = "t part-0", .state = "running", .attempts = 1};
     CHECK_EQ_INT(flow_state_task(s, "20260101T000000Z", "export/t/0", &u, &err), 0);
     u.state = "done";
     u.rows = 42;
@@ -242,7 +245,9 @@ static void test_state_roundtrip(void)
     sl_err_clear(&err);
     CHECK_EQ_INT(flow_state_run_begin(s, "20260102T000000Z", "sqlite:///x.db", "/lake", &err), 0);
     f = open_memstream(&text, &len);
-    CHECK_EQ_INT(flow_state_print(s, "20260102T000000Z", "20260102T000000Z", f, state, sizeof state, &err), 0);
+    CHECK_EQ_INT(
+        flow_state_print(s, "20260102T000000Z", "20260102T000000Z", f, state, sizeof state, &err),
+        0);
     CHECK_EQ_STR(state, "running");
     CHECK_EQ_INT(flow_state_print(s, "20260102T000000Z", NULL, f, state, sizeof state, &err), 0);
     CHECK_EQ_STR(state, "interrupted");
@@ -250,7 +255,9 @@ static void test_state_roundtrip(void)
     free(text);
     CHECK_EQ_INT(flow_state_mark_interrupted(s, &err), 0);
     f = open_memstream(&text, &len);
-    CHECK_EQ_INT(flow_state_print(s, "20260102T000000Z", "20260102T000000Z", f, state, sizeof state, &err), 0);
+    CHECK_EQ_INT(
+        flow_state_print(s, "20260102T000000Z", "20260102T000000Z", f, state, sizeof state, &err),
+        0);
     fclose(f);
     CHECK_EQ_STR(state, "interrupted");
     CHECK(text && strstr(text, "ended without finishing"));
