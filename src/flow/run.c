@@ -745,9 +745,13 @@ static void model_event(void *arg, int job, enum flow_event ev, int attempt,
                         : ev == FLOW_DONE     ? "done"
                         : ev == FLOW_SKIPPED  ? "skipped"
                                               : "failed";
+    struct sl_err why = {0}; /* a skipped model: which failure it waited for */
+    if (ev == FLOW_SKIPPED)
+        sl_err_set(&why, false, m->layer, m->display,
+                   "not run: it needs a model of its stage that failed (%s)", e->object);
     task_state(r, id, m->layer, m->name, state, attempt,
                ev == FLOW_DONE ? r->results[job].rows : 0,
-               ev == FLOW_DONE ? r->results[job].bytes : 0, e);
+               ev == FLOW_DONE ? r->results[job].bytes : 0, ev == FLOW_SKIPPED ? &why : e);
     if (ev == FLOW_DONE && flow_deps_is_read(&r->deps, job)) {
         /* A model of this stage reads it: readable now, not at the stage's end. */
         struct lake_dataset d = {0};

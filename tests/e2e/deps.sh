@@ -48,6 +48,8 @@ expect_grep "the error is a's" "$T/err" "a.sql"
 check "a failed" grep -Eq '^stage2 +a +failed' status.txt
 check "b (reads a) skipped" grep -Eq '^stage2 +b +skipped' status.txt
 check "d (reads b) skipped" grep -Eq '^stage2 +d +skipped' status.txt
+expect_grep "a skipped model says why" status.txt \
+    "not run: it needs a model of its stage that failed ($T/p/models/stage2/a.sql:1:36)"
 check "nothing published" test "$(cat p/lake/_snaplake/current)" = "$published"
 
 # A stage-2 name that is no model: the engine's error, with a hint.
