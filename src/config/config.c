@@ -64,6 +64,7 @@ enum kind {
     K_SOURCE, /* database URL; a relative sqlite file made absolute */
     K_LAKE,   /* a folder (made absolute) or s3://bucket/prefix (as is) */
     K_INT,    /* integer in [min, max] */
+    K_NUMBER, /* decimal number in [min, max], stored as double (seconds, rates) */
     K_CHOICE, /* one of `choices`, stored as a string */
     K_CODEC,  /* one of `choices`, stored as enum pq_codec */
     K_HHMM,   /* time of day "HH:MM", stored normalized */
@@ -95,7 +96,7 @@ struct key {
     size_t count_offset; /* K_GLOBS: the int count beside the array */
     const char *def;     /* default as text (through the setter), or NULL */
     int (*def_fn)(void); /* K_INT default computed at load time */
-    long min, max;       /* K_INT */
+    long min, max;       /* K_INT, K_NUMBER */
     const char *const *choices; /* K_CHOICE, K_CODEC: NULL-terminated */
     const char *const *planned; /* K_CHOICE: known names not built yet, NULL-terminated */
     size_t pos_offset;          /* a struct config_pos filled with the value's place; 0 = none */
@@ -116,12 +117,14 @@ static int set_path(struct parse *, const struct key *, const struct val *, stru
 static int set_source(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int set_lake(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int set_int(struct parse *, const struct key *, const struct val *, struct sl_config *);
+static int set_number(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int set_choice(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int set_codec(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int set_hhmm(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int set_globs(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int set_map(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int check_parquet(struct parse *, const yaml_node_t *, struct sl_config *);
+static int check_run(struct parse *, const yaml_node_t *, struct sl_config *);
 static int online_cpus(void);
 
 /* What each kind does with a value; `scalar` kinds refuse lists and mappings. */
@@ -132,7 +135,8 @@ static const struct kind_ops {
 } kinds[] = {
     [K_STRING] = {set_string, true, true},  [K_PATH] = {set_path, true, true},
     [K_SOURCE] = {set_source, true, true},  [K_LAKE] = {set_lake, true, true},
-    [K_INT] = {set_int, true, false},       [K_CHOICE] = {set_choice, true, true},
+    [K_INT] = {set_int, true, false},       [K_NUMBER] = {set_number, true, false},
+    [K_CHOICE] = {set_choice, true, true},
     [K_CODEC] = {set_codec, true, false},   [K_HHMM] = {set_hhmm, true, true},
     [K_GLOBS] = {set_globs, false, false},  [K_MAP] = {set_map, false, false},
 };
@@ -177,9 +181,25 @@ static const struct key parquet_keys[] = {
     {0},
 };
 
+/* run.retry: the knobs of Step Functions' Retry field (util/retry.h).  The
+ * defaults are SL_RETRY_DEFAULT's; check_run reconciles it with run.retries. */
+static const struct key retry_keys[] = {
+    {.name = "max_attempts", .kind = K_INT, .offset = FIELD(retry.max_attempts), .def = "4",
+     .min = 1, .max = INT_MAX},
+    {.name = "interval", .kind = K_NUMBER, .offset = FIELD(retry.interval), .def = "0.5",
+     .min = 0, .max = 86400},
+    {.name = "backoff_rate", .kind = K_NUMBER, .offset = FIELD(retry.backoff_rate), .def = "2",
+     .min = 1, .max = 100},
+    {.name = "max_delay", .kind = K_NUMBER, .offset = FIELD(retry.max_delay), .def = "30",
+     .min = 0, .max = 86400},
+    {0},
+};
+
 static const struct key run_keys[] = {
+    /* The short form of retry.max_attempts (retries = max_attempts - 1). */
     {.name = "retries", .kind = K_INT, .offset = FIELD(retries), .def = "3", .min = 0,
      .max = INT_MAX},
+    {.name = "retry", .kind = K_MAP, .children = retry_keys},
     {.name = "deadline", .kind = K_HHMM, .offset = FIELD(deadline)},
     {.name = "keep_runs", .kind = K_INT, .offset = FIELD(keep_runs), .def = "7", .min = 1,
      .max = INT_MAX},
@@ -204,7 +224,7 @@ static const struct key top_keys[] = {
     {.name = "parquet", .kind = K_MAP, .children = parquet_keys, .check = check_parquet},
     {.name = "models", .kind = K_PATH, .offset = FIELD(models), .def = "models",
      .pos_offset = FIELD(models_at)},
-    {.name = "run", .kind = K_MAP, .children = run_keys},
+    {.name = "run", .kind = K_MAP, .children = run_keys, .check = check_run},
     {0},
 };
 
@@ -358,6 +378,9 @@ static const char *describe(const struct key *k, char *buf, size_t size)
         return "a folder path";
     case K_HHMM:
         return "a time of day \"HH:MM\"";
+    case K_NUMBER:
+        snprintf(buf, size, "a number between %ld and %ld", k->min, k->max);
+        return buf;
     case K_GLOBS:
         return "a string or a list of strings";
     case K_INT:
@@ -670,6 +693,22 @@ static int set_int(struct parse *p, const struct key *k, const struct val *v,
     return SL_OK;
 }
 
+/* A decimal number ("0.5", "2", "1e-3"); no "inf" or "nan": strtod takes
+ * them, the range check would not. */
+static int set_number(struct parse *p, const struct key *k, const struct val *v,
+                      struct sl_config *cfg)
+{
+    const char *t = v->text;
+    char *end;
+    errno = 0;
+    double d = strtod(t, &end);
+    if (!((t[0] >= '0' && t[0] <= '9') || t[0] == '.' || t[0] == '-' || t[0] == '+') ||
+        end == t || *end || errno || !(d >= (double)k->min && d <= (double)k->max))
+        return bad_value(p, k, v->name, v->mark, v->node, v->raw);
+    *(double *)((char *)cfg + k->offset) = d;
+    return SL_OK;
+}
+
 /* Index of `text` in k->choices, or an error with the closest choice. */
 static int find_choice(struct parse *p, const struct key *k, const struct val *v, size_t *index)
 {
@@ -932,6 +971,31 @@ static int check_parquet(struct parse *p, const yaml_node_t *map, struct sl_conf
     return fail_at(p, mark,
                    "'parquet.compression_level' must be between 0 and 9 with gzip, got %d",
                    cfg->compression_level);
+}
+
+/* run.retries is the short form of run.retry.max_attempts: one of them
+ * sets the other; both in the file would be two answers to one question. */
+static int check_run(struct parse *p, const yaml_node_t *map, struct sl_config *cfg)
+{
+    const yaml_node_t *retries = lookup(p, map, "retries"), *retry = lookup(p, map, "retry");
+    const yaml_node_t *attempts =
+        retry && retry->type == YAML_MAPPING_NODE ? lookup(p, retry, "max_attempts") : NULL;
+    if (retries && is_null(retries))
+        retries = NULL;
+    if (attempts && is_null(attempts))
+        attempts = NULL;
+    if (retries && attempts)
+        return fail_at(p, attempts->start_mark,
+                       "'run.retry.max_attempts' and 'run.retries' (line %zu, column %zu) both "
+                       "set how often a task is tried; keep one (run.retries: %d is "
+                       "run.retry.max_attempts: %d)",
+                       retries->start_mark.line + 1, retries->start_mark.column + 1,
+                       cfg->retries, cfg->retries == INT_MAX ? INT_MAX : cfg->retries + 1);
+    if (retries)
+        cfg->retry.max_attempts = cfg->retries == INT_MAX ? INT_MAX : cfg->retries + 1;
+    else
+        cfg->retries = cfg->retry.max_attempts - 1;
+    return SL_OK;
 }
 
 /* Every default in the tables, through the same setters as the file's values. */

@@ -12,7 +12,8 @@
  *   parquet:  { compression: zstd, row_group_mb: 128 }
  *   models:   ./models
  *   run:      { retries: 3, deadline: "10:00", keep_runs: 7, on_failure: "./notify.sh",
- *               on_success: "…" }
+ *               on_success: "…",
+ *               retry: { max_attempts: 4, interval: 0.5, backoff_rate: 2, max_delay: 30 } }
  *
  * Only `source` and `lake` are required.  Relative paths (lake, models, a
  * relative sqlite path) are resolved against the config file's folder.
@@ -30,6 +31,7 @@
 
 #include "parquet/writer.h"
 #include "util/err.h"
+#include "util/retry.h"
 
 /* Where a value was written, for checks made after parsing (flow/precheck.c
  * looks at the filesystem): 1-based; line 0 = not in the file (a default). */
@@ -55,7 +57,8 @@ struct sl_config {
     char **bloom_filter_columns; /* parquet.bloom_filter_columns: "<table>.<column>" globs */
     int n_bloom_filter_columns;
     char *models;  /* absolute folder; default "<dir>/models" (may not exist) */
-    int retries;   /* run.retries, default 3 */
+    int retries;   /* run.retries, default 3; always retry.max_attempts - 1 */
+    struct sl_retry retry; /* run.retry; run.retries N gives max_attempts N + 1 */
     char *deadline;   /* run.deadline "HH:MM" or NULL */
     int keep_runs;    /* run.keep_runs, default 7 */
     char *on_failure; /* run.on_failure command or NULL */

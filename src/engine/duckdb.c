@@ -152,25 +152,27 @@ static void model_stage(const char *model_file, char *out, size_t size)
     snprintf(out, size, "%.*s", (int)(slash - from), from);
 }
 
-/* Why a model's reference to another stage's dataset cannot work, or "". */
+/* Why a model's reference to another stage's dataset cannot work, or "".
+ * A model reads raw.*, the stages before its own, and the models of its
+ * own stage (run before it, flow/deps.h): a missing name of its own stage
+ * is a model that does not exist. */
 static const char *stage_hint(const char *model_file, const char *ref, const char *name,
                               char *out, size_t size)
 {
     char stage[32];
     model_stage(model_file, stage, sizeof stage);
     out[0] = '\0';
-    if (!strcmp(stage, "stage1") && (names_schema(ref, "stage1") || names_schema(ref, "stage2")))
+    if (!strcmp(stage, "stage1") && names_schema(ref, "stage2"))
         snprintf(out, size,
-                 "\nStage-1 models read raw.* only: they run side by side before any stage1.* "
-                 "dataset exists. A model that reads stage1.* belongs in models/stage2/.");
-    else if (!strcmp(stage, "stage2") && names_schema(ref, "stage2"))
-        snprintf(out, size,
-                 "\nStage-2 models read raw.* and stage1.* only: they run side by side. Move the "
-                 "model that makes %s to models/stage1/ if it reads only raw.*.",
-                 name ? name : "it");
+                 "\nStage-1 models run before any stage2.* dataset exists. A model that reads "
+                 "stage2.* belongs in models/stage2/.");
     else if (!strcmp(stage, "stage2") && names_schema(ref, "stage1") && name)
         snprintf(out, size, "\nNo stage-1 model is named %s (models/stage1/%s.sql).", name,
                  name);
+    else if ((!strcmp(stage, "stage1") || !strcmp(stage, "stage2")) &&
+             names_schema(ref, stage) && name)
+        snprintf(out, size, "\nNo stage-%c model is named %s (models/%s/%s.sql).", stage[5],
+                 name, stage, name);
     return out;
 }
 

@@ -31,7 +31,9 @@ struct model_result {
 struct engine_type {
     const char *name;
     int (*open)(const struct engine_options *opt, void **ctx, struct sl_err *err);
-    /* Make d readable as <layer>.<name>.  Not called concurrently with run_model. */
+    /* Make d readable as <layer>.<name>.  Called on the leader only, also while
+     * models run on workers: a model read by another model of its stage is
+     * registered as soon as it is done (flow/deps.h). */
     int (*register_dataset)(void *ctx, const struct lake_dataset *d, struct sl_err *err);
     /* Run `sql` (one SELECT), write its result as Parquet to the local file
      * `out_path`.  `model_file` names the model in errors.  Thread-safe. */

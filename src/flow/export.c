@@ -186,6 +186,7 @@ static void export_event(void *arg, int job, enum flow_event ev, int attempt,
         break;
     }
     case FLOW_FAILED: run_task_state(r, id, "export", name, "failed", attempt, 0, 0, e); break;
+    case FLOW_SKIPPED: break; /* chunks wait for no other job */
     }
 }
 
@@ -198,7 +199,7 @@ static int cmp_chunk_size(const void *a, const void *b, void *arg)
 
 /* Opening the source is the pool's one job, so a source that refuses
  * connections at the start (a server down or restarting) gets the run's
- * retry policy — run.retries more tries, the pool's backoff with jitter —
+ * retry policy — run.retry (or run.retries), the pool's backoff with jitter —
  * with one warning line an attempt.  Whether a failure is worth a retry is
  * the source's call (err->transient): a refused password is not.  The open
  * runs on the pool's one worker thread; the leader uses the snapshot only
@@ -226,8 +227,8 @@ static void open_source_event(void *arg, int job, enum flow_event ev, int attemp
     if (ev == FLOW_STARTED && attempt > 1)
         run_task_state(j->r, "snapshot", "snapshot", "snapshot", "running", attempt, 0, 0, NULL);
     if (ev == FLOW_RETRYING) {
-        sl_warn("snapshot failed (attempt %d of %d), retrying: %s", attempt, j->r->cfg->retries + 1,
-                sl_err_format(e, buf, sizeof buf));
+        sl_warn("snapshot failed (attempt %d of %d), retrying: %s", attempt,
+                j->r->cfg->retry.max_attempts, sl_err_format(e, buf, sizeof buf));
         run_task_state(j->r, "snapshot", "snapshot", "snapshot", "retrying", attempt, 0, 0, e);
     }
 }
@@ -339,7 +340,7 @@ int run_snapshot(struct run *r, const char *arg, struct sl_err *err)
         .attempts = 1,
         .so = {.jobs = r->cfg->jobs, .tmp_dir = r->tmp_dir, .batch_rows = BATCH_ROWS}};
     struct flow_pool_options po = {.workers = 1,
-                                   .retries = r->cfg->retries,
+                                   .retry = r->cfg->retry,
                                    .work = open_source,
                                    .event = open_source_event,
                                    .arg = &job,
@@ -474,7 +475,7 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
     /* Largest first, so the longest chunk does not start last. */
     qsort_r(order, (size_t)norder, sizeof *order, cmp_chunk_size, r);
     struct flow_pool_options po = {.workers = r->cfg->jobs,
-                                   .retries = r->cfg->retries,
+                                   .retry = r->cfg->retry,
                                    .work = export_chunk,
                                    .event = export_event,
                                    .arg = r,

@@ -9,6 +9,7 @@
  */
 #include "flow/precheck.h"
 #include "engine/engine.h"
+#include "flow/deps.h"
 #include "flow/models.h"
 #include "util/buf.h"
 
@@ -203,6 +204,11 @@ static int check_models(const struct sl_config *cfg, struct sl_err *err)
         free(list);
         if (rc)
             return SL_ERROR;
+        /* Models that read each other in a cycle could never run: say which. */
+        struct flow_deps deps;
+        if (flow_deps_load(cfg->models, stages[s], &deps, err))
+            return SL_ERROR;
+        flow_deps_free(&deps);
     }
     return SL_OK;
 }

@@ -21,7 +21,8 @@
  *   - unless `export_only`: the models folder exists when `models:` was set in
  *     the file (the default ./models may be missing), holds no .sql file
  *     outside stage1/ and stage2/, and every model file has a safe name and
- *     holds more than blanks and comments.
+ *     holds more than blanks and comments, and the models of a stage do not
+ *     read each other in a cycle (deps.h).
  * Errors have stage "config"; the object is the config's FILE:LINE:COLUMN of
  * the value concerned, or the model file. */
 int flow_precheck(const struct sl_config *cfg, int export_only, struct sl_err *err);

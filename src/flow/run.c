@@ -634,6 +634,8 @@ out:
     free(r.results);
     free(r.chunks_left);
     free(r.models);
+    free(r.kept);
+    flow_deps_free(&r.deps);
     free(r.recorded);
     if (lock_fd >= 0)
         close(lock_fd);

@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "flow/dataset.h"
+#include "flow/deps.h"
 #include "flow/models.h"
 #include "flow/state.h"
 #include "parquet/writer.h"
@@ -78,6 +79,8 @@ struct run {
     const char *layer;
     struct flow_model_file *models;
     int nmodels;
+    struct flow_deps deps;  /* which of them read which (deps.h) */
+    unsigned char *kept;    /* per model: done in the run being resumed, not run again */
 
     struct lake_dataset *datasets; /* every dataset of this run, in order */
     int ndatasets;

@@ -78,6 +78,8 @@ static int run_model(void *arg, int job, int worker, int attempt, struct sl_err 
     struct model_result res = {0};
     double t0 = run_now();
     (void)attempt;
+    if (r->kept[job]) /* done in the run being resumed: its file stays */
+        return SL_OK;
     sl_debug("%s model %s: %s (worker %d)", r->layer, m->name, m->path, worker + 1);
     char *sql = read_text(m->path, err, r->layer);
     if (!sql)
@@ -102,10 +104,29 @@ static void model_event(void *arg, int job, enum flow_event ev, int attempt, con
     const struct flow_model_file *m = &r->models[job];
     char id[300];
     snprintf(id, sizeof id, "%s/%s", r->layer, m->name);
+    if (ev == FLOW_DONE && flow_deps_is_read(&r->deps, job)) {
+        /* A model of this stage reads it: readable now, not at the stage's end. */
+        struct lake_dataset d = {0};
+        struct sl_err ignored = {0};
+        snprintf(d.layer, sizeof d.layer, "%s", r->layer);
+        snprintf(d.name, sizeof d.name, "%s", m->name);
+        snprintf(d.prefix, sizeof d.prefix, "%s/%s/run=%s", r->layer, m->name, r->run_id);
+        r->store.type->url(r->store.ctx, d.prefix, d.location, sizeof d.location);
+        char buf[2200];
+        if (r->engine.type->register_dataset(r->engine.ctx, &d, &ignored))
+            sl_warn("%s", sl_err_format(&ignored, buf, sizeof buf));
+    }
+    if (r->kept[job])
+        return; /* recorded done by the run being resumed */
     const char *state = ev == FLOW_STARTED    ? "running"
                         : ev == FLOW_RETRYING ? "retrying"
                         : ev == FLOW_DONE     ? "done"
+                        : ev == FLOW_SKIPPED  ? "skipped"
                                               : "failed";
+    struct sl_err why = {0}; /* a skipped model: which failure it waited for */
+    if (ev == FLOW_SKIPPED)
+        sl_err_set(&why, false, r->layer, m->path,
+                   "not run: it needs a model of its stage that failed (%s)", e->object);
     if (ev == FLOW_DONE) {
         /* The file first: a task recorded done has its output recorded. */
         const struct job_result *res = &r->results[job];
@@ -119,7 +140,7 @@ static void model_event(void *arg, int job, enum flow_event ev, int attempt, con
     }
     run_task_state(r, id, r->layer, m->name, state, attempt,
                    ev == FLOW_DONE ? r->results[job].rows : 0,
-                   ev == FLOW_DONE ? r->results[job].bytes : 0, e);
+                   ev == FLOW_DONE ? r->results[job].bytes : 0, ev == FLOW_SKIPPED ? &why : e);
 }
 
 int run_stage(struct run *r, const char *layer, struct sl_err *err)
@@ -131,12 +152,17 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
         return SL_ERROR;
     if (r->nmodels == 0)
         return SL_OK;
+    /* A model runs after the models of its stage that it reads (deps.h). */
+    flow_deps_free(&r->deps);
+    if (flow_deps_load(r->cfg->models, layer, &r->deps, err))
+        return SL_ERROR;
+    if (r->deps.n != r->nmodels)
+        return sl_err_set(err, false, layer, r->cfg->models, "the models changed during the run");
     free(r->results);
+    free(r->kept);
     r->results = calloc((size_t)r->nmodels, sizeof *r->results);
-    if (!r->results)
-        return sl_err_set(err, false, layer, "", "out of memory");
-    int *order = calloc((size_t)r->nmodels, sizeof *order), norder = 0;
-    if (!order)
+    r->kept = calloc((size_t)r->nmodels, sizeof *r->kept);
+    if (!r->results || !r->kept)
         return sl_err_set(err, false, layer, "", "out of memory");
     for (int i = 0; i < r->nmodels; i++) {
         char id[300];
@@ -149,9 +175,9 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
                                                 .seconds = kept.seconds,
                                                 .crc32 = kept.crc32};
             sl_debug("resume: %s done, kept", id);
+            r->kept[i] = 1;
             continue;
         }
-        order[norder++] = i;
         run_task_state(r, id, layer, r->models[i].name, "pending", 0, 0, 0, NULL);
         /* The dataset now, so that the datasets keep the models' order. */
         struct flow_dataset_record d = {0};
@@ -159,20 +185,20 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
         snprintf(d.name, sizeof d.name, "%s", r->models[i].name);
         snprintf(d.prefix, sizeof d.prefix, "%s/%s/run=%s", layer, d.name, r->run_id);
         r->store.type->url(r->store.ctx, d.prefix, d.location, sizeof d.location);
-        if (flow_state_dataset(r->state, r->run_id, &d, err)) {
-            free(order);
+        if (flow_state_dataset(r->state, r->run_id, &d, err))
             return SL_ERROR;
-        }
     }
-    /* Models fail for their SQL, not for the weather: no retries. */
+    /* Every model is a job, those kept by a resume too (they end at once), so
+     * that a model waits for what it reads whether it was kept or not.
+     * Models fail for their SQL, not for the weather: no retries. */
     struct flow_pool_options po = {.workers = r->cfg->jobs,
-                                   .retries = 0,
+                                   .retry = {.max_attempts = 1},
+                                   .after = r->deps.after,
                                    .work = run_model,
                                    .event = model_event,
                                    .arg = r,
                                    .stop = &run_interrupt_signal};
-    int rc = flow_pool_run(&po, norder, order, err);
-    free(order);
+    int rc = flow_pool_run(&po, r->nmodels, r->deps.order, err);
     if (rc || run_record_check(r, err))
         return SL_ERROR;
     for (int i = 0; i < r->nmodels; i++) {

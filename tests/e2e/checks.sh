@@ -182,7 +182,7 @@ expect_grep model-error-two-statements-hint "$T/err" "A model file holds one SEL
 
 model_fails stage1-reads-stage1 stage1 '-- needs the other model\nSELECT * FROM stage1.customers\n'
 expect_grep stage1-model-reads-stage1-place "$T/err" "$M:2:15: Catalog Error: Table with name customers does not exist"
-expect_grep stage1-model-reads-stage1-hint "$T/err" "A model that reads stage1.* belongs in models/stage2/."
+expect_grep stage1-model-reads-stage1-hint "$T/err" "No stage-1 model is named customers (models/stage1/customers.sql)."
 if grep -q 'information_schema' "$T/err"; then fail stage1-model-no-system-table-guess "$(head -c 400 "$T/err")"; else pass stage1-model-no-system-table-guess; fi
 
 # ---- (e) snaplake inspect ---------------------------------------------------------

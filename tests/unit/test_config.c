@@ -577,6 +577,59 @@ static void test_free_is_safe(void)
     CHECK(!config_table_selected(&c, "a", NULL));
 }
 
+/* run.retry: the Step Functions knobs; run.retries is its short form. */
+static void test_retry_policy(void)
+{
+    struct sl_config c;
+    struct sl_err e;
+    CHECK_EQ_INT(parse(MINIMAL, &c, &e), SL_OK);
+    CHECK_EQ_INT(c.retry.max_attempts, 4); /* = run.retries 3 + the first try */
+    CHECK(c.retry.interval == 0.5);
+    CHECK(c.retry.backoff_rate == 2);
+    CHECK(c.retry.max_delay == 30);
+    config_free(&c);
+
+    CHECK_EQ_INT(parse(MINIMAL "run:\n  retry: {max_attempts: 6, interval: 1.5, backoff_rate: "
+                               "3, max_delay: 600}\n",
+                       &c, &e),
+                 SL_OK);
+    CHECK_EQ_INT(c.retry.max_attempts, 6);
+    CHECK_EQ_INT(c.retries, 5); /* the short form follows */
+    CHECK(c.retry.interval == 1.5);
+    CHECK(c.retry.backoff_rate == 3);
+    CHECK(c.retry.max_delay == 600);
+    config_free(&c);
+
+    /* the short form sets max_attempts; the other knobs keep their defaults */
+    CHECK_EQ_INT(parse(MINIMAL "run:\n  retries: 0\n  retry:\n    interval: 0.001\n", &c, &e),
+                 SL_OK);
+    CHECK_EQ_INT(c.retry.max_attempts, 1);
+    CHECK_EQ_INT(c.retries, 0);
+    CHECK(c.retry.interval == 0.001);
+    CHECK(c.retry.max_delay == 30);
+    config_free(&c);
+
+    CHECK_FAILS(MINIMAL "run:\n  retries: 2\n  retry: {max_attempts: 5}\n", "t.yml:5:25",
+                "'run.retry.max_attempts' and 'run.retries' (line 4, column 12) both set how "
+                "often a task is tried; keep one (run.retries: 2 is run.retry.max_attempts: 3)");
+    CHECK_FAILS(MINIMAL "run:\n  retry: {max_attempts: 0}\n", "t.yml:4:25",
+                "'run.retry.max_attempts' must be an integer of at least 1, got '0'");
+    CHECK_FAILS(MINIMAL "run:\n  retry:\n    interval: -1\n", "t.yml:5:15",
+                "'run.retry.interval' must be a number between 0 and 86400, got '-1'");
+    CHECK_FAILS(MINIMAL "run:\n  retry:\n    interval: 5s\n", "t.yml:5:15", "got '5s'");
+    CHECK_FAILS(MINIMAL "run:\n  retry:\n    interval: nan\n", "t.yml:5:15", "got 'nan'");
+    CHECK_FAILS(MINIMAL "run:\n  retry:\n    backoff_rate: 0.5\n", "t.yml:5:19",
+                "'run.retry.backoff_rate' must be a number between 1 and 100, got '0.5'");
+    CHECK_FAILS(MINIMAL "run:\n  retry:\n    max_delay: 1e9\n", "t.yml:5:16",
+                "'run.retry.max_delay' must be a number between 0 and 86400, got '1e9'");
+    CHECK_FAILS(MINIMAL "run:\n  retry:\n    max_atempts: 3\n", "t.yml:5:5",
+                "unknown key 'max_atempts' in 'run.retry'; expected one of: max_attempts, "
+                "interval, backoff_rate, max_delay; did you mean 'max_attempts'?");
+    CHECK_FAILS(MINIMAL "run:\n  retry: 3\n", "t.yml:4:10",
+                "'run.retry' must be a mapping (keys: max_attempts, interval, backoff_rate, "
+                "max_delay), got '3'");
+}
+
 /* Every prefix of a full file either parses or fails cleanly (no leak or
  * crash under the sanitizers, an error always set with stage "config"). */
 static void test_every_prefix(void)
@@ -626,6 +679,7 @@ int main(void)
     RUN(test_env_expansion);
     RUN(test_table_selection);
     RUN(test_free_is_safe);
+    RUN(test_retry_policy);
     RUN(test_every_prefix);
     rmdir(tmp);
     return CHECK_DONE();

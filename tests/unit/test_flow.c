@@ -1,5 +1,5 @@
 /*
- * test_flow.c — the worker pool (retries, fail-fast) and the run state
+ * test_flow.c — the worker pool (retry policy, fail-fast) and the run state
  * (its records of the task graph, and the migration of version 1 files).
  */
 #include "check.h"
@@ -16,7 +16,7 @@ struct counts {
     int runs[64];
     int fail_first[64]; /* transient failures before success */
     int permanent;      /* job that fails permanently, -1 none */
-    int events[4];
+    int events[5];
     int done_order[64], ndone;
 };
 
@@ -48,8 +48,8 @@ static void event(void *arg, int job, enum flow_event ev, int attempt, const str
 static void test_pool_all_done(void)
 {
     struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = -1};
-    struct flow_pool_options o = {.workers = 3, .retries = 2, .work = work, .event = event,
-                                  .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 3, .retry = {.max_attempts = 3}, .work = work, .event = event, .arg = &c};
     struct sl_err err = {0};
     CHECK_EQ_INT(flow_pool_run(&o, 40, NULL, &err), 0);
     for (int i = 0; i < 40; i++)
@@ -63,8 +63,8 @@ static void test_pool_retries_transient(void)
     struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = -1};
     c.fail_first[3] = 2; /* succeeds on attempt 3 */
     c.fail_first[5] = 1;
-    struct flow_pool_options o = {.workers = 2, .retries = 2, .backoff_base = 0.01,
-                                  .work = work, .event = event, .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 2, .retry = {3, 0.01, 2, 30}, .work = work, .event = event, .arg = &c};
     struct sl_err err = {0};
     CHECK_EQ_INT(flow_pool_run(&o, 8, NULL, &err), 0);
     CHECK_EQ_INT(c.runs[3], 3);
@@ -78,8 +78,8 @@ static void test_pool_retries_exhausted(void)
 {
     struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = -1};
     c.fail_first[1] = 10;
-    struct flow_pool_options o = {.workers = 1, .retries = 2, .backoff_base = 0.01,
-                                  .work = work, .event = event, .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 1, .retry = {3, 0.01, 2, 30}, .work = work, .event = event, .arg = &c};
     struct sl_err err = {0};
     CHECK(flow_pool_run(&o, 4, NULL, &err) != 0);
     CHECK_EQ_INT(c.runs[1], 3); /* first try + 2 retries */
@@ -90,8 +90,8 @@ static void test_pool_retries_exhausted(void)
 static void test_pool_permanent_stops(void)
 {
     struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = 0};
-    struct flow_pool_options o = {.workers = 1, .retries = 5, .work = work, .event = event,
-                                  .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 1, .retry = {.max_attempts = 6}, .work = work, .event = event, .arg = &c};
     struct sl_err err = {0};
     int order[5] = {0, 1, 2, 3, 4};
     CHECK(flow_pool_run(&o, 5, order, &err) != 0);
@@ -106,8 +106,8 @@ static void test_pool_permanent_stops(void)
 static void test_pool_order(void)
 {
     struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = -1};
-    struct flow_pool_options o = {.workers = 1, .retries = 0, .work = work, .event = event,
-                                  .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 1, .retry = {.max_attempts = 1}, .work = work, .event = event, .arg = &c};
     struct sl_err err = {0};
     int order[4] = {3, 1, 2, 0};
     CHECK_EQ_INT(flow_pool_run(&o, 4, order, &err), 0);
@@ -144,7 +144,8 @@ static int retire_work(void *arg, int job, int worker, int attempt, struct sl_er
 static void test_pool_worker_retires(void)
 {
     struct retire c = {.mu = PTHREAD_MUTEX_INITIALIZER, .retire_worker = 1};
-    struct flow_pool_options o = {.workers = 3, .retries = 0, .work = retire_work, .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 3, .retry = {.max_attempts = 1}, .work = retire_work, .arg = &c};
     struct sl_err err = {0};
     CHECK_EQ_INT(flow_pool_run(&o, 30, NULL, &err), 0);
     for (int i = 0; i < 30; i++)
@@ -155,11 +156,57 @@ static void test_pool_worker_retires(void)
 static void test_pool_last_worker_cannot_retire(void)
 {
     struct retire c = {.mu = PTHREAD_MUTEX_INITIALIZER, .retire_worker = 99};
-    struct flow_pool_options o = {.workers = 2, .retries = 1, .backoff_base = 0.01,
-                                  .work = retire_work, .arg = &c};
+    struct flow_pool_options o = {
+        .workers = 2, .retry = {2, 0.01, 2, 30}, .work = retire_work, .arg = &c};
     struct sl_err err = {0};
     CHECK(flow_pool_run(&o, 4, NULL, &err) != 0);
     CHECK(err.set && strstr(err.msg, "no room"));
+}
+
+/* The waits of util/retry.h: interval · rate^(attempt-1) · jitter, capped. */
+static void test_retry_delay(void)
+{
+    struct sl_retry p = {.max_attempts = 9, .interval = 1, .backoff_rate = 2, .max_delay = 5};
+    CHECK(flow_retry_delay(&p, 1, 1.0) == 1);
+    CHECK(flow_retry_delay(&p, 2, 1.0) == 2);
+    CHECK(flow_retry_delay(&p, 3, 1.0) == 4);
+    CHECK(flow_retry_delay(&p, 4, 1.0) == 5); /* 8, capped */
+    CHECK(flow_retry_delay(&p, 3, 1.5) == 5); /* 6 with jitter, capped */
+    CHECK(flow_retry_delay(&p, 2, 0.5) == 1);
+    CHECK(flow_retry_delay(&p, 5000, 1.0) == 5); /* pow overflows to inf: still capped */
+    p.backoff_rate = 1;
+    CHECK(flow_retry_delay(&p, 7, 1.0) == 1);
+    p.interval = 0;
+    CHECK(flow_retry_delay(&p, 3, 1.0) == 0);
+}
+
+/* max_attempts counts every try; the waits come from the policy: an hour's
+ * interval capped by a millisecond's max_delay must not hold the test. */
+static void test_pool_retry_policy(void)
+{
+    struct counts c = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = -1};
+    c.fail_first[0] = 100;
+    c.fail_first[1] = 3; /* succeeds on attempt 4 */
+    struct flow_pool_options o = {
+        .workers = 2,
+        .retry = {.max_attempts = 5, .interval = 3600, .backoff_rate = 2, .max_delay = 0.001},
+        .work = work,
+        .event = event,
+        .arg = &c};
+    struct sl_err err = {0};
+    CHECK(flow_pool_run(&o, 2, NULL, &err) != 0);
+    CHECK_EQ_INT(c.runs[0], 5);
+    CHECK_EQ_INT(c.runs[1], 4);
+    CHECK_EQ_INT(c.events[FLOW_RETRYING], 4 + 3);
+    CHECK_EQ_INT(c.events[FLOW_FAILED], 1);
+
+    struct counts once = {.mu = PTHREAD_MUTEX_INITIALIZER, .permanent = -1};
+    once.fail_first[0] = 1;
+    o.retry = (struct sl_retry){.max_attempts = 1, .interval = 0.001, .backoff_rate = 1};
+    o.arg = &once;
+    CHECK(flow_pool_run(&o, 1, NULL, &err) != 0);
+    CHECK_EQ_INT(once.runs[0], 1); /* max_attempts 1: no retry */
+    CHECK_EQ_INT(once.events[FLOW_RETRYING], 0);
 }
 
 static void test_state_roundtrip(void)
@@ -174,8 +221,8 @@ static void test_state_roundtrip(void)
     sl_err_clear(&err);
     CHECK_EQ_INT(flow_state_open(path, 1, &s, &err), 0);
     CHECK_EQ_INT(flow_state_run_begin(s, "20260101T000000Z", "sqlite:///x.db", "/lake", &err), 0);
-    struct flow_task_update u = {.kind = "export", .name = "t part-0", .state = "running",
-                                 .attempts = 1};
+    struct flow_task_update u = {
+        .kind = "export", .name = "t part-0", .state = "running", .attempts = 1};
     CHECK_EQ_INT(flow_state_task(s, "20260101T000000Z", "export/t/0", &u, &err), 0);
     u.state = "done";
     u.rows = 42;
@@ -200,7 +247,9 @@ static void test_state_roundtrip(void)
     sl_err_clear(&err);
     CHECK_EQ_INT(flow_state_run_begin(s, "20260102T000000Z", "sqlite:///x.db", "/lake", &err), 0);
     f = open_memstream(&text, &len);
-    CHECK_EQ_INT(flow_state_print(s, "20260102T000000Z", "20260102T000000Z", f, state, sizeof state, &err), 0);
+    CHECK_EQ_INT(
+        flow_state_print(s, "20260102T000000Z", "20260102T000000Z", f, state, sizeof state, &err),
+        0);
     CHECK_EQ_STR(state, "running");
     CHECK_EQ_INT(flow_state_print(s, "20260102T000000Z", NULL, f, state, sizeof state, &err), 0);
     CHECK_EQ_STR(state, "interrupted");
@@ -208,7 +257,9 @@ static void test_state_roundtrip(void)
     free(text);
     CHECK_EQ_INT(flow_state_mark_interrupted(s, &err), 0);
     f = open_memstream(&text, &len);
-    CHECK_EQ_INT(flow_state_print(s, "20260102T000000Z", "20260102T000000Z", f, state, sizeof state, &err), 0);
+    CHECK_EQ_INT(
+        flow_state_print(s, "20260102T000000Z", "20260102T000000Z", f, state, sizeof state, &err),
+        0);
     fclose(f);
     CHECK_EQ_STR(state, "interrupted");
     CHECK(text && strstr(text, "ended without finishing"));
@@ -355,6 +406,8 @@ int main(void)
     RUN(test_pool_order);
     RUN(test_pool_worker_retires);
     RUN(test_pool_last_worker_cannot_retire);
+    RUN(test_retry_delay);
+    RUN(test_pool_retry_policy);
     RUN(test_state_roundtrip);
     RUN(test_state_migrates_v1);
     RUN(test_state_task_graph);
