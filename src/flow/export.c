@@ -483,6 +483,13 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
     rc = flow_pool_run(&po, norder, order, err);
     if (rc == SL_OK)
         rc = run_record_check(r, err);
+    /* Some facts of the snapshot are counted while it is read (MySQL's zero
+     * dates per column): recorded again once every chunk is in. */
+    if (rc == SL_OK && !(r->reuse && !r->same_snapshot) && r->source.type->describe) {
+        char *snap = r->source.type->describe(r->source.snap);
+        rc = flow_state_run_snapshot(r->state, r->run_id, r->source.type->name, snap, 0, err);
+        free(snap);
+    }
     free(order);
     for (int w = 0; w < r->cfg->jobs; w++)
         if (r->readers[w])

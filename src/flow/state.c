@@ -606,7 +606,8 @@ int flow_state_run_snapshot(struct flow_state *s, const char *run_id, const char
 {
     struct snapshot_args a = {run_id, source_type, snapshot, taken_at};
     return exec_one(s,
-                    "UPDATE runs SET source_type = ?2, snapshot = ?3, snapshot_at = ?4 "
+                    "UPDATE runs SET source_type = ?2, snapshot = ?3, "
+                    "snapshot_at = CASE WHEN ?4 > 0 THEN ?4 ELSE snapshot_at END "
                     "WHERE run_id = ?1",
                     "cannot record the snapshot", bind_snapshot, &a, err);
 }

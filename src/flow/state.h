@@ -56,7 +56,8 @@ int flow_state_run_end(struct flow_state *s, const char *run_id, const char *sta
                        int64_t bytes, const char *error, struct sl_err *err);
 
 /* The snapshot's identity, once taken: the source's type name, its
- * describe() text (JSON, may be NULL) and when it was taken. */
+ * describe() text (JSON, may be NULL) and when it was taken.  taken_at 0
+ * keeps the recorded time (the facts again, after the export added to them). */
 int flow_state_run_snapshot(struct flow_state *s, const char *run_id, const char *source_type,
                             const char *snapshot, double taken_at, struct sl_err *err);
 
