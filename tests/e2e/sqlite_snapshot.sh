@@ -11,7 +11,7 @@ writer() { # db — transfers until stopped; each one its own transaction
     local i=0
     while :; do
         i=$((i + 1))
-        sqlite3 -cmd ".timeout 5000" "$1" \
+        sqlite3 -cmd ".timeout 60000" "$1" \
             "BEGIN IMMEDIATE; UPDATE acc SET bal = bal - 7 WHERE id = $((i % 50));
              UPDATE acc SET bal = bal + 7 WHERE id = $(((i * 7 + 3) % 50)); COMMIT;" 2>/dev/null
     done
