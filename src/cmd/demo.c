@@ -213,8 +213,9 @@ int cmd_demo(int argc, char **argv)
         config_free(&cfg);
         return EXIT_USAGE;
     }
-    struct flow_run_options ro = {.out = stdout};
+    struct flow_run_options ro = {0};
     int rc = flow_run(&cfg, &ro, &err);
+    flow_report_save(&cfg, &ro, rc == SL_OK);
     if (rc) {
         cmd_report(&err);
     } else {

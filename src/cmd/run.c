@@ -137,6 +137,7 @@ static int run_or_export(int argc, char **argv, int export_only)
                           "shows its tasks.",
                           ro.run_id, ro.run_id);
     }
+    flow_report_save(&cfg, &ro, rc == SL_OK);
     flow_run_hook(&cfg, &ro, rc ? &err : NULL);
     config_free(&cfg);
     if (rc && ro.interrupted)

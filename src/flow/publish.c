@@ -4,12 +4,14 @@
  * retention removes runs older than the newest `keep_runs`.
  */
 #include "flow/manifest.h"
+#include "flow/run.h"
 #include "flow/run_internal.h"
 #include "util/log.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int run_publish(struct run *r, const char *arg, struct sl_err *err)
 {
@@ -129,6 +131,9 @@ int run_clean_abandoned(struct run *r, const char *upto, int *removed, struct sl
         snprintf(path, sizeof path, "_snaplake/runs/%s.json", ids[i]);
         if (rc == SL_OK)
             rc = r->store.type->remove_prefix(r->store.ctx, path, err);
+        /* Its report, kept in the project since it published nothing. */
+        flow_report_local_path(r->cfg, ids[i], path, sizeof path);
+        unlink(path);
         if (rc == SL_OK)
             rc = flow_state_mark_cleaned(r->state, ids[i], err);
         if (rc == SL_OK) {
@@ -163,6 +168,9 @@ int run_retention(struct run *r, const char *arg, struct sl_err *err)
             char path[128];
             snprintf(path, sizeof path, "_snaplake/runs/%s.json", s.keep[i]);
             rc = r->store.type->remove_prefix(r->store.ctx, path, err);
+            snprintf(path, sizeof path, "_snaplake/runs/%s.html", s.keep[i]); /* its report */
+            if (rc == SL_OK)
+                rc = r->store.type->remove_prefix(r->store.ctx, path, err);
         }
         if (rc == SL_OK)
             rc = r->store.type->list(r->store.ctx, "", sweep_file, &s, err);

@@ -33,6 +33,16 @@ struct flow_run_options {
  * with *err otherwise, which the caller reports, before flow_run_hook. */
 int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err);
 
+/* After flow_run (and before the hook): the run's HTML report (report.h)
+ * into the lake next to its manifest when it was published
+ * (_snaplake/runs/<RUN_ID>.html), else into .snaplake/reports/<RUN_ID>.html
+ * (flow_report_local_path).  Failing to write it is a warning.  In
+ * report_save.c. */
+void flow_report_save(const struct sl_config *cfg, const struct flow_run_options *opt,
+                      int published);
+void flow_report_local_path(const struct sl_config *cfg, const char *run_id, char *out,
+                            size_t size);
+
 /* After flow_run: run on_success (err NULL) or on_failure (SNAPLAKE_STATUS
  * failed, or interrupted when opt->interrupted) with `/bin/sh -c`
  * in the config file's folder, with SNAPLAKE_RUN_ID, SNAPLAKE_STATUS,

@@ -58,7 +58,7 @@ if grep -qiE 'Parser Error|syntax error' "$T/err"; then pass model-error-duckdb-
 FAILED=$(failed_id)
 cur=$(cat "$A/lake/_snaplake/current" 2>/dev/null | tr -d '\n')
 if [ "$cur" = "$RUN1" ]; then pass model-error-current-unchanged; else fail model-error-current-unchanged "current '$cur', was $RUN1"; fi
-manifests=$(ls "$A/lake/_snaplake/runs" | tr '\n' ' ')
+manifests=$(ls "$A/lake/_snaplake/runs" | grep "\.json$" | tr '\n' ' ')
 if [ "$manifests" = "$RUN1.json " ]; then pass model-error-no-new-manifest; else fail model-error-no-new-manifest "runs/: $manifests"; fi
 after=$(q "$A/snaplake.yml" "$SQL")
 if [ "$after" = "$before" ]; then pass model-error-catalog-unchanged; else fail model-error-catalog-unchanged "before $before" "after $after $(cat "$T/qerr")"; fi
@@ -215,7 +215,7 @@ expect_rc names-exit 0
 # Everything written since the marker is inside the project folder, and in the
 # lake only at the expected places with safe names.
 outside=$(find "$T/d" -newer "$T/d/marker" ! -path "$Dd" ! -path "$Dd/*" | tr '\n' ' ')
-bad=$(cd "$Dd/lake" && find . -type f | sed 's|^\./||' | grep -vE '^(raw/[a-z0-9_]+/run=[0-9]{8}T[0-9]{6}Z(_[2-9])?/part-[0-9]+\.parquet|_snaplake/runs/[0-9]{8}T[0-9]{6}Z(_[2-9])?\.json|_snaplake/current|catalog\.duckdb)$' | tr '\n' ' ')
+bad=$(cd "$Dd/lake" && find . -type f | sed 's|^\./||' | grep -vE '^(raw/[a-z0-9_]+/run=[0-9]{8}T[0-9]{6}Z(_[2-9])?/part-[0-9]+\.parquet|_snaplake/runs/[0-9]{8}T[0-9]{6}Z(_[2-9])?\.(json|html)|_snaplake/current|catalog\.duckdb)$' | tr '\n' ' ')
 ntables=$(ls "$Dd/lake/raw" 2>/dev/null | wc -l)
 if [ -z "$outside" ] && [ -z "$bad" ] && [ "$ntables" -eq 10 ] && [ ! -e /abs ] && [ ! -e "$T/x" ] && [ ! -e "$Dd/x" ]; then
     pass names-files-inside-lake
@@ -254,7 +254,7 @@ for i in 1 2 3; do
     runs+=("$(cat "$E/lake/_snaplake/current" 2>/dev/null | tr -d '\n')")
 done
 # Byte order (LC_ALL=C): run ids sort by time in it, "…Z_2" after "…Z".
-left_m=$(LC_ALL=C ls "$E/lake/_snaplake/runs" | tr '\n' ' ')
+left_m=$(LC_ALL=C ls "$E/lake/_snaplake/runs" | grep "\.json$" | tr '\n' ' ')
 left_raw=$(LC_ALL=C ls "$E/lake/raw/t" | tr '\n' ' ')
 left_s1=$(LC_ALL=C ls "$E/lake/stage1/m" | tr '\n' ' ')
 if [ "$left_m" = "${runs[1]}.json ${runs[2]}.json " ] && [ "$left_raw" = "run=${runs[1]} run=${runs[2]} " ] && [ "$left_s1" = "$left_raw" ]; then

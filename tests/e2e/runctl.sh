@@ -29,7 +29,7 @@ check "run id: the folder is run=<ID>" test -f "ids/lake/raw/t/run=${ids[3]}/par
 check "run id: retention keeps the newest 3 (…_3, …_4, now)" \
     test "$(LC_ALL=C ls ids/lake/raw/t | tr '\n' ' ')" = "run=${ids[2]} run=${ids[3]} run=${ids[4]} "
 check "run id: … and their manifests" \
-    test "$(LC_ALL=C ls ids/lake/_snaplake/runs | tr '\n' ' ')" = "${ids[2]}.json ${ids[3]}.json ${ids[4]}.json "
+    test "$(LC_ALL=C ls ids/lake/_snaplake/runs | grep "\.json$" | tr '\n' ' ')" = "${ids[2]}.json ${ids[3]}.json ${ids[4]}.json "
 check "run id: the catalog names the newest" test "$(csvq ids/snaplake.yml 'SELECT run_id FROM _snaplake.published')" = "${ids[4]}"
 
 # ---- status: exit codes ------------------------------------------------------
