@@ -475,8 +475,8 @@ static int run_steps(struct run *r, struct sl_err *err)
         if (!((steps[i].flags & STEP_MODELS) && r->export_only))
             names[n++] = steps[i].name;
     struct flow_deadline dl;
-    flow_deadline_begin(&dl, r->cfg, r->state, r->run_id, r->resuming, r->fault_clock, r->t0,
-                        names, n);
+    flow_deadline_begin(&dl, r->cfg, r->state, r->run_id, r->resuming, r->fault_clock, r->t0, names,
+                        n);
     n = 0;
     for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
         const struct step *s = &steps[i];
