@@ -2,6 +2,7 @@
  * status.c — `snaplake status [RUN_ID]`: a run's tasks from the run state.
  */
 #include "cmd/cmd.h"
+#include "flow/deadline.h"
 #include "flow/run.h"
 #include "flow/state.h"
 #include "util/log.h"
@@ -26,6 +27,28 @@ static const char usage[] =
     "Exit status: 0 the run is done (published) or still running; 1 it failed\n"
     "or was interrupted, or the history cannot be read; 2 usage or configuration\n"
     "error.  --list exits 0 when it could read the history.\n";
+
+/* The run's deadline (run.deadline) against its predicted end, or its
+ * end once it ended. */
+static void print_deadline(struct flow_state *st, const char *id, const char *state)
+{
+    double dl, pe, ended;
+    char a[40], b[40];
+    if (!flow_state_get_deadline(st, id, &dl, &pe, &ended))
+        return;
+    flow_deadline_iso(dl, a, sizeof a);
+    if (strcmp(state, "running") && ended > 0) {
+        flow_deadline_iso(ended, b, sizeof b);
+        printf("\ndeadline  %s: ended %s, %.0f min %s the deadline\n", a, b,
+               (ended > dl ? ended - dl : dl - ended) / 60, ended > dl ? "after" : "before");
+    } else if (pe > 0) {
+        flow_deadline_iso(pe, b, sizeof b);
+        printf("\ndeadline  %s: predicted end %s, %s the deadline\n", a, b,
+               pe > dl ? "after" : "before");
+    } else {
+        printf("\ndeadline  %s: no prediction (no earlier published run with step times)\n", a);
+    }
+}
 
 int cmd_status(int argc, char **argv)
 {
@@ -96,8 +119,10 @@ int cmd_status(int argc, char **argv)
             rc = EXIT_RUN_FAILED;
         } else if (flow_state_print(st, id, lr, stdout, state, sizeof state, &err)) {
             rc = EXIT_RUN_FAILED;
-        } else if (strcmp(state, "done") && strcmp(state, "running")) {
-            rc = EXIT_RUN_FAILED; /* failed or interrupted: the exit status says so */
+        } else {
+            print_deadline(st, id, state);
+            if (strcmp(state, "done") && strcmp(state, "running"))
+                rc = EXIT_RUN_FAILED; /* failed or interrupted: the exit status says so */
         }
     }
     if (rc && err.set)

@@ -203,6 +203,7 @@ static const struct key run_keys[] = {
     {.name = "deadline", .kind = K_HHMM, .offset = FIELD(deadline)},
     {.name = "keep_runs", .kind = K_INT, .offset = FIELD(keep_runs), .def = "7", .min = 1,
      .max = INT_MAX},
+    {.name = "on_deadline_risk", .kind = K_STRING, .offset = FIELD(on_deadline_risk)},
     {.name = "on_failure", .kind = K_STRING, .offset = FIELD(on_failure)},
     {.name = "on_success", .kind = K_STRING, .offset = FIELD(on_success)},
     {0},
@@ -377,7 +378,7 @@ static const char *describe(const struct key *k, char *buf, size_t size)
     case K_LAKE:
         return "a folder path";
     case K_HHMM:
-        return "a time of day \"HH:MM\"";
+        return "a time of day \"HH:MM\" (local), \"HH:MMZ\" or \"HH:MM+02:00\"";
     case K_NUMBER:
         snprintf(buf, size, "a number between %ld and %ld", k->min, k->max);
         return buf;
@@ -751,24 +752,42 @@ static int set_codec(struct parse *p, const struct key *k, const struct val *v,
     return SL_OK;
 }
 
-/* "H:MM" or "HH:MM", 00:00 … 23:59; stored as "HH:MM". */
+/* Two digits at t, below `limit`, into *out. */
+static bool two_digits(const char *t, int limit, int *out)
+{
+    if (t[0] < '0' || t[0] > '9' || t[1] < '0' || t[1] > '9')
+        return false;
+    *out = (t[0] - '0') * 10 + (t[1] - '0');
+    return *out < limit;
+}
+
+/* "H:MM" or "HH:MM", 00:00 … 23:59, local time; or with a UTC offset:
+ * "HH:MMZ", "HH:MM+02:00", "HH:MM -05:00" (named zones are not read: the
+ * only way to use one, setenv("TZ"), is not thread-safe).  Stored as
+ * "HH:MM", "HH:MMZ" or "HH:MM+HH:MM" (flow/deadline.c reads it). */
 static int set_hhmm(struct parse *p, const struct key *k, const struct val *v,
                     struct sl_config *cfg)
 {
     const char *t = v->text;
-    int h = 0, m = 0, i = 0;
+    int h = 0, m = 0, i = 0, oh = 0, om = 0;
     for (; i < 2 && t[i] >= '0' && t[i] <= '9'; i++)
         h = h * 10 + (t[i] - '0');
-    bool ok = i > 0 && t[i] == ':' && t[i + 1] >= '0' && t[i + 1] <= '9' && t[i + 2] >= '0' &&
-              t[i + 2] <= '9' && t[i + 3] == '\0';
-    if (ok) {
-        m = (t[i + 1] - '0') * 10 + (t[i + 2] - '0');
-        ok = h < 24 && m < 60;
-    }
+    bool ok = i > 0 && t[i] == ':' && two_digits(t + i + 1, 60, &m) && h < 24;
+    const char *z = ok ? t + i + 3 : "";
+    if (*z == ' ')
+        z++;
+    char zone[8] = "";
+    if (ok && *z && !strcmp(z, "Z"))
+        snprintf(zone, sizeof zone, "Z");
+    else if (ok && *z)
+        ok = (z[0] == '+' || z[0] == '-') && two_digits(z + 1, 15, &oh) && z[3] == ':' &&
+             two_digits(z + 4, 60, &om) && z[6] == '\0';
+    if (ok && *z && !zone[0])
+        snprintf(zone, sizeof zone, "%c%02d:%02d", z[0], oh, om);
     if (!ok)
         return bad_value(p, k, v->name, v->mark, v->node, v->raw);
     char buf[24];
-    snprintf(buf, sizeof buf, "%02d:%02d", h, m);
+    snprintf(buf, sizeof buf, "%02d:%02d%s", h, m, zone);
     return store_string(p, cfg, k, strdup(buf));
 }
 

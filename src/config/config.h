@@ -59,8 +59,9 @@ struct sl_config {
     char *models;  /* absolute folder; default "<dir>/models" (may not exist) */
     int retries;   /* run.retries, default 3; always retry.max_attempts - 1 */
     struct sl_retry retry; /* run.retry; run.retries N gives max_attempts N + 1 */
-    char *deadline;   /* run.deadline "HH:MM" or NULL */
+    char *deadline;   /* run.deadline "HH:MM" (local), "HH:MMZ", "HH:MM+HH:MM", or NULL */
     int keep_runs;    /* run.keep_runs, default 7 */
+    char *on_deadline_risk; /* run.on_deadline_risk command or NULL (flow/deadline.h) */
     char *on_failure; /* run.on_failure command or NULL */
     char *on_success; /* run.on_success command or NULL */
     struct config_pos source_at; /* the value of `source:` */

@@ -9,6 +9,7 @@
  * switch inside run_publish is the commit point: a failure before it leaves
  * the previous run published.
  */
+#include "flow/deadline.h"
 #include "flow/run.h"
 #include "flow/run_internal.h"
 #include "util/log.h"
@@ -464,9 +465,19 @@ void flow_run_hook(const struct sl_config *cfg, const struct flow_run_options *o
     free(env);
 }
 
-/* The steps of the table, in order; the first failure ends the run. */
+/* The steps of the table, in order; the first failure ends the run.  The
+ * deadline (deadline.h) hears of each step's start and end. */
 static int run_steps(struct run *r, struct sl_err *err)
 {
+    const char *names[FLOW_DEADLINE_STEPS];
+    int n = 0, rc = SL_OK;
+    for (size_t i = 0; i < sizeof steps / sizeof *steps && n < FLOW_DEADLINE_STEPS; i++)
+        if (!((steps[i].flags & STEP_MODELS) && r->export_only))
+            names[n++] = steps[i].name;
+    struct flow_deadline dl;
+    flow_deadline_begin(&dl, r->cfg, r->state, r->run_id, r->resuming, r->fault_clock, r->t0, names,
+                        n);
+    n = 0;
     for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
         const struct step *s = &steps[i];
         if ((s->flags & STEP_MODELS) && r->export_only)
@@ -474,18 +485,26 @@ static int run_steps(struct run *r, struct sl_err *err)
         run_fault_pause(r, s->name);
         /* Before the commit point an interrupt ends the run; after it the
          * run is published and ends as such. */
-        if (run_interrupt_signal && !(s->flags & STEP_BEST_EFFORT))
-            return sl_err_set(err, false, "run", "", "interrupted");
+        if (run_interrupt_signal && !(s->flags & STEP_BEST_EFFORT)) {
+            rc = sl_err_set(err, false, "run", "", "interrupted");
+            break;
+        }
         sl_debug("step %s", s->name);
-        if (s->fn(r, s->arg, err) == SL_OK)
+        flow_deadline_step_begin(&dl, n);
+        int sr = s->fn(r, s->arg, err);
+        flow_deadline_step_end(&dl, n++, sr == SL_OK);
+        if (sr == SL_OK)
             continue;
-        if (!(s->flags & STEP_BEST_EFFORT))
-            return SL_ERROR;
+        if (!(s->flags & STEP_BEST_EFFORT)) {
+            rc = SL_ERROR;
+            break;
+        }
         char buf[2200];
         sl_warn("%s: %s", s->name, sl_err_format(err, buf, sizeof buf));
         sl_err_clear(err);
     }
-    return SL_OK;
+    flow_deadline_end(&dl);
+    return rc;
 }
 
 int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err)

@@ -97,7 +97,8 @@ struct run {
     char fault_dataset[128];
     int fault_attempts;
     /* SNAPLAKE_FAULT=clock:<unix seconds>: the run id's clock, so a test can
-     * start runs in one second (make_run_id). */
+     * start runs in one second (make_run_id); the deadline's clock starts
+     * there at t0 (deadline.h). */
     time_t fault_clock;
     /* SNAPLAKE_FAULT=pause:<point>[,<point>…]: wait at those points until a
      * signal (at most a minute), so a test can interrupt or kill the run

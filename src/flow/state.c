@@ -17,6 +17,9 @@
  *      files (one per file written: task, layer, dataset, path, rows, bytes,
  *      crc32, seconds).  Columns are only ever added (readers of version 1
  *      columns, such as `snaplake report`, keep working).
+ *   3  the deadline (flow/deadline.c): runs + deadline_at, predicted_end;
+ *      new table steps (one per step of the run's table that finished: its
+ *      start and end), the history the prediction is made from.
  * A file of a later version than this program knows is refused.
  */
 #include "flow/state.h"
@@ -68,6 +71,11 @@ static const char *const migrations[] = {
     "CREATE TABLE files (run_id TEXT NOT NULL, task_id TEXT, layer TEXT NOT NULL,"
     " dataset TEXT NOT NULL, path TEXT NOT NULL, rows INTEGER, bytes INTEGER, crc32 INTEGER,"
     " seconds REAL, PRIMARY KEY (run_id, path));",
+    /* 2 → 3 */
+    "ALTER TABLE runs ADD COLUMN deadline_at REAL;"
+    "ALTER TABLE runs ADD COLUMN predicted_end REAL;"
+    "CREATE TABLE steps (run_id TEXT NOT NULL, step TEXT NOT NULL, started_at REAL,"
+    " ended_at REAL, PRIMARY KEY (run_id, step));",
 };
 
 static double now(void)
@@ -1027,6 +1035,110 @@ int flow_state_task_output(struct flow_state *s, const char *run_id, const char 
             read_file_row(st, 0, f);
             found = 1;
         }
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* ---- the deadline's records (schema version 3) ------------------------ */
+
+struct step_args {
+    const char *run_id, *step;
+    double started, ended;
+};
+
+static void bind_step(sqlite3_stmt *st, const void *arg)
+{
+    const struct step_args *a = arg;
+    sqlite3_bind_text(st, 1, a->run_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, a->step, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 3, a->started);
+    sqlite3_bind_double(st, 4, a->ended);
+}
+
+int flow_state_step(struct flow_state *s, const char *run_id, const char *step, double started,
+                    double ended, struct sl_err *err)
+{
+    struct step_args a = {run_id, step, started, ended};
+    return exec_one(s,
+                    "INSERT OR REPLACE INTO steps (run_id, step, started_at, ended_at) "
+                    "VALUES (?1, ?2, ?3, ?4)",
+                    "cannot record a step", bind_step, &a, err);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int flow_state_step_median(struct flow_state *s, const char *step, int last, double *median)
+{
+    sqlite3_stmt *st = NULL;
+    double d[64];
+    int n = 0;
+    *median = 0;
+    if (last > 64)
+        last = 64;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT s.ended_at - s.started_at FROM steps s JOIN runs r "
+                           "USING (run_id) WHERE r.state = 'done' AND s.step = ?1 AND "
+                           "s.ended_at >= s.started_at ORDER BY s.run_id DESC LIMIT ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, step, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, last);
+    while (n < last && sqlite3_step(st) == SQLITE_ROW)
+        d[n++] = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    if (n == 0)
+        return 0;
+    qsort(d, (size_t)n, sizeof *d, cmp_double);
+    *median = n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
+    return n;
+}
+
+struct deadline_args {
+    const char *run_id;
+    double deadline_at, predicted_end;
+};
+
+static void bind_deadline(sqlite3_stmt *st, const void *arg)
+{
+    const struct deadline_args *a = arg;
+    sqlite3_bind_text(st, 1, a->run_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 2, a->deadline_at);
+    if (a->predicted_end > 0)
+        sqlite3_bind_double(st, 3, a->predicted_end);
+    else
+        sqlite3_bind_null(st, 3);
+}
+
+int flow_state_run_deadline(struct flow_state *s, const char *run_id, double deadline_at,
+                            double predicted_end, struct sl_err *err)
+{
+    struct deadline_args a = {run_id, deadline_at, predicted_end};
+    return exec_one(s, "UPDATE runs SET deadline_at = ?2, predicted_end = ?3 WHERE run_id = ?1",
+                    "cannot record the run's deadline", bind_deadline, &a, err);
+}
+
+int flow_state_get_deadline(struct flow_state *s, const char *run_id, double *deadline_at,
+                            double *predicted_end, double *ended_at)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    *deadline_at = *predicted_end = *ended_at = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT deadline_at, predicted_end, ended_at FROM runs "
+                           "WHERE run_id = ?1 AND deadline_at IS NOT NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = 1;
+        *deadline_at = sqlite3_column_double(st, 0);
+        *predicted_end = sqlite3_column_double(st, 1);
+        *ended_at = sqlite3_column_double(st, 2);
     }
     sqlite3_finalize(st);
     return found;

@@ -30,7 +30,7 @@
 #include "flow/dataset.h"
 #include "util/err.h"
 
-#define FLOW_STATE_SCHEMA_VERSION 2
+#define FLOW_STATE_SCHEMA_VERSION 3
 
 struct flow_state;
 
@@ -195,5 +195,25 @@ int flow_state_print_runs(struct flow_state *s, int limit, const char *live_run,
  * unknown. */
 int flow_state_print(struct flow_state *s, const char *run_id, const char *live_run, FILE *out,
                      char *state, size_t state_size, struct sl_err *err);
+
+/* The deadline (flow/deadline.h).  A step of the run's table that finished:
+ * its start and end (Unix seconds), replacing an earlier record of it. */
+int flow_state_step(struct flow_state *s, const char *run_id, const char *step, double started,
+                    double ended, struct sl_err *err);
+
+/* The median duration of `step` (seconds) over the newest `last` (at most
+ * 64) done runs that recorded it, into *median; returns how many runs it
+ * was taken over (0: no history, *median 0). */
+int flow_state_step_median(struct flow_state *s, const char *step, int last, double *median);
+
+/* Record a run's deadline and its newest predicted end (Unix seconds;
+ * predicted_end 0: none). */
+int flow_state_run_deadline(struct flow_state *s, const char *run_id, double deadline_at,
+                            double predicted_end, struct sl_err *err);
+
+/* 1 with a run's recorded deadline, predicted end (0: none) and end (0: not
+ * ended) when it has a deadline; else 0. */
+int flow_state_get_deadline(struct flow_state *s, const char *run_id, double *deadline_at,
+                            double *predicted_end, double *ended_at);
 
 #endif

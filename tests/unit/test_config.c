@@ -175,6 +175,16 @@ static void test_other_values(void)
         CHECK_EQ_STR(c.include[0], "main.*");
     CHECK_EQ_STR(c.deadline, "09:05");
     config_free(&c);
+    /* A deadline with a UTC offset, and the hook for a deadline at risk. */
+    CHECK_EQ_INT(parse(MINIMAL "run: {deadline: \"6:30 +02:00\", on_deadline_risk: ./late.sh}\n",
+                       &c, &e),
+                 SL_OK);
+    CHECK_EQ_STR(c.deadline, "06:30+02:00");
+    CHECK_EQ_STR(c.on_deadline_risk, "./late.sh");
+    config_free(&c);
+    CHECK_EQ_INT(parse(MINIMAL "run: {deadline: \"10:00Z\"}\n", &c, &e), SL_OK);
+    CHECK_EQ_STR(c.deadline, "10:00Z");
+    config_free(&c);
     /* Keys present without a value keep their defaults. */
     CHECK_EQ_INT(parse(MINIMAL "tables:\nrun:\njobs: ~\nparquet: {}\nmodels: null\n", &c, &e),
                  SL_OK);
@@ -356,7 +366,11 @@ static void test_wrong_types(void)
     CHECK_FAILS(MINIMAL "run:\n  keep_runs: 0\n", "t.yml:4:14",
                 "'run.keep_runs' must be an integer of at least 1, got '0'");
     CHECK_FAILS(MINIMAL "run:\n  deadline: \"25:00\"\n", "t.yml:4:13",
-                "'run.deadline' must be a time of day \"HH:MM\", got '25:00'");
+                "'run.deadline' must be a time of day \"HH:MM\" (local), \"HH:MMZ\" or "
+                "\"HH:MM+02:00\", got '25:00'");
+    CHECK_FAILS(MINIMAL "run: {deadline: \"10:00 Europe/Berlin\"}\n", "t.yml:3:17",
+                "got '10:00 Europe/Berlin'");
+    CHECK_FAILS(MINIMAL "run: {deadline: \"10:00+2\"}\n", "t.yml:3:17", "got '10:00+2'");
     CHECK_FAILS(MINIMAL "run: {deadline: \"10:60\"}\n", "t.yml:3:17", "got '10:60'");
     CHECK_FAILS(MINIMAL "run: {deadline: 1000}\n", "t.yml:3:17", "got '1000'");
     CHECK_FAILS(MINIMAL "run: {deadline: \"10:5\"}\n", "t.yml:3:17", "got '10:5'");

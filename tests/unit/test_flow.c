@@ -322,7 +322,9 @@ static void test_state_migrates_v1(void)
     struct flow_state *s = NULL;
     struct sl_err err = {0};
     CHECK_EQ_INT(flow_state_open(path, 0, &s, &err), 0);
-    CHECK_EQ_INT(sql_int(path, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    CHECK_EQ_INT(sql_int(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+                 FLOW_STATE_SCHEMA_VERSION);
+    CHECK_EQ_INT(sql_int(path, "SELECT count(*) FROM steps"), 0);
     CHECK_EQ_INT(sql_int(path, "SELECT rows FROM runs WHERE run_id = '20250101T000000Z'"), 7);
     CHECK_EQ_INT(sql_int(path, "SELECT count(*) FROM tasks WHERE chunk_index IS NULL"), 1);
     CHECK_EQ_INT(flow_state_run_snapshot(s, "20250101T000000Z", "sqlite", "{}", 2, &err), 0);
