@@ -83,4 +83,21 @@ check "SNAPLAKE_PROGRESS=never: no escape sequences" no_esc never.txt
 SNAPLAKE_PROGRESS=always NO_COLOR=1 "$SNAPLAKE" run -c snaplake.yml >always.out 2>always.err
 check "SNAPLAKE_PROGRESS=always: drawn on a file too" has always.err '\x1b\[K'
 
+# SIGTERM while the display is up: the cursor is shown again and the frame
+# cleared before the lines saying the run was interrupted.
+(env -u NO_COLOR TERM=xterm script -qfec \
+    "SNAPLAKE_FAULT=pause:batch $SNAPLAKE run -c snaplake.yml & echo \$! >pid; wait \$!" \
+    /dev/null >term.txt 2>&1 </dev/null) &
+spid=$!
+for _ in $(seq 200); do
+    grep -qa "paused at batch" term.txt 2>/dev/null && grep -qaP '\x1b\[K' term.txt && break
+    sleep 0.05
+done
+kill -TERM "$(cat pid)"
+wait "$spid"
+tail=$(awk 'BEGIN{RS="\x1b\\[\\?25h"} {last=$0} END{printf "%s", last}' term.txt)
+check "SIGTERM: cursor shown again" has term.txt '\x1b\[\?25h'
+check "SIGTERM: plain lines after it" bash -c "! printf '%s' \"\$1\" | grep -qaP '\x1b'" _ "$tail"
+check "SIGTERM: says so after it" bash -c "printf '%s' \"\$1\" | grep -q 'interrupted by SIGTERM'" _ "$tail"
+
 [ "$NFAIL" -eq 0 ]
