@@ -512,7 +512,7 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
                                    .arg = r,
                                    .stop = &run_interrupt_signal};
     /* The live display, on a terminal (progress.h): the chunks to export. */
-    progress_begin(r->ntables);
+    progress_begin(norder ? r->ntables : 0);
     for (int k = 0; k < norder; k++) {
         const struct src_chunk *c = &r->chunks[order[k]];
         progress_table(c->table, r->tables[c->table].dataset, c->est_rows);

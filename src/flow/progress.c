@@ -26,6 +26,7 @@
 struct slot {
     char name[64];
     int64_t est;          /* rows expected in the chunks to export */
+    int chunks;           /* to export (0: all kept by a resume, not shown) */
     atomic_llong rows;    /* exported so far (workers, per batch) */
     atomic_llong bytes;   /* Parquet bytes written so far */
     atomic_int running;   /* chunks running (leader) */
@@ -78,7 +79,8 @@ void progress_table(int table, const char *name, int64_t est_rows)
     if (!P.t || table < 0 || table >= P.n)
         return;
     snprintf(P.t[table].name, sizeof P.t[table].name, "%s", name);
-    P.t[table].est += est_rows;
+    P.t[table].est += est_rows > 0 ? est_rows : 0;
+    P.t[table].chunks++;
 }
 
 void progress_add(int table, int64_t rows, int64_t bytes)
@@ -156,7 +158,7 @@ static void draw(void *arg)
         return;
     char buf[MAX_LINES * 640 + 1024], label[128], rest[400], eta[32];
     size_t n = 0;
-    int lines = 0, width = columns(), done = 0, shown = 0;
+    int lines = 0, width = columns(), done = 0, shown = 0, total = 0;
     double t = now();
     int64_t rows = 0, bytes = 0, est = 0;
     if (P.drawn > 0)
@@ -167,6 +169,9 @@ static void draw(void *arg)
     }
     for (int i = 0; i < P.n; i++) {
         struct slot *s = &P.t[i];
+        if (s->chunks == 0)
+            continue;
+        total++;
         int64_t r = atomic_load_explicit(&s->rows, memory_order_relaxed);
         int64_t b = atomic_load_explicit(&s->bytes, memory_order_relaxed);
         double start = atomic_load(&s->start);
@@ -193,7 +198,7 @@ static void draw(void *arg)
     }
     double rate = rate_of(rows, t - P.start);
     fmt_eta(eta, sizeof eta, rate > 0 && est > rows ? (est - rows) / rate : -1);
-    snprintf(label, sizeof label, "  tables %d/%d", done, P.n);
+    snprintf(label, sizeof label, "  tables %d/%d", done, total);
     snprintf(rest, sizeof rest, "  %lld rows  %.1f MiB  %.0f rows/s  %d%%  ETA %s",
              (long long)rows, bytes / 1048576.0, rate,
              est > 0 ? (int)(rows >= est ? 100 : rows * 100 / est) : 0, eta);

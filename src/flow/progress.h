@@ -19,9 +19,10 @@
 
 #include <stdint.h>
 
-/* Before the workers start: the tables to show (names are copied) and the
- * rows each is expected to have in the chunks still to export.  Starts the
- * display if it is wanted (see above). */
+/* Before the workers start: progress_begin with the number of tables, then
+ * progress_table once per chunk to export (its table's name, copied, and
+ * its estimated rows), then progress_show starts the display if it is
+ * wanted (see above).  A table with no chunk to export is not counted. */
 void progress_begin(int ntables);
 void progress_table(int table, const char *name, int64_t est_rows);
 void progress_show(void);
