@@ -46,8 +46,8 @@ static int64_t batch_bytes(const struct sl_batch *b)
         const struct sl_batch_column *c = &b->cols[i];
         const struct sl_column *sc = &b->schema->cols[i];
         size_t w = sl_type_width(sc->type, sc->precision);
-        n += (int64_t)(c->data.len + (c->child ? w * c->child_count + c->child->data.len
-                                               : w * b->nrows));
+        n += (int64_t)(c->data.len +
+                       (c->child ? w * c->child_count + c->child->data.len : w * b->nrows));
     }
     return n;
 }

@@ -42,7 +42,7 @@ static struct {
     double start;
     pthread_t thread;
     atomic_int stop;
-    int drawn; /* lines of the frame on screen (under the log's lock) */
+    int drawn;  /* lines of the frame on screen (under the log's lock) */
     int hidden; /* the cursor is hidden (under the log's lock) */
 } P;
 
@@ -191,17 +191,17 @@ static void draw(void *arg)
             snprintf(pct, sizeof pct, "%3d%%", r >= s->est ? 99 : (int)(r * 100 / s->est));
         fmt_eta(eta, sizeof eta, rate > 0 && s->est > r ? (s->est - r) / rate : -1);
         snprintf(label, sizeof label, "  %-24.24s", s->name);
-        snprintf(rest, sizeof rest, " %12lld rows %9.1f MiB %10.0f rows/s %s  ETA %s",
-                 (long long)r, b / 1048576.0, rate, pct, eta);
+        snprintf(rest, sizeof rest, " %12lld rows %9.1f MiB %10.0f rows/s %s  ETA %s", (long long)r,
+                 b / 1048576.0, rate, pct, eta);
         n += put_line(buf + n, sizeof buf - n, width, "\x1b[36m", label, rest);
         lines++;
     }
     double rate = rate_of(rows, t - P.start);
     fmt_eta(eta, sizeof eta, rate > 0 && est > rows ? (est - rows) / rate : -1);
     snprintf(label, sizeof label, "  tables %d/%d", done, total);
-    snprintf(rest, sizeof rest, "  %lld rows  %.1f MiB  %.0f rows/s  %d%%  ETA %s",
-             (long long)rows, bytes / 1048576.0, rate,
-             est > 0 ? (int)(rows >= est ? 100 : rows * 100 / est) : 0, eta);
+    snprintf(rest, sizeof rest, "  %lld rows  %.1f MiB  %.0f rows/s  %d%%  ETA %s", (long long)rows,
+             bytes / 1048576.0, rate, est > 0 ? (int)(rows >= est ? 100 : rows * 100 / est) : 0,
+             eta);
     n += put_line(buf + n, sizeof buf - n, width, "\x1b[1m", label, rest);
     lines++;
     if (lines < P.drawn) /* a shorter frame: the old lines below go */
