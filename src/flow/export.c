@@ -7,6 +7,7 @@
  */
 #include "flow/manifest.h"
 #include "flow/pool.h"
+#include "flow/progress.h"
 #include "flow/run_internal.h"
 #include "util/log.h"
 
@@ -32,7 +33,24 @@ struct emit {
     struct pq_writer *w;
     const char *table;
     int batches;
+    int table_index;
+    int64_t rows, bytes; /* read by this attempt (taken back if it fails) */
 };
+
+/* The bytes of a batch's values as read (before encoding): what the live
+ * display counts, as Parquet bytes only appear when a row group is done. */
+static int64_t batch_bytes(const struct sl_batch *b)
+{
+    int64_t n = 0;
+    for (int i = 0; i < b->schema->ncols; i++) {
+        const struct sl_batch_column *c = &b->cols[i];
+        const struct sl_column *sc = &b->schema->cols[i];
+        size_t w = sl_type_width(sc->type, sc->precision);
+        n += (int64_t)(c->data.len +
+                       (c->child ? w * c->child_count + c->child->data.len : w * b->nrows));
+    }
+    return n;
+}
 
 /* Each batch read: written, unless the run was interrupted (a signal): then
  * the source's read loop ends here, within one batch. */
@@ -43,6 +61,10 @@ static int emit_batch(void *arg, const struct sl_batch *b, struct sl_err *err)
         run_fault_pause(e->r, "batch");
     if (run_interrupt_signal)
         return sl_err_set(err, false, "export", e->table, "interrupted");
+    int64_t bytes = batch_bytes(b);
+    e->rows += (int64_t)b->nrows;
+    e->bytes += bytes;
+    progress_add(e->table_index, (int64_t)b->nrows, bytes);
     return pq_writer_write(e->w, b, err);
 }
 
@@ -55,6 +77,7 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     struct sl_batch *batch = NULL;
     struct pq_writer *w = NULL;
     struct sink sink = {.store = &r->store, .crc = crc32_z(0, NULL, 0)};
+    struct emit em = {.r = r, .table = t->name, .table_index = c->table};
     struct pq_file_info info = {0};
     char path[PATH_MAX];
     double t0 = run_now();
@@ -88,8 +111,7 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     po.table = table;
     if (r->store.type->put_open(r->store.ctx, path, &sink.f, err) ||
         pq_writer_open(&w, &t->columns, &po, sink_write, &sink, err) ||
-        st->read_chunk(r->readers[worker], t, c, batch, emit_batch,
-                       &(struct emit){.r = r, .w = w, .table = t->name}, err) ||
+        (em.w = w, st->read_chunk(r->readers[worker], t, c, batch, emit_batch, &em, err)) ||
         pq_writer_finish(w, &info, err))
         goto out;
     if (r->store.type->commit(sink.f, err)) {
@@ -107,6 +129,7 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     rc = SL_OK;
 out:
     if (rc) {
+        progress_add(c->table, -em.rows, -em.bytes); /* the retry counts them again */
         if (err->transient && r->readers[worker]) {
             /* The connection may be the broken part: the retry opens a new one. */
             st->reader_close(r->readers[worker]);
@@ -163,8 +186,10 @@ static void export_event(void *arg, int job, enum flow_event ev, int attempt,
         if (attempt > 1)
             sl_debug("%s: attempt %d", name, attempt);
         run_task_state(r, id, "export", name, "running", attempt, 0, 0, NULL);
+        progress_chunk(r->chunks[job].table, 1);
         break;
     case FLOW_RETRYING:
+        progress_chunk(r->chunks[job].table, 0);
         sl_warn("%s failed (attempt %d), retrying: %s", name, attempt,
                 sl_err_format(e, buf, sizeof buf));
         run_task_state(r, id, "export", name, "retrying", attempt, 0, 0, e);
@@ -181,11 +206,17 @@ static void export_event(void *arg, int job, enum flow_event ev, int attempt,
         if (flow_state_file(r->state, r->run_id, id, "raw", dataset, &f, &e2))
             run_record_failed(r, &e2);
         run_task_state(r, id, "export", name, "done", attempt, res->rows, res->bytes, NULL);
-        if (--r->chunks_left[r->chunks[job].table] == 0)
+        progress_chunk(r->chunks[job].table, 0);
+        if (--r->chunks_left[r->chunks[job].table] == 0) {
+            progress_table_done(r->chunks[job].table);
             print_table_done(r, r->chunks[job].table);
+        }
         break;
     }
-    case FLOW_FAILED: run_task_state(r, id, "export", name, "failed", attempt, 0, 0, e); break;
+    case FLOW_FAILED:
+        progress_chunk(r->chunks[job].table, 0);
+        run_task_state(r, id, "export", name, "failed", attempt, 0, 0, e);
+        break;
     case FLOW_SKIPPED: break; /* chunks wait for no other job */
     }
 }
@@ -480,7 +511,15 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
                                    .event = export_event,
                                    .arg = r,
                                    .stop = &run_interrupt_signal};
+    /* The live display, on a terminal (progress.h): the chunks to export. */
+    progress_begin(norder ? r->ntables : 0);
+    for (int k = 0; k < norder; k++) {
+        const struct src_chunk *c = &r->chunks[order[k]];
+        progress_table(c->table, r->tables[c->table].dataset, c->est_rows);
+    }
+    progress_show();
     rc = flow_pool_run(&po, norder, order, err);
+    progress_end();
     if (rc == SL_OK)
         rc = run_record_check(r, err);
     /* Some facts of the snapshot are counted while it is read (MySQL's zero

@@ -12,6 +12,31 @@
 static enum sl_log_level min_level = SL_LOG_INFO;
 static int as_json;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* guards stderr lines */
+static void (*hook)(int after, void *arg); /* the live display (sl_log_set_hook) */
+static void *hook_arg;
+
+void sl_log_set_hook(void (*fn)(int after, void *arg), void *arg)
+{
+    pthread_mutex_lock(&lock);
+    hook = fn;
+    hook_arg = arg;
+    pthread_mutex_unlock(&lock);
+}
+
+void sl_log_locked(void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&lock);
+    fn(arg);
+    pthread_mutex_unlock(&lock);
+}
+
+/* With the lock held: whatever is drawn below the log clears itself before
+ * a line (after = 0) and redraws after it (after = 1). */
+static void around(int after)
+{
+    if (hook)
+        hook(after, hook_arg);
+}
 
 void sl_log_setup(enum sl_log_level level, int json)
 {
@@ -66,8 +91,10 @@ static void emit(enum sl_log_level level, const char *event, const char *fmt, va
         line[n - 1] = '\n';
     }
     pthread_mutex_lock(&lock);
+    around(0);
     fwrite(line, 1, n, stderr);
     fflush(stderr);
+    around(1);
     pthread_mutex_unlock(&lock);
 }
 
@@ -109,8 +136,10 @@ void sl_log_usage(const char *usage, const char *fmt, ...)
     va_end(ap);
     if (!as_json && usage) {
         pthread_mutex_lock(&lock);
+        around(0);
         fputs(usage, stderr);
         fflush(stderr);
+        around(1);
         pthread_mutex_unlock(&lock);
     }
 }

@@ -51,4 +51,11 @@ void sl_log_result(bool failed, const char *fmt, ...) __attribute__((format(prin
  * log holds nothing but JSON lines) the command's usage text on stderr. */
 void sl_log_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A live display below the log (flow/progress.c): fn is called with the
+ * log's lock held before each line is written (after = 0: clear the
+ * display) and after it (after = 1: redraw).  NULL removes it. */
+void sl_log_set_hook(void (*fn)(int after, void *arg), void *arg);
+/* fn(arg) with the log's lock held: the display draws between lines. */
+void sl_log_locked(void (*fn)(void *arg), void *arg);
+
 #endif
