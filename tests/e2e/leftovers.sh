@@ -15,16 +15,19 @@ sqlite3 db.sqlite "CREATE TABLE t (i INTEGER PRIMARY KEY, s TEXT);
     INSERT INTO t SELECT i, 'row ' || i FROM n;"
 mkdir -p models/stage1
 echo "SELECT count(*) AS n FROM raw.t" >models/stage1/cnt.sql
-write_cfg snaplake.yml 'source: sqlite://db.sqlite' 'lake: ./lake' 'run: { keep_runs: 5 }'
+# jobs: 1, so that models run one at a time in name order: cnt is done
+# before zbad fails (with two workers, zbad's failure could stop the stage
+# before cnt started, and cnt would have no folder to keep).
+write_cfg snaplake.yml 'source: sqlite://db.sqlite' 'lake: ./lake' 'jobs: 1' 'run: { keep_runs: 5 }'
 cd "$T"
 "$SNAPLAKE" run -q -c p/snaplake.yml 2>/dev/null
 good=$(cat p/lake/_snaplake/current)
 
 # A failed run (a broken model): raw/t and stage1/cnt of it stay for --resume.
-echo "SELECT nope FROM raw.t" >p/models/stage1/bad.sql
+echo "SELECT nope FROM raw.t" >p/models/stage1/zbad.sql
 "$SNAPLAKE" run -q -c p/snaplake.yml 2>/dev/null
 failed=$(st "SELECT max(run_id) FROM runs")
-rm p/models/stage1/bad.sql
+rm p/models/stage1/zbad.sql
 check "failed: its folders stay while it can be resumed" test -d "p/lake/raw/t/run=$failed" -a -d "p/lake/stage1/cnt/run=$failed"
 check "failed: … and its snapshot copy" test -d "p/.snaplake/tmp/$failed"
 sl gc -c p/snaplake.yml
