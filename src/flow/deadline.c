@@ -2,6 +2,7 @@
  * deadline.c — see deadline.h.
  */
 #include "flow/deadline.h"
+#include "flow/run.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -13,7 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
 
 static double real_now(void)
 {
@@ -77,42 +77,6 @@ static void hhmm(double t, char *buf, size_t size)
     strftime(buf, size, "%H:%M", &tm);
 }
 
-/* The hook's environment: ours without inherited SNAPLAKE_* hook variables,
- * then the four of the deadline.  Built for the child (setenv() is not
- * thread-safe with DuckDB's threads alive).  own[] and the array are the
- * caller's to free. */
-static char **hook_env(const char *const value[4], char *own[4])
-{
-    static const char *const names[] = {"SNAPLAKE_RUN_ID",        "SNAPLAKE_DEADLINE",
-                                        "SNAPLAKE_PREDICTED_END", "SNAPLAKE_STATUS",
-                                        "SNAPLAKE_ERROR",         "SNAPLAKE_FAILED_TASK"};
-    size_t n = 0, k = 0;
-    while (environ[n])
-        n++;
-    char **env = calloc(n + 5, sizeof *env);
-    if (!env)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        int ours = 0;
-        for (size_t v = 0; v < sizeof names / sizeof *names && !ours; v++) {
-            size_t len = strlen(names[v]);
-            ours = !strncmp(environ[i], names[v], len) && environ[i][len] == '=';
-        }
-        if (!ours)
-            env[k++] = environ[i];
-    }
-    for (int v = 0; v < 4; v++) {
-        if (asprintf(&own[v], "%s=%s", names[v], value[v]) < 0) {
-            own[v] = NULL;
-            free(env);
-            return NULL;
-        }
-        env[k++] = own[v];
-    }
-    env[k] = NULL;
-    return env;
-}
-
 /* Start on_deadline_risk in the config file's folder, in the background.
  * A JSON log holds only JSON lines: then the hook's output is dropped. */
 static void start_hook(struct flow_deadline *d)
@@ -125,8 +89,10 @@ static void start_hook(struct flow_deadline *d)
     if (d->predicted > 0)
         flow_deadline_iso(d->predicted, pe, sizeof pe);
     const char *value[4] = {d->run_id, dl, pe, "running"};
+    static const char *const names[4] = {"SNAPLAKE_RUN_ID", "SNAPLAKE_DEADLINE",
+                                         "SNAPLAKE_PREDICTED_END", "SNAPLAKE_STATUS"};
     char *own[4] = {0};
-    char **env = hook_env(value, own);
+    char **env = flow_hook_environment(names, value, 4, own);
     posix_spawn_file_actions_t fa;
     int fa_ok = 0, e = ENOMEM;
     sl_debug("hook on_deadline_risk: sh -c '%s' in %s (in the background)", cmd, d->cfg->dir);

@@ -353,33 +353,35 @@ static void read_fault_switch(struct run *r)
         snprintf(r->fault_pause, sizeof r->fault_pause, "stage1");
 }
 
-/* The hook's environment: ours without any SNAPLAKE_RUN_ID, _STATUS, _ERROR
- * or _FAILED_TASK, then those four.  Built for the child instead of calling
- * setenv(), which is not thread-safe while DuckDB's threads are alive (a
- * thread reading the environment may see a freed entry).  The strings in
- * own[] belong to the caller; the array itself too. */
-static char **hook_environment(const char *const value[4], char *own[4])
+/* See run.h.  Built for the child instead of calling setenv(), which is not
+ * thread-safe while DuckDB's threads are alive (a thread reading the
+ * environment may see a freed entry). */
+char **flow_hook_environment(const char *const names[], const char *const values[], int n,
+                             char *own[])
 {
-    static const char *const names[4] = {"SNAPLAKE_RUN_ID", "SNAPLAKE_STATUS", "SNAPLAKE_ERROR",
-                                         "SNAPLAKE_FAILED_TASK"};
-    size_t n = 0, k = 0;
-    while (environ[n])
-        n++;
-    char **env = calloc(n + 5, sizeof *env);
+    /* Every variable a hook of ours sets: an inherited one is never passed on. */
+    static const char *const ours[] = {"SNAPLAKE_RUN_ID",     "SNAPLAKE_STATUS",
+                                       "SNAPLAKE_ERROR",      "SNAPLAKE_FAILED_TASK",
+                                       "SNAPLAKE_DEADLINE",   "SNAPLAKE_PREDICTED_END"};
+    size_t count = 0, k = 0;
+    while (environ[count])
+        count++;
+    char **env = calloc(count + (size_t)n + 1, sizeof *env);
     if (!env)
         return NULL;
-    for (size_t i = 0; i < n; i++) {
-        int ours = 0;
-        for (int v = 0; v < 4 && !ours; v++) {
-            size_t len = strlen(names[v]);
-            ours = !strncmp(environ[i], names[v], len) && environ[i][len] == '=';
+    for (size_t i = 0; i < count; i++) {
+        int skip = 0;
+        for (size_t v = 0; v < sizeof ours / sizeof *ours && !skip; v++) {
+            size_t len = strlen(ours[v]);
+            skip = !strncmp(environ[i], ours[v], len) && environ[i][len] == '=';
         }
-        if (!ours)
+        if (!skip)
             env[k++] = environ[i];
     }
-    for (int v = 0; v < 4; v++) {
-        if (asprintf(&own[v], "%s=%s", names[v], value[v]) < 0) {
-            own[v] = NULL;
+    for (int v = 0; v < n; v++) {
+        if (asprintf(&own[v], "%s=%s", names[v], values[v]) < 0) {
+            while (v-- > 0)
+                free(own[v]), own[v] = NULL;
             free(env);
             return NULL;
         }
@@ -405,8 +407,10 @@ void flow_run_hook(const struct sl_config *cfg, const struct flow_run_options *o
                             : err            ? "failed"
                                              : "done",
                             err ? sl_err_format(err, error, sizeof error) : "", opt->failed_task};
+    static const char *const names[4] = {"SNAPLAKE_RUN_ID", "SNAPLAKE_STATUS", "SNAPLAKE_ERROR",
+                                         "SNAPLAKE_FAILED_TASK"};
     char *own[4] = {0};
-    char **env = hook_environment(value, own);
+    char **env = flow_hook_environment(names, value, 4, own);
     posix_spawn_file_actions_t fa;
     int fa_ok = 0, e = ENOMEM, wstatus = 0, pipe_fd[2] = {-1, -1};
     pid_t pid = -1;

@@ -43,6 +43,13 @@ void flow_report_save(const struct sl_config *cfg, const struct flow_run_options
 void flow_report_local_path(const struct sl_config *cfg, const char *run_id, char *out,
                             size_t size);
 
+/* A hook's environment: this process's, without any SNAPLAKE_* variable a
+ * hook of ours sets, plus names[i]=values[i] for i < n.  own[n] receives the
+ * strings made here.  The caller frees each own[i] and the array; NULL on
+ * out of memory (nothing to free then). */
+char **flow_hook_environment(const char *const names[], const char *const values[], int n,
+                             char *own[]);
+
 /* After flow_run: run on_success (err NULL) or on_failure (SNAPLAKE_STATUS
  * failed, or interrupted when opt->interrupted) with `/bin/sh -c`
  * in the config file's folder, with SNAPLAKE_RUN_ID, SNAPLAKE_STATUS,

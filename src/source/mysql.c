@@ -371,24 +371,6 @@ static int parse_url(const char *url, struct params *p, char *scheme, size_t ssi
     return SL_OK;
 }
 
-static void put_encoded(char *out, size_t size, size_t *o, const char *s, const char *keep)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        bool plain = isalnum(*p) || strchr("-._~", *p) || strchr(keep, *p);
-        if (*o + (plain ? 1 : 3) >= size)
-            break;
-        if (plain) {
-            out[(*o)++] = (char)*p;
-        } else {
-            out[(*o)++] = '%';
-            out[(*o)++] = hex[*p >> 4];
-            out[(*o)++] = hex[*p & 15];
-        }
-    }
-    out[*o < size ? *o : size - 1] = 0;
-}
-
 /* describe_url: scheme://user@host:port/db[?socket=…] — never the password
  * nor any other option. */
 static void my_describe_url(const char *url, char *out, size_t size)
@@ -403,25 +385,25 @@ static void my_describe_url(const char *url, char *out, size_t size)
     size_t o = 0;
     char port[16];
     out[0] = 0;
-    put_encoded(out, size, &o, scheme, "");
-    put_encoded(out, size, &o, "://", ":/");
+    src_url_put(out, size, &o, scheme, "");
+    src_url_put(out, size, &o, "://", ":/");
     if (p.user[0]) {
-        put_encoded(out, size, &o, p.user, "");
-        put_encoded(out, size, &o, "@", "@");
+        src_url_put(out, size, &o, p.user, "");
+        src_url_put(out, size, &o, "@", "@");
     }
     bool v6 = strchr(p.host, ':') != NULL;
-    put_encoded(out, size, &o, v6 ? "[" : "", "[");
-    put_encoded(out, size, &o, p.host, v6 ? ":" : "");
-    put_encoded(out, size, &o, v6 ? "]" : "", "]");
+    src_url_put(out, size, &o, v6 ? "[" : "", "[");
+    src_url_put(out, size, &o, p.host, v6 ? ":" : "");
+    src_url_put(out, size, &o, v6 ? "]" : "", "]");
     if (p.port) {
         snprintf(port, sizeof port, ":%u", p.port);
-        put_encoded(out, size, &o, port, ":");
+        src_url_put(out, size, &o, port, ":");
     }
-    put_encoded(out, size, &o, "/", "/");
-    put_encoded(out, size, &o, p.database, "");
+    src_url_put(out, size, &o, "/", "/");
+    src_url_put(out, size, &o, p.database, "");
     if (p.socket[0]) {
-        put_encoded(out, size, &o, "?socket=", "?=");
-        put_encoded(out, size, &o, p.socket, "/");
+        src_url_put(out, size, &o, "?socket=", "?=");
+        src_url_put(out, size, &o, p.socket, "/");
     }
 }
 

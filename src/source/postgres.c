@@ -232,26 +232,6 @@ static const char *option(const PQconninfoOption *opts, const char *keyword)
     return NULL;
 }
 
-/* Append `s` to out[*o] (capacity size), %-encoding every byte but RFC
- * 3986's unreserved characters and those in `keep`. */
-static void put_encoded(char *out, size_t size, size_t *o, const char *s, const char *keep)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        bool plain = isalnum(*p) || strchr("-._~", *p) || strchr(keep, *p);
-        if (*o + (plain ? 1 : 3) >= size)
-            break;
-        if (plain) {
-            out[(*o)++] = (char)*p;
-        } else {
-            out[(*o)++] = '%';
-            out[(*o)++] = hex[*p >> 4];
-            out[(*o)++] = hex[*p & 15];
-        }
-    }
-    out[*o < size ? *o : size - 1] = 0;
-}
-
 /* How many comma-separated elements a list has (0 for NULL). */
 static int items(const char *list)
 {
@@ -297,10 +277,10 @@ static void pg_describe_url(const char *url, char *out, size_t size)
     }
     size_t o = 0;
     out[0] = 0;
-    put_encoded(out, size, &o, "postgres://", ":/");
+    src_url_put(out, size, &o, "postgres://", ":/");
     if (user) {
-        put_encoded(out, size, &o, user, "");
-        put_encoded(out, size, &o, "@", "@");
+        src_url_put(out, size, &o, user, "");
+        src_url_put(out, size, &o, "@", "@");
     }
     /* Several hosts pair with as many ports, or share the one port given. */
     bool socket = host && (strchr(host, '/') || host[0] == '@');
@@ -309,26 +289,26 @@ static void pg_describe_url(const char *url, char *out, size_t size)
         list_item(host, i, item, sizeof item);
         list_item(port, nports == 1 ? 0 : i, port_item, sizeof port_item);
         bool v6 = strchr(item, ':') != NULL;
-        put_encoded(out, size, &o, i ? "," : "", ",");
-        put_encoded(out, size, &o, v6 ? "[" : "", "[");
-        put_encoded(out, size, &o, item, ":");
-        put_encoded(out, size, &o, v6 ? "]" : "", "]");
-        put_encoded(out, size, &o, port_item[0] ? ":" : "", ":");
-        put_encoded(out, size, &o, port_item, "");
+        src_url_put(out, size, &o, i ? "," : "", ",");
+        src_url_put(out, size, &o, v6 ? "[" : "", "[");
+        src_url_put(out, size, &o, item, ":");
+        src_url_put(out, size, &o, v6 ? "]" : "", "]");
+        src_url_put(out, size, &o, port_item[0] ? ":" : "", ":");
+        src_url_put(out, size, &o, port_item, "");
     }
     if (!host && port) { /* the default host, another port */
-        put_encoded(out, size, &o, ":", ":");
-        put_encoded(out, size, &o, port, ",");
+        src_url_put(out, size, &o, ":", ":");
+        src_url_put(out, size, &o, port, ",");
     }
-    put_encoded(out, size, &o, "/", "/");
+    src_url_put(out, size, &o, "/", "/");
     if (db)
-        put_encoded(out, size, &o, db, "");
+        src_url_put(out, size, &o, db, "");
     if (socket) {
-        put_encoded(out, size, &o, "?host=", "?=");
-        put_encoded(out, size, &o, host, "/,@");
+        src_url_put(out, size, &o, "?host=", "?=");
+        src_url_put(out, size, &o, host, "/,@");
         if (port) {
-            put_encoded(out, size, &o, "&port=", "&=");
-            put_encoded(out, size, &o, port, ",");
+            src_url_put(out, size, &o, "&port=", "&=");
+            src_url_put(out, size, &o, port, ",");
         }
     }
     PQconninfoFree(opts);

@@ -4,6 +4,7 @@
  */
 #include "source/source.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,4 +150,22 @@ void src_redact_url(const char *url, char *out, size_t size)
         snprintf(out, size, "%.*s:%s…", (int)n, url, strncmp(url + n, "://", 3) ? "" : "//");
     else
         snprintf(out, size, "(a source string without a scheme)");
+}
+
+void src_url_put(char *out, size_t size, size_t *o, const char *s, const char *keep)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        bool plain = isalnum(*p) || strchr("-._~", *p) || strchr(keep, *p);
+        if (*o + (plain ? 1 : 3) >= size)
+            break;
+        if (plain) {
+            out[(*o)++] = (char)*p;
+        } else {
+            out[(*o)++] = '%';
+            out[(*o)++] = hex[*p >> 4];
+            out[(*o)++] = hex[*p & 15];
+        }
+    }
+    out[*o < size ? *o : size - 1] = 0;
 }

@@ -114,6 +114,11 @@ void src_safe_column_names(struct sl_schema *s);
  * NUL-terminates `out` (size > 0). */
 void src_redact_url(const char *url, char *out, size_t size);
 
+/* Append `s` to out[*o] (capacity size, always terminated), %-encoding
+ * every byte but RFC 3986's unreserved characters and those in `keep`:
+ * the pieces of a source description (describe_url). */
+void src_url_put(char *out, size_t size, size_t *o, const char *s, const char *keep);
+
 extern const struct source_type src_sqlite_type;
 extern const struct source_type src_pg_type;
 
