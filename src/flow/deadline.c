@@ -14,7 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 static double real_now(void)
 {
     struct timespec ts;
