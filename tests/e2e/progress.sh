@@ -47,7 +47,8 @@ check "tty: colors when NO_COLOR is unset" has tty.txt '\x1b\[3[0-9]m'
 tail=$(awk 'BEGIN{RS="\x1b\\[\\?25h"} {last=$0} END{printf "%s", last}' tty.txt)
 check "tty: cursor shown again at the end" has tty.txt '\x1b\[\?25h'
 check "tty: nothing drawn after the display ends" bash -c "! printf '%s' \"\$1\" | grep -qaP '\x1b'" _ "$tail"
-check "tty: published line last" bash -c "printf '%s' \"\$1\" | tr -d '\r' | tail -n 1 | grep -q '^snaplake: published run'" _ "$tail"
+# The result line, then only the line that says where the run's report is.
+check "tty: published line last" bash -c "printf '%s' \"\$1\" | tr -d '\r' | grep -v '^snaplake: report: ' | tail -n 1 | grep -q '^snaplake: published run'" _ "$tail"
 for t in big big2 small; do
     check "tty: table line for $t printed whole" has tty.txt "(^|\x1b\[J)snaplake:   raw     $t +[0-9]+ rows"
 done
