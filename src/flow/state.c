@@ -385,7 +385,9 @@ int flow_state_mark_interrupted(struct flow_state *s, struct sl_err *err)
     /* ended_at: the last moment the run was seen doing something. */
     if (sqlite3_exec(s->db,
                      "BEGIN;"
-                     "UPDATE tasks SET state = 'interrupted' WHERE state IN ('running', "
+                     /* as flow_state_run_end: what never started was skipped */
+                     "UPDATE tasks SET state = CASE WHEN state = 'pending' THEN 'skipped' "
+                     " ELSE 'interrupted' END WHERE state IN ('pending', 'running', "
                      " 'retrying') AND run_id IN (SELECT run_id FROM runs WHERE state = 'running');"
                      "UPDATE runs SET state = 'interrupted', ended_at = coalesce((SELECT "
                      " max(max(coalesce(t.started_at, 0), coalesce(t.ended_at, 0))) FROM tasks t "

@@ -105,4 +105,14 @@ SNAPLAKE_FAULT=export:*:9 "$SNAPLAKE" run -q -c p/snaplake.yml 2>/dev/null
 check "failed run: exit 1" test $? = 1
 check "failed run: no task left running, retrying or pending" \
     test "$(sqlite3 p/.snaplake/state.db "SELECT count(*) FROM tasks WHERE state IN ('running', 'retrying', 'pending')")" = 0
+
+# A run killed at once (kill -9, a second signal) leaves tasks that never
+# started as pending: the next run records them skipped, not pending for ever.
+sqlite3 p/.snaplake/state.db "INSERT INTO runs (run_id, state, started_at) VALUES ('20000101T000000Z', 'running', 946684800);
+    INSERT INTO tasks (run_id, task_id, kind, name, state, seq) VALUES
+      ('20000101T000000Z', 'export/t/0', 'export', 't', 'running', 1),
+      ('20000101T000000Z', 'stage1/m', 'stage1', 'm', 'pending', 2);"
+"$SNAPLAKE" run -q -c p/snaplake.yml >/dev/null 2>&1
+check "killed run: its pending task is recorded skipped, its running one interrupted" \
+    test "$(sqlite3 p/.snaplake/state.db "SELECT group_concat(state, ' ') FROM (SELECT state FROM tasks WHERE run_id = '20000101T000000Z' ORDER BY seq)")" = "interrupted skipped"
 exit $((NFAIL > 0))
