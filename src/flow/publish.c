@@ -89,9 +89,16 @@ int flow_published_run(const struct sl_config *cfg, char *out, size_t size, stru
  * the state's failed or interrupted runs (resume, retention). */
 int run_recover_published(struct run *r, struct sl_err *err)
 {
-    char id[64], cur[80] = "";
-    if (flow_published_run(r->cfg, id, sizeof id, err))
-        return SL_ERROR;
+    char id[64], cur[80] = "", buf[2200];
+    struct sl_err e = {0};
+    /* Best effort, as `current` is in run_publish: a catalog this run
+     * cannot read, or a `current` it cannot write, does not stop it (it
+     * replaces both when it publishes). */
+    if (flow_published_run(r->cfg, id, sizeof id, &e)) {
+        sl_warn("cannot check _snaplake/current against the catalog: %s",
+                sl_err_format(&e, buf, sizeof buf));
+        return SL_OK;
+    }
     if (!id[0])
         return SL_OK;
     struct sl_buf b;
@@ -111,8 +118,8 @@ int run_recover_published(struct run *r, struct sl_err *err)
                 cur[0] ? cur : "(none)", id, id);
         char line[80];
         snprintf(line, sizeof line, "%s\n", id);
-        if (store_put_all(&r->store, "_snaplake/current", line, strlen(line), err))
-            return SL_ERROR;
+        if (store_put_all(&r->store, "_snaplake/current", line, strlen(line), &e))
+            sl_warn("_snaplake/current was not updated: %s", sl_err_format(&e, buf, sizeof buf));
     }
     return flow_state_mark_published(r->state, id,
                                      "published (the catalog switched to it); ended before "
