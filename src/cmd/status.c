@@ -18,7 +18,8 @@ static const char usage[] =
     "\n"
     "Show a run and its tasks (state, attempts, times, rows, bytes, errors):\n"
     "the newest run, or RUN_ID.  Works while a run is going.  A run whose\n"
-    "process ended without finishing (killed, crashed) shows as `interrupted`.\n"
+    "process ended without finishing (killed, crashed) shows as `interrupted`,\n"
+    "or as published (done) when the catalog had switched to it.\n"
     "\n"
     "  -c, --config FILE   the project file (default: snaplake.yml)\n"
     "  -l, --list[=N]      the newest N runs instead, one line each (default 20)\n"
@@ -121,6 +122,17 @@ int cmd_status(int argc, char **argv)
             rc = EXIT_RUN_FAILED;
         } else {
             print_deadline(st, id, state);
+            /* Killed after its catalog switch: published all the same (the
+             * catalog is the truth); the next run or gc records it done. */
+            char pub[64];
+            struct sl_err ignored = {0};
+            if (strcmp(state, "done") && strcmp(state, "running") &&
+                flow_published_run(&cfg, pub, sizeof pub, &ignored) == SL_OK && !strcmp(pub, id)) {
+                printf("\npublished  run %s is published (done): the catalog switched to it "
+                       "before it ended; the next run or `snaplake gc` records it done\n",
+                       id);
+                snprintf(state, sizeof state, "done");
+            }
             if (strcmp(state, "done") && strcmp(state, "running"))
                 rc = EXIT_RUN_FAILED; /* failed or interrupted: the exit status says so */
         }

@@ -6,6 +6,7 @@
 #include "flow/manifest.h"
 #include "flow/run.h"
 #include "flow/run_internal.h"
+#include "util/duck.h"
 #include "util/log.h"
 
 #include <limits.h>
@@ -35,6 +36,7 @@ int run_publish(struct run *r, const char *arg, struct sl_err *err)
                    rc ? err : NULL);
     if (rc)
         return rc;
+    run_fault_pause(r, "switched"); /* tests kill here: published, `current` behind */
     /* `current` follows for readers without a catalog; its failure no longer
      * changes what is published. */
     char cur[64];
@@ -46,6 +48,83 @@ int run_publish(struct run *r, const char *arg, struct sl_err *err)
                 sl_err_format(&e, buf, sizeof buf));
     }
     return SL_OK;
+}
+
+int flow_published_run(const struct sl_config *cfg, char *out, size_t size, struct sl_err *err)
+{
+    out[0] = 0;
+    const char *lake = !strncmp(cfg->lake, "file://", 7) ? cfg->lake + 7 : cfg->lake;
+    if (strcmp(cfg->catalog, "duckdb") || strstr(lake, "://"))
+        return SL_OK;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/" CATALOG_DUCKDB_FILE, lake);
+    if (access(path, F_OK))
+        return SL_OK; /* a fresh lake: nothing published yet */
+    duckdb_database db = NULL;
+    duckdb_connection con = NULL;
+    duckdb_result res;
+    int rc = duck_open_readonly(path, &db, &con, err, "recover");
+    if (rc == SL_OK) {
+        if (duckdb_query(con, "SELECT run_id FROM _snaplake.published", &res) == DuckDBError) {
+            char msg[1024];
+            rc = sl_err_set(err, false, "recover", path,
+                            "cannot read the published run from the catalog: %s",
+                            duck_error_text(duckdb_result_error(&res), msg, sizeof msg));
+        } else if (duckdb_row_count(&res) > 0) {
+            char *v = duckdb_value_varchar(&res, 0, 0);
+            snprintf(out, size, "%s", v ? v : "");
+            duckdb_free(v);
+        }
+        duckdb_destroy_result(&res);
+    }
+    duckdb_disconnect(&con);
+    duckdb_close(&db);
+    return rc;
+}
+
+/* A run killed between its catalog switch and `current` (or before its
+ * state recorded the end) is published all the same: the catalog is the
+ * truth.  Bring `current` and the state in line with it.  Called at the
+ * start of a run and by gc, with the run lock held, before anything reads
+ * the state's failed or interrupted runs (resume, retention). */
+int run_recover_published(struct run *r, struct sl_err *err)
+{
+    char id[64], cur[80] = "", buf[2200];
+    struct sl_err e = {0};
+    /* Best effort, as `current` is in run_publish: a catalog this run
+     * cannot read, or a `current` it cannot write, does not stop it (it
+     * replaces both when it publishes). */
+    if (flow_published_run(r->cfg, id, sizeof id, &e)) {
+        sl_warn("cannot check _snaplake/current against the catalog: %s",
+                sl_err_format(&e, buf, sizeof buf));
+        return SL_OK;
+    }
+    if (!id[0])
+        return SL_OK;
+    struct sl_buf b;
+    struct sl_err ignored = {0};
+    sl_buf_init(&b, 1 << 10);
+    if (r->store.type->get(r->store.ctx, "_snaplake/current", &b, &ignored) == SL_OK) {
+        size_t n = 0;
+        while (n < b.len && n < sizeof cur - 1 && b.data[n] != '\n')
+            n++;
+        memcpy(cur, b.data, n);
+        cur[n] = 0;
+    }
+    sl_buf_free(&b);
+    if (strcmp(cur, id)) {
+        sl_warn("_snaplake/current says run %s but the catalog publishes run %s (a run was "
+                "killed after its catalog switch): _snaplake/current set to %s",
+                cur[0] ? cur : "(none)", id, id);
+        char line[80];
+        snprintf(line, sizeof line, "%s\n", id);
+        if (store_put_all(&r->store, "_snaplake/current", line, strlen(line), &e))
+            sl_warn("_snaplake/current was not updated: %s", sl_err_format(&e, buf, sizeof buf));
+    }
+    return flow_state_mark_published(r->state, id,
+                                     "published (the catalog switched to it); ended before "
+                                     "recording its end, recorded done by a later start",
+                                     err);
 }
 
 struct sweep {

@@ -523,7 +523,8 @@ int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err)
     int so = flow_state_open(state_path, 0, &r.state, err);
     if (so == FLOW_STATE_DAMAGED)
         flow_state_damaged_hint(cfg, err);
-    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, err))
+    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, err) ||
+        run_recover_published(&r, err))
         goto out;
     /* The newest run, when it can be resumed, keeps its snapshot copy. */
     char why[256];
@@ -563,7 +564,8 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     int so = flow_state_open(state_path, sf, &r.state, err);
     if (so == FLOW_STATE_DAMAGED)
         flow_state_damaged_hint(cfg, err);
-    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, err))
+    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, err) ||
+        run_recover_published(&r, err))
         goto out;
     sl_debug("run history %s; run lock %s/.snaplake/lock", state_path, cfg->dir);
     if (opt->resume) {

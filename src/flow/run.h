@@ -74,6 +74,10 @@ int flow_interrupted(void);
  * many runs' files were removed. */
 int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err);
 
+/* The run id the project's catalog publishes (catalog duckdb, read-only),
+ * into out; "" when there is no catalog (catalog: none, a fresh lake). */
+int flow_published_run(const struct sl_config *cfg, char *out, size_t size, struct sl_err *err);
+
 /* 1 when a run of this project holds the run lock now (is going), else 0. */
 int flow_run_active(const struct sl_config *cfg);
 

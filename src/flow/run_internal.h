@@ -144,6 +144,9 @@ int run_export(struct run *r, const char *arg, struct sl_err *err);
 int run_register_raw(struct run *r, const char *arg, struct sl_err *err);
 int run_stage(struct run *r, const char *layer, struct sl_err *err);
 int run_publish(struct run *r, const char *arg, struct sl_err *err);
+/* Set `current` and the state to the run the catalog publishes (after a
+ * kill between the catalog switch and `current`); with the lock held. */
+int run_recover_published(struct run *r, struct sl_err *err);
 int run_retention(struct run *r, const char *arg, struct sl_err *err);
 
 /* Remove the files of failed and interrupted runs that cannot be resumed

@@ -402,6 +402,40 @@ int flow_state_mark_interrupted(struct flow_state *s, struct sl_err *err)
     return SL_OK;
 }
 
+int flow_state_mark_published(struct flow_state *s, const char *run_id, const char *note,
+                              struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SL_OK;
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE runs SET state = 'done', error = ?2 WHERE run_id = ?1 AND "
+                           " state IN ('running', 'interrupted', 'failed')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot record the published run");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, note, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_err(s, err, "cannot record the published run");
+    int changed = sqlite3_changes(s->db);
+    sqlite3_finalize(st);
+    if (rc || !changed)
+        return rc;
+    sl_warn("run %s is published (the catalog switched to it) but was not recorded done: "
+            "recorded done",
+            run_id);
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE tasks SET state = 'done', error = NULL, ended_at = "
+                           " coalesce(ended_at, ?2) WHERE run_id = ?1 AND task_id = 'publish'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot record the published run");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 2, now());
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_err(s, err, "cannot record the published run");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* A run recorded as running that is not the one going now (live_run) ended
  * without recording its end: show it as interrupted. */
 static const char *shown_state(const char *run_id, const char *state, const char *live_run)

@@ -177,6 +177,11 @@ int flow_state_task(struct flow_state *s, const char *run_id, const char *task_i
  * tasks), with a warning line each.  Called by a run holding the run lock,
  * before it begins: no other run can be going. */
 int flow_state_mark_interrupted(struct flow_state *s, struct sl_err *err);
+/* run_id was published (the catalog says so) though it ended before
+ * recording that: when recorded running, interrupted or failed, record it
+ * done with `note` and its publish task done. */
+int flow_state_mark_published(struct flow_state *s, const char *run_id, const char *note,
+                              struct sl_err *err);
 
 /* 1 when a run with this id was ever recorded, else 0. */
 int flow_state_run_exists(struct flow_state *s, const char *run_id);
