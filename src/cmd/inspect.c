@@ -4,7 +4,9 @@
  * Read through DuckDB's parquet_* table functions, so what it shows is what
  * an engine sees (a second opinion on our writer, not our own decoding).
  * PATH is one file, or a folder whose *.parquet files (at any depth) are
- * inspected one after the other in path order.
+ * inspected one after the other in path order.  DuckDB does not expose the
+ * page index, so that part is read by parquet/footer.c (an independent
+ * reader of the footer, not the writer's code).
  *
  * Errors name the file and say what is wrong with it; the SQL this command
  * sends is its own business and never shown (the connection reports errors
@@ -14,22 +16,34 @@
 #include "util/log.h"
 #include "engine/engine.h"
 #include "util/duck.h"
+#include "parquet/footer.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+static bool show_pages; /* --pages */
+
 static const char usage[] =
-    "usage: snaplake inspect FILE.parquet | DIR\n"
+    "usage: snaplake inspect [--pages] FILE.parquet | DIR\n"
     "\n"
-    "Print a Parquet file's metadata: created_by and row count, the schema\n"
-    "(physical, logical and converted types), and per row group and column the\n"
-    "encodings, codec, sizes and statistics (min, max, null count).  Given a\n"
+    "Print a Parquet file's metadata: created_by and row count, the key-value\n"
+    "metadata (snaplake's run id, the source type of each column), the schema\n"
+    "(physical, logical and converted types, field ids), per row group and\n"
+    "column the encodings, codec, sizes, statistics (min, max, null count) and\n"
+    "bloom filter (offset and bytes, or none), and per column chunk its page\n"
+    "index (ColumnIndex and OffsetIndex offsets and bytes, page count).  Given a\n"
     "folder, every *.parquet file under it, in path order.\n"
+    "\n"
+    "  --pages   also list every page: first row, offset, compressed bytes, and\n"
+    "            min, max and null count from the ColumnIndex (bounds shown by\n"
+    "            physical type: decimals and timestamps as stored numbers)\n"
     "\n"
     "Exit status: 0 every file was read, 1 some file is not a readable Parquet\n"
     "file (or a folder holds none), 2 usage error or no such file.\n";
@@ -115,6 +129,123 @@ static int check_magic(const char *path, const struct stat *st, struct sl_err *e
     return SL_OK;
 }
 
+/* A ColumnIndex bound (PLAIN bytes) as text: numbers for the numeric
+ * physical types, text for printable byte arrays, else hex.  Logical types
+ * (decimals, timestamps) are left raw: the row group min/max above show them. */
+static void show_bound(int type, const uint8_t *b, uint32_t len, char *out, size_t size)
+{
+    int64_t i64 = 0;
+    if ((type == 1 && len == 4) || (type == 2 && len == 8)) { /* INT32, INT64 */
+        for (uint32_t k = 0; k < len; k++)
+            i64 |= (int64_t)b[k] << (8 * k);
+        if (len == 4)
+            i64 = (int32_t)(uint32_t)i64;
+        snprintf(out, size, "%" PRId64, i64);
+        return;
+    }
+    if ((type == 4 && len == 4) || (type == 5 && len == 8)) { /* FLOAT, DOUBLE */
+        float f;
+        double d;
+        if (len == 4) {
+            memcpy(&f, b, 4);
+            d = f;
+        } else {
+            memcpy(&d, b, 8);
+        }
+        snprintf(out, size, "%.17g", d);
+        return;
+    }
+    if (type == 0 && len == 1) { /* BOOLEAN */
+        snprintf(out, size, "%s", b[0] ? "true" : "false");
+        return;
+    }
+    bool text = type == 6;
+    for (uint32_t k = 0; text && k < len; k++)
+        text = b[k] >= 0x20 && b[k] != 0x7f;
+    if (text) {
+        snprintf(out, size, "%.*s", (int)len, (const char *)b);
+        return;
+    }
+    size_t o = 0;
+    out[0] = '\0';
+    for (uint32_t k = 0; k < len && o + 3 < size; k++)
+        o += (size_t)snprintf(out + o, size - o, "%02x", b[k]);
+}
+
+static void print_pages(const struct pq_chunk *c, const struct pq_pages *pages)
+{
+    printf("pages of rg %d column %s\n", c->rg, c->column);
+    if (c->oi_length <= 0) {
+        printf("(no OffsetIndex)\n\n");
+        return;
+    }
+    printf("%-5s | %-10s | %-10s | %-10s | %-24s | %-24s | %s\n", "page", "first row", "offset",
+           "compressed", "min", "max", "nulls");
+    printf("------+------------+------------+------------+--------------------------+"
+           "--------------------------+------\n");
+    for (size_t k = 0; k < pages->n; k++) {
+        const struct pq_page *pg = &pages->page[k];
+        char min[128] = "-", max[128] = "-", nulls[32] = "-";
+        if (pg->null_page) {
+            snprintf(min, sizeof min, "(null page)");
+        } else if (pg->has_bounds) {
+            show_bound(c->type, pg->min, pg->min_len, min, sizeof min);
+            show_bound(c->type, pg->max, pg->max_len, max, sizeof max);
+        }
+        if (pg->nulls >= 0)
+            snprintf(nulls, sizeof nulls, "%" PRId64, pg->nulls);
+        printf("%-5zu | %-10" PRId64 " | %-10" PRId64 " | %-10" PRId32 " | %-24s | %-24s | %s\n",
+               k, pg->first_row, pg->offset, pg->size, min, max, nulls);
+    }
+    printf("\n");
+}
+
+/* The page index of every column chunk, and with --pages every page. */
+static int page_index(const char *path, struct sl_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return sl_err_set(err, false, "inspect", path, "cannot open: %s", strerror(errno));
+    struct pq_chunk *chunks;
+    size_t n;
+    int rc = pq_footer_chunks(f, path, &chunks, &n, err);
+    if (rc) {
+        fclose(f);
+        return rc;
+    }
+    printf("page index\n");
+    printf("%-3s | %-20s | %-28s | %-28s | %s\n", "rg", "column", "column index", "offset index",
+           "pages");
+    printf("----+----------------------+------------------------------+"
+           "------------------------------+------\n");
+    for (size_t i = 0; i < n && !rc; i++) {
+        const struct pq_chunk *c = &chunks[i];
+        char ci[64] = "none", oi[64] = "none", count[32] = "-";
+        if (c->ci_length > 0)
+            snprintf(ci, sizeof ci, "%" PRId64 " (%" PRId32 " bytes)", c->ci_offset, c->ci_length);
+        if (c->oi_length > 0)
+            snprintf(oi, sizeof oi, "%" PRId64 " (%" PRId32 " bytes)", c->oi_offset, c->oi_length);
+        struct pq_pages pages;
+        if ((rc = pq_footer_pages(f, path, c, &pages, err)))
+            break;
+        if (c->oi_length > 0)
+            snprintf(count, sizeof count, "%zu", pages.n);
+        printf("%-3d | %-20s | %-28s | %-28s | %s\n", c->rg, c->column, ci, oi, count);
+        pq_pages_free(&pages);
+    }
+    printf("\n");
+    for (size_t i = 0; show_pages && i < n && !rc; i++) {
+        struct pq_pages pages;
+        if ((rc = pq_footer_pages(f, path, &chunks[i], &pages, err)))
+            break;
+        print_pages(&chunks[i], &pages);
+        pq_pages_free(&pages);
+    }
+    free(chunks);
+    fclose(f);
+    return rc;
+}
+
 static int inspect_file(duckdb_connection con, const char *path, struct sl_err *err)
 {
     struct stat st;
@@ -130,16 +261,29 @@ static int inspect_file(duckdb_connection con, const char *path, struct sl_err *
     return section(con, path, "file",
                    "SELECT created_by, num_rows, num_row_groups, format_version "
                    "FROM parquet_file_metadata(%s)", lit, err) ||
+           section(con, path, "key-value metadata",
+                   "WITH kv AS (SELECT decode(key) AS k, decode(value) AS v "
+                   "FROM parquet_kv_metadata(%1$s)) "
+                   "SELECT key, value FROM ("
+                   "SELECT k AS key, v AS value, 0 AS g, 0 AS o FROM kv "
+                   "WHERE k <> 'snaplake.source_types' OR NOT json_valid(v) "
+                   "UNION ALL SELECT 'source type of ' || j.key, j.value ->> '$', 1, j.id "
+                   "FROM (SELECT v FROM kv WHERE k = 'snaplake.source_types' "
+                   "AND json_valid(v)) s, json_each(s.v) j) ORDER BY g, o", lit, err) ||
            section(con, path, "schema",
                    "SELECT name, type, type_length, repetition_type, converted_type, "
-                   LOGICAL_TYPE_SQL " AS logical_type, precision, scale "
+                   LOGICAL_TYPE_SQL " AS logical_type, precision, scale, field_id "
                    "FROM parquet_schema(%s)", lit, err) ||
            section(con, path, "row groups and columns",
                    "SELECT row_group_id AS rg, row_group_num_rows AS rows, path_in_schema AS "
                    "column, type, encodings, compression AS codec, total_compressed_size AS "
                    "compressed, total_uncompressed_size AS uncompressed, stats_min_value AS "
-                   "min, stats_max_value AS max, stats_null_count AS nulls "
-                   "FROM parquet_metadata(%s) ORDER BY row_group_id, column_id", lit, err);
+                   "min, stats_max_value AS max, stats_null_count AS nulls, "
+                   "CASE WHEN bloom_filter_offset IS NULL THEN 'none' ELSE "
+                   "bloom_filter_offset || ' (' || COALESCE(CAST(bloom_filter_length AS "
+                   "VARCHAR), '?') || ' bytes)' END AS bloom_filter "
+                   "FROM parquet_metadata(%s) ORDER BY row_group_id, column_id", lit, err) ||
+           page_index(path, err);
 }
 
 struct file_list {
@@ -237,19 +381,29 @@ static int inspect_dir(duckdb_connection con, const char *dir)
 
 int cmd_inspect(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(usage, stdout);
-        return EXIT_OK;
+    static const struct option opts[] = {{"pages", no_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    show_pages = false;
+    optind = 1;
+    opterr = 0; /* our own messages, through the log (--log-json) */
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': show_pages = true; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: cmd_option_error("inspect", usage, c, argv); return EXIT_USAGE;
+        }
     }
-    if (argc != 2) {
-        if (argc < 2)
+    if (argc - optind != 1) {
+        if (argc == optind)
             sl_log_usage(usage, "inspect: no file or folder given");
         else
-            sl_log_usage(usage, "inspect: one file or folder, got '%s' and '%s'", argv[1],
-                         argv[2]);
+            sl_log_usage(usage, "inspect: one file or folder, got '%s' and '%s'", argv[optind],
+                         argv[optind + 1]);
         return EXIT_USAGE;
     }
-    const char *path = argv[1];
+    const char *path = argv[optind];
     struct stat st;
     struct sl_err err = {0};
     if (stat(path, &st) != 0) {
