@@ -81,6 +81,7 @@ struct pool {
     int elen, ecap;
     int stopping;
     int remaining; /* jobs not yet in a final state that still will be */
+    int nslots;    /* state[] size: job numbers may exceed njobs (a subset, on resume) */
     int active;    /* workers still taking jobs */
 };
 
@@ -272,7 +273,7 @@ static int skip_dependants(struct pool *p, int job, int *out)
 static void drop_pending(struct pool *p)
 {
     p->stopping = 1;
-    for (int k = 0; k < p->njobs; k++)
+    for (int k = 0; k < p->nslots; k++)
         if (p->state[k] == J_HELD || p->state[k] == J_QUEUED) {
             p->state[k] = J_DROPPED;
             p->remaining--;
@@ -297,8 +298,14 @@ int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *ord
     int *identity = order ? NULL : calloc((size_t)njobs, sizeof *identity);
     int *skipped = calloc((size_t)njobs + 1, sizeof *skipped);
     p.queue = calloc((size_t)njobs, sizeof *p.queue);
-    p.state = calloc((size_t)njobs, sizeof *p.state);
-    p.waiting = calloc((size_t)njobs, sizeof *p.waiting);
+    p.nslots = njobs;
+    for (int i = 0; order && i < njobs; i++)
+        if (order[i] >= p.nslots)
+            p.nslots = order[i] + 1;
+    p.state = calloc((size_t)p.nslots, sizeof *p.state);
+    p.waiting = calloc((size_t)p.nslots, sizeof *p.waiting);
+    for (int k = 0; p.state && k < p.nslots; k++)
+        p.state[k] = J_DONE; /* numbers that are not jobs of this pool */
     int started = 0, failed = 0, interrupted = 0;
     if (!threads || !args || (!order && !identity) || !skipped || !p.queue || !p.state ||
         !p.waiting) {
