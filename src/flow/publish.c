@@ -108,7 +108,8 @@ int run_recover_published(struct run *r, struct sl_err *err)
         size_t n = 0;
         while (n < b.len && n < sizeof cur - 1 && b.data[n] != '\n')
             n++;
-        memcpy(cur, b.data, n);
+        if (n)
+            memcpy(cur, b.data, n);
         cur[n] = 0;
     }
     sl_buf_free(&b);
