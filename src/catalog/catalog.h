@@ -12,7 +12,7 @@
 #ifndef SL_CATALOG_CATALOG_H
 #define SL_CATALOG_CATALOG_H
 
-#include "flow/dataset.h"
+#include "lake/dataset.h"
 #include "store/store.h"
 #include "util/err.h"
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "flow/dataset.h"
+#include "lake/dataset.h"
 #include "parquet/writer.h"
 #include "util/err.h"
 

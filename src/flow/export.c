@@ -138,7 +138,7 @@ out:
         if (!strstr(err->object, t->name) && !strstr(err->object, "table "))
             sl_err_context(err, "table %s, part %d", t->name, c->index);
     }
-    r->store.type->abort(sink.f);
+    r->store.type->abort(sink.f, NULL);
     pq_writer_free(w);
     sl_batch_free(batch);
     return rc;

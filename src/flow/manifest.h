@@ -13,7 +13,7 @@
 #define SL_FLOW_MANIFEST_H
 
 #include "config/config.h"
-#include "flow/dataset.h"
+#include "lake/dataset.h"
 #include "flow/state.h"
 #include "source/source.h"
 #include "util/err.h"

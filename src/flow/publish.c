@@ -231,7 +231,7 @@ int run_retention(struct run *r, const char *arg, struct sl_err *err)
     (void)arg;
     struct sweep s = {0};
     run_task_state(r, "retention", "retention", "retention", "running", 1, 0, 0, NULL);
-    int rc = r->store.type->list(r->store.ctx, "_snaplake/runs", collect_manifest, &s, err);
+    int rc = r->store.type->list(r->store.ctx, "_snaplake/runs", NULL, collect_manifest, &s, err);
     /* By id, whatever order the store lists names in.  ('_' rather than '-'
      * before the suffix so that "…Z.json" < "…Z_2.json" in byte order too:
      * '-' sorts before '.', and `ls` or an S3 listing would put "…Z-2.json"
@@ -253,7 +253,7 @@ int run_retention(struct run *r, const char *arg, struct sl_err *err)
                 rc = r->store.type->remove_prefix(r->store.ctx, path, err);
         }
         if (rc == SL_OK)
-            rc = r->store.type->list(r->store.ctx, "", sweep_file, &s, err);
+            rc = r->store.type->list(r->store.ctx, "", NULL, sweep_file, &s, err);
         for (int i = 0; rc == SL_OK && i < s.ndrop; i++, removed++) {
             sl_debug("retention: removing %s", s.drop[i]);
             rc = r->store.type->remove_prefix(r->store.ctx, s.drop[i], err);

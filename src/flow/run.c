@@ -334,7 +334,7 @@ static void clean_leftovers(struct run *r)
         closedir(d);
     struct leftovers l = {0};
     struct sl_err e = {0};
-    if (r->store.type->list(r->store.ctx, "_snaplake", collect_catalog_leftover, &l, &e) == SL_OK)
+    if (r->store.type->list(r->store.ctx, "_snaplake", NULL, collect_catalog_leftover, &l, &e) == SL_OK)
         for (int i = 0; i < l.n; i++)
             r->store.type->remove_prefix(r->store.ctx, l.path[i], &e);
     free(l.path);
@@ -523,7 +523,7 @@ int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err)
     int so = flow_state_open(state_path, 0, &r.state, err);
     if (so == FLOW_STATE_DAMAGED)
         flow_state_damaged_hint(cfg, err);
-    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, err) ||
+    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, NULL, err) ||
         run_recover_published(&r, err))
         goto out;
     /* The newest run, when it can be resumed, keeps its snapshot copy. */
@@ -564,7 +564,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     int so = flow_state_open(state_path, sf, &r.state, err);
     if (so == FLOW_STATE_DAMAGED)
         flow_state_damaged_hint(cfg, err);
-    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, err) ||
+    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, NULL, err) ||
         run_recover_published(&r, err))
         goto out;
     sl_debug("run history %s; run lock %s/.snaplake/lock", state_path, cfg->dir);

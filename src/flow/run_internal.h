@@ -25,7 +25,7 @@
 #include "catalog/catalog.h"
 #include "config/config.h"
 #include "engine/engine.h"
-#include "flow/dataset.h"
+#include "lake/dataset.h"
 #include "flow/deps.h"
 #include "flow/models.h"
 #include "flow/state.h"

@@ -66,7 +66,7 @@ static int upload(struct run *r, const char *local, const char *path, struct job
         rc = r->store.type->commit(sf, err);
         sf = NULL;
     }
-    r->store.type->abort(sf);
+    r->store.type->abort(sf, NULL);
     return rc;
 }
 

@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "flow/dataset.h"
+#include "lake/dataset.h"
 #include "util/err.h"
 
 #define FLOW_STATE_SCHEMA_VERSION 3

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +54,10 @@ static int mkdirs(const char *path)
     return 0;
 }
 
-static int fs_open(const char *url, void **out, struct sl_err *err)
+static int fs_open(const char *url, const struct store_options *opt, void **out,
+                   struct sl_err *err)
 {
+    (void)opt; /* the lake is local: no cache, and writes are not interruptible */
     struct fs *fs = calloc(1, sizeof *fs);
     if (!fs)
         return sl_err_set(err, false, "store", url, "out of memory");
@@ -147,15 +150,18 @@ static int fs_write(struct store_file *f, const void *data, size_t n, struct sl_
     return SL_OK;
 }
 
-static void fs_abort(struct store_file *f)
+static int fs_abort(struct store_file *f, struct sl_err *err)
 {
     if (!f)
-        return;
+        return SL_OK;
     if (f->fd >= 0)
         close(f->fd);
-    unlink(f->tmp);
+    int rc = unlink(f->tmp) && errno != ENOENT
+                 ? sl_err_set(err, false, "store", f->tmp, "cannot remove: %s", strerror(errno))
+                 : SL_OK;
     free(f->buf);
     free(f);
+    return rc;
 }
 
 static int fs_commit(struct store_file *f, struct sl_err *err)
@@ -180,7 +186,7 @@ static int fs_commit(struct store_file *f, struct sl_err *err)
     rc = SL_OK;
 out:
     if (rc) {
-        fs_abort(f);
+        fs_abort(f, NULL);
         return rc;
     }
     free(f->buf);
@@ -194,8 +200,10 @@ static int fs_get(void *ctx, const char *path, struct sl_buf *out, struct sl_err
     if (full_path(ctx, path, full, sizeof full, err))
         return SL_ERROR;
     FILE *fp = fopen(full, "rb");
+    if (!fp && (errno == ENOENT || errno == ENOTDIR))
+        return STORE_NOT_FOUND;
     if (!fp)
-        return sl_err_set(err, false, "store", full, errno == ENOENT ? "not found" : "%s",
+        return sl_err_set(err, sl_errno_transient(errno), "store", full, "cannot read: %s",
                           strerror(errno));
     char chunk[65536];
     size_t n;
@@ -212,8 +220,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Depth-first walk in sorted order; temp files of unfinished puts are skipped. */
-static int walk(const char *root, const char *rel, store_list_fn fn, void *arg, struct sl_err *err)
+/* Depth-first walk in sorted order; temp files of unfinished puts are
+ * skipped.  `deep` false: folders are reported (STORE_PREFIX_SIZE), not entered. */
+static int walk(const char *root, const char *rel, bool deep, store_list_fn fn, void *arg,
+                struct sl_err *err)
 {
     char dirpath[PATH_MAX];
     snprintf(dirpath, sizeof dirpath, "%s%s%s", root, rel[0] ? "/" : "", rel);
@@ -255,8 +265,10 @@ static int walk(const char *root, const char *rel, store_list_fn fn, void *arg, 
             struct stat st;
             if (stat(full, &st) != 0)
                 ; /* gone meanwhile, or a dangling link: not an object */
+            else if (S_ISDIR(st.st_mode) && deep)
+                rc = walk(root, sub, deep, fn, arg, err);
             else if (S_ISDIR(st.st_mode))
-                rc = walk(root, sub, fn, arg, err);
+                rc = fn(arg, sub, STORE_PREFIX_SIZE) ? SL_ERROR : SL_OK;
             else if (fn(arg, sub, (int64_t)st.st_size))
                 rc = SL_ERROR;
         }
@@ -266,7 +278,8 @@ static int walk(const char *root, const char *rel, store_list_fn fn, void *arg, 
     return rc;
 }
 
-static int fs_list(void *ctx, const char *prefix, store_list_fn fn, void *arg, struct sl_err *err)
+static int fs_list(void *ctx, const char *prefix, const char *delimiter, store_list_fn fn,
+                   void *arg, struct sl_err *err)
 {
     struct fs *fs = ctx;
     char tmp[PATH_MAX];
@@ -277,7 +290,7 @@ static int fs_list(void *ctx, const char *prefix, store_list_fn fn, void *arg, s
     size_t n = strlen(rel);
     while (n && rel[n - 1] == '/')
         rel[--n] = 0;
-    return walk(fs->root, rel, fn, arg, err);
+    return walk(fs->root, rel, !delimiter, fn, arg, err);
 }
 
 static int remove_tree(const char *path)
@@ -318,6 +331,57 @@ static int fs_remove_prefix(void *ctx, const char *prefix, struct sl_err *err)
     return SL_OK;
 }
 
+/* Every "<name>.tmp-<pid>-<n>" under dir: the parts of puts that never
+ * committed (a killed run).  Folders are entered, links are not followed. */
+static int sweep_tmp(const char *dir, int *removed, struct sl_err *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT || errno == ENOTDIR
+                   ? SL_OK
+                   : sl_err_set(err, false, "store", dir, "cannot list: %s", strerror(errno));
+    struct dirent *e;
+    int rc = SL_OK;
+    while (rc == SL_OK && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char sub[PATH_MAX];
+        snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(sub, &st))
+            continue;
+        if (S_ISDIR(st.st_mode))
+            rc = sweep_tmp(sub, removed, err);
+        else if (strstr(e->d_name, ".tmp-")) {
+            if (unlink(sub) && errno != ENOENT)
+                rc = sl_err_set(err, false, "store", sub, "cannot remove: %s", strerror(errno));
+            else
+                (*removed)++;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int fs_sweep_incomplete(void *ctx, const char *prefix, int *removed, struct sl_err *err)
+{
+    char full[PATH_MAX];
+    *removed = 0;
+    if (full_path(ctx, prefix, full, sizeof full, err))
+        return SL_ERROR;
+    return sweep_tmp(full, removed, err);
+}
+
+static int fs_local_path(void *ctx, const char *path, char *out, size_t size)
+{
+    struct fs *fs = ctx;
+    struct stat st;
+    if ((size_t)snprintf(out, size, "%s%s%s", fs->root, path[0] ? "/" : "", path) >= size ||
+        stat(out, &st))
+        return STORE_NOT_FOUND;
+    return SL_OK;
+}
+
 static void fs_url(void *ctx, const char *path, char *out, size_t size)
 {
     struct fs *fs = ctx;
@@ -326,6 +390,7 @@ static void fs_url(void *ctx, const char *path, char *out, size_t size)
 
 const struct store_type store_fs_type = {
     .name = "fs",
+    .caps = STORE_CAP_LOCAL,
     .open = fs_open,
     .close = fs_close,
     .put_open = fs_put_open,
@@ -335,5 +400,7 @@ const struct store_type store_fs_type = {
     .get = fs_get,
     .list = fs_list,
     .remove_prefix = fs_remove_prefix,
+    .sweep_incomplete = fs_sweep_incomplete,
     .url = fs_url,
+    .local_path = fs_local_path,
 };

@@ -5,7 +5,8 @@
 
 #include <string.h>
 
-int store_open(struct store *s, const char *url, struct sl_err *err)
+int store_open(struct store *s, const char *url, const struct store_options *opt,
+               struct sl_err *err)
 {
     s->ctx = NULL;
     if (!strncmp(url, "s3://", 5)) {
@@ -14,7 +15,8 @@ int store_open(struct store *s, const char *url, struct sl_err *err)
                           "S3 lakes come with the S3 store module; use a local folder for now");
     }
     s->type = &store_fs_type;
-    return s->type->open(url, &s->ctx, err);
+    static const struct store_options none = {0};
+    return s->type->open(url, opt ? opt : &none, &s->ctx, err);
 }
 
 void store_close(struct store *s)
@@ -31,7 +33,7 @@ int store_put_all(struct store *s, const char *path, const void *data, size_t n,
     if (s->type->put_open(s->ctx, path, &f, err))
         return SL_ERROR;
     if (s->type->write(f, data, n, err)) {
-        s->type->abort(f);
+        s->type->abort(f, NULL);
         return SL_ERROR;
     }
     return s->type->commit(f, err);

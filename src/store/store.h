@@ -7,7 +7,8 @@
  * (local: write "<path>.tmp-<pid>-<n>" then rename; S3: multipart upload
  * completed on commit), so a reader never sees a half file.
  *
- * Adding S3 is one new file (s3.c) filling `struct store_type`.
+ * Adding a store is one new file filling `struct store_type` and a line in
+ * store.c's table.
  */
 #ifndef SL_STORE_STORE_H
 #define SL_STORE_STORE_H
@@ -20,24 +21,76 @@
 
 struct store_file;
 
+/* A status, not an error: get() found no object at that path.  err is left
+ * untouched, so a caller can tell "absent" from "could not read". */
+#define STORE_NOT_FOUND 1
+
+/* list(): size of an entry that is a common prefix ("folder"), reported when
+ * a delimiter is given. */
+#define STORE_PREFIX_SIZE (-1)
+
 typedef int (*store_list_fn)(void *arg, const char *path, int64_t size);
 
+/* What a store type can do, so that callers ask instead of assuming the
+ * first implementation's behaviour (like sqlite3_vfs's characteristics). */
+enum store_caps {
+    /* url() names a local file that DuckDB, stat(2) and fopen(3) can read. */
+    STORE_CAP_LOCAL = 1u << 0,
+    /* local_path() may find a local copy of an object written by this process
+     * (an S3 store with a cache folder keeps what it uploaded). */
+    STORE_CAP_LOCAL_COPY = 1u << 1,
+};
+
+/* Options given at open; each field may be left zero. */
+struct store_options {
+    /* A folder the store may keep local copies of what it writes in
+     * (STORE_CAP_LOCAL_COPY); absolute; NULL = none. */
+    const char *cache_dir;
+    /* The run's interrupt flag: when it becomes non-zero, transfers under
+     * way stop promptly and fail (transient). NULL = none. */
+    const volatile int *interrupt;
+};
+
+/*
+ * Concurrency: open, close, list, remove_prefix and sweep_incomplete are
+ * called from one thread.  put_open/write/commit/abort on different handles,
+ * get, local_path and url may run concurrently from several threads (export
+ * workers each stream their own files); one handle is used by one thread.
+ */
 struct store_type {
     const char *name;
-    int (*open)(const char *url, void **ctx, struct sl_err *err);
+    unsigned caps; /* enum store_caps bits */
+    int (*open)(const char *url, const struct store_options *opt, void **ctx,
+                struct sl_err *err);
     void (*close)(void *ctx);
     int (*put_open)(void *ctx, const char *path, struct store_file **out, struct sl_err *err);
     int (*write)(struct store_file *f, const void *data, size_t n, struct sl_err *err);
     int (*commit)(struct store_file *f, struct sl_err *err); /* frees f */
-    void (*abort)(struct store_file *f);                     /* frees f; no-op on NULL */
-    /* Whole small object into out (appended). Missing → SL_ERROR with msg "not found". */
+    /* Frees f (no-op on NULL).  Fails when what was started could not be
+     * undone (an S3 multipart upload that could not be aborted: the next
+     * run's sweep_incomplete removes it). */
+    int (*abort)(struct store_file *f, struct sl_err *err);
+    /* Whole small object into out (appended).  STORE_NOT_FOUND when absent. */
     int (*get)(void *ctx, const char *path, struct sl_buf *out, struct sl_err *err);
-    /* Every object under prefix (recursive), sorted by path. */
-    int (*list)(void *ctx, const char *prefix, store_list_fn fn, void *arg, struct sl_err *err);
+    /* Objects under prefix, sorted by path.  delimiter NULL: every object,
+     * recursively.  delimiter "/": the objects directly under prefix and,
+     * once each, the deeper "folders" as "<prefix>/<name>" with size
+     * STORE_PREFIX_SIZE.  Incomplete uploads are never listed. */
+    int (*list)(void *ctx, const char *prefix, const char *delimiter, store_list_fn fn,
+                void *arg, struct sl_err *err);
     /* Remove every object under prefix. */
     int (*remove_prefix)(void *ctx, const char *prefix, struct sl_err *err);
-    /* Location an engine reads: absolute local path or s3:// URL.  Into out. */
+    /* Remove what unfinished puts under prefix left behind (temporary files,
+     * incomplete multipart uploads).  Called while no put of this lake is
+     * under way: at the start of a run (which holds the lake's lock) and by
+     * `snaplake gc`.  *removed counts them. */
+    int (*sweep_incomplete)(void *ctx, const char *prefix, int *removed, struct sl_err *err);
+    /* Location an engine or a catalog names: absolute local path or s3:// URL. */
     void (*url)(void *ctx, const char *path, char *out, size_t size);
+    /* A local file with the bytes of the object at path (STORE_CAP_LOCAL: the
+     * object itself; STORE_CAP_LOCAL_COPY: the copy kept when this process
+     * wrote it).  STORE_NOT_FOUND when there is none. */
+    int (*local_path)(void *ctx, const char *path, char *out, size_t size);
 };
 
 struct store {
@@ -45,7 +98,9 @@ struct store {
     void *ctx;
 };
 
-int store_open(struct store *s, const char *url, struct sl_err *err);
+/* By URL: "s3://bucket/prefix" or a local folder.  opt may be NULL. */
+int store_open(struct store *s, const char *url, const struct store_options *opt,
+               struct sl_err *err);
 void store_close(struct store *s);
 
 /* Put a whole buffer as one object (manifests, pointers). */

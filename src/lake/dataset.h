@@ -3,8 +3,8 @@
  * of the lake in one run (a raw table or a model's output), where its files
  * are and what they hold.
  */
-#ifndef SL_FLOW_DATASET_H
-#define SL_FLOW_DATASET_H
+#ifndef SL_LAKE_DATASET_H
+#define SL_LAKE_DATASET_H
 
 #include <limits.h>
 #include <stdint.h>
