@@ -41,8 +41,10 @@ struct duck_catalog {
     duckdb_connection con;
 };
 
-static int dc_open(struct store *store, void **out, struct sl_err *err)
+static int dc_open(struct store *store, const struct sl_config *cfg, void **out,
+                   struct sl_err *err)
 {
+    (void)cfg; /* no options of its own */
     if (store->type != &store_fs_type)
         return sl_err_set(err, false, "catalog", "duckdb",
                           "the duckdb catalog needs a local lake; use catalog: glue or hive "
@@ -169,6 +171,37 @@ static int dc_publish(void *ctx, struct sl_err *err)
     return SL_OK;
 }
 
+/* The run in _snaplake.published of the file in place (not this run's). */
+static int dc_published(void *ctx, char *out, size_t size, struct sl_err *err)
+{
+    struct duck_catalog *c = ctx;
+    char path[PATH_MAX + 32];
+    out[0] = 0;
+    snprintf(path, sizeof path, "%s/" CATALOG_DUCKDB_FILE, c->root);
+    if (access(path, F_OK))
+        return SL_OK; /* a fresh lake: nothing published yet */
+    duckdb_database db = NULL;
+    duckdb_connection con = NULL;
+    duckdb_result res;
+    int rc = duck_open_readonly(path, &db, &con, err, "recover");
+    if (rc == SL_OK) {
+        if (duckdb_query(con, "SELECT run_id FROM _snaplake.published", &res) == DuckDBError) {
+            char msg[1024];
+            rc = sl_err_set(err, false, "recover", path,
+                            "cannot read the published run from the catalog: %s",
+                            duck_error_text(duckdb_result_error(&res), msg, sizeof msg));
+        } else if (duckdb_row_count(&res) > 0) {
+            char *v = duckdb_value_varchar(&res, 0, 0);
+            snprintf(out, size, "%s", v ? v : "");
+            duckdb_free(v);
+        }
+        duckdb_destroy_result(&res);
+    }
+    duckdb_disconnect(&con);
+    duckdb_close(&db);
+    return rc;
+}
+
 static void dc_close(void *ctx)
 {
     dc_abort(ctx);
@@ -177,10 +210,12 @@ static void dc_close(void *ctx)
 
 const struct catalog_type catalog_duckdb_type = {
     .name = "duckdb",
+    .caps = CATALOG_CAP_ATOMIC,
     .open = dc_open,
     .register_dataset = dc_register,
     .begin = dc_begin,
     .publish = dc_publish,
     .abort = dc_abort,
+    .published = dc_published,
     .close = dc_close,
 };

@@ -607,7 +607,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     sl_info("run %s%s: %s → %s", r.run_id, r.resuming ? " (resumed)" : "", red, cfg->lake);
 
     struct engine_options eo = {.threads = cfg->jobs, .compression = cfg->compression};
-    if (catalog_open(&r.catalog, cfg->catalog, &r.store, err) ||
+    if (catalog_open(&r.catalog, cfg, &r.store, err) ||
         engine_open(&r.engine, cfg->engine, &eo, err))
         goto out;
     rc = run_steps(&r, err);
