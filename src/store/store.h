@@ -103,6 +103,11 @@ int store_open(struct store *s, const char *url, const struct store_options *opt
                struct sl_err *err);
 void store_close(struct store *s);
 
+/* Stream the local file `local` into the object at path; its size and
+ * zlib CRC-32 into *bytes and *crc (either may be NULL). */
+int store_put_file(struct store *s, const char *local, const char *path, int64_t *bytes,
+                   uint32_t *crc, struct sl_err *err);
+
 /* Put a whole buffer as one object (manifests, pointers). */
 int store_put_all(struct store *s, const char *path, const void *data, size_t n,
                   struct sl_err *err);
