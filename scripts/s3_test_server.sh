@@ -97,6 +97,8 @@ stop_pid() { # pidfile
     if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
         for i in $(seq 1 50); do
             kill -0 "$pid" 2>/dev/null || break
+            # A zombie (no init reaping it in a container) is gone too.
+            case "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" in Z | "") break ;; esac
             sleep 0.1
         done
         kill -9 "$pid" 2>/dev/null || true
@@ -184,7 +186,9 @@ export AWS_SECRET_ACCESS_KEY=$sk
 export AWS_REGION=us-east-1
 export AWS_DEFAULT_REGION=us-east-1
 EOF
-    if ! aws_cli "$dir" s3api create-bucket --bucket "$BUCKET" >"$dir/create-bucket.log" 2>&1; then
+    # Through the proxy, signed by botocore (quicker to start than the aws CLI).
+    if ! (. "$dir/env" && "$PY" "$top/tests/tools/s3_req.py" PUT "/$BUCKET") >"$dir/create-bucket.log" 2>&1 ||
+        ! grep -q '^200 ' "$dir/create-bucket.log"; then
         echo "s3_test_server: cannot create bucket $BUCKET:" >&2
         cat "$dir/create-bucket.log" >&2
         stop "$dir" >/dev/null 2>&1 || true

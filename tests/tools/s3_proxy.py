@@ -631,6 +631,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         key = parts[1] if len(parts) > 1 else ""
         m = self.command
         if bucket and not key:
+            if m == "POST" and "delete" in q:
+                self.check_delete_objects()
             if m == "GET" and "uploads" in q:
                 return self.list_uploads(bucket, q)
             if m == "GET" and not (set(q) & {"acl", "cors", "location", "website", "policy", "versioning",
@@ -913,6 +915,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             sub(x, "Size", parts[n][1])
         self.status = 200
         self.send_xml(200, xml_doc(root))
+
+    def check_delete_objects(self):
+        """S3 wants a checksum on DeleteObjects and at most 1000 keys; s3rver asks neither."""
+        if "content-md5" not in self.headers and not any(
+                k.lower().startswith("x-amz-checksum-") for k in self.headers.keys()):
+            raise S3Error(400, "InvalidRequest",
+                          "Missing required header for this request: Content-MD5 (or x-amz-checksum-*)")
+        try:
+            doc = ET.fromstring(self.body or b"")
+        except ET.ParseError:
+            raise S3Error(400, "MalformedXML", "The XML you provided was not well-formed")
+        n = sum(1 for e in doc.iter() if e.tag.split("}")[-1] == "Object")
+        if n == 0 or n > 1000:
+            raise S3Error(400, "MalformedXML", f"DeleteObjects takes 1 to 1000 keys, not {n}")
 
     def check_complete(self, d):
         """What S3 checks in CompleteMultipartUpload and s3rver does not."""
