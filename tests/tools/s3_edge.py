@@ -73,6 +73,14 @@ expect("auth/checksum-crc32c-bad",
 expect("auth/checksum-crc32c",  # crc32c("abc") = 0x364b3fb7
        sc(send("PUT", "/lake/raw/m", "abc", headers={"x-amz-checksum-crc32c": "Nks/tw=="}, env=env)), "200 -")
 
+# ---- passed on to s3rver
+send("PUT", "/lake/raw/h", "hello12345", env=env)
+r = send("HEAD", "/lake/raw/h", env=env)
+expect("object/head-length", (r[0], r[3].get("Content-Length")), (200, "10"))
+r = send("GET", "/lake/raw/h", headers={"Range": "bytes=2-4"}, env=env)
+expect("object/range", (r[0], r[2], r[3].get("Content-Range")), (206, b"llo", "bytes 2-4/10"))
+expect("object/missing", sc(send("GET", "/lake/raw/none", env=env)), "404 NoSuchKey")
+
 # ---- temporary credentials
 expect("auth/temp-key", sc(send("GET", "/lake/raw/run=2/k", env=tmp)), "200 -")
 expect("auth/temp-key-no-token", sc(send("GET", "/lake/raw/run=2/k", skip_token=True, env=tmp)),

@@ -702,10 +702,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.status = f"{resp.status}-truncated"
             self.close_connection = True
             return
+        if self.command == "HEAD":
+            # No body, but the length of the one a GET would return.
+            self.send_header("Content-Length", resp.getheader("Content-Length", "0"))
+            self.end_headers()
+            return
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        self.wfile.write(data)
 
     # ---- ListObjects (v1 and v2)
 
