@@ -25,52 +25,23 @@
 # Prints "PASS s3_harness/…" / "FAIL s3_harness/…" lines (tests/run.sh).
 SUITE=s3_harness
 . "$(dirname "$0")/../tools/e2e-lib.sh"
-S3DIR=
-cleanup() {
-    [ -n "$S3DIR" ] && "$SNAPLAKE_TOP/scripts/s3_test_server.sh" stop "$S3DIR" >/dev/null 2>&1
-    rm -rf "$T"
-}
-trap cleanup EXIT
-PY=/usr/bin/python3
+. "$TOOLS/s3-lib.sh"
+PY=$S3PY
 
-if ! "$SNAPLAKE_TOP/scripts/s3_test_server.sh" start >"$T/env" 2>"$T/start.err"; then
-    fail start "$(tail -c 800 "$T/start.err" | tr '\n' '|')"
-    exit 1
-fi
-. "$T/env"
-S3DIR=$S3TEST_DIR
+s3_start || exit 1
 case "$S3TEST_ENDPOINT" in
 http://127.0.0.1:*) pass start ;;
 *) fail start "endpoint $S3TEST_ENDPOINT is not on 127.0.0.1" ;;
 esac
-
-# The CLI with the harness's environment only (no ~/.aws, no instance
-# metadata probe); its output in $T/aws.out, errors in $T/aws.err.
-awsx() {
-    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
-        AWS_PAGER="" /usr/bin/aws --endpoint-url "$S3TEST_ENDPOINT" "$@" >"$T/aws.out" 2>"$T/aws.err"
-}
+awsx() { s3_aws "$@"; }
+log_count() { s3_log_count "$@"; }
+fired() { s3_fired "$@"; }
+faults() { printf '%s\n' "$1" >"$S3DIR/faults.json"; }
 expect_eq() { # name got want
     if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2'" "want '$3'"; fi
 }
-# log_count JQ-LIKE-PYTHON-EXPR — requests in requests.log for which the
-# Python expression (over r) holds.
-log_count() {
-    "$PY" -c 'import json,sys
-n=0
-for l in open(sys.argv[1]):
-    r=json.loads(l)
-    if eval(sys.argv[2]): n+=1
-print(n)' "$S3DIR/requests.log" "$1"
-}
-fired() { # fault name → times fired
-    "$PY" -c 'import json,sys
-try: print(json.load(open(sys.argv[1])).get(sys.argv[2],0))
-except FileNotFoundError: print(0)' "$S3DIR/faults.fired.json" "$1"
-}
 S0=$(date +%s%N)
 section() { [ -z "${S3H_TIME:-}" ] || echo "  line $1: $((($(date +%s%N) - S0) / 1000000)) ms" >&2; }
-faults() { printf '%s\n' "$1" >"$S3DIR/faults.json"; }
 
 section "$LINENO"
 # ---------------------------------------------------------------- roundtrip
@@ -114,6 +85,7 @@ expect_eq multipart/reset-logged "$(log_count 'r["path"]=="/lake/big/x.bin" and 
 awsx s3 cp s3://lake/big/x.bin "$T/big.back" --only-show-errors
 expect_eq multipart/truncate-fired "$(fired trunc)" 1
 check multipart/content cmp -s "$T/big" "$T/big.back"
+check multipart/stored cmp -s "$T/big" "$(s3_object big/x.bin)"
 faults '{"faults": []}'
 awsx s3api create-multipart-upload --bucket lake --key mp/one --output text --query UploadId
 up=$(cat "$T/aws.out")
@@ -121,6 +93,7 @@ awsx s3api list-multipart-uploads --bucket lake --output text --query 'Uploads[]
 expect_eq multipart/listed "$(tr -s '\t' ' ' <"$T/aws.out")" "mp/one $up"
 awsx s3api abort-multipart-upload --bucket lake --key mp/one --upload-id "$up"
 expect_eq multipart/abort "$?/$(log_count 'r["method"]=="DELETE" and r["status"]==204')" 0/1
+expect_eq multipart/none-left "$(s3_uploads_left)" 0
 
 section "$LINENO"
 # ---------------------------------------------------------------- auth
@@ -134,7 +107,13 @@ section "$LINENO"
 
 section "$LINENO"
 # ---------------------------------------------------------------- stop
-"$SNAPLAKE_TOP/scripts/s3_test_server.sh" stop "$S3DIR"
-check stop test ! -e "$S3DIR"
-S3DIR=
+pids="$(cat "$S3DIR/proxy.pid" "$S3DIR/s3rver.pid")"
+_s3_cleanup
+check stop test ! -e "$T/s3/proxy.pid"
+for p in $pids; do
+    case "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" in
+    "" | Z) ;;
+    *) fail stop-processes "process $p still runs" ;;
+    esac
+done
 exit 0
