@@ -14,7 +14,8 @@
 #   multipart    a 9 MB file goes up in parts, part 2's connection reset
 #                mid-body first; it comes back exact through a truncated
 #                first answer; list-multipart-uploads and abort work
-#   auth         a wrong secret is refused (403 SignatureDoesNotMatch)
+#   auth         a wrong secret is refused (403 SignatureDoesNotMatch); curl
+#                7.88's SigV4 (no x-amz-content-sha256, = signed raw) too
 #   edge         tests/tools/s3_edge.py, in one process: signing traps (= vs
 #                %3D, payload hash, unsigned headers, skew, region, temporary
 #                keys and their expiry), checksums, Complete's checks, unknown
@@ -100,6 +101,18 @@ section "$LINENO"
 AWS_SECRET_ACCESS_KEY=wrong-secret awsx s3api head-object --bucket lake --key t/top.txt
 expect_grep auth/cli-wrong-secret "$T/aws.err" "403"
 check auth/cli-wrong-secret-logged test "$(log_count 'r["status"]==403 and r["error"]=="SignatureDoesNotMatch"')" -ge 1
+
+# Debian's curl 7.88 (--aws-sigv4, as libcurl's CURLOPT_AWS_SIGV4) falls into
+# both traps of issue 11: no x-amz-content-sha256, and = signed raw.
+curl_put() { # url [header] → HTTP status
+    curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 \
+        --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -X PUT --data-binary abc ${2:+-H "$2"} "$1"
+}
+sha="x-amz-content-sha256: $(printf abc | sha256sum | cut -d' ' -f1)"
+expect_eq auth/curl-no-content-sha "$(curl_put "$S3TEST_ENDPOINT/lake/c/plain")" 400
+expect_eq auth/curl-with-content-sha "$(curl_put "$S3TEST_ENDPOINT/lake/c/plain" "$sha")" 200
+expect_eq auth/curl-equals-raw "$(curl_put "$S3TEST_ENDPOINT/lake/c/run=1" "$sha")" 403
+expect_eq auth/curl-equals-encoded "$(curl_put "$S3TEST_ENDPOINT/lake/c/run%3D1" "$sha")" 200
 
 section "$LINENO"
 # ---------------------------------------------------------------- edge
