@@ -30,7 +30,7 @@
 # docs/testing-s3.md describes what the proxy verifies and the fault format.
 #
 # Installs what is missing: npm s3rver (pinned) into .deps/node, Debian's
-# awscli and python3-botocore with apt-get.  Debian's python is used
+# awscli, python3-botocore and python3-crc32c with apt-get.  Debian's python is used
 # explicitly (/usr/bin/python3, /usr/bin/aws): a python3 earlier in PATH may
 # not see Debian's botocore.
 set -eu
@@ -46,6 +46,8 @@ install_missing() {
     local pkgs="" sudo=
     [ -x "$AWS" ] || pkgs="$pkgs awscli"
     "$PY" -c 'import botocore' 2>/dev/null || pkgs="$pkgs python3-botocore"
+    # Optional: the proxy checks x-amz-checksum-crc32c in pure Python without it.
+    "$PY" -c 'import crc32c' 2>/dev/null || pkgs="$pkgs python3-crc32c"
     if [ -n "$pkgs" ]; then
         [ "$(id -u)" -eq 0 ] || sudo=sudo
         echo "s3_test_server: installing Debian packages:$pkgs" >&2
