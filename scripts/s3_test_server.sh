@@ -142,6 +142,7 @@ start() {
 }}
 EOF
     : >"$dir/requests.log"
+    rm -f "$dir/faults.json" "$dir/faults.fired.json"  # a reused DIR starts without faults
     for attempt in 1 2 3 4 5; do
         port=$(free_port) || break
         # --openssl-legacy-provider: s3rver's continuation tokens use DES,

@@ -170,6 +170,8 @@ expect("list/v1-paging-delimiter", (got_k, got_p, pages),
        (["t/a-b", "t/top.txt"], ["t/a/", "t/run=1/", "t/z/"], 5))
 doc, ks, _ = listing("/lake?list-type=2&prefix=t%2Frun&encoding-type=url")
 expect("list/encoding-url", ks, ["t/run%3D1/a%20b.txt"])
+doc, ks, _ = listing("/lake?list-type=2&max-keys=0")
+expect("list/max-keys-0", (ks, doc.findtext(NS + "IsTruncated")), ([], "false"))
 r = send("GET", "/lake?uploads", env=env)
 expect("list/no-uploads-left", (r[0], b"<Upload>" in r[2]), (200, False))
 r = send("GET", "/nobucket?list-type=2", env=env)

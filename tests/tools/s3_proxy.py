@@ -754,7 +754,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         truncated = False
         last_cp = None
         mb = marker.encode("utf-8")
-        for o in p.objects(bucket, prefix):
+        for o in p.objects(bucket, prefix) if max_keys > 0 else []:
             k = o[0]
             if marker and k.encode("utf-8") <= mb:
                 continue
@@ -838,7 +838,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 ups = [u for u in ups if u[0].encode() > km.encode()]
         entries, last_cp, truncated = [], None, False
-        for u in ups:
+        for u in ups if max_up > 0 else []:
             if not u[0].startswith(prefix):
                 continue
             cp = None
