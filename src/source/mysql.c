@@ -990,14 +990,15 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
         c[i].table = ti;
         c[i].index = (int)i;
         c[i].whole = n == 1;
-        c[i].lo = i == 0 ? INT64_MIN
-                         : (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span *
-                                                               (uint64_t)i / (uint64_t)n));
-        c[i].hi = i == n - 1
-                      ? INT64_MAX
-                      : (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span *
-                                                            (uint64_t)(i + 1) / (uint64_t)n));
         c[i].est_rows = t->est_rows / n;
+        int64_t a = (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span * (uint64_t)i /
+                                                        (uint64_t)n)),
+                z = (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span *
+                                                        (uint64_t)(i + 1) / (uint64_t)n));
+        if (n > 1 && src_chunk_set_int(&c[i], i == 0 ? INT64_MIN : a, i == n - 1 ? INT64_MAX : z)) {
+            src_chunks_free(c, (int)n);
+            return sl_err_set(err, false, "export", t->name, "out of memory");
+        }
     }
     *out = c;
     *nout = (int)n;
@@ -1094,19 +1095,22 @@ static int build_sql(struct reader *r, const struct src_table *t, const struct t
 {
     struct sl_buf *b = &r->sql;
     char num[64];
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
     sl_buf_reset(b);
+    if (src_bound_int(c->lo, INT64_MIN, &lo) || src_bound_int(c->hi, INT64_MAX, &hi))
+        return SL_ERROR;
     int rc = append_str(b, "SELECT ") || append_str(b, p->select_list) || append_str(b, " FROM ") ||
              append_ident(b, t->name);
-    if (!c->whole && p->key_col >= 0 && (c->lo != INT64_MIN || c->hi != INT64_MAX)) {
+    if (!c->whole && p->key_col >= 0 && (lo != INT64_MIN || hi != INT64_MAX)) {
         const char *k = t->columns.cols[p->key_col].source_name;
         rc = rc || append_str(b, " WHERE ");
-        if (c->lo != INT64_MIN) {
-            snprintf(num, sizeof num, " >= %" PRId64, c->lo);
+        if (lo != INT64_MIN) {
+            snprintf(num, sizeof num, " >= %" PRId64, lo);
             rc = rc || append_ident(b, k) || append_str(b, num);
         }
-        if (c->hi != INT64_MAX) {
-            snprintf(num, sizeof num, " < %" PRId64, c->hi);
-            rc = rc || (c->lo != INT64_MIN && append_str(b, " AND ")) || append_ident(b, k) ||
+        if (hi != INT64_MAX) {
+            snprintf(num, sizeof num, " < %" PRId64, hi);
+            rc = rc || (lo != INT64_MIN && append_str(b, " AND ")) || append_ident(b, k) ||
                  append_str(b, num);
         }
     }
