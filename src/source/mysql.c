@@ -48,10 +48,14 @@
  * and count after the chunk.  `?zero-dates=error` in the URL makes them an
  * error instead.
  *
- * Chunks: a table whose primary key is one integer column is split into key
- * ranges [lo, hi) by MIN/MAX and TABLE_ROWS (about CHUNK_ROWS rows each, or
- * SNAPLAKE_MYSQL_CHUNK_ROWS — a test switch read at open); the first range
- * has no lower bound and the last none upper.  Other tables are one chunk.
+ * Chunks: a table whose primary key is one signed integer column is split
+ * into key ranges [lo, hi) by MIN/MAX and TABLE_ROWS (about CHUNK_ROWS rows
+ * each, or SNAPLAKE_MYSQL_CHUNK_ROWS — a test switch read at open), bounds
+ * as decimal text.  A composite or other key (VARCHAR, BINARY, DATETIME,
+ * DECIMAL, BIGINT UNSIGNED …; my_keys.h says which) is split at boundaries
+ * sampled in key order (sample_chunks), each bound the JSON text of one
+ * key tuple.  Either way the first range has no lower bound and the last
+ * none upper.  Tables without a usable key are one chunk.
  *
  * Errors: a lost or killed connection, a lock wait time-out or deadlock is
  * transient (retried on a spare connection); everything else, and a value

@@ -8,10 +8,12 @@
 #            VARCHAR key of mixed case and accents in utf8mb4_general_ci ('a'
 #            and 'A' sort together), a VARBINARY key with NUL, quote and
 #            backslash bytes, a DATETIME(6) key and a BIGINT UNSIGNED key next
-#            to 2^64 (beyond a double's precision): each in several chunks,
+#            to 2^64 (beyond a double's precision), a table whose only key is
+#            UNIQUE NOT NULL: each in several chunks,
 #            every row exported exactly once (count, distinct row tags, sum,
 #            and a digest of the keys equal to the source's); the bounds in
-#            the run state are the source's JSON text
+#            the run state are the source's JSON text; a key with a FLOAT
+#            column is one chunk
 #   resume   a run whose last chunk fails (a zero date with ?zero-dates=error)
 #            resumed with --allow-mixed-snapshots after the source changed: the
 #            done chunks kept, the failed one read with the recorded bounds
@@ -100,7 +102,11 @@ CREATE TABLE dt (k datetime(6) PRIMARY KEY, v int NOT NULL);
 INSERT INTO dt SELECT '2020-01-01' + INTERVAL seq * 37 SECOND + INTERVAL seq MICROSECOND, seq FROM seq_1_to_$N;
 CREATE TABLE ubig (k bigint unsigned PRIMARY KEY, v int NOT NULL);
 INSERT INTO ubig SELECT 18446744073709551615 - seq, seq FROM seq_1_to_$N;
-ANALYZE TABLE comp, ci, bin, dt, ubig;
+CREATE TABLE uq (k varchar(20) NOT NULL, v int NOT NULL, UNIQUE KEY (k));
+INSERT INTO uq SELECT CONCAT('u', seq * 7 % $N), seq FROM seq_1_to_$N;
+CREATE TABLE fl (a int NOT NULL, f float NOT NULL, v int NOT NULL, PRIMARY KEY (a, f));
+INSERT INTO fl SELECT seq, seq / 3, seq FROM seq_1_to_$N;
+ANALYZE TABLE comp, ci, bin, dt, ubig, uq, fl;
 SQL
 cfg=$(project ky "$BASE/ky" "jobs: 3")
 SNAPLAKE_MYSQL_CHUNK_ROWS=400 run_sl "$cfg"
@@ -117,7 +123,7 @@ digest_lake() { # TABLE KEY-EXPR
 }
 for spec in "comp|CONCAT(a, ':', b)|a || ':' || b" "ci|k|k" "bin|HEX(k)|hex(k)" \
     "dt|DATE_FORMAT(k, '%Y-%m-%d %H:%i:%s.%f')|strftime(k, '%Y-%m-%d %H:%M:%S.%f')" \
-    "ubig|k|CAST(k AS VARCHAR)"; do
+    "ubig|k|CAST(k AS VARCHAR)" "uq|k|k"; do
     IFS='|' read -r tb src lake <<<"$spec"
     expect_ge "split: $tb in several chunks" "$(files "$cfg" "$tb")" 3
     # Even chunks: the boundaries were sampled in the order the server
@@ -127,6 +133,8 @@ for spec in "comp|CONCAT(a, ':', b)|a || ':' || b" "ci|k|k" "bin|HEX(k)|hex(k)" 
     case $want in [1-9]*) ;; *) fail "split: $tb: the source's digest" "got '$want'" ;; esac
     expect_eq "split: $tb: every row once, keys as in the source" "$(digest_lake "$tb" "$lake")" "$want"
 done
+expect_eq "split: a FLOAT in the key: one chunk" "$(files "$cfg" fl)" 1
+expect_eq "split: … with every row" "$(sq "$cfg" "SELECT count(*) FROM raw.fl")" $N
 id=$(state "$cfg" "SELECT max(run_id) FROM runs")
 expect_eq "split: the state keeps the bounds as the source's JSON text" \
     "$(state "$cfg" "SELECT count(*) FROM tasks WHERE run_id = '$id' AND dataset = 'comp'
