@@ -26,10 +26,10 @@ enum my_key_class my_key_class_of(const char *dt)
         const char *type;
         enum my_key_class cls;
     } map[] = {
-        {"tinyint", MYKEY_NUMBER},    {"smallint", MYKEY_NUMBER}, {"mediumint", MYKEY_NUMBER},
-        {"int", MYKEY_NUMBER},        {"bigint", MYKEY_NUMBER},   {"year", MYKEY_NUMBER},
-        {"decimal", MYKEY_NUMBER},    {"char", MYKEY_TEXT},       {"varchar", MYKEY_TEXT},
-        {"binary", MYKEY_BINARY},     {"varbinary", MYKEY_BINARY}, {"date", MYKEY_TEMPORAL},
+        {"tinyint", MYKEY_NUMBER},    {"smallint", MYKEY_NUMBER},    {"mediumint", MYKEY_NUMBER},
+        {"int", MYKEY_NUMBER},        {"bigint", MYKEY_NUMBER},      {"year", MYKEY_NUMBER},
+        {"decimal", MYKEY_NUMBER},    {"char", MYKEY_TEXT},          {"varchar", MYKEY_TEXT},
+        {"binary", MYKEY_BINARY},     {"varbinary", MYKEY_BINARY},   {"date", MYKEY_TEMPORAL},
         {"datetime", MYKEY_TEMPORAL}, {"timestamp", MYKEY_TEMPORAL},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -105,8 +105,7 @@ int my_key_columns(struct sl_buf *b, const struct my_key *k, const struct sl_sch
 
 /* One value of a bound as an SQL literal of its class; false when it is not
  * one (the text came from another table layout). */
-static bool append_value(struct sl_buf *b, MYSQL *conn, enum my_key_class cls, json_t *v,
-                         int *rc)
+static bool append_value(struct sl_buf *b, MYSQL *conn, enum my_key_class cls, json_t *v, int *rc)
 {
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
@@ -155,7 +154,8 @@ int my_key_condition(struct sl_buf *b, MYSQL *conn, const struct my_key *k,
             rc = (j && sl_buf_append(b, " AND ", 5)) ||
                  my_append_ident(b, cols->cols[k->col[j]].source_name) ||
                  sl_buf_append(b, op, strlen(op));
-            if (rc == SL_OK && !append_value(b, conn, k->cls[j], json_array_get(a, (size_t)j), &rc)) {
+            if (rc == SL_OK &&
+                !append_value(b, conn, k->cls[j], json_array_get(a, (size_t)j), &rc)) {
                 snprintf(why, wsize, "value %d of the chunk bound %.200s does not fit column %s",
                          j + 1, bound, cols->cols[k->col[j]].source_name);
                 json_decref(a);

@@ -745,8 +745,8 @@ static const char key_sql[] =
  * none, the unique index information_schema shows as PRI), when every one
  * is NOT NULL, whole (no prefix index: the rows are ordered by the whole
  * value) and of a type a bound can carry.  Otherwise none: one chunk. */
-static int load_key(struct snap *s, struct src_table *t, struct table_plan *plan,
-                    char (*dt)[64], struct sl_err *err)
+static int load_key(struct snap *s, struct src_table *t, struct table_plan *plan, char (*dt)[64],
+                    struct sl_err *err)
 {
     struct sl_buf q;
     sl_buf_init(&q, 1u << 16);
@@ -1095,9 +1095,9 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
         const char *k = t->columns.cols[p->key_col].source_name;
         MYSQL_RES *res = NULL;
         MYSQL_ROW row = NULL;
-        if (!append_str(&q, "SELECT MIN(") && !my_append_ident(&q, k) && !append_str(&q, "), MAX(") &&
-            !my_append_ident(&q, k) && !append_str(&q, ") FROM ") && !my_append_ident(&q, t->name) &&
-            !sl_buf_putc(&q, 0))
+        if (!append_str(&q, "SELECT MIN(") && !my_append_ident(&q, k) &&
+            !append_str(&q, "), MAX(") && !my_append_ident(&q, k) && !append_str(&q, ") FROM ") &&
+            !my_append_ident(&q, t->name) && !sl_buf_putc(&q, 0))
             row = query_row(s->coord, (const char *)q.data, &res);
         sl_buf_free(&q);
         if (row && row[0] && row[1]) {
@@ -1125,8 +1125,8 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
         c[i].index = (int)i;
         c[i].whole = n == 1;
         c[i].est_rows = t->est_rows / n;
-        int64_t a = (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span * (uint64_t)i /
-                                                        (uint64_t)n)),
+        int64_t a = (int64_t)((uint64_t)lo +
+                              (uint64_t)((unsigned __int128)span * (uint64_t)i / (uint64_t)n)),
                 z = (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span *
                                                         (uint64_t)(i + 1) / (uint64_t)n));
         if (n > 1 && src_chunk_set_int(&c[i], i == 0 ? INT64_MIN : a, i == n - 1 ? INT64_MAX : z)) {
@@ -1237,11 +1237,11 @@ static int build_sql(struct reader *r, const struct src_table *t, const struct t
              my_append_ident(b, t->name);
     if (!c->whole && p->key.n > 0 && (c->lo || c->hi)) {
         rc = rc || append_str(b, " WHERE ") ||
-             (c->lo && my_key_condition(b, r->conn, &p->key, &t->columns, c->lo, true, why,
-                                        sizeof why)) ||
+             (c->lo &&
+              my_key_condition(b, r->conn, &p->key, &t->columns, c->lo, true, why, sizeof why)) ||
              (c->lo && c->hi && append_str(b, " AND ")) ||
-             (c->hi && my_key_condition(b, r->conn, &p->key, &t->columns, c->hi, false, why,
-                                        sizeof why));
+             (c->hi &&
+              my_key_condition(b, r->conn, &p->key, &t->columns, c->hi, false, why, sizeof why));
     } else if (!c->whole && p->key_col >= 0 && (c->lo || c->hi)) {
         if (src_bound_int(c->lo, INT64_MIN, &lo) || src_bound_int(c->hi, INT64_MAX, &hi))
             snprintf(why, sizeof why, "the chunk bounds %.100s, %.100s are not integers",

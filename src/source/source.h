@@ -49,11 +49,11 @@ struct src_table {
  * key; src_chunk_set_int / src_bound_int), a JSON array of the key's values
  * for a MySQL composite or string key.  The run state stores it as is. */
 struct src_chunk {
-    int table;      /* index into the table list */
-    int index;      /* part number within the table: part-<index>.parquet */
-    bool whole;     /* read the whole table; lo/hi NULL */
-    char *lo, *hi;  /* half-open range [lo, hi) in the source's split key;
-                       NULL = open end; malloc'd, owned by the chunk */
+    int table;     /* index into the table list */
+    int index;     /* part number within the table: part-<index>.parquet */
+    bool whole;    /* read the whole table; lo/hi NULL */
+    char *lo, *hi; /* half-open range [lo, hi) in the source's split key;
+                      NULL = open end; malloc'd, owned by the chunk */
     int64_t est_rows;
 };
 
