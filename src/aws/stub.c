@@ -19,16 +19,6 @@ int aws_ini_lookup(const char *file, const char *section, const char *key, char 
     (void)section, (void)key, (void)out, (void)size;
     return todo(err, file);
 }
-int aws_sign(const struct aws_sign_input *in, const struct aws_creds *creds,
-             struct aws_signature *out, struct sl_buf *canonical, struct sl_buf *string_to_sign,
-             struct sl_err *err)
-{
-    (void)in, (void)creds, (void)out, (void)canonical, (void)string_to_sign;
-    return todo(err, "aws_sign");
-}
-int aws_uri_encode_path(struct sl_buf *out, const char *raw) { (void)out, (void)raw; return SL_ERROR; }
-int aws_uri_encode(struct sl_buf *out, const char *raw, size_t len) { (void)out, (void)raw, (void)len; return SL_ERROR; }
-void aws_sha256_hex(const void *data, size_t len, char hex[65]) { (void)data, (void)len; hex[0] = 0; }
 int aws_client_open(struct aws_client **out, const struct aws_client_options *opt, struct sl_err *err)
 {
     (void)opt;
