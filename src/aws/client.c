@@ -174,12 +174,16 @@ int aws_client_creds(struct aws_client *c, struct aws_creds *out, struct sl_err 
     return rc;
 }
 
-void aws_client_creds_stale(struct aws_client *c, const char *access_key_id)
+bool aws_client_creds_stale(struct aws_client *c, const char *access_key_id)
 {
+    bool marked = false;
     pthread_mutex_lock(&c->lock);
-    if (c->have && strcmp(c->cur.access_key_id, access_key_id) == 0 && c->cur.expiration)
-        c->stale = true;
+    if (c->have && c->cur.expiration && strcmp(c->cur.access_key_id, access_key_id) == 0)
+        c->stale = marked = true;
+    else if (c->have && strcmp(c->cur.access_key_id, access_key_id) != 0)
+        marked = true; /* already replaced by another thread: retry with the new ones */
     pthread_mutex_unlock(&c->lock);
+    return marked;
 }
 
 /* ------------------------------------------------------------- endpoints */

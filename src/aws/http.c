@@ -516,16 +516,15 @@ static int one_attempt(struct aws_client *c, const struct aws_request *req, cons
         return SL_OK;
     parse_error(resp);
     const char *code = resp->error.code;
-    ar->refresh = expired_code(code);
-    if (ar->refresh)
-        aws_client_creds_stale(c, akid);
+    ar->refresh = expired_code(code) && aws_client_creds_stale(c, akid);
     ar->retry = ar->refresh || (resp->status >= 500 && resp->status != 501)
                 || resp->status == 429 || retryable_code(code);
-    return sl_err_set(err, ar->retry, "aws", "", "HTTP %ld%s%s%s%s%s%s", resp->status,
+    char rid[160] = "";
+    if (resp->error.request_id[0])
+        snprintf(rid, sizeof rid, " (request id %s)", resp->error.request_id);
+    return sl_err_set(err, ar->retry, "aws", "", "HTTP %ld%s%s%s%s%s", resp->status,
                       code[0] ? " " : "", code, resp->error.message[0] ? ": " : "",
-                      resp->error.message,
-                      resp->error.request_id[0] ? " (request id " : "",
-                      resp->error.request_id[0] ? resp->error.request_id : "");
+                      resp->error.message, rid);
 }
 
 int aws_request(struct aws_client *c, const struct aws_request *req, struct aws_response *resp,

@@ -35,8 +35,10 @@ struct aws_client {
 };
 
 /* The service said the token of access_key_id expired: the next
- * aws_client_creds fetches again (only for credentials that expire). */
-void aws_client_creds_stale(struct aws_client *c, const char *access_key_id);
+ * aws_client_creds fetches again.  Returns whether a retry can get other
+ * credentials (false for credentials without expiry: a retry would send
+ * the same). */
+bool aws_client_creds_stale(struct aws_client *c, const char *access_key_id);
 
 /* Fetch credentials through the chain (creds.c), no caching. */
 int aws_creds_fetch(struct aws_client *c, struct aws_creds *out, struct sl_err *err);
