@@ -456,6 +456,7 @@ static int one_attempt(struct aws_client *c, const struct aws_request *req, cons
     sl_buf_reset(&resp->headers);
     resp->status = 0;
     resp->etag[0] = 0;
+    memset(&resp->error, 0, sizeof resp->error);
     char errbuf[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);

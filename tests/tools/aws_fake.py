@@ -103,7 +103,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("x-amz-request-id", "REQ%06d" % bump("request-id"))
+        # S3 names its request id x-amz-request-id, the JSON services x-amzn-RequestId.
+        if "x-amzn-RequestId" not in (extra or {}):
+            self.send_header("x-amz-request-id", "REQ%06d" % bump("request-id"))
         for k, v in (extra or {}).items():
             self.send_header(k, v)
         self.end_headers()
