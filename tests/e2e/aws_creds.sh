@@ -176,6 +176,19 @@ probe retry_truncated "${STATIC[@]}" -- --attempts 4 request GET s3 /lake/trunca
 ok_probe retry_truncated
 expect_grep retry_truncated_attempts "$T/retry_truncated.out" 'status=200 attempts=2 etag= request_id=REQ'
 expect_grep retry_truncated_debug "$T/retry_truncated.out" 'response shorter than its Content-Length'
+# Streamed bodies: a GET written through req.write, cut short once, is
+# restarted from empty (write_reset); a PUT read through req.read, reset
+# once, is sent again whole (rewind).
+probe retry_stream_get "${STATIC[@]}" -- --attempts 4 --stream-out "$T/streamed" request GET s3 /lake/truncate1/stream
+ok_probe retry_stream_get
+if grep -q 'status=200 attempts=2' "$T/retry_stream_get.out" && [ "$(cat "$T/streamed")" = "ok GET /lake/truncate1/stream" ]; then
+    pass retry_stream_get_exact
+else
+    fail retry_stream_get_exact "file: $(head -c 300 "$T/streamed")" "$(tr '\n' '|' <"$T/retry_stream_get.out")"
+fi
+probe retry_read_body "${STATIC[@]}" -- --attempts 4 --read-body request PUT s3 /lake/reset1/read 'a body from a callback'
+ok_probe retry_read_body
+expect_grep retry_read_body_exact "$T/retry_read_body.out" "status=200 attempts=2 etag=\"$(printf 'a body from a callback' | md5sum | cut -c1-32)\""
 probe retry_throttle "${STATIC[@]}" AWS_ENDPOINT_URL_GLUE=$URL/throttle2 -- --attempts 4 json glue AWSGlue.GetTable '{}'
 ok_probe retry_throttle
 expect_grep retry_throttle_logged "$T/retry_throttle.out" 'HTTP 400 ThrottlingException: Rate exceeded'
