@@ -43,7 +43,7 @@ SRV_PID=
 trap '[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null; rm -rf "$T"' EXIT
 $PY "$TOOLS/aws_fake.py" --port-file "$T/port" --log "$T/log" --ttl 303 >"$T/srv.out" 2>&1 &
 SRV_PID=$!
-for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -s "$T/port" ] && break; sleep 0.1; done # botocore loads slowly on a busy machine
 if [ ! -s "$T/port" ]; then
     fail server "aws_fake.py did not start: $(head -c 400 "$T/srv.out")"
     exit 1
@@ -194,6 +194,10 @@ ok_probe retry_throttle
 expect_grep retry_throttle_logged "$T/retry_throttle.out" 'HTTP 400 ThrottlingException: Rate exceeded'
 probe no_retry_404 "${STATIC[@]}" -- --attempts 4 request GET s3 /lake/missing/k
 expect_grep no_retry_404 "$T/no_retry_404.out" 'status=404 attempts=1 code=NoSuchKey transient=0'
+probe head_404 "${STATIC[@]}" -- request HEAD s3 /lake/missing/k
+expect_grep head_404 "$T/head_404.out" 'status=404 attempts=1 code=NotFound transient=0'
+probe empty_post "${STATIC[@]}" -- request POST s3 '/lake/k?uploads'
+ok_probe empty_post
 probe retry_gives_up "${STATIC[@]}" -- --attempts 3 request GET s3 /lake/always503/k
 if [ "$RC" -eq 1 ] && grep -q 'status=503 attempts=3 code=SlowDown transient=1' "$T/retry_gives_up.out" &&
     grep -q 'HTTP 503 SlowDown: Please reduce your request rate. (request id REQ[0-9]*) (after 3 attempts)' "$T/retry_gives_up.out"; then
