@@ -323,7 +323,8 @@ int aws_response_header(const struct aws_response *resp, const char *name, char 
  * let the caller tell "not found" (404 / NoSuchKey) from other failures.
  * Error codes are parsed from S3's XML (<Code>, <Message>, <RequestId>) and
  * from JSON ("__type" after '#', "code"/"Code", "message"/"Message") and the
- * x-amzn-ErrorType header; a 404 without a code (HEAD) gets "NotFound". */
+ * x-amzn-ErrorType header.  A HEAD answer has no body: its code stays ""
+ * (callers test resp->status == 404). */
 int aws_request(struct aws_client *c, const struct aws_request *req, struct aws_response *resp,
                 struct sl_err *err);
 

@@ -239,9 +239,6 @@ static void parse_error(struct aws_response *resp)
             snprintf(e->message, sizeof e->message, "%s", msg);
         json_decref(j);
     }
-    /* HEAD answers carry no body: name the 404 as the SDKs do. */
-    if (!e->code[0] && resp->status == 404)
-        snprintf(e->code, sizeof e->code, "NotFound");
 }
 
 static bool retryable_code(const char *code)
