@@ -161,6 +161,18 @@ if grep -q 'status=200 attempts=2' "$T/refresh_expired_token.out" &&
 else
     fail refresh_expired_token_refetch "$(tr '\n' '|' <"$T/refresh_expired_token.out")"
 fi
+# A refresh that fails while the credentials still hold: a warning, the
+# requests go on, and the endpoint is asked again only after 10 s (one
+# refresh = 3 tries of the ECS provider).
+probe refresh_fails AWS_CONTAINER_CREDENTIALS_FULL_URI=$URL/ecs/once AWS_CONTAINER_AUTHORIZATION_TOKEN=ecs-auth-do-not-print -- --threads 4 --repeat 6 --interval-ms 1000 request GET s3 /lake/refresh-fails
+ok_probe refresh_fails
+tries=$(grep -c '"kind": "ecs-fail"' "$T/log")
+warns=$(grep -c 'warning: aws: refreshing credentials failed' "$T/refresh_fails.out")
+if [ "$tries" -eq 3 ] && [ "$warns" -eq 1 ]; then
+    pass refresh_fails_backs_off
+else
+    fail refresh_fails_backs_off "failed ECS calls: $tries (expected 3), warnings: $warns (expected 1)"
+fi
 # Static keys cannot be refreshed: ExpiredToken is final at once.
 probe expired_static "${STATIC[@]}" -- --attempts 4 request GET s3 /lake/expired9/x
 expect_grep expired_static "$T/expired_static.out" 'status=400 attempts=1 code=ExpiredToken transient=0'
