@@ -68,8 +68,8 @@ int aws_client_open(struct aws_client **out, const struct aws_client_options *op
         region = env("AWS_DEFAULT_REGION");
     if (region) {
         snprintf(c->region, sizeof c->region, "%s", region);
-    } else if (aws_profile_value(c->profile, "region", false, c->region, sizeof c->region, err)
-               < 0) {
+    } else if (aws_profile_value(c->profile, "region", false, c->region, sizeof c->region, err) <
+               0) {
         aws_client_close(c);
         return SL_ERROR;
     }
@@ -129,8 +129,8 @@ int aws_client_creds(struct aws_client *c, struct aws_creds *out, struct sl_err 
          * same credentials until it rotates them, and a failing endpoint
          * must not be hammered by every request. */
         bool recently = now - c->last_try < (c->last_failed ? 10 : 1);
-        if (c->have && !c->stale
-            && (fresh(&c->cur, now, AWS_CREDS_REFRESH_S) || (recently && fresh(&c->cur, now, 10)))) {
+        if (c->have && !c->stale &&
+            (fresh(&c->cur, now, AWS_CREDS_REFRESH_S) || (recently && fresh(&c->cur, now, 10)))) {
             *out = c->cur;
             pthread_mutex_unlock(&c->lock);
             return SL_OK;
@@ -293,8 +293,7 @@ int aws_parse_time(const char *s, time_t *t)
     memset(&tm, 0, sizeof tm);
     int n = 0;
     if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &n)
-        != 6)
+               &tm.tm_min, &tm.tm_sec, &n) != 6)
         return SL_ERROR;
     const char *r = s + n;
     if (*r == '.')

@@ -172,8 +172,8 @@ static int do_json(void)
     if (rc) {
         char buf[2200];
         printf("error: %s\n", sl_err_format(&err, buf, sizeof buf));
-        printf("status=%ld code=%s message=%s request_id=%s transient=%d\n", aerr.status,
-               aerr.code, aerr.message, aerr.request_id, err.transient);
+        printf("status=%ld code=%s message=%s request_id=%s transient=%d\n", aerr.status, aerr.code,
+               aerr.message, aerr.request_id, err.transient);
     } else {
         char *s = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
         printf("ok %s\n", s);
