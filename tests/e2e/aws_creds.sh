@@ -18,7 +18,8 @@
 #   retry_*       503 SlowDown, a reset connection, a truncated body, a
 #                 JSON ThrottlingException: retried and then succeed;
 #                 404 not retried; endless 503: transient error after N tries
-#   interrupt     the stop flag ends a stalled transfer within ~2 s
+#   interrupt     the stop flag ends a stalled transfer (the server waits 30 s)
+#                 within 5 s, process start and exit included (slow under ASan)
 #   no_secret     no secret, session token or web identity token appears in
 #                 any output (-v debug logs included)
 set -u
@@ -222,7 +223,7 @@ fi
 start=$(date +%s%N)
 probe interrupt "${STATIC[@]}" -- --stop-after-ms 300 request GET s3 /lake/slow/k
 ms=$((($(date +%s%N) - start) / 1000000))
-if [ "$RC" -eq 1 ] && grep -q 'interrupted' "$T/interrupt.out" && [ "$ms" -lt 2500 ]; then
+if [ "$RC" -eq 1 ] && grep -q 'interrupted' "$T/interrupt.out" && [ "$ms" -lt 5000 ]; then
     pass interrupt
 else
     fail interrupt "exit $RC after $ms ms: $(tr '\n' '|' <"$T/interrupt.out")"
