@@ -45,13 +45,12 @@ static const char usage[] =
     "not be read, or a column has no type in the dialect; 2 usage or\n"
     "configuration error.\n";
 
-/* The databases' name stem.  The one place that reads `glue.database`:
- * the config has no per-plug-in options yet, so it is the default until
- * then. */
+/* The databases' name stem: the Glue catalog's (glue.database), so that
+ * the DDL names what `catalog: glue` would register. */
 static const char *database_stem(const struct sl_config *cfg)
 {
-    (void)cfg;
-    return "snaplake";
+    const char *db = config_option(cfg, "glue", "database");
+    return db ? db : "snaplake";
 }
 
 static const char *const layers[] = {"raw", "stage1", "stage2"};

@@ -30,8 +30,9 @@ than --version-limit, Glue's 100 000 by default).
 
 Faults on demand: --faults FILE names a JSON list read before every request,
 e.g. [{"op": "UpdateTable", "error": "ThrottlingException", "status": 400,
-"count": 2}]; a matching rule answers that error and its count goes down
-(the file is rewritten; rules at 0 are dropped).  "op": "*" matches any.
+"count": 2, "after": 0}]; a matching rule lets `after` matching calls through,
+then answers that error `count` times (the file is rewritten as counts go down;
+rules at 0 are dropped).  "op": "*" matches any operation.
 
 Every call is appended to --log FILE as one JSON line:
   {"seq", "op", "request", "status", "error", "signed", "access_key"}.
@@ -191,7 +192,7 @@ class Catalog:
     def GetTableVersions(self, r):
         t = self.table(r["DatabaseName"], r["TableName"])
         versions = t["versions"] + [t["table"]]
-        return {"TableVersions": [{"Table": self._table_out(r["DatabaseName"], v),
+        return {"TableVersions": [{"Table": dict(v, DatabaseName=r["DatabaseName"].lower()),
                                    "VersionId": v["VersionId"]} for v in versions]}
 
 
@@ -261,13 +262,17 @@ def take_fault(path, op):
     with open(path) as f:
         text = f.read()
     rules = json.loads(text) if text.strip() else []
-    hit = None
+    hit, changed = None, False
     for rule in rules:
         if rule.get("count", 1) > 0 and rule.get("op", "*") in ("*", op):
+            if rule.get("after", 0) > 0:  # let this many matching calls through first
+                rule["after"] -= 1
+                changed = True
+                continue
             hit = dict(rule)
             rule["count"] = rule.get("count", 1) - 1
             break
-    if hit:
+    if hit or changed:
         with open(path + ".tmp", "w") as f:
             json.dump([r for r in rules if r.get("count", 1) > 0], f)
         os.replace(path + ".tmp", path)
@@ -345,6 +350,13 @@ class Handler(BaseHTTPRequestHandler):
             entry["status"], entry["error"] = e.status, e.code
             entry["message"] = e.message
             self.answer(e.status, {"__type": e.code, "Message": e.message}, e.code)
+        except Exception as e:  # an endpoint bug: say so, loudly, as a 500
+            import traceback
+            traceback.print_exc()
+            entry["status"], entry["error"] = 500, "InternalServiceException"
+            entry["message"] = f"endpoint bug: {e!r}"
+            self.answer(500, {"__type": "InternalServiceException", "Message": entry["message"]},
+                        "InternalServiceException")
         with srv.log_lock:
             with open(srv.opts.log, "a") as f:
                 f.write(json.dumps(entry, default=str) + "\n")
