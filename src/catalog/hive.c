@@ -382,6 +382,20 @@ int hive_dataset_columns(const struct lake_dataset *d, struct store *store,
 {
     *cols = NULL;
     *n = 0;
+    char local[PATH_MAX];
+    bool have_file = d->files > 0 && store->type->local_path(store->ctx, d->file[0].path, local,
+                                                             sizeof local) == SL_OK;
+    /* A model's file is the truth about its columns: the engine's schema
+     * has no STRUCT, MAP or INTERVAL (it calls them text), so read the
+     * footer when the file is here.  Raw tables' schema is what our writer
+     * wrote, by construction. */
+    if (have_file && strcmp(d->layer, "raw")) {
+        if (hive_file_columns(local, cols, n, err)) {
+            sl_err_context(err, "%s.%s", d->layer, d->name);
+            return SL_ERROR;
+        }
+        return SL_OK;
+    }
     if (d->schema.ncols > 0) {
         *cols = calloc((size_t)d->schema.ncols, sizeof **cols);
         if (!*cols)
@@ -395,8 +409,7 @@ int hive_dataset_columns(const struct lake_dataset *d, struct store *store,
     }
     if (d->files < 1)
         return SL_OK;
-    char local[PATH_MAX];
-    if (store->type->local_path(store->ctx, d->file[0].path, local, sizeof local) != SL_OK)
+    if (!have_file)
         return sl_err_set(err, false, "catalog", d->file[0].path,
                           "the columns of %s.%s are not known and its file is not on this "
                           "machine to read them from",

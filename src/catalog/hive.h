@@ -63,10 +63,12 @@ int hive_dialect_parse(const char *s, enum hive_dialect *out);
 int hive_type(const char *duckdb_type, enum hive_dialect dialect, const char *column, char *out,
               size_t size, struct sl_err *err);
 
-/* The columns of a dataset as DuckDB types: its schema when it has one,
- * else the schema of its first file, read with DuckDB from the store's
- * local copy (store->type->local_path).  *cols is malloc'd (caller frees),
- * *n may be 0 for a dataset without files and schema. */
+/* The columns of a dataset as DuckDB types.  A raw table's: its schema
+ * (what snaplake's writer wrote).  A model's: the footer of its first
+ * file, read with DuckDB from the store's local path or copy
+ * (store->type->local_path) — the engine's schema calls STRUCT, MAP and
+ * INTERVAL text — else its schema.  *cols is malloc'd (caller frees), *n
+ * may be 0 for a dataset without files and schema. */
 int hive_dataset_columns(const struct lake_dataset *d, struct store *store,
                          struct hive_column **cols, int *n, struct sl_err *err);
 

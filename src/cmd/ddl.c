@@ -88,14 +88,23 @@ static bool run_id_ok(const char *s)
     return true;
 }
 
-/* The dataset's columns from the manifest, else from its first file. */
+/* The dataset's columns: as catalog/hive.c's hive_dataset_columns, a
+ * model's from its file when the file is here (the manifest writes STRUCT,
+ * MAP and INTERVAL columns of models as text), else from the manifest. */
 static int manifest_columns(struct store *store, json_t *d, const char *what,
                             struct hive_column **cols, int *n, struct sl_err *err)
 {
     json_t *cj = json_object_get(d, "columns");
+    const char *layer = json_string_value(json_object_get(d, "layer"));
+    const char *file = json_string_value(
+        json_object_get(json_array_get(json_object_get(d, "files"), 0), "path"));
+    char local[PATH_MAX];
+    bool have_file =
+        file && store->type->local_path(store->ctx, file, local, sizeof local) == SL_OK;
     *cols = NULL;
     *n = 0;
-    if (json_is_array(cj) && json_array_size(cj) > 0) {
+    if (!(have_file && layer && strcmp(layer, "raw")) && json_is_array(cj) &&
+        json_array_size(cj) > 0) {
         size_t k = json_array_size(cj);
         *cols = calloc(k, sizeof **cols);
         if (!*cols)
@@ -113,11 +122,9 @@ static int manifest_columns(struct store *store, json_t *d, const char *what,
         *n = (int)k;
         return SL_OK;
     }
-    const char *file = json_string_value(json_object_get(json_array_get(json_object_get(d, "files"), 0), "path"));
     if (!file)
         return SL_OK; /* no files, no columns: an empty table */
-    char local[PATH_MAX];
-    if (store->type->local_path(store->ctx, file, local, sizeof local) != SL_OK)
+    if (!have_file)
         return sl_err_set(err, false, "ddl", what,
                           "the manifest lists no columns and the file %s is not on this machine "
                           "to read them from",

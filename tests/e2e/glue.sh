@@ -113,6 +113,9 @@ expect_rc demo-exit 0
 # A source table to remove later, and a table of the user's own in shop_raw.
 $PY -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("CREATE TABLE promo (id INTEGER PRIMARY KEY, code TEXT, starts DATE, pct NUMERIC(5,2))"); c.execute("INSERT INTO promo VALUES (1, '"'"'X'"'"', '"'"'2024-01-01'"'"', 12.5)"); c.commit()' "$D/shop.db"
 sed -i 's/^catalog: duckdb$/catalog: glue\nglue: { database: shop }/' "$CFG"
+# A model with nested types: Glue must get array<>, struct<>, map<> (the
+# footer's types), not the text the engine's schema calls them.
+echo "SELECT [1, 2] AS ids, {'k': 1, 'v': 'x'} AS rec, MAP {'a': 1.5} AS m, gen_random_uuid() AS u" >"$D/models/stage1/nested.sql"
 grep -q '^catalog: glue' "$CFG" || fail config "no catalog: glue in $CFG"
 glue <<'EOF2' >/dev/null
 c.create_database(DatabaseInput={"Name": "shop_raw"})
@@ -126,11 +129,11 @@ RUN1=$(tr -d '\n' <"$L/_snaplake/current")
 calls "$M" >"$T/run1.calls"
 n_create=$(grep -c '^CreateTable 200' "$T/run1.calls")
 n_db=$(grep -c '^CreateDatabase 200' "$T/run1.calls")
-if [ "$n_create" -eq 12 ] && [ "$n_db" -eq 2 ] && ! grep -q unsigned "$T/run1.calls" &&
+if [ "$n_create" -eq 13 ] && [ "$n_db" -eq 2 ] && ! grep -q unsigned "$T/run1.calls" &&
     ! grep -v EntityNotFoundException "$T/run1.calls" | grep -qv ' 200 '; then
     pass run1-calls
 else
-    fail run1-calls "want 12 CreateTable (6 raw + 6 stage) and 2 CreateDatabase (shop_raw existed), all signed and accepted" "$(sort "$T/run1.calls" | uniq -c | tr '\n' '|')"
+    fail run1-calls "want 13 CreateTable (6 raw + 7 stage) and 2 CreateDatabase (shop_raw existed), all signed and accepted" "$(sort "$T/run1.calls" | uniq -c | tr '\n' '|')"
 fi
 sl ddl -c "$CFG"
 cp "$T/out" "$T/ddl.hive"
@@ -171,6 +174,7 @@ n = sum(len(v) for v in seen.values())
 if n != len(m["datasets"]) + 1: fails.append(f"{n} tables for {len(m['datasets'])} datasets + 1 of the user's")
 promo = seen["raw"].get("promo", {}).get("StorageDescriptor", {}).get("Columns")
 print("promo", promo)
+print("nested", [(x["Name"], x["Type"]) for x in seen["stage1"].get("nested", {}).get("StorageDescriptor", {}).get("Columns", [])])
 for f in fails: print("F", f)
 EOF2
 if grep -q '^F ' "$T/tables.out" || ! grep -q '^promo' "$T/tables.out"; then
@@ -180,6 +184,7 @@ else
 fi
 expect_grep run1-promo-types "$T/tables.out" "{'Name': 'pct', 'Type': 'decimal(5,2)'}"
 expect_grep run1-promo-date "$T/tables.out" "{'Name': 'starts', 'Type': 'date'}"
+expect_grep run1-nested-types "$T/tables.out" "nested [('ids', 'array<int>'), ('rec', 'struct<k:int,v:string>'), ('m', 'map<string,decimal(2,1)>'), ('u', 'binary')]"
 
 # ---- second run: UpdateTable with SkipArchive, no version archived ---------------
 M=$(mark)
@@ -187,7 +192,7 @@ sl run -c "$CFG"
 expect_rc run2 0
 RUN2=$(tr -d '\n' <"$L/_snaplake/current")
 calls "$M" >"$T/run2.calls"
-if [ "$(grep -c '^UpdateTable 200 - signed SkipArchive=True' "$T/run2.calls")" -eq 12 ] &&
+if [ "$(grep -c '^UpdateTable 200 - signed SkipArchive=True' "$T/run2.calls")" -eq 13 ] &&
     ! grep -qE '^(CreateTable|CreateDatabase|UpdateTable .*SkipArchive=(None|False))' "$T/run2.calls"; then
     pass run2-update-skiparchive
 else
@@ -232,10 +237,10 @@ expect_rc throttled-run 0
 calls "$M" >"$T/run4.calls"
 n_thr=$(grep -c '^UpdateTable 400 ThrottlingException' "$T/run4.calls")
 n_ok=$(grep -c '^UpdateTable 200' "$T/run4.calls")
-if [ "$n_thr" -eq 2 ] && [ "$n_ok" -eq 11 ] && [ "$(cat "$EP/faults.json")" = "[]" ]; then
+if [ "$n_thr" -eq 2 ] && [ "$n_ok" -eq 12 ] && [ "$(cat "$EP/faults.json")" = "[]" ]; then
     pass throttling-retried
 else
-    fail throttling-retried "throttled $n_thr (want 2), updated $n_ok (want 11), faults left: $(cat "$EP/faults.json")"
+    fail throttling-retried "throttled $n_thr (want 2), updated $n_ok (want 12), faults left: $(cat "$EP/faults.json")"
 fi
 RUN4=$(tr -d '\n' <"$L/_snaplake/current")
 
