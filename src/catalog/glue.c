@@ -52,6 +52,8 @@
 #define INPUT_FORMAT "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
 #define OUTPUT_FORMAT "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
 #define RUN_PARAMETER "snaplake_run"
+/* UpdateTable attempts when Glue answers ConcurrentModificationException. */
+#define CONCURRENT_TRIES 3
 /* Glue's BatchDeleteTable takes at most 100 names. */
 #define BATCH_DELETE_MAX 100
 
@@ -343,13 +345,22 @@ static int put_table(struct glue *g, const char *db, const struct glue_table *t,
     /* SkipArchive: Glue keeps no copy of the old version (the limit of
      * 100 000 versions per table would end a nightly job in 270 years, but
      * the archive also costs a write per run and is never read). */
-    json_t *req = json_pack("{s:s, s:o, s:b}", "DatabaseName", db, "TableInput",
-                            table_input(g, t), "SkipArchive", 1);
-    if (call(g, "UpdateTable", req, NULL, &aerr, &e)) {
-        *err = e;
-        return SL_ERROR;
+    for (int attempt = 1;; attempt++) {
+        json_t *req = json_pack("{s:s, s:o, s:b}", "DatabaseName", db, "TableInput",
+                                table_input(g, t), "SkipArchive", 1);
+        if (call(g, "UpdateTable", req, NULL, &aerr, &e) == SL_OK)
+            return SL_OK;
+        /* Another writer updated the table at the same moment: ours is a
+         * whole replacement, so sending it again is right.  (The AWS
+         * layer retries throttling and 5xx; this code is Glue's own.) */
+        if (strcmp(aerr.code, "ConcurrentModificationException") || attempt == CONCURRENT_TRIES) {
+            *err = e;
+            return SL_ERROR;
+        }
+        sl_warn("glue: table %s.%s was modified concurrently; updating it again (%d of %d)", db,
+                t->name, attempt + 1, CONCURRENT_TRIES);
+        sl_err_clear(&e);
     }
-    return SL_OK;
 }
 
 /* Drop the snaplake tables of `db` this run did not register. */

@@ -149,6 +149,16 @@ static int print_table(FILE *out, struct store *store, json_t *d, const char *st
     char what[256], location[PATH_MAX + 80];
     snprintf(what, sizeof what, "%s.%s", layer, name);
     hive_location(store, prefix, location, sizeof location);
+    /* A quote in the lake's path would end the SQL string: Trino doubles
+     * it, Hive and Athena take a backslash. */
+    char literal[2 * sizeof location];
+    char *o = literal;
+    for (const char *p = location; *p; p++) {
+        if (*p == '\'' || (*p == '\\' && dialect != HIVE_DIALECT_TRINO))
+            *o++ = dialect == HIVE_DIALECT_TRINO ? '\'' : '\\';
+        *o++ = *p;
+    }
+    *o = 0;
     struct hive_column *cols = NULL;
     int n = 0;
     if (manifest_columns(store, d, what, &cols, &n, err)) {
@@ -158,7 +168,8 @@ static int print_table(FILE *out, struct store *store, json_t *d, const char *st
     bool trino = dialect == HIVE_DIALECT_TRINO;
     const char *q = trino ? "\"" : "`";
     size_t cap = (size_t)n * (HIVE_TYPE_MAX + 300) + 1;
-    char *body = malloc(cap), *o = body;
+    char *body = malloc(cap);
+    o = body;
     int rc = body ? SL_OK : sl_err_set(err, false, "ddl", what, "out of memory");
     if (body)
         *o = 0;
@@ -176,12 +187,12 @@ static int print_table(FILE *out, struct store *store, json_t *d, const char *st
         else if (trino)
             fprintf(out, "CREATE TABLE IF NOT EXISTS \"%s_%s\".\"%s\" (\n%s)\n"
                    "WITH (format = 'PARQUET', external_location = '%s');\n",
-                   stem, layer, name, body, location);
+                   stem, layer, name, body, literal);
         else
             fprintf(out, "CREATE EXTERNAL TABLE IF NOT EXISTS `%s_%s`.`%s` (\n%s)\n"
                    "STORED AS PARQUET\nLOCATION '%s';\n"
                    "ALTER TABLE `%s_%s`.`%s` SET LOCATION '%s';\n",
-                   stem, layer, name, body, location, stem, layer, name, location);
+                   stem, layer, name, body, literal, stem, layer, name, literal);
     }
     free(body);
     free(cols);

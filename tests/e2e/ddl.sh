@@ -194,6 +194,14 @@ expect_rc older-run 0
 expect_grep older-run-location "$T/out" "/run=$RUN0/'"
 if grep -q type_zoo "$T/out"; then fail older-run-datasets "the older run has no type_zoo"; else pass older-run-datasets; fi
 
+# A quote in the lake's path stays inside the SQL string.
+Q="$T/it's"
+cp -r "$D" "$Q"
+sl ddl -c "$Q/snaplake.yml"
+expect_grep quote-hive "$T/out" "LOCATION 'file://$T/it\\'s/lake/raw/"
+sl ddl -c "$Q/snaplake.yml" --dialect trino
+expect_grep quote-trino "$T/out" "external_location = 'file://$T/it''s/lake/raw/"
+
 # ---- command-line contract -----------------------------------------------------
 sl ddl -c "$CFG" --dialect oracle
 expect_rc bad-dialect 2

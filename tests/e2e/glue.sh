@@ -244,6 +244,20 @@ else
 fi
 RUN4=$(tr -d '\n' <"$L/_snaplake/current")
 
+# ---- a concurrent modification: the update is sent again ------------------------------
+echo '[{"op": "UpdateTable", "error": "ConcurrentModificationException", "status": 400, "after": 3, "count": 1}]' >"$EP/faults.json"
+M=$(mark)
+sl run -c "$CFG"
+expect_rc concurrent-run 0
+expect_grep concurrent-warning "$T/err" "was modified concurrently; updating it again (2 of 3)"
+calls "$M" >"$T/run4b.calls"
+if [ "$(grep -c '^UpdateTable 200' "$T/run4b.calls")" -eq 12 ] && grep -q '^UpdateTable 400 ConcurrentModificationException' "$T/run4b.calls"; then
+    pass concurrent-retried
+else
+    fail concurrent-retried "$(sort "$T/run4b.calls" | uniq -c | tr '\n' '|')"
+fi
+RUN4=$(tr -d '\n' <"$L/_snaplake/current")
+
 # ---- a permanent failure mid-publish: tables mixed, reported, repaired ------------
 echo '[{"op": "UpdateTable", "error": "AccessDeniedException", "status": 400, "after": 7, "count": 1, "message": "not allowed"}]' >"$EP/faults.json"
 sl run -c "$CFG"
