@@ -48,8 +48,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SERDE "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
-#define INPUT_FORMAT "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+#define SERDE         "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+#define INPUT_FORMAT  "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
 #define OUTPUT_FORMAT "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
 #define RUN_PARAMETER "snaplake_run"
 /* UpdateTable attempts when Glue answers ConcurrentModificationException. */
@@ -58,8 +58,7 @@
 #define BATCH_DELETE_MAX 100
 
 static const struct config_option glue_options[] = {
-    {.name = "database", .kind = CONFIG_OPT_STRING, .required = true,
-     .example = "database: shop"},
+    {.name = "database", .kind = CONFIG_OPT_STRING, .required = true, .example = "database: shop"},
     {.name = NULL},
 };
 
@@ -162,8 +161,10 @@ static int glue_begin(void *ctx, const char *run_id, struct sl_err *err)
 static void glue_abort(void *ctx)
 {
     struct glue *g = ctx;
-    if (g) /* NULL: open failed, and the run aborts all the same */
-        tables_free(g); /* nothing was sent before publish */
+    /* NULL: open failed, and the run aborts all the same.  Nothing was sent
+     * before publish, so there is nothing to undo in Glue. */
+    if (g)
+        tables_free(g);
 }
 
 static int layer_index(const char *layer)
@@ -193,8 +194,8 @@ static int glue_register(void *ctx, const struct lake_dataset *d, struct sl_err 
         snprintf(what, sizeof what, "%s.%s.%s", d->layer, d->name, cols[i].name);
         rc = hive_type(cols[i].sql, HIVE_DIALECT_HIVE, what, type, sizeof type, err);
         if (rc == SL_OK)
-            json_array_append_new(columns, json_pack("{s:s, s:s}", "Name", cols[i].name, "Type",
-                                                     type));
+            json_array_append_new(columns,
+                                  json_pack("{s:s, s:s}", "Name", cols[i].name, "Type", type));
     }
     free(cols);
     if (rc == SL_OK && g->ntables == g->cap) {
@@ -306,17 +307,31 @@ static const char *table_run(json_t *t)
 static json_t *table_input(const struct glue *g, const struct glue_table *t)
 {
     char description[400];
-    snprintf(description, sizeof description, "snaplake %s dataset %s, run %s",
-             layers[t->layer], t->name, g->run_id);
-    return json_pack(
-        "{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:[], s:{s:O, s:s, s:s, s:s, s:b, s:{s:s, s:{s:s}}}}",
-        "Name", t->name, "Description", description, "TableType", "EXTERNAL_TABLE",
-        "Parameters", "classification", "parquet", "EXTERNAL", "TRUE", RUN_PARAMETER, g->run_id,
-        "snaplake_layer", layers[t->layer],
+    snprintf(description, sizeof description, "snaplake %s dataset %s, run %s", layers[t->layer],
+             t->name, g->run_id);
+    /* One key a line reads as the TableInput it builds. */
+    /* clang-format off */
+    return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:[],"
+                     " s:{s:O, s:s, s:s, s:s, s:b, s:{s:s, s:{s:s}}}}",
+        "Name", t->name,
+        "Description", description,
+        "TableType", "EXTERNAL_TABLE",
+        "Parameters",
+            "classification", "parquet",
+            "EXTERNAL", "TRUE",
+            RUN_PARAMETER, g->run_id,
+            "snaplake_layer", layers[t->layer],
         "PartitionKeys",
-        "StorageDescriptor", "Columns", t->columns, "Location", t->location, "InputFormat",
-        INPUT_FORMAT, "OutputFormat", OUTPUT_FORMAT, "Compressed", 0, "SerdeInfo",
-        "SerializationLibrary", SERDE, "Parameters", "serialization.format", "1");
+        "StorageDescriptor",
+            "Columns", t->columns,
+            "Location", t->location,
+            "InputFormat", INPUT_FORMAT,
+            "OutputFormat", OUTPUT_FORMAT,
+            "Compressed", 0,
+            "SerdeInfo",
+                "SerializationLibrary", SERDE,
+                "Parameters", "serialization.format", "1");
+    /* clang-format on */
 }
 
 /* Create or update one table (the existing ones are in `existing`). */
@@ -392,8 +407,8 @@ static int drop_gone(struct glue *g, const char *db, int layer, json_t *existing
             json_array_append(chunk, json_array_get(names, i));
         json_t *resp = NULL;
         rc = call(g, "BatchDeleteTable",
-                  json_pack("{s:s, s:o}", "DatabaseName", db, "TablesToDelete", chunk), &resp,
-                  NULL, err);
+                  json_pack("{s:s, s:o}", "DatabaseName", db, "TablesToDelete", chunk), &resp, NULL,
+                  err);
         size_t i;
         json_t *e;
         json_array_foreach(json_object_get(resp, "Errors"), i, e)

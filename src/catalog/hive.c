@@ -113,8 +113,7 @@ static int decimal_args(struct parse *ps, char *out, size_t size)
         ps->p = end + 1;
     }
     if (p < 1 || p > 38 || s < 0 || s > p)
-        return fail(ps, "decimal precision and scale out of Hive's range (1..38) near '%s'",
-                    ps->p);
+        return fail(ps, "decimal precision and scale out of Hive's range (1..38) near '%s'", ps->p);
     return put(ps, out, size, "decimal(%ld,%ld)", p, s);
 }
 
@@ -223,25 +222,40 @@ static const char *scalar(struct parse *ps, const char *w)
     static const struct {
         const char *duck, *hive, *trino;
     } map[] = {
-        {"BOOLEAN", "boolean", "boolean"}, {"BOOL", "boolean", "boolean"},
-        {"TINYINT", "tinyint", "tinyint"}, {"INT1", "tinyint", "tinyint"},
-        {"SMALLINT", "smallint", "smallint"}, {"INT2", "smallint", "smallint"},
-        {"INTEGER", "int", "integer"}, {"INT", "int", "integer"}, {"INT4", "int", "integer"},
-        {"BIGINT", "bigint", "bigint"}, {"INT8", "bigint", "bigint"},
+        {"BOOLEAN", "boolean", "boolean"},
+        {"BOOL", "boolean", "boolean"},
+        {"TINYINT", "tinyint", "tinyint"},
+        {"INT1", "tinyint", "tinyint"},
+        {"SMALLINT", "smallint", "smallint"},
+        {"INT2", "smallint", "smallint"},
+        {"INTEGER", "int", "integer"},
+        {"INT", "int", "integer"},
+        {"INT4", "int", "integer"},
+        {"BIGINT", "bigint", "bigint"},
+        {"INT8", "bigint", "bigint"},
         /* unsigned: the next wider signed type holds every value */
-        {"UTINYINT", "smallint", "smallint"}, {"USMALLINT", "int", "integer"},
-        {"UINTEGER", "bigint", "bigint"}, {"UBIGINT", "decimal(20,0)", "decimal(20,0)"},
+        {"UTINYINT", "smallint", "smallint"},
+        {"USMALLINT", "int", "integer"},
+        {"UINTEGER", "bigint", "bigint"},
+        {"UBIGINT", "decimal(20,0)", "decimal(20,0)"},
         {"HUGEINT", "decimal(38,0)", "decimal(38,0)"},
-        {"FLOAT", "float", "real"}, {"REAL", "float", "real"}, {"FLOAT4", "float", "real"},
-        {"DOUBLE", "double", "double"}, {"FLOAT8", "double", "double"},
-        {"VARCHAR", "string", "varchar"}, {"STRING", "string", "varchar"},
-        {"TEXT", "string", "varchar"}, {"JSON", "string", "varchar"},
+        {"FLOAT", "float", "real"},
+        {"REAL", "float", "real"},
+        {"FLOAT4", "float", "real"},
+        {"DOUBLE", "double", "double"},
+        {"FLOAT8", "double", "double"},
+        {"VARCHAR", "string", "varchar"},
+        {"STRING", "string", "varchar"},
+        {"TEXT", "string", "varchar"},
+        {"JSON", "string", "varchar"},
         {"ENUM", "string", "varchar"},
-        {"BLOB", "binary", "varbinary"}, {"BYTEA", "binary", "varbinary"},
+        {"BLOB", "binary", "varbinary"},
+        {"BYTEA", "binary", "varbinary"},
         {"UUID", "binary", "varbinary"},
         {"DATE", "date", "date"},
         {"TIME", "bigint", "bigint"},
-        {"TIMESTAMP", "timestamp", "timestamp(6)"}, {"DATETIME", "timestamp", "timestamp(6)"},
+        {"TIMESTAMP", "timestamp", "timestamp(6)"},
+        {"DATETIME", "timestamp", "timestamp(6)"},
         {"TIMESTAMPTZ", "timestamp", "timestamp(6)"},
         {"TIMESTAMP_US", "timestamp", "timestamp(6)"},
         {"TIMESTAMP_MS", "timestamp", "timestamp(3)"},
@@ -273,8 +287,9 @@ static int parse_type(struct parse *ps, char *out, size_t size, int depth)
         /* Multi-word spellings first: TIMESTAMP WITH TIME ZONE, DOUBLE PRECISION. */
         if ((!strcmp(w, "TIMESTAMP") || !strcmp(w, "TIME")) && phrase(ps, "WITH TIME ZONE")) {
             if (!strcmp(w, "TIME"))
-                return fail(ps, "type '%s' has no Hive type: cast it in the model "
-                                "(e.g. to a string or to microseconds as BIGINT)",
+                return fail(ps,
+                            "type '%s' has no Hive type: cast it in the model "
+                            "(e.g. to a string or to microseconds as BIGINT)",
                             "TIME WITH TIME ZONE");
             snprintf(w, sizeof w, "TIMESTAMPTZ");
         } else if (!strcmp(w, "DOUBLE")) {
@@ -282,8 +297,9 @@ static int parse_type(struct parse *ps, char *out, size_t size, int depth)
         }
         const char *t = scalar(ps, w);
         if (!t)
-            return fail(ps, "type '%s' has no Hive type: cast it in the model "
-                            "(an INTERVAL to seconds, a UNION or BIT to a string)",
+            return fail(ps,
+                        "type '%s' has no Hive type: cast it in the model "
+                        "(an INTERVAL to seconds, a UNION or BIT to a string)",
                         w);
         skip_args(ps); /* VARCHAR(10), ENUM('a','b') */
         rc = put(ps, elem, sizeof elem, "%s", t);
@@ -362,8 +378,8 @@ int hive_file_columns(const char *path, struct hive_column **cols, int *n, struc
     }
     for (idx_t r = 0; r < rows; r++) {
         char *name = duckdb_value_varchar(&res, 0, r), *type = duckdb_value_varchar(&res, 1, r);
-        snprintf((*cols)[r].name, sizeof (*cols)[r].name, "%s", name ? name : "");
-        snprintf((*cols)[r].sql, sizeof (*cols)[r].sql, "%s", type ? type : "");
+        snprintf((*cols)[r].name, sizeof(*cols)[r].name, "%s", name ? name : "");
+        snprintf((*cols)[r].sql, sizeof(*cols)[r].sql, "%s", type ? type : "");
         duckdb_free(name);
         duckdb_free(type);
     }
@@ -401,8 +417,8 @@ int hive_dataset_columns(const struct lake_dataset *d, struct store *store,
         if (!*cols)
             return sl_err_set(err, false, "catalog", d->name, "out of memory");
         for (int i = 0; i < d->schema.ncols; i++) {
-            snprintf((*cols)[i].name, sizeof (*cols)[i].name, "%s", d->schema.cols[i].name);
-            sl_type_sql(&d->schema.cols[i], (*cols)[i].sql, sizeof (*cols)[i].sql);
+            snprintf((*cols)[i].name, sizeof(*cols)[i].name, "%s", d->schema.cols[i].name);
+            sl_type_sql(&d->schema.cols[i], (*cols)[i].sql, sizeof(*cols)[i].sql);
         }
         *n = d->schema.ncols;
         return SL_OK;

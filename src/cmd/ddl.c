@@ -96,8 +96,8 @@ static int manifest_columns(struct store *store, json_t *d, const char *what,
 {
     json_t *cj = json_object_get(d, "columns");
     const char *layer = json_string_value(json_object_get(d, "layer"));
-    const char *file = json_string_value(
-        json_object_get(json_array_get(json_object_get(d, "files"), 0), "path"));
+    const char *file =
+        json_string_value(json_object_get(json_array_get(json_object_get(d, "files"), 0), "path"));
     char local[PATH_MAX];
     bool have_file =
         file && store->type->local_path(store->ctx, file, local, sizeof local) == SL_OK;
@@ -116,8 +116,8 @@ static int manifest_columns(struct store *store, json_t *d, const char *what,
             if (!name || !sql)
                 return sl_err_set(err, false, "ddl", what,
                                   "column %zu has no name or sql_type in the manifest", i + 1);
-            snprintf((*cols)[i].name, sizeof (*cols)[i].name, "%s", name);
-            snprintf((*cols)[i].sql, sizeof (*cols)[i].sql, "%s", sql);
+            snprintf((*cols)[i].name, sizeof(*cols)[i].name, "%s", name);
+            snprintf((*cols)[i].sql, sizeof(*cols)[i].sql, "%s", sql);
         }
         *n = (int)k;
         return SL_OK;
@@ -185,14 +185,16 @@ static int print_table(FILE *out, struct store *store, json_t *d, const char *st
         if (!n)
             fprintf(out, "-- %s has no columns (no files): nothing to register\n", what);
         else if (trino)
-            fprintf(out, "CREATE TABLE IF NOT EXISTS \"%s_%s\".\"%s\" (\n%s)\n"
-                   "WITH (format = 'PARQUET', external_location = '%s');\n",
-                   stem, layer, name, body, literal);
+            fprintf(out,
+                    "CREATE TABLE IF NOT EXISTS \"%s_%s\".\"%s\" (\n%s)\n"
+                    "WITH (format = 'PARQUET', external_location = '%s');\n",
+                    stem, layer, name, body, literal);
         else
-            fprintf(out, "CREATE EXTERNAL TABLE IF NOT EXISTS `%s_%s`.`%s` (\n%s)\n"
-                   "STORED AS PARQUET\nLOCATION '%s';\n"
-                   "ALTER TABLE `%s_%s`.`%s` SET LOCATION '%s';\n",
-                   stem, layer, name, body, literal, stem, layer, name, literal);
+            fprintf(out,
+                    "CREATE EXTERNAL TABLE IF NOT EXISTS `%s_%s`.`%s` (\n%s)\n"
+                    "STORED AS PARQUET\nLOCATION '%s';\n"
+                    "ALTER TABLE `%s_%s`.`%s` SET LOCATION '%s';\n",
+                    stem, layer, name, body, literal, stem, layer, name, literal);
     }
     free(body);
     free(cols);
@@ -225,8 +227,9 @@ static int print_ddl(const struct sl_config *cfg, const char *run_arg, const cha
     } else {
         int g = store.type->get(store.ctx, "_snaplake/current", &buf, err);
         if (g == STORE_NOT_FOUND) {
-            sl_err_set(err, false, "ddl", cfg->lake, "nothing is published in this lake yet: "
-                                                     "run `snaplake run` first, or name a RUN_ID");
+            sl_err_set(err, false, "ddl", cfg->lake,
+                       "nothing is published in this lake yet: "
+                       "run `snaplake run` first, or name a RUN_ID");
             goto out;
         }
         if (g)
@@ -272,12 +275,15 @@ static int print_ddl(const struct sl_config *cfg, const char *run_arg, const cha
     if (dialect == HIVE_DIALECT_ATHENA && strncmp(cfg->lake, "s3://", 5))
         sl_warn("ddl: the lake %s is not on S3: Athena reads only s3:// locations", cfg->lake);
     fprintf(out, "-- snaplake run %s (%s dialect): %zu datasets of %s\n", run,
-           dialect == HIVE_DIALECT_TRINO ? "trino" : dialect == HIVE_DIALECT_ATHENA ? "athena" : "hive",
-           nd, cfg->lake);
+            dialect == HIVE_DIALECT_TRINO    ? "trino"
+            : dialect == HIVE_DIALECT_ATHENA ? "athena"
+                                             : "hive",
+            nd, cfg->lake);
     for (int l = 0; l < 3; l++)
-        fprintf(out, dialect == HIVE_DIALECT_TRINO ? "CREATE SCHEMA IF NOT EXISTS \"%s_%s\";\n"
-                                             : "CREATE DATABASE IF NOT EXISTS `%s_%s`;\n",
-               stem, layers[l]);
+        fprintf(out,
+                dialect == HIVE_DIALECT_TRINO ? "CREATE SCHEMA IF NOT EXISTS \"%s_%s\";\n"
+                                              : "CREATE DATABASE IF NOT EXISTS `%s_%s`;\n",
+                stem, layers[l]);
     for (size_t i = 0; i < nd; i++) {
         fputc('\n', out);
         if (print_table(out, &store, ds[i], stem, dialect, err))
@@ -318,10 +324,11 @@ int cmd_ddl(int argc, char **argv)
             }
             break;
         case 'D':
-            if (!*optarg || strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
-                                strlen(optarg)) {
-                sl_log_usage(usage, "ddl: --database takes lowercase letters, digits and '_' "
-                                    "(Glue and Athena fold names to lowercase), not '%s'",
+            if (!*optarg ||
+                strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(optarg)) {
+                sl_log_usage(usage,
+                             "ddl: --database takes lowercase letters, digits and '_' "
+                             "(Glue and Athena fold names to lowercase), not '%s'",
                              optarg);
                 return EXIT_USAGE;
             }

@@ -79,8 +79,9 @@ static void test_hive_refused(void)
     CHECK(hive_type("STRUCT(a", HIVE_DIALECT_HIVE, "c", out, sizeof out, &err));
     sl_err_clear(&err);
     /* Too long for the buffer: an error, not a truncated type. */
-    CHECK(hive_type("STRUCT(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa INTEGER, bbbbbbbbbbbbbbbbbbbbbbbbbbbbb INTEGER)",
-                    HIVE_DIALECT_HIVE, "c", out, 32, &err));
+    CHECK(hive_type(
+        "STRUCT(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa INTEGER, bbbbbbbbbbbbbbbbbbbbbbbbbbbbb INTEGER)",
+        HIVE_DIALECT_HIVE, "c", out, 32, &err));
 }
 
 static void test_hive_from_schema(void)
@@ -88,8 +89,8 @@ static void test_hive_from_schema(void)
     /* sl_type_sql's spelling of every internal type maps without error. */
     for (int t = SL_T_BOOL; t <= SL_T_TIMESTAMPTZ; t++)
         for (int list = 0; list < 2; list++) {
-            struct sl_column c = {.type = (enum sl_type)t, .precision = 20, .scale = 4,
-                                  .list = list};
+            struct sl_column c = {
+                .type = (enum sl_type)t, .precision = 20, .scale = 4, .list = list};
             char sql[64];
             sl_type_sql(&c, sql, sizeof sql);
             const char *h = map(sql, HIVE_DIALECT_HIVE);
