@@ -14,8 +14,8 @@ static const struct config_plugin catalog_none = {.role = "catalog", .name = "no
 static const struct config_plugin engine_duckdb = {.role = "engine", .name = "duckdb"};
 
 static const struct config_plugin lake_s3 = {.role = "lake", .name = "s3", .planned = true};
-static const struct config_plugin catalog_glue = {.role = "catalog", .name = "glue",
-                                                  .planned = true};
+/* Built plug-ins with options declare them in their own file. */
+extern const struct config_plugin catalog_glue_plugin; /* catalog/glue.c */
 static const struct config_plugin catalog_hive = {.role = "catalog", .name = "hive",
                                                   .planned = true};
 static const struct config_plugin engine_athena = {.role = "engine", .name = "athena",
@@ -25,6 +25,6 @@ static const struct config_plugin engine_trino = {.role = "engine", .name = "tri
 
 /* Built ones first, in the order messages list them. */
 const struct config_plugin *const config_plugins[] = {
-    &catalog_duckdb, &catalog_none, &engine_duckdb, &lake_s3,      &catalog_glue,
-    &catalog_hive,   &engine_athena, &engine_trino, NULL,
+    &catalog_duckdb, &catalog_none,  &catalog_glue_plugin, &engine_duckdb, &lake_s3,
+    &catalog_hive,   &engine_athena, &engine_trino,        NULL,
 };
