@@ -63,7 +63,7 @@ good=$(cat p/lake/_snaplake/current)
 
 # ---- export_chunk: a chunk stuck once is retried ------------------------------------
 cfg '  retry: {max_attempts: 3, interval: 0.1}' '  timeouts: {export_chunk: 1}'
-SNAPLAKE_FAULT=slow:t:1 timeout $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err"
+SNAPLAKE_FAULT=slow:t:1 timeout -k 5 $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err"
 RC=$?
 expect_rc "export_chunk retried: the run publishes" 0
 expect_grep "export_chunk retried: a warning names the chunk and the limit" "$T/err" \
@@ -78,7 +78,7 @@ good=$(cat p/lake/_snaplake/current)
 
 # ---- export_chunk: every attempt times out -------------------------------------------
 t0=$(date +%s)
-SNAPLAKE_FAULT=slow:t:9 timeout $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err"
+SNAPLAKE_FAULT=slow:t:9 timeout -k 5 $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err"
 RC=$?
 expect_rc "export_chunk always: exit 1" 1
 check "export_chunk always: stopped by the limit, not the fault's minute" test $(($(date +%s) - t0)) -le 40
@@ -115,7 +115,7 @@ echo "SELECT sum(a.range * b.range) AS s FROM range(1000000) a, range(1000000) b
     >p/models/stage1/slow.sql
 cfg '  timeouts: {model: 2}'
 t0=$(date +%s)
-timeout $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err"
+timeout -k 5 $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err"
 RC=$?
 expect_rc "model: exit 1" 1
 check "model: stopped by the limit" test $(($(date +%s) - t0)) -le 60
@@ -132,7 +132,7 @@ check "model: nothing published" test "$(cat p/lake/_snaplake/current)" = "$good
 cfg '  timeouts: {run: 3s}'
 rm -f p/hook.env
 t0=$(date +%s)
-timeout $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err"
+timeout -k 5 $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err"
 RC=$?
 expect_rc "run: exit 1 (failed, not interrupted)" 1
 check "run: stopped by the limit" test $(($(date +%s) - t0)) -le 60
@@ -156,7 +156,7 @@ expect_grep "run: status shows it failed" "$T/st" "run $id: failed"
 
 # The run's limit during an export chunk stuck in its read.
 rm p/models/stage1/slow.sql
-SNAPLAKE_FAULT=slow:t:9 timeout $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err"
+SNAPLAKE_FAULT=slow:t:9 timeout -k 5 $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err"
 RC=$?
 expect_rc "run during export: exit 1" 1
 id=$(last)
@@ -168,7 +168,7 @@ check "run during export: the chunk is recorded stopped, none left running" \
 echo "SELECT sum(a.range * b.range) AS s FROM range(1000000) a, range(1000000) b" \
     >p/models/stage1/slow.sql
 cfg '  retries: 0'
-timeout $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err" &
+timeout -k 5 $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err" &
 pid=$!
 for _ in $(seq 200); do
     [ "$(st "SELECT state FROM tasks WHERE task_id = 'stage1/slow' ORDER BY run_id DESC LIMIT 1" 2>/dev/null)" = running ] && break
@@ -229,7 +229,7 @@ copies() { P -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 
 pgcfg '  retry: {max_attempts: 2, interval: 0.1}' '  timeouts: {export_chunk: 1}'
 check "postgres always: the gate is held" hold 600
 t0=$(date +%s)
-timeout $LIMIT "$SNAPLAKE" run -c pg/snaplake.yml >"$T/out" 2>"$T/err"
+timeout -k 5 $LIMIT "$SNAPLAKE" run -c pg/snaplake.yml >"$T/out" 2>"$T/err"
 RC=$?
 expect_rc "postgres always: exit 1" 1
 check "postgres always: the blocked COPY was cancelled, not waited for" test $(($(date +%s) - t0)) -le 40
@@ -243,7 +243,7 @@ release
 # Held for 3 s: the attempts in that time are cancelled, a later one passes.
 pgcfg '  retry: {max_attempts: 30, interval: 0.2, backoff_rate: 1}' '  timeouts: {export_chunk: 1}'
 check "postgres retried: the gate is held" hold 3
-timeout $LIMIT "$SNAPLAKE" run -c pg/snaplake.yml >"$T/out" 2>"$T/err"
+timeout -k 5 $LIMIT "$SNAPLAKE" run -c pg/snaplake.yml >"$T/out" 2>"$T/err"
 RC=$?
 expect_rc "postgres retried: the run publishes" 0
 expect_grep "postgres retried: an attempt timed out" "$T/err" \
