@@ -45,7 +45,7 @@ endif
 # (paths and messages are bounded); gcc's guesses about it are noise.
 GIT_HASH := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 CFLAGS += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wno-format-truncation -Isrc -I/usr/include/postgresql -I/usr/include/mariadb $(DUCKDB_CFLAGS) -MMD -MP
-OTHER_LIBS := -lpq -lmariadb -lsqlite3 -lyaml -ljansson -lzstd -lsnappy -lz -lpthread -lm
+OTHER_LIBS := -lpq -lmariadb -lsqlite3 -lyaml -ljansson -lcurl -lcrypto -lzstd -lsnappy -lz -lpthread -lm
 LDLIBS := $(DUCKDB_LIBS) $(OTHER_LIBS)
 ifeq ($(SAN),1)
 LDFLAGS += -fsanitize=address,undefined
