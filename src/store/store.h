@@ -108,5 +108,7 @@ int store_put_all(struct store *s, const char *path, const void *data, size_t n,
                   struct sl_err *err);
 
 extern const struct store_type store_fs_type;
+/* s3.c: without and with local copies (store_options.cache_dir). */
+extern const struct store_type store_s3_type, store_s3_copy_type;
 
 #endif
