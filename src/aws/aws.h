@@ -171,7 +171,8 @@ struct aws_client_options {
      * jitter backoff: wait uniform in [0, min(max_delay, interval·rate^k)). */
     struct sl_retry retry;
     /* When non-NULL and *stop becomes non-zero (a signal handler sets it), a
-     * transfer in progress is aborted within ~0.1 s and no retry starts: the
+     * transfer in progress is aborted within about a second (curl calls its
+     * progress hook at least that often) and no retry starts: the
      * call fails with a permanent "interrupted" error. */
     const volatile sig_atomic_t *stop;
     long connect_timeout_ms; /* 0 = 10 s */
