@@ -3,7 +3,7 @@
 # verifying proxy (scripts/s3_test_server.sh, tests/tools/s3_proxy.py), every
 # object read back by an independent client (Debian's aws CLI):
 #
-#   export       `snaplake export` of the demo database plus a 14 MiB table of
+#   export       `snaplake export` of the demo database plus a 12 MiB table of
 #                random bytes to `lake: s3://lake/prefix` (catalog: none, parts
 #                of 5 MiB): the downloaded run compared value by value with the
 #                source (compare.mjs: schema, rows, sizes, CRC-32s, values); the
@@ -15,8 +15,13 @@
 #                content exact, nothing incomplete left
 #   fail-all     every request failing once the export has started: exit 1,
 #                `_snaplake/current` unchanged, the previous run intact
+#   interrupt    SIGINT while a part upload is stalled: exit 130 at once,
+#                nothing published
+#   contract     tests/unit/test_s3.c's store contract on the server (not
+#                found, listing with a delimiter, multipart read back, local
+#                copies, abort, sweep, remove_prefix)
 #   sweep        an incomplete upload made with the aws CLI (and those the
-#                failed run could not abort) are gone after the next run
+#                failed and the interrupted runs left) are gone after the next run
 #   retention    keep_runs: 1 removes older runs through DeleteObjects
 #   bucket       a missing bucket: a clear error naming bucket and endpoint
 #
@@ -58,7 +63,7 @@ P=$T/p
 mkdir -p "$P"
 cp "$T/demo/shop.db" "$P/shop.db"
 sqlite3 "$P/shop.db" "CREATE TABLE big(id INTEGER PRIMARY KEY, payload BLOB NOT NULL);
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 14000)
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000)
 INSERT INTO big SELECT i, randomblob(1024) FROM n;"
 CFG=$P/snaplake.yml
 write_cfg "$CFG" "source: sqlite://shop.db" "lake: s3://lake/prefix" "catalog: none" "jobs: 3"
@@ -118,7 +123,10 @@ n=$(node -e '
 const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse)
 console.log(lines.findIndex(r => /\/raw\//.test(r.path)) + 2)' "$T/requests1.log")
 faults "{\"faults\": [{\"name\": \"down\", \"kind\": \"fail_all_after\", \"nth\": $n, \"status\": 503, \"code\": \"ServiceUnavailable\"}]}"
-sl export -c "$CFG"
+# One try per task (each request is still tried 5 times): the run fails sooner.
+write_cfg "$P/down.yml" "source: sqlite://shop.db" "lake: s3://lake/prefix" "catalog: none" "jobs: 3" \
+    "run: { retries: 0 }"
+sl export -c "$P/down.yml"
 expect_rc fail-all-exit 1
 faults '{"faults": []}'
 [ "$(fired down)" -ge 1 ] && pass fail-all-fired || fail fail-all-fired "the fault never fired (nth $n)"
@@ -127,6 +135,35 @@ got=$(current)
 download "$T/dl3"
 compare fail-all-previous-intact --db "$P/shop.db" --lake "$T/dl3" --run "$RUN2" --readers pqread
 expect_grep fail-all-message "$T/err" "503"
+
+# ---- interrupt: a stalled part upload stops at once ---------------------------
+faults '{"faults": [{"name": "stall", "kind": "delay", "method": "PUT", "query": "partNumber=2", "seconds": 30, "times": 0}]}'
+"$SNAPLAKE" export -c "$CFG" >"$T/out" 2>"$T/err" &
+pid=$!
+for _ in $(seq 1 300); do
+    [ "$(fired stall)" -ge 1 ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+t0=$(date +%s%N)
+kill -INT "$pid" 2>/dev/null
+wait "$pid"
+RC=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+faults '{"faults": []}'
+expect_rc interrupt-exit 130
+[ "$ms" -lt 5000 ] && pass interrupt-prompt || fail interrupt-prompt "exit took $ms ms after SIGINT"
+got=$(current)
+[ "$got" = "$RUN2" ] && pass interrupt-current-unchanged || fail interrupt-current-unchanged "current '$got', want '$RUN2'"
+
+# ---- the store's contract on S3 (tests/unit/test_s3.c with S3_TEST_LAKE) ------
+UNIT=$(dirname "$SNAPLAKE")/tests/test_s3
+if [ -x "$UNIT" ]; then
+    S3_TEST_LAKE=s3://lake/unit "$UNIT" 2>"$T/unit.err" | sed -E "s#^(PASS|FAIL) #\1 $SUITE/contract:#"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || fail contract "test_s3 failed: $(head -c 800 "$T/unit.err" | tr '\n' '|')"
+else
+    fail contract "$UNIT is not built (make unit)"
+fi
 
 # ---- sweep of incomplete uploads at run start --------------------------------
 awscli s3api create-multipart-upload --bucket lake --key prefix/raw/orphan/part-0.parquet >/dev/null 2>"$T/awserr"
