@@ -15,6 +15,12 @@
  * lake it opened, so a moved or copied lake just works there, and another
  * client of a moved lake needs one `SET VARIABLE snaplake_lake = '<new>'`.
  *
+ * An S3 lake's catalog is built the same way in the project's .snaplake/tmp
+ * and uploaded as <prefix>/catalog.duckdb in one PUT (atomic per object);
+ * its views name s3:// paths, which any DuckDB with httpfs reads, and
+ * `snaplake query` reads through a local copy of the published run
+ * (lake/cache.h) by setting snaplake_lake to it.
+ *
  * Atomic publish: a run builds its catalog in a new file
  * <lake>/_snaplake/catalog-<RUN_ID>.duckdb, closes it (DuckDB checkpoints on
  * close, leaving no WAL), then rename(2)s it over catalog.duckdb.  Readers
@@ -26,6 +32,7 @@
 #include "util/duck.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,23 +41,30 @@
 #include <unistd.h>
 
 struct duck_catalog {
-    char root[PATH_MAX];
+    struct store *store;
+    bool local;             /* the lake is a local folder (STORE_CAP_LOCAL) */
+    char root[PATH_MAX];    /* the lake's root as the views name it: folder or s3:// URL */
+    char work[PATH_MAX];    /* where the new file is built: <lake>/_snaplake or the
+                             * project's .snaplake/tmp for a remote lake */
     char tmp[PATH_MAX + 64];
     char run_id[64];
     duckdb_database db;
     duckdb_connection con;
 };
 
-static int dc_open(struct store *store, void **out, struct sl_err *err)
+static int dc_open(struct store *store, const struct sl_config *cfg, void **out,
+                   struct sl_err *err)
 {
-    if (store->type != &store_fs_type)
-        return sl_err_set(err, false, "catalog", "duckdb",
-                          "the duckdb catalog needs a local lake; use catalog: glue or hive "
-                          "for S3 lakes");
     struct duck_catalog *c = calloc(1, sizeof *c);
     if (!c)
         return sl_err_set(err, false, "catalog", "duckdb", "out of memory");
+    c->store = store;
+    c->local = (store->type->caps & STORE_CAP_LOCAL) != 0;
     store->type->url(store->ctx, "", c->root, sizeof c->root);
+    if (c->local)
+        snprintf(c->work, sizeof c->work, "%s/_snaplake", c->root);
+    else
+        snprintf(c->work, sizeof c->work, "%s/.snaplake/tmp", cfg->dir);
     *out = c;
     return SL_OK;
 }
@@ -77,9 +91,8 @@ static int dc_begin(void *ctx, const char *run_id, struct sl_err *err)
 {
     struct duck_catalog *c = ctx;
     snprintf(c->run_id, sizeof c->run_id, "%s", run_id);
-    snprintf(c->tmp, sizeof c->tmp, "%s/_snaplake", c->root);
-    mkdir(c->tmp, 0777);
-    snprintf(c->tmp, sizeof c->tmp, "%s/_snaplake/catalog-%s.duckdb", c->root, run_id);
+    mkdir(c->work, 0777);
+    snprintf(c->tmp, sizeof c->tmp, "%s/catalog-%s.duckdb", c->work, run_id);
     unlink(c->tmp);
     if (duck_open(c->tmp, &c->db, &c->con, err, "catalog")) {
         c->tmp[0] = 0;
@@ -156,6 +169,14 @@ static int dc_publish(void *ctx, struct sl_err *err)
                           strerror(e));
     }
     close(fd);
+    if (!c->local) {
+        /* One PUT: S3 replaces an object atomically, so readers get the
+         * old catalog or the new one.  The local file goes either way. */
+        int rc = store_put_file(c->store, c->tmp, CATALOG_DUCKDB_FILE, NULL, NULL, err);
+        unlink(c->tmp);
+        c->tmp[0] = 0;
+        return rc;
+    }
     if (rename(c->tmp, final))
         return sl_err_set(err, false, "publish", final, "cannot switch the catalog: %s",
                           strerror(errno));
@@ -169,6 +190,67 @@ static int dc_publish(void *ctx, struct sl_err *err)
     return SL_OK;
 }
 
+static int read_published(const char *path, char *out, size_t size, struct sl_err *err);
+
+/* The run in _snaplake.published of the file in place (not this run's). */
+static int dc_published(void *ctx, char *out, size_t size, struct sl_err *err)
+{
+    struct duck_catalog *c = ctx;
+    char path[PATH_MAX + 32];
+    out[0] = 0;
+    if (!c->local) {
+        /* A copy of the lake's catalog file, read like a local one. */
+        struct sl_buf b;
+        sl_buf_init(&b, (size_t)1 << 30);
+        int got = c->store->type->get(c->store->ctx, CATALOG_DUCKDB_FILE, &b, err);
+        if (got != SL_OK) {
+            sl_buf_free(&b);
+            return got == STORE_NOT_FOUND ? SL_OK : SL_ERROR;
+        }
+        mkdir(c->work, 0777);
+        snprintf(path, sizeof path, "%s/published-XXXXXX", c->work);
+        int fd = mkstemp(path);
+        int ok = fd >= 0 && write(fd, b.data, b.len) == (ssize_t)b.len;
+        if (fd >= 0)
+            close(fd);
+        sl_buf_free(&b);
+        int rc = ok ? read_published(path, out, size, err)
+                    : sl_err_set(err, false, "recover", path, "cannot write a copy: %s",
+                                 strerror(errno));
+        unlink(path);
+        return rc;
+    }
+    snprintf(path, sizeof path, "%s/" CATALOG_DUCKDB_FILE, c->root);
+    if (access(path, F_OK))
+        return SL_OK; /* a fresh lake: nothing published yet */
+    return read_published(path, out, size, err);
+}
+
+/* The run in _snaplake.published of the catalog file at path. */
+static int read_published(const char *path, char *out, size_t size, struct sl_err *err)
+{
+    duckdb_database db = NULL;
+    duckdb_connection con = NULL;
+    duckdb_result res;
+    int rc = duck_open_readonly(path, &db, &con, err, "recover");
+    if (rc == SL_OK) {
+        if (duckdb_query(con, "SELECT run_id FROM _snaplake.published", &res) == DuckDBError) {
+            char msg[1024];
+            rc = sl_err_set(err, false, "recover", path,
+                            "cannot read the published run from the catalog: %s",
+                            duck_error_text(duckdb_result_error(&res), msg, sizeof msg));
+        } else if (duckdb_row_count(&res) > 0) {
+            char *v = duckdb_value_varchar(&res, 0, 0);
+            snprintf(out, size, "%s", v ? v : "");
+            duckdb_free(v);
+        }
+        duckdb_destroy_result(&res);
+    }
+    duckdb_disconnect(&con);
+    duckdb_close(&db);
+    return rc;
+}
+
 static void dc_close(void *ctx)
 {
     dc_abort(ctx);
@@ -177,10 +259,12 @@ static void dc_close(void *ctx)
 
 const struct catalog_type catalog_duckdb_type = {
     .name = "duckdb",
+    .caps = CATALOG_CAP_ATOMIC,
     .open = dc_open,
     .register_dataset = dc_register,
     .begin = dc_begin,
     .publish = dc_publish,
     .abort = dc_abort,
+    .published = dc_published,
     .close = dc_close,
 };

@@ -7,12 +7,15 @@
  * (cmd_query_lake in common.c).
  */
 #include "cmd/cmd.h"
+#include "lake/cache.h"
+#include "store/store.h"
 
 #include "util/log.h"
 
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char usage[] =
     "usage: snaplake query [-c FILE] [--format table|csv|json] [--max-rows N] SQL\n"
@@ -31,6 +34,31 @@ static const char usage[] =
     "                      per statement)\n"
     "  -n, --max-rows N    rows to print in a table (default 100, 0 = all)\n"
     "  -h, --help          this text\n";
+
+/* The folder the query reads: the lake itself when it is local; for a
+ * remote lake, the project's local copy of its published run, brought up
+ * to date first (lake/cache.h). */
+static int query_root(const struct sl_config *cfg, char *out, size_t size, struct sl_err *err)
+{
+    struct store st = {0};
+    snprintf(out, size, "%s", cfg->lake);
+    if (!strstr(cfg->lake, "://"))
+        return SL_OK; /* a folder (opening its store would create it) */
+    if (store_open(&st, cfg->lake, NULL, err))
+        return SL_ERROR;
+    int rc = SL_OK;
+    if (!(st.type->caps & STORE_CAP_LOCAL)) {
+        char run[64];
+        int fetched = 0;
+        snprintf(out, size, "%s/.snaplake/cache/lake", cfg->dir);
+        rc = lake_cache_published(&st, out, run, sizeof run, &fetched, err);
+        if (rc == SL_OK && fetched)
+            sl_info("query: %d file%s of run %s copied from %s into %s", fetched,
+                    fetched == 1 ? "" : "s", run, cfg->lake, out);
+    }
+    store_close(&st);
+    return rc;
+}
 
 int cmd_query(int argc, char **argv)
 {
@@ -80,7 +108,10 @@ int cmd_query(int argc, char **argv)
     if (cmd_load_config(config, &cfg))
         return EXIT_USAGE;
     struct sl_err err = {0};
-    int rc = cmd_query_lake(cfg.lake, argv[optind], fmt,
+    char lake[PATH_MAX + 32];
+    int rc = query_root(&cfg, lake, sizeof lake, &err);
+    if (rc == SL_OK)
+        rc = cmd_query_lake(lake, argv[optind], fmt,
                             fmt == FORMAT_TABLE && max_rows > 0 ? (size_t)max_rows : 0, stdout,
                             &err);
     if (rc)

@@ -19,8 +19,14 @@
  *      errors at the mark of the offending key or value; so are values that
  *      name a feature of DESIGN.md not built yet (`planned` rows), and the
  *      marks of values that later checks look at on disk are kept (pos_offset);
- *   4. whole-file checks: required keys (`source`, `lake`), and per-mapping
- *      checks (a gzip level above 9).
+ *   4. whole-file checks: required keys (`source`, `lake`), per-mapping
+ *      checks (a gzip level above 9), and the chosen plug-ins' required
+ *      options and needs (check_plugins).
+ *
+ * Plug-in sections (`s3:`, `glue:` …) are not rows of these tables: each
+ * plug-in declares its options in its own file (config.h struct
+ * config_plugin, listed in plugins.c); plugin_section checks a section
+ * against that table and keeps the values as text for config_option().
  *
  * Scalars go through ${NAME} expansion from the environment before they are
  * converted ("$${" writes a literal "${"; an unset variable is an error that
@@ -40,6 +46,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -98,7 +105,7 @@ struct key {
     int (*def_fn)(void); /* K_INT default computed at load time */
     long min, max;       /* K_INT, K_NUMBER */
     const char *const *choices; /* K_CHOICE, K_CODEC: NULL-terminated */
-    const char *const *planned; /* K_CHOICE: known names not built yet, NULL-terminated */
+    const char **planned;       /* K_CHOICE: known names not built yet, NULL-terminated */
     size_t pos_offset;          /* a struct config_pos filled with the value's place; 0 = none */
     const struct key *children; /* K_MAP: terminated by a row without name */
     check_fn check;             /* K_MAP: optional */
@@ -141,13 +148,35 @@ static const struct kind_ops {
     [K_GLOBS] = {set_globs, false, false},  [K_MAP] = {set_map, false, false},
 };
 
-/* Catalogs and engines of this build; the `planned_*` ones are in DESIGN.md
- * but not built yet: naming one is an error at its place in the file rather
- * than a run that fails after the whole export. */
-static const char *const catalog_names[] = {"duckdb", "none", NULL};
-static const char *const planned_catalogs[] = {"glue", "hive", NULL};
-static const char *const engine_names[] = {"duckdb", NULL};
-static const char *const planned_engines[] = {"athena", "trino", NULL};
+/* Catalogs and engines, from the plug-in table (plugins.c), filled once by
+ * plugin_names_init; the `planned_*` ones are in DESIGN.md but not built
+ * yet: naming one is an error at its place in the file rather than a run
+ * that fails after the whole export. */
+#define MAX_PLUGINS 32
+static const char *catalog_names[MAX_PLUGINS], *planned_catalogs[MAX_PLUGINS];
+static const char *engine_names[MAX_PLUGINS], *planned_engines[MAX_PLUGINS];
+static pthread_once_t plugin_names_once = PTHREAD_ONCE_INIT;
+
+static void plugin_names_init(void)
+{
+    size_t nc = 0, npc = 0, ne = 0, npe = 0;
+    for (size_t i = 0; config_plugins[i]; i++) {
+        const struct config_plugin *pl = config_plugins[i];
+        if (!strcmp(pl->role, "catalog") && nc < MAX_PLUGINS - 1 && npc < MAX_PLUGINS - 1)
+            *(pl->planned ? &planned_catalogs[npc++] : &catalog_names[nc++]) = pl->name;
+        else if (!strcmp(pl->role, "engine") && ne < MAX_PLUGINS - 1 && npe < MAX_PLUGINS - 1)
+            *(pl->planned ? &planned_engines[npe++] : &engine_names[ne++]) = pl->name;
+    }
+}
+
+/* The plug-in chosen for role with that name (built or planned), or NULL. */
+static const struct config_plugin *find_plugin(const char *role, const char *name)
+{
+    for (size_t i = 0; config_plugins[i]; i++)
+        if (!strcmp(config_plugins[i]->role, role) && !strcmp(config_plugins[i]->name, name))
+            return config_plugins[i];
+    return NULL;
+}
 /* Our own name → codec table (pq_codec_parse lives in the writer; config
  * does not depend on it).  codec_values[i] belongs to codec_names[i]. */
 static const char *const codec_names[] = {"zstd", "snappy", "gzip", "none", NULL};
@@ -219,9 +248,9 @@ static const struct key top_keys[] = {
      .max = 256},
     {.name = "tables", .kind = K_MAP, .children = tables_keys},
     {.name = "catalog", .kind = K_CHOICE, .offset = FIELD(catalog), .def = "duckdb",
-     .choices = catalog_names, .planned = planned_catalogs},
+     .choices = catalog_names, .planned = planned_catalogs, .pos_offset = FIELD(catalog_at)},
     {.name = "engine", .kind = K_CHOICE, .offset = FIELD(engine), .def = "duckdb",
-     .choices = engine_names, .planned = planned_engines},
+     .choices = engine_names, .planned = planned_engines, .pos_offset = FIELD(engine_at)},
     {.name = "parquet", .kind = K_MAP, .children = parquet_keys, .check = check_parquet},
     {.name = "models", .kind = K_PATH, .offset = FIELD(models), .def = "models",
      .pos_offset = FIELD(models_at)},
@@ -613,9 +642,15 @@ static int set_lake(struct parse *p, const struct key *k, const struct val *v,
         return store_string(p, cfg, k, resolve_path(p->dir, t));
     if (strncmp(t, "s3://", 5) != 0 || t[5] == '\0' || t[5] == '/')
         return bad_value(p, k, v->name, v->mark, v->node, v->raw);
-    /* Kept as written; the bucket name and the prefix are checked when the
-     * store opens (store/s3_xml.c), which also checks that the bucket exists. */
-    return store_string(p, cfg, k, strdup(t));
+    const struct config_plugin *s3 = find_plugin("lake", "s3");
+    if (s3 && !s3->planned)
+        return store_string(p, cfg, k, strdup(t));
+    /* The URL form is parsed above so that the message of a malformed one
+     * stays the same the day the S3 store arrives. */
+    return fail_at(p, v->mark,
+                   "'%s' is an s3:// URL, but S3 lakes are not built yet; use a local folder "
+                   "(lake: ./lake) and copy it to S3 after the run",
+                   v->name);
 }
 
 /* sqlite://rel/app.db → sqlite:///<dir>/rel/app.db (a "?…" suffix is kept);
@@ -932,6 +967,216 @@ static int apply(struct parse *p, const struct key *k, const char *name, const y
     return rc;
 }
 
+#define return_if_error(x)                                                          \
+    do {                                                                            \
+        if (x)                                                                      \
+            return SL_ERROR;                                                        \
+    } while (0)
+
+/* ------------------------------------------------------ plug-in options */
+
+/* The plug-in whose own top-level key is `key`. */
+static const struct config_plugin *plugin_by_key(const char *key)
+{
+    for (size_t i = 0; config_plugins[i]; i++)
+        if (config_plugins[i]->key && !strcmp(config_plugins[i]->key, key))
+            return config_plugins[i];
+    return NULL;
+}
+
+static const struct config_option *find_option(const struct config_plugin *pl, const char *name)
+{
+    for (const struct config_option *o = pl->options; o && o->name; o++)
+        if (!strcmp(o->name, name))
+            return o;
+    return NULL;
+}
+
+/* One option's text checked against its kind. */
+static bool option_valid(const struct config_option *o, const char *t)
+{
+    char *end;
+    errno = 0;
+    switch (o->kind) {
+    case CONFIG_OPT_STRING:
+        return t[0] != 0;
+    case CONFIG_OPT_INT: {
+        long n = strtol(t, &end, 10);
+        return t[0] && !*end && !errno && n >= o->min && n <= o->max;
+    }
+    case CONFIG_OPT_NUMBER: {
+        double d = strtod(t, &end);
+        return ((t[0] >= '0' && t[0] <= '9') || t[0] == '.' || t[0] == '-') && !*end &&
+               !errno && d >= o->min && d <= o->max;
+    }
+    case CONFIG_OPT_BOOL:
+        return !strcmp(t, "true") || !strcmp(t, "false") || !strcmp(t, "yes") ||
+               !strcmp(t, "no") || !strcmp(t, "on") || !strcmp(t, "off");
+    }
+    return false;
+}
+
+static const char *option_expected(const struct config_option *o, char *buf, size_t size)
+{
+    switch (o->kind) {
+    case CONFIG_OPT_STRING:
+        return "a non-empty string";
+    case CONFIG_OPT_INT:
+        snprintf(buf, size, "an integer between %.0f and %.0f", o->min, o->max);
+        return buf;
+    case CONFIG_OPT_NUMBER:
+        snprintf(buf, size, "a number between %g and %g", o->min, o->max);
+        return buf;
+    case CONFIG_OPT_BOOL:
+        return "true or false";
+    }
+    return "valid";
+}
+
+/* `<key>: { … }`: every pair checked against the plug-in's table, the
+ * values kept as text in cfg->options. */
+static int plugin_section(struct parse *p, const struct config_plugin *pl, const yaml_node_t *map,
+                          struct sl_config *cfg)
+{
+    if (is_null(map))
+        return SL_OK;
+    const char *names[32];
+    char list[512], value[MAX_SHOWN + 8];
+    size_t n = 0;
+    for (const struct config_option *o = pl->options; o && o->name && n < 32; o++)
+        names[n++] = o->name;
+    if (map->type != YAML_MAPPING_NODE)
+        return fail_at(p, map->start_mark, "'%s' must be a mapping (keys: %s)", pl->key,
+                       join(names, n, list, sizeof list));
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+         pair < map->data.mapping.pairs.top; pair++) {
+        const yaml_node_t *kn = yaml_document_get_node(p->doc, pair->key);
+        const yaml_node_t *vn = yaml_document_get_node(p->doc, pair->value);
+        if (!kn || !vn)
+            return out_of_memory(p);
+        if (kn->type != YAML_SCALAR_NODE)
+            return fail_at(p, kn->start_mark, "keys must be plain names");
+        const char *word = scalar_raw(kn);
+        const struct config_option *o = find_option(pl, word);
+        if (!o) {
+            const char *near = closest(word, names, n);
+            return fail_at(p, kn->start_mark, "unknown key '%s' in '%s'; expected one of: %s%s%s%s",
+                           shown(word, value, sizeof value), pl->key,
+                           join(names, n, list, sizeof list), near ? "; did you mean '" : "",
+                           near ? near : "", near ? "'?" : "");
+        }
+        for (int i = 0; i < cfg->n_options; i++)
+            if (!strcmp(cfg->options[i].section, pl->key) && !strcmp(cfg->options[i].name, o->name))
+                return fail_at(p, kn->start_mark, "duplicate key '%s' (first at line %d, column %d)",
+                               o->name, cfg->options[i].at.line, cfg->options[i].at.column);
+        char dotted[128], what[128];
+        snprintf(dotted, sizeof dotted, "%s.%s", pl->key, o->name);
+        if (is_null(vn))
+            continue; /* present without a value: the default stays */
+        if (vn->type != YAML_SCALAR_NODE)
+            return fail_at(p, vn->start_mark, "'%s' must be %s, got a %s", dotted,
+                           option_expected(o, what, sizeof what),
+                           vn->type == YAML_SEQUENCE_NODE ? "list" : "mapping");
+        char *text;
+        if (expand(p, dotted, vn, &text))
+            return SL_ERROR;
+        if (!option_valid(o, text)) {
+            free(text);
+            return fail_at(p, vn->start_mark, "'%s' must be %s, got '%s'", dotted,
+                           option_expected(o, what, sizeof what),
+                           shown(scalar_raw(vn), value, sizeof value));
+        }
+        struct config_value *grown =
+            realloc(cfg->options, (size_t)(cfg->n_options + 1) * sizeof *grown);
+        if (!grown) {
+            free(text);
+            return out_of_memory(p);
+        }
+        cfg->options = grown;
+        cfg->options[cfg->n_options++] = (struct config_value){
+            .section = pl->key, .name = o->name, .text = text,
+            .at = {(int)vn->start_mark.line + 1, (int)vn->start_mark.column + 1}};
+    }
+    return SL_OK;
+}
+
+/* The chosen lake, catalog and engine: their required options are set and
+ * what they need of each other holds.  Errors point at the choice. */
+static int check_plugins(struct parse *p, struct sl_config *cfg)
+{
+    struct {
+        const char *role, *name;
+        struct config_pos at;
+    } chosen[] = {
+        {"lake", strncmp(cfg->lake, "s3://", 5) ? "" : "s3", cfg->lake_at},
+        {"catalog", cfg->catalog, cfg->catalog_at},
+        {"engine", cfg->engine, cfg->engine_at},
+    };
+    for (size_t c = 0; c < sizeof chosen / sizeof *chosen; c++) {
+        const struct config_plugin *pl = find_plugin(chosen[c].role, chosen[c].name);
+        if (!pl)
+            continue;
+        yaml_mark_t mark = {.line = chosen[c].at.line ? (size_t)chosen[c].at.line - 1 : 0,
+                            .column = chosen[c].at.column ? (size_t)chosen[c].at.column - 1 : 0};
+        char choice[96];
+        if (!strcmp(pl->role, "lake"))
+            snprintf(choice, sizeof choice, "lake: %s://…", pl->name);
+        else
+            snprintf(choice, sizeof choice, "%s: %s", pl->role, pl->name);
+        for (const struct config_option *o = pl->options; o && o->name; o++)
+            if (o->required && !config_option(cfg, pl->key, o->name))
+                return fail_at(p, mark, "'%s' needs '%s.%s' (%s: { %s })", choice, pl->key,
+                               o->name, pl->key, o->example ? o->example : o->name);
+        for (size_t r = 0; pl->requires && pl->requires[r]; r++) {
+            const char *eq = strchr(pl->requires[r], '=');
+            size_t len = eq ? (size_t)(eq - pl->requires[r]) : 0;
+            for (size_t o = 0; eq && o < sizeof chosen / sizeof *chosen; o++)
+                if (strlen(chosen[o].role) == len && !strncmp(chosen[o].role, pl->requires[r], len) &&
+                    strcmp(chosen[o].name, eq + 1))
+                    return fail_at(p, mark, "'%s' needs %s: %s%s (this file has %s: %s)", choice,
+                                   chosen[o].role, eq + 1, !strcmp(chosen[o].role, "lake") ? "://…" : "",
+                                   chosen[o].role,
+                                   !strcmp(chosen[o].role, "lake") ? cfg->lake : chosen[o].name);
+        }
+    }
+    return SL_OK;
+}
+
+const char *config_option(const struct sl_config *cfg, const char *section, const char *name)
+{
+    for (int i = cfg->n_options - 1; i >= 0; i--)
+        if (!strcmp(cfg->options[i].section, section) && !strcmp(cfg->options[i].name, name))
+            return cfg->options[i].text;
+    const struct config_plugin *pl = plugin_by_key(section);
+    const struct config_option *o = pl ? find_option(pl, name) : NULL;
+    return o ? o->def : NULL;
+}
+
+double config_option_number(const struct sl_config *cfg, const char *section, const char *name,
+                            double fallback)
+{
+    const char *t = config_option(cfg, section, name);
+    return t ? strtod(t, NULL) : fallback;
+}
+
+bool config_option_bool(const struct sl_config *cfg, const char *section, const char *name,
+                        bool fallback)
+{
+    const char *t = config_option(cfg, section, name);
+    if (!t)
+        return fallback;
+    return !strcmp(t, "true") || !strcmp(t, "yes") || !strcmp(t, "on");
+}
+
+const char *config_option_where(const struct sl_config *cfg, const char *section,
+                                const char *name, char *buf, size_t size)
+{
+    for (int i = 0; i < cfg->n_options; i++)
+        if (!strcmp(cfg->options[i].section, section) && !strcmp(cfg->options[i].name, name))
+            return config_where(cfg, cfg->options[i].at, buf, size);
+    return config_where(cfg, (struct config_pos){0, 0}, buf, size);
+}
+
 static int walk_mapping(struct parse *p, const struct key *keys, const char *parent,
                         const yaml_node_t *map, struct sl_config *cfg)
 {
@@ -956,8 +1201,12 @@ static int walk_mapping(struct parse *p, const struct key *keys, const char *par
             }
         }
         const struct key *k = find_key(keys, word);
-        if (!k)
+        if (!k && !parent[0] && plugin_by_key(word))
+            return_if_error(plugin_section(p, plugin_by_key(word), vn, cfg));
+        else if (!k)
             return unknown_key(p, keys, parent, kn);
+        if (!k)
+            continue;
         char name[128];
         snprintf(name, sizeof name, "%s%s%s", parent, parent[0] ? "." : "", k->name);
         if (apply(p, k, name, vn, cfg))
@@ -1092,6 +1341,7 @@ int config_parse(const char *text, const char *name, const char *dir, struct sl_
         goto out;
     }
     p.dir = cfg->dir;
+    pthread_once(&plugin_names_once, plugin_names_init);
     if (apply_defaults(&p, top_keys, cfg))
         goto out;
     if (!yaml_parser_initialize(&y)) {
@@ -1127,7 +1377,7 @@ int config_parse(const char *text, const char *name, const char *dir, struct sl_
         if (walk_mapping(&p, top_keys, "", root, cfg))
             goto out;
     }
-    if (check_required(&p, top_keys, cfg))
+    if (check_required(&p, top_keys, cfg) || check_plugins(&p, cfg))
         goto out;
     rc = SL_OK;
 out:
@@ -1227,6 +1477,9 @@ void config_free(struct sl_config *cfg)
     if (!cfg)
         return;
     free_keys(top_keys, cfg);
+    for (int i = 0; i < cfg->n_options; i++)
+        free(cfg->options[i].text);
+    free(cfg->options);
     free(cfg->path);
     free(cfg->dir);
     memset(cfg, 0, sizeof *cfg);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* What goes before the model text; model_error maps positions through it. */
 static const char copy_head[] = "COPY (";
@@ -32,14 +33,18 @@ struct duck_engine {
     duckdb_database db;
     duckdb_connection con; /* registration only: the leader thread */
     enum pq_codec codec;
+    struct store *store;
+    char tmp_dir[PATH_MAX];
 };
 
-static int duck_engine_open(const struct engine_options *opt, void **out, struct sl_err *err)
+static int duck_engine_open(const struct engine_env *opt, void **out, struct sl_err *err)
 {
     struct duck_engine *e = calloc(1, sizeof *e);
     if (!e)
         return sl_err_set(err, false, "engine", "duckdb", "out of memory");
     e->codec = opt->compression;
+    e->store = opt->store;
+    snprintf(e->tmp_dir, sizeof e->tmp_dir, "%s", opt->tmp_dir ? opt->tmp_dir : "/tmp");
     if (duck_open(NULL, &e->db, &e->con, err, "engine")) {
         free(e);
         return SL_ERROR;
@@ -59,12 +64,50 @@ static int duck_engine_open(const struct engine_options *opt, void **out, struct
     return SL_OK;
 }
 
+/* A view over the local copies of d's files, for a store whose objects
+ * DuckDB cannot open itself (S3: httpfs cannot be installed here, and a
+ * run's own files are still on this machine).  Caller frees. */
+static char *local_view_sql(struct duck_engine *e, const struct lake_dataset *d,
+                            struct sl_err *err)
+{
+    char name[300], lit[PATH_MAX * 2 + 8], local[PATH_MAX];
+    engine_sql_ident(d->name, name, sizeof name);
+    size_t cap = 256 + (size_t)(d->files + 1) * (PATH_MAX * 2 + 16);
+    char *sql = malloc(cap);
+    if (!sql) {
+        sl_err_set(err, false, "engine", d->name, "out of memory");
+        return NULL;
+    }
+    size_t n = (size_t)snprintf(sql, cap, "CREATE OR REPLACE VIEW %s.%s AS SELECT * FROM "
+                                "read_parquet([", d->layer, name);
+    for (int i = 0; i < d->files; i++) {
+        if (e->store->type->local_path(e->store->ctx, d->file[i].path, local, sizeof local)) {
+            char url[PATH_MAX];
+            e->store->type->url(e->store->ctx, d->file[i].path, url, sizeof url);
+            sl_err_set(err, false, "engine", url,
+                       "no local copy of this file for the models to read (DuckDB here cannot "
+                       "read the store directly); run the export again in this run (--resume "
+                       "re-exports a table whose copies are gone)");
+            free(sql);
+            return NULL;
+        }
+        engine_sql_literal(local, lit, sizeof lit);
+        n += (size_t)snprintf(sql + n, cap - n, "%s%s", i ? ", " : "", lit);
+    }
+    snprintf(sql + n, cap - n, "], hive_partitioning = false)");
+    return sql;
+}
+
 static int duck_engine_register(void *ctx, const struct lake_dataset *d, struct sl_err *err)
 {
     struct duck_engine *e = ctx;
-    char *sql = engine_view_sql(d);
-    if (!sql)
+    char *sql;
+    if (e->store && !(e->store->type->caps & STORE_CAP_LOCAL)) {
+        if (!(sql = local_view_sql(e, d, err)))
+            return SL_ERROR;
+    } else if (!(sql = engine_view_sql(d))) {
         return sl_err_set(err, false, "engine", d->name, "out of memory");
+    }
     int rc = duck_exec(e->con, sql, err, "engine", d->name);
     free(sql);
     return rc;
@@ -236,14 +279,91 @@ static int model_error(const char *model_file, const char *body, const char *raw
     return rc;
 }
 
-static int duck_engine_run(void *ctx, const char *model_file, const char *sql, const char *out_path,
-                           struct model_result *res, struct sl_err *err)
+/* DuckDB's name of a column type ("DECIMAL(12,2)", "VARCHAR[]",
+ * "TIMESTAMP WITH TIME ZONE") as our column type, for catalogs that need
+ * the model's columns (Glue, DDL).  What has no type of ours is text. */
+static void column_from_duckdb(const char *name, const char *type, struct sl_column *c)
+{
+    static const struct {
+        const char *duck;
+        enum sl_type t;
+    } map[] = {
+        {"BOOLEAN", SL_T_BOOL},         {"TINYINT", SL_T_INT16},
+        {"SMALLINT", SL_T_INT16},       {"UTINYINT", SL_T_INT16},
+        {"INTEGER", SL_T_INT32},        {"USMALLINT", SL_T_INT32},
+        {"BIGINT", SL_T_INT64},         {"UINTEGER", SL_T_INT64},
+        {"FLOAT", SL_T_FLOAT},          {"DOUBLE", SL_T_DOUBLE},
+        {"VARCHAR", SL_T_STRING},       {"JSON", SL_T_JSON},
+        {"BLOB", SL_T_BINARY},          {"UUID", SL_T_UUID},
+        {"DATE", SL_T_DATE},            {"TIME", SL_T_TIME},
+        {"TIMESTAMP", SL_T_TIMESTAMP},  {"TIMESTAMP WITH TIME ZONE", SL_T_TIMESTAMPTZ},
+    };
+    char t[128];
+    snprintf(t, sizeof t, "%s", type);
+    size_t n = strlen(t);
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    snprintf(c->source_name, sizeof c->source_name, "%s", name);
+    snprintf(c->source_type, sizeof c->source_type, "%s", type);
+    c->nullable = true;
+    if (n > 2 && !strcmp(t + n - 2, "[]")) {
+        c->list = true;
+        t[n - 2] = 0;
+    }
+    c->type = SL_T_STRING;
+    if (sscanf(t, "DECIMAL(%d,%d)", &c->precision, &c->scale) == 2) {
+        c->type = SL_T_DECIMAL;
+        return;
+    }
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (!strcmp(t, map[i].duck))
+            c->type = map[i].t;
+}
+
+/* The columns of the file just written, from its footer (DESCRIBE reads
+ * only that), into *schema. */
+static int written_schema(duckdb_connection con, const char *lit, const char *model_file,
+                          struct sl_schema *schema, struct sl_err *err)
+{
+    char sql[PATH_MAX + 64];
+    duckdb_result r;
+    snprintf(sql, sizeof sql, "DESCRIBE SELECT * FROM read_parquet(%s)", lit);
+    if (duckdb_query(con, sql, &r) == DuckDBError) {
+        char msg[1024];
+        sl_err_set(err, false, "model", model_file, "cannot read the result's columns: %s",
+                   duck_error_text(duckdb_result_error(&r), msg, sizeof msg));
+        duckdb_destroy_result(&r);
+        return SL_ERROR;
+    }
+    idx_t n = duckdb_row_count(&r);
+    schema->cols = calloc(n ? n : 1, sizeof *schema->cols);
+    if (!schema->cols) {
+        duckdb_destroy_result(&r);
+        return sl_err_set(err, false, "model", model_file, "out of memory");
+    }
+    for (idx_t i = 0; i < n; i++) {
+        char *name = duckdb_value_varchar(&r, 0, i), *type = duckdb_value_varchar(&r, 1, i);
+        column_from_duckdb(name ? name : "", type ? type : "", &schema->cols[i]);
+        duckdb_free(name);
+        duckdb_free(type);
+    }
+    schema->ncols = (int)n;
+    duckdb_destroy_result(&r);
+    return SL_OK;
+}
+
+static int duck_engine_run(void *ctx, const char *model_file, const char *sql,
+                           const struct lake_dataset *out, struct model_result *res,
+                           struct sl_err *err)
 {
     struct duck_engine *e = ctx;
     duckdb_connection con = NULL;
     char *body = trim_model(sql), *copy = NULL;
-    char lit[PATH_MAX + 16];
+    char lit[PATH_MAX + 16], out_path[PATH_MAX + 300];
     int rc = SL_ERROR;
+    /* Written here, then streamed into the store: the one writer of the
+     * dataset's files is the store, whichever store it is. */
+    snprintf(out_path, sizeof out_path, "%s/%s-%s.parquet", e->tmp_dir, out->layer, out->name);
     if (!body)
         return sl_err_set(err, false, "model", model_file, "out of memory");
     if (!body[0]) {
@@ -275,8 +395,19 @@ static int duck_engine_run(void *ctx, const char *model_file, const char *sql, c
     }
     res->rows = duckdb_row_count(&r) ? duckdb_value_int64(&r, 0, 0) : 0;
     duckdb_destroy_result(&r);
-    rc = SL_OK;
+    if (written_schema(con, lit, model_file, &res->schema, err))
+        goto out;
+    if (!(res->file = calloc(1, sizeof *res->file))) {
+        sl_err_set(err, false, "model", model_file, "out of memory");
+        goto out;
+    }
+    res->files = 1;
+    struct lake_file *f = &res->file[0];
+    f->rows = res->rows;
+    snprintf(f->path, sizeof f->path, "%s/part-0.parquet", out->prefix);
+    rc = store_put_file(e->store, out_path, f->path, &f->bytes, &f->crc32, err);
 out:
+    unlink(out_path);
     if (con)
         duckdb_disconnect(&con);
     free(copy);

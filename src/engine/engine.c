@@ -10,18 +10,25 @@
 
 static const struct engine_type *const types[] = {&engine_duckdb_type};
 
-int engine_open(struct engine *e, const char *name, const struct engine_options *opt,
-                struct sl_err *err)
+int engine_open(struct engine *e, const struct engine_env *env, struct sl_err *err)
 {
+    const char *name = env->cfg->engine;
     e->ctx = NULL;
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (!strcmp(types[i]->name, name)) {
             e->type = types[i];
-            return e->type->open(opt, &e->ctx, err);
+            return e->type->open(env, &e->ctx, err);
         }
     e->type = NULL;
     return sl_err_set(err, false, "engine", name,
                       "engine '%s' is not available in this build; use engine: duckdb", name);
+}
+
+void model_result_free(struct model_result *r)
+{
+    free(r->file);
+    sl_schema_free(&r->schema);
+    memset(r, 0, sizeof *r);
 }
 
 void engine_close(struct engine *e)

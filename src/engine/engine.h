@@ -3,8 +3,10 @@
  *
  * The pipeline registers the datasets a model may read (raw.*, then
  * stage1.* once built) and asks the engine to run one model: a SELECT whose
- * result becomes one Parquet file.  run_model is called from several worker
- * threads at once (the models of one stage run in parallel).
+ * result becomes the Parquet files of a dataset, written by the engine where
+ * the dataset lives, and returned with their sizes, checksums and the
+ * result's schema.  run_model is called from several worker threads at
+ * once (the models of one stage run in parallel).
  *
  * Implementations: duckdb.c (embedded).  Athena and Trino are one new file
  * each filling `struct engine_type`.
@@ -15,30 +17,50 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog/catalog.h"
+#include "config/config.h"
 #include "lake/dataset.h"
 #include "parquet/writer.h"
+#include "store/store.h"
 #include "util/err.h"
 
-struct engine_options {
+/* What an engine is given at open; every pointer is borrowed and outlives it. */
+struct engine_env {
     int threads;
     enum pq_codec compression;
+    struct store *store;     /* where the datasets live; outputs are written there */
+    struct catalog *catalog; /* the run's catalog (an engine may read tables through it) */
+    const struct sl_config *cfg; /* the engine's own options (config_option) */
+    const char *tmp_dir;     /* the run's local scratch folder */
 };
 
+/* What a model produced: every file written under the output dataset's
+ * prefix and the result's columns.  The caller owns both
+ * (model_result_free). */
 struct model_result {
     int64_t rows;
+    struct lake_file *file;
+    int files;
+    struct sl_schema schema;
 };
+
+void model_result_free(struct model_result *r);
 
 struct engine_type {
     const char *name;
-    int (*open)(const struct engine_options *opt, void **ctx, struct sl_err *err);
+    int (*open)(const struct engine_env *env, void **ctx, struct sl_err *err);
     /* Make d readable as <layer>.<name>.  Called on the leader only, also while
      * models run on workers: a model read by another model of its stage is
-     * registered as soon as it is done (flow/deps.h). */
+     * registered as soon as it is done (the orchestrator orders them). */
     int (*register_dataset)(void *ctx, const struct lake_dataset *d, struct sl_err *err);
-    /* Run `sql` (one SELECT), write its result as Parquet to the local file
-     * `out_path`.  `model_file` names the model in errors.  Thread-safe. */
-    int (*run_model)(void *ctx, const char *model_file, const char *sql, const char *out_path,
-                     struct model_result *res, struct sl_err *err);
+    /* Run `sql` (one SELECT) and write its result as Parquet where the
+     * dataset `out` lives (out->prefix in the store: DuckDB writes a local
+     * file and uploads it; a distributed engine writes there itself), then
+     * say what it wrote in *res (empty on entry).  `model_file` names the
+     * model in errors.  Thread-safe. */
+    int (*run_model)(void *ctx, const char *model_file, const char *sql,
+                     const struct lake_dataset *out, struct model_result *res,
+                     struct sl_err *err);
     void (*close)(void *ctx);
 };
 
@@ -47,8 +69,8 @@ struct engine {
     void *ctx;
 };
 
-int engine_open(struct engine *e, const char *name, const struct engine_options *opt,
-                struct sl_err *err);
+/* By config name (env->cfg->engine). */
+int engine_open(struct engine *e, const struct engine_env *env, struct sl_err *err);
 void engine_close(struct engine *e);
 
 extern const struct engine_type engine_duckdb_type;

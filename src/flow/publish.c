@@ -52,33 +52,16 @@ int run_publish(struct run *r, const char *arg, struct sl_err *err)
 
 int flow_published_run(const struct sl_config *cfg, char *out, size_t size, struct sl_err *err)
 {
+    struct store st = {0};
+    struct catalog cat = {0};
     out[0] = 0;
-    const char *lake = !strncmp(cfg->lake, "file://", 7) ? cfg->lake + 7 : cfg->lake;
-    if (strcmp(cfg->catalog, "duckdb") || strstr(lake, "://"))
-        return SL_OK;
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/" CATALOG_DUCKDB_FILE, lake);
-    if (access(path, F_OK))
-        return SL_OK; /* a fresh lake: nothing published yet */
-    duckdb_database db = NULL;
-    duckdb_connection con = NULL;
-    duckdb_result res;
-    int rc = duck_open_readonly(path, &db, &con, err, "recover");
-    if (rc == SL_OK) {
-        if (duckdb_query(con, "SELECT run_id FROM _snaplake.published", &res) == DuckDBError) {
-            char msg[1024];
-            rc = sl_err_set(err, false, "recover", path,
-                            "cannot read the published run from the catalog: %s",
-                            duck_error_text(duckdb_result_error(&res), msg, sizeof msg));
-        } else if (duckdb_row_count(&res) > 0) {
-            char *v = duckdb_value_varchar(&res, 0, 0);
-            snprintf(out, size, "%s", v ? v : "");
-            duckdb_free(v);
-        }
-        duckdb_destroy_result(&res);
-    }
-    duckdb_disconnect(&con);
-    duckdb_close(&db);
+    int rc = store_open(&st, cfg->lake, NULL, err);
+    if (rc == SL_OK)
+        rc = catalog_open(&cat, cfg, &st, err);
+    if (rc == SL_OK)
+        rc = cat.type->published(cat.ctx, out, size, err);
+    catalog_close(&cat);
+    store_close(&st);
     return rc;
 }
 

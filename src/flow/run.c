@@ -625,9 +625,13 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     began = 1;
     sl_info("run %s%s: %s → %s", r.run_id, r.resuming ? " (resumed)" : "", red, cfg->lake);
 
-    struct engine_options eo = {.threads = cfg->jobs, .compression = cfg->compression};
-    if (catalog_open(&r.catalog, cfg->catalog, &r.store, err) ||
-        engine_open(&r.engine, cfg->engine, &eo, err))
+    struct engine_env env = {.threads = cfg->jobs,
+                             .compression = cfg->compression,
+                             .store = &r.store,
+                             .catalog = &r.catalog,
+                             .cfg = cfg,
+                             .tmp_dir = r.tmp_dir};
+    if (catalog_open(&r.catalog, cfg, &r.store, err) || engine_open(&r.engine, &env, err))
         goto out;
     rc = run_steps(&r, err);
 out:
@@ -679,6 +683,7 @@ out:
     free(r.chunks_left);
     free(r.models);
     free(r.kept);
+    run_free_model_results(&r);
     flow_deps_free(&r.deps);
     free(r.recorded);
     if (lock_fd >= 0)

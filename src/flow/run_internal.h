@@ -81,6 +81,8 @@ struct run {
     int nmodels;
     struct flow_deps deps;  /* which of them read which (deps.h) */
     unsigned char *kept;    /* per model: done in the run being resumed, not run again */
+    struct model_result *model_results; /* per model: its files and columns */
+    int nmodel_results;
 
     struct lake_dataset *datasets; /* every dataset of this run, in order */
     int ndatasets;
@@ -143,6 +145,7 @@ int run_snapshot(struct run *r, const char *arg, struct sl_err *err);
 int run_export(struct run *r, const char *arg, struct sl_err *err);
 int run_register_raw(struct run *r, const char *arg, struct sl_err *err);
 int run_stage(struct run *r, const char *layer, struct sl_err *err);
+void run_free_model_results(struct run *r);
 int run_publish(struct run *r, const char *arg, struct sl_err *err);
 /* Set `current` and the state to the run the catalog publishes (after a
  * kill between the catalog switch and `current`); with the lock held. */

@@ -1,11 +1,14 @@
 /*
  * stage.c — the model phase of a run: each stage's models (<models>/<stage>/
  * *.sql, found by flow_models_list) run in parallel on the pool, each in the
- * engine into a local Parquet file that is then streamed into the lake as
- * <stage>/<name>/run=<ID>/part-0.parquet, and registered as a dataset.
+ * engine, which writes its result where the dataset lives
+ * (<stage>/<name>/run=<ID>/…) and says which files and columns it wrote;
+ * the dataset is then recorded and registered.
  * See run_internal.h for who owns what.
  */
+#include "flow/manifest.h"
 #include "flow/pool.h"
+#include "flow/progress.h"
 #include "flow/run_internal.h"
 #include "util/log.h"
 
@@ -14,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 static char *read_text(const char *path, struct sl_err *err, const char *stage)
 {
@@ -39,43 +41,11 @@ static char *read_text(const char *path, struct sl_err *err, const char *stage)
     return (char *)b.data;
 }
 
-/* Stream a local file into the store. */
-static int upload(struct run *r, const char *local, const char *path, struct job_result *res,
-                  struct sl_err *err)
-{
-    FILE *f = fopen(local, "rb");
-    if (!f)
-        return sl_err_set(err, false, "store", local, "cannot read: %s", strerror(errno));
-    struct store_file *sf = NULL;
-    int rc = r->store.type->put_open(r->store.ctx, path, &sf, err);
-    char *buf = malloc(1 << 20);
-    size_t n;
-    uLong crc = crc32_z(0, NULL, 0);
-    res->bytes = 0;
-    if (!buf && rc == SL_OK)
-        rc = sl_err_set(err, false, "store", path, "out of memory");
-    while (rc == SL_OK && (n = fread(buf, 1, 1 << 20, f)) > 0) {
-        rc = r->store.type->write(sf, buf, n, err);
-        crc = crc32_z(crc, (const Bytef *)buf, n);
-        res->bytes += (int64_t)n;
-    }
-    res->crc32 = (uint32_t)crc;
-    fclose(f);
-    free(buf);
-    if (rc == SL_OK) {
-        rc = r->store.type->commit(sf, err);
-        sf = NULL;
-    }
-    r->store.type->abort(sf, NULL);
-    return rc;
-}
-
 static int run_model(void *arg, int job, int worker, int attempt, struct sl_err *err)
 {
     struct run *r = arg;
     const struct flow_model_file *m = &r->models[job];
-    char local[PATH_MAX + 300], path[PATH_MAX];
-    struct model_result res = {0};
+    struct model_result *res = &r->model_results[job];
     double t0 = run_now();
     (void)attempt;
     if (r->kept[job]) /* done in the run being resumed: its file stays */
@@ -84,15 +54,23 @@ static int run_model(void *arg, int job, int worker, int attempt, struct sl_err 
     char *sql = read_text(m->path, err, r->layer);
     if (!sql)
         return SL_ERROR;
-    snprintf(local, sizeof local, "%s/%s-%s.parquet", r->tmp_dir, r->layer, m->name);
-    snprintf(path, sizeof path, "%s/%s/run=%s/part-0.parquet", r->layer, m->name, r->run_id);
-    int rc = r->engine.type->run_model(r->engine.ctx, m->path, sql, local, &res, err);
+    struct lake_dataset out = {0};
+    snprintf(out.layer, sizeof out.layer, "%s", r->layer);
+    snprintf(out.name, sizeof out.name, "%s", m->name);
+    snprintf(out.prefix, sizeof out.prefix, "%s/%s/run=%s", r->layer, m->name, r->run_id);
+    r->store.type->url(r->store.ctx, out.prefix, out.location, sizeof out.location);
+    model_result_free(res); /* a failed attempt's */
+    int rc = r->engine.type->run_model(r->engine.ctx, m->path, sql, &out, res, err);
     free(sql);
-    if (rc == SL_OK)
-        rc = upload(r, local, path, &r->results[job], err);
-    unlink(local);
-    r->results[job].rows = res.rows;
-    r->results[job].seconds = run_now() - t0;
+    double seconds = run_now() - t0;
+    struct job_result *jr = &r->results[job];
+    *jr = (struct job_result){.rows = res->rows, .seconds = seconds};
+    for (int i = 0; i < res->files; i++) {
+        res->file[i].seconds = seconds / res->files;
+        jr->bytes += res->file[i].bytes;
+    }
+    if (res->files)
+        jr->crc32 = res->file[0].crc32;
     if (rc && !err->object[0])
         sl_err_context(err, "%s", m->path);
     return rc;
@@ -112,12 +90,23 @@ static void model_event(void *arg, int job, enum flow_event ev, int attempt, con
         snprintf(d.name, sizeof d.name, "%s", m->name);
         snprintf(d.prefix, sizeof d.prefix, "%s/%s/run=%s", r->layer, m->name, r->run_id);
         r->store.type->url(r->store.ctx, d.prefix, d.location, sizeof d.location);
+        d.file = r->model_results[job].file; /* borrowed: not freed through d */
+        d.files = r->model_results[job].files;
         char buf[2200];
         if (r->engine.type->register_dataset(r->engine.ctx, &d, &ignored))
             sl_warn("%s", sl_err_format(&ignored, buf, sizeof buf));
     }
     if (r->kept[job])
         return; /* recorded done by the run being resumed */
+    if (ev == FLOW_STARTED)
+        progress_chunk(job, 1);
+    else if (ev != FLOW_RETRYING) {
+        if (ev == FLOW_DONE)
+            progress_add(job, r->results[job].rows, r->results[job].bytes);
+        if (ev != FLOW_SKIPPED)
+            progress_chunk(job, 0);
+        progress_table_done(job);
+    }
     const char *state = ev == FLOW_STARTED    ? "running"
                         : ev == FLOW_RETRYING ? "retrying"
                         : ev == FLOW_DONE     ? "done"
@@ -128,19 +117,35 @@ static void model_event(void *arg, int job, enum flow_event ev, int attempt, con
         sl_err_set(&why, false, r->layer, m->path,
                    "not run: it needs a model of its stage that failed (%s)", e->object);
     if (ev == FLOW_DONE) {
-        /* The file first: a task recorded done has its output recorded. */
-        const struct job_result *res = &r->results[job];
-        struct lake_file f = {
-            .rows = res->rows, .bytes = res->bytes, .seconds = res->seconds, .crc32 = res->crc32};
+        /* The files first: a task recorded done has its output recorded;
+         * and the columns, which a model's dataset knows only now. */
+        const struct model_result *res = &r->model_results[job];
         struct sl_err e2 = {0};
-        snprintf(f.path, sizeof f.path, "%s/%s/run=%s/part-0.parquet", r->layer, m->name,
-                 r->run_id);
-        if (flow_state_file(r->state, r->run_id, id, r->layer, m->name, &f, &e2))
+        for (int i = 0; i < res->files; i++)
+            if (flow_state_file(r->state, r->run_id, id, r->layer, m->name, &res->file[i], &e2))
+                run_record_failed(r, &e2);
+        struct flow_dataset_record d = {0};
+        snprintf(d.layer, sizeof d.layer, "%s", r->layer);
+        snprintf(d.name, sizeof d.name, "%s", m->name);
+        snprintf(d.prefix, sizeof d.prefix, "%s/%s/run=%s", r->layer, m->name, r->run_id);
+        r->store.type->url(r->store.ctx, d.prefix, d.location, sizeof d.location);
+        d.schema_json = res->schema.ncols ? flow_manifest_columns(&res->schema) : NULL;
+        if (flow_state_dataset(r->state, r->run_id, &d, &e2))
             run_record_failed(r, &e2);
+        free(d.schema_json);
     }
     run_task_state(r, id, r->layer, m->name, state, attempt,
                    ev == FLOW_DONE ? r->results[job].rows : 0,
                    ev == FLOW_DONE ? r->results[job].bytes : 0, ev == FLOW_SKIPPED ? &why : e);
+}
+
+void run_free_model_results(struct run *r)
+{
+    for (int i = 0; i < r->nmodel_results; i++)
+        model_result_free(&r->model_results[i]);
+    free(r->model_results);
+    r->model_results = NULL;
+    r->nmodel_results = 0;
 }
 
 int run_stage(struct run *r, const char *layer, struct sl_err *err)
@@ -160,9 +165,12 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
         return sl_err_set(err, false, layer, r->cfg->models, "the models changed during the run");
     free(r->results);
     free(r->kept);
+    run_free_model_results(r);
     r->results = calloc((size_t)r->nmodels, sizeof *r->results);
     r->kept = calloc((size_t)r->nmodels, sizeof *r->kept);
-    if (!r->results || !r->kept)
+    r->model_results = calloc((size_t)r->nmodels, sizeof *r->model_results);
+    r->nmodel_results = r->nmodels;
+    if (!r->results || !r->kept || !r->model_results)
         return sl_err_set(err, false, layer, "", "out of memory");
     for (int i = 0; i < r->nmodels; i++) {
         char id[300];
@@ -174,6 +182,12 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
                                                 .bytes = kept.bytes,
                                                 .seconds = kept.seconds,
                                                 .crc32 = kept.crc32};
+            struct model_result *mr = &r->model_results[i];
+            if (!(mr->file = malloc(sizeof *mr->file)))
+                return sl_err_set(err, false, layer, id, "out of memory");
+            mr->file[0] = kept;
+            mr->files = 1;
+            mr->rows = kept.rows;
             sl_debug("resume: %s done, kept", id);
             r->kept[i] = 1;
             continue;
@@ -198,16 +212,32 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
                                    .event = model_event,
                                    .arg = r,
                                    .stop = &run_interrupt_signal};
+    char what[16];
+    snprintf(what, sizeof what, "%s models", layer);
+    progress_begin_as(r->nmodels, what);
+    for (int i = 0; i < r->nmodels; i++)
+        if (!r->kept[i])
+            progress_table(i, r->models[i].name, 0);
+    progress_show();
     int rc = flow_pool_run(&po, r->nmodels, r->deps.order, err);
+    progress_end();
     if (rc || run_record_check(r, err))
         return SL_ERROR;
     for (int i = 0; i < r->nmodels; i++) {
         struct lake_dataset *d;
-        if (run_add_dataset(r, layer, r->models[i].name, NULL, &d, err))
+        const struct model_result *mr = &r->model_results[i];
+        if (run_add_dataset(r, layer, r->models[i].name, mr->schema.ncols ? &mr->schema : NULL,
+                            &d, err))
             return SL_ERROR;
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/part-0.parquet", d->prefix);
-        if (run_add_file(d, path, &r->results[i], err) || run_register_dataset(r, d, err))
+        for (int k = 0; k < mr->files; k++) {
+            struct job_result one = {.rows = mr->file[k].rows,
+                                     .bytes = mr->file[k].bytes,
+                                     .seconds = mr->file[k].seconds,
+                                     .crc32 = mr->file[k].crc32};
+            if (run_add_file(d, mr->file[k].path, &one, err))
+                return SL_ERROR;
+        }
+        if (run_register_dataset(r, d, err))
             return SL_ERROR;
         sl_info("  %-7s %-28s %12lld rows %10.1f KiB %7.2f s", layer, d->name, (long long)d->rows,
                 d->bytes / 1024.0, r->results[i].seconds);

@@ -87,6 +87,10 @@ struct store_type {
     int (*sweep_incomplete)(void *ctx, const char *prefix, int *removed, struct sl_err *err);
     /* Location an engine or a catalog names: absolute local path or s3:// URL. */
     void (*url)(void *ctx, const char *path, char *out, size_t size);
+    /* Optional (NULL: store_get_file reads through get): stream the object
+     * at path into the local file `local` (created or replaced).
+     * STORE_NOT_FOUND when absent. */
+    int (*get_file)(void *ctx, const char *path, const char *local, struct sl_err *err);
     /* A local file with the bytes of the object at path (STORE_CAP_LOCAL: the
      * object itself; STORE_CAP_LOCAL_COPY: the copy kept when this process
      * wrote it).  STORE_NOT_FOUND when there is none. */
@@ -102,6 +106,17 @@ struct store {
 int store_open(struct store *s, const char *url, const struct store_options *opt,
                struct sl_err *err);
 void store_close(struct store *s);
+
+/* Stream the local file `local` into the object at path; its size and
+ * zlib CRC-32 into *bytes and *crc (either may be NULL). */
+int store_put_file(struct store *s, const char *local, const char *path, int64_t *bytes,
+                   uint32_t *crc, struct sl_err *err);
+
+/* The object at path into the local file `local`, through a temporary name
+ * renamed into place (a reader never sees half a file); its size and CRC-32
+ * into *bytes and *crc (either may be NULL).  STORE_NOT_FOUND when absent. */
+int store_get_file(struct store *s, const char *path, const char *local, int64_t *bytes,
+                   uint32_t *crc, struct sl_err *err);
 
 /* Put a whole buffer as one object (manifests, pointers). */
 int store_put_all(struct store *s, const char *path, const void *data, size_t n,

@@ -1,0 +1,30 @@
+/*
+ * plugins.c — the plug-ins config knows of: what `catalog:`, `engine:` and
+ * the lake's URL scheme may name, and each plug-in's own options
+ * (config.h "Plug-in options").  A built plug-in declares its struct
+ * config_plugin in its own file; the rows here without options are the
+ * built-in defaults and the plug-ins of DESIGN.md not built yet.
+ */
+#include "config/config.h"
+
+#include <stddef.h>
+
+static const struct config_plugin catalog_duckdb = {.role = "catalog", .name = "duckdb"};
+static const struct config_plugin catalog_none = {.role = "catalog", .name = "none"};
+static const struct config_plugin engine_duckdb = {.role = "engine", .name = "duckdb"};
+
+static const struct config_plugin lake_s3 = {.role = "lake", .name = "s3", .planned = true};
+static const struct config_plugin catalog_glue = {.role = "catalog", .name = "glue",
+                                                  .planned = true};
+static const struct config_plugin catalog_hive = {.role = "catalog", .name = "hive",
+                                                  .planned = true};
+static const struct config_plugin engine_athena = {.role = "engine", .name = "athena",
+                                                   .planned = true};
+static const struct config_plugin engine_trino = {.role = "engine", .name = "trino",
+                                                  .planned = true};
+
+/* Built ones first, in the order messages list them. */
+const struct config_plugin *const config_plugins[] = {
+    &catalog_duckdb, &catalog_none, &engine_duckdb, &lake_s3,      &catalog_glue,
+    &catalog_hive,   &engine_athena, &engine_trino, NULL,
+};
