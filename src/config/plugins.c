@@ -13,7 +13,7 @@ static const struct config_plugin catalog_duckdb = {.role = "catalog", .name = "
 static const struct config_plugin catalog_none = {.role = "catalog", .name = "none"};
 static const struct config_plugin engine_duckdb = {.role = "engine", .name = "duckdb"};
 
-static const struct config_plugin lake_s3 = {.role = "lake", .name = "s3", .planned = true};
+extern const struct config_plugin store_s3_config; /* store/s3.c */
 static const struct config_plugin catalog_glue = {.role = "catalog", .name = "glue",
                                                   .planned = true};
 static const struct config_plugin catalog_hive = {.role = "catalog", .name = "hive",
@@ -25,6 +25,6 @@ static const struct config_plugin engine_trino = {.role = "engine", .name = "tri
 
 /* Built ones first, in the order messages list them. */
 const struct config_plugin *const config_plugins[] = {
-    &catalog_duckdb, &catalog_none, &engine_duckdb, &lake_s3,      &catalog_glue,
+    &catalog_duckdb, &catalog_none, &engine_duckdb, &store_s3_config,      &catalog_glue,
     &catalog_hive,   &engine_athena, &engine_trino, NULL,
 };

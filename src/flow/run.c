@@ -539,7 +539,7 @@ int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err)
     int so = flow_state_open(state_path, 0, &r.state, err);
     if (so == FLOW_STATE_DAMAGED)
         flow_state_damaged_hint(cfg, err);
-    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, NULL, err) ||
+    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, &(struct store_options){.config = cfg}, err) ||
         run_recover_published(&r, err))
         goto out;
     /* The newest run, when it can be resumed, keeps its snapshot copy. */
@@ -581,7 +581,8 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     if (so == FLOW_STATE_DAMAGED)
         flow_state_damaged_hint(cfg, err);
     /* Transfers stop when the run is interrupted (sig_atomic_t is an int). */
-    struct store_options sopt = {.interrupt = (const volatile int *)&run_interrupt_signal};
+    struct store_options sopt = {.config = cfg,
+                                 .interrupt = (const volatile int *)&run_interrupt_signal};
     if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, &sopt, err) ||
         run_recover_published(&r, err))
         goto out;

@@ -34,10 +34,8 @@
  * the same mutex guards each file's part bookkeeping (pending, etag,
  * failed, err).  Everything else of a file belongs to its writer's thread.
  *
- * Options come from the environment until the config has a table for them:
- *   SNAPLAKE_S3_PART_SIZE  bytes per part (default 8 MiB; below 5 MiB only
- *                          S3-compatible test servers accept it);
- *   SNAPLAKE_S3_UPLOADS    parts in flight per store (default 4).
+ * Options: the `s3:` section of snaplake.yml (store_s3_config below):
+ * part_size_mb, uploads (parts in flight), region, profile.
  */
 #include "store/store.h"
 
@@ -53,11 +51,10 @@
 #include <unistd.h>
 
 #include "aws/aws.h"
+#include "config/config.h"
 #include "store/s3_xml.h"
 #include "util/log.h"
 
-#define DEFAULT_PART_SIZE ((size_t)8 << 20)
-#define DEFAULT_UPLOADS 4
 #define DELETE_BATCH 1000 /* DeleteObjects takes at most 1000 keys */
 #define MAX_PARTS 10000   /* S3's limit on parts per upload */
 #define SMALL_BODY_MAX ((size_t)16 << 20) /* listings, error documents */
@@ -168,17 +165,24 @@ static int call(struct s3 *s, const char *method, const char *key, const struct 
     return aws_request(s->client, &req, resp, e);
 }
 
-static long env_long(const char *name, long def, long min, long max)
-{
-    const char *v = getenv(name);
-    char *end;
-    long n = v && *v ? strtol(v, &end, 10) : def;
-    if (v && *v && (*end || n < min || n > max)) {
-        sl_warn("%s=%s is not a number in [%ld, %ld]; using %ld", name, v, min, max, def);
-        return def;
-    }
-    return n;
-}
+/* The `s3:` section (config.h "Plug-in options"); the config core checks
+ * types and ranges. */
+static const struct config_option s3_options[] = {
+    /* S3 refuses parts under 5 MiB (but the last) and allows 10 000 parts:
+     * 8 MiB parts reach 78 GiB per file. */
+    {.name = "part_size_mb", .kind = CONFIG_OPT_INT, .def = "8", .min = 5, .max = 5120},
+    /* Parts queued or uploading per lake: memory is uploads × part_size_mb
+     * plus one filling part per worker. */
+    {.name = "uploads", .kind = CONFIG_OPT_INT, .def = "4", .min = 1, .max = 64},
+    /* Else AWS_REGION, AWS_DEFAULT_REGION, the profile's region. */
+    {.name = "region", .kind = CONFIG_OPT_STRING, .example = "region: eu-west-1"},
+    /* Else AWS_PROFILE, else "default". */
+    {.name = "profile", .kind = CONFIG_OPT_STRING, .example = "profile: prod"},
+    {0},
+};
+
+const struct config_plugin store_s3_config = {
+    .role = "lake", .name = "s3", .key = "s3", .options = s3_options};
 
 static int mkdirs_for(const char *file)
 {
@@ -244,12 +248,14 @@ static int s3_open(const char *url, const struct store_options *opt, void **out,
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work, NULL);
     pthread_cond_init(&s->done, NULL);
-    s->part_size = (size_t)env_long("SNAPLAKE_S3_PART_SIZE", (long)DEFAULT_PART_SIZE, 1024,
-                                    (long)5 << 30);
-    s->uploads = (int)env_long("SNAPLAKE_S3_UPLOADS", DEFAULT_UPLOADS, 1, 64);
+    const struct sl_config *cfg = opt->config;
+    s->part_size = (size_t)(cfg ? config_option_number(cfg, "s3", "part_size_mb", 8) : 8) << 20;
+    s->uploads = cfg ? (int)config_option_number(cfg, "s3", "uploads", 4) : 4;
     if (opt->cache_dir && opt->cache_dir[0])
         snprintf(s->cache, sizeof s->cache, "%s", opt->cache_dir);
     struct aws_client_options co = {
+        .region = cfg ? config_option(cfg, "s3", "region") : NULL,
+        .profile = cfg ? config_option(cfg, "s3", "profile") : NULL,
         .retry = AWS_RETRY_DEFAULT,
         /* sig_atomic_t is int on the platforms we build for. */
         .stop = (const volatile sig_atomic_t *)opt->interrupt,

@@ -66,8 +66,8 @@ sqlite3 "$P/shop.db" "CREATE TABLE big(id INTEGER PRIMARY KEY, payload BLOB NOT 
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000)
 INSERT INTO big SELECT i, randomblob(1024) FROM n;"
 CFG=$P/snaplake.yml
-write_cfg "$CFG" "source: sqlite://shop.db" "lake: s3://lake/prefix" "catalog: none" "jobs: 3"
-export SNAPLAKE_S3_PART_SIZE=$((5 << 20)) # S3's (and the proxy's) minimum
+write_cfg "$CFG" "source: sqlite://shop.db" "lake: s3://lake/prefix" "catalog: none" "jobs: 3" \
+    "s3: { part_size_mb: 5 }"
 
 # ---- export ------------------------------------------------------------------
 : >"$S3D/requests.log"
@@ -125,6 +125,7 @@ console.log(lines.findIndex(r => /\/raw\//.test(r.path)) + 2)' "$T/requests1.log
 faults "{\"faults\": [{\"name\": \"down\", \"kind\": \"fail_all_after\", \"nth\": $n, \"status\": 503, \"code\": \"ServiceUnavailable\"}]}"
 # One try per task (each request is still tried 5 times): the run fails sooner.
 write_cfg "$P/down.yml" "source: sqlite://shop.db" "lake: s3://lake/prefix" "catalog: none" "jobs: 3" \
+    "s3: { part_size_mb: 5 }" \
     "run: { retries: 0 }"
 sl export -c "$P/down.yml"
 expect_rc fail-all-exit 1
@@ -178,6 +179,7 @@ RUN3=$(current)
 
 # ---- retention through DeleteObjects -----------------------------------------
 write_cfg "$CFG" "source: sqlite://shop.db" "lake: s3://lake/prefix" "catalog: none" "jobs: 3" \
+    "s3: { part_size_mb: 5 }" \
     "run: { keep_runs: 1 }"
 sl export -c "$CFG"
 expect_rc retention-exit 0

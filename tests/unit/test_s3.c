@@ -12,6 +12,7 @@
  * unfinished put, removal of a prefix.  Without it those tests pass empty.
  */
 #include "check.h"
+#include "config/config.h"
 #include "store/s3_xml.h"
 #include "store/store.h"
 
@@ -186,6 +187,35 @@ static void test_errors(void)
     CHECK(!store_s3_is_error(done, strlen(done), code, sizeof code, msg, sizeof msg));
 }
 
+/* The `s3:` section is the store's (store_s3_config): checked by the config
+ * core against its table. */
+static void test_config_section(void)
+{
+    struct sl_config c;
+    struct sl_err e = {0};
+    const char *base = "source: sqlite:///a.db\nlake: s3://lake/p\n";
+    char text[256];
+    snprintf(text, sizeof text, "%ss3: { part_size_mb: 16, uploads: 2, region: eu-west-1 }\n",
+             base);
+    CHECK_EQ_INT(config_parse(text, "t.yml", "/tmp", &c, &e), SL_OK);
+    if (!e.set) {
+        CHECK_EQ_STR(config_option(&c, "s3", "part_size_mb"), "16");
+        CHECK_EQ_STR(config_option(&c, "s3", "uploads"), "2");
+        CHECK_EQ_STR(config_option(&c, "s3", "region"), "eu-west-1");
+        CHECK(config_option(&c, "s3", "profile") == NULL);
+        config_free(&c);
+    }
+    snprintf(text, sizeof text, "%ss3: { part_size_mb: 4 }\n", base);
+    sl_err_clear(&e);
+    CHECK_EQ_INT(config_parse(text, "t.yml", "/tmp", &c, &e), SL_ERROR);
+    CHECK_EQ_STR(e.object, "t.yml:3:21"); /* the value 4 */
+    CHECK(strstr(e.msg, "part_size_mb"));
+    snprintf(text, sizeof text, "%ss3: { part_size: 8 }\n", base);
+    sl_err_clear(&e);
+    CHECK_EQ_INT(config_parse(text, "t.yml", "/tmp", &c, &e), SL_ERROR);
+    CHECK(strstr(e.msg, "part_size"));
+}
+
 /* ---- the store contract on a server (S3_TEST_LAKE) ---- */
 
 static struct store st;
@@ -252,8 +282,8 @@ static void test_server_list(void)
     CHECK_EQ_STR(left.text, "c/one c/rawx ");
 }
 
-/* 11 MiB through small writes: three parts of 5 MiB (SNAPLAKE_S3_PART_SIZE)
- * read back byte for byte, and its local copy. */
+/* 11 MiB through small writes: parts of 8 MiB and 3 MiB read back byte for
+ * byte, and its local copy. */
 static void test_server_multipart_and_local_copy(void)
 {
     if (!st.ctx)
@@ -297,7 +327,7 @@ static void test_server_sweep_and_abort(void)
 {
     if (!st.ctx)
         return;
-    size_t n = (size_t)6 << 20;
+    size_t n = (size_t)9 << 20; /* more than one part: the upload is created */
     unsigned char *data = calloc(1, n);
     struct sl_err err = {0};
     struct store_file *f = NULL;
@@ -347,6 +377,7 @@ int main(void)
     RUN(test_parse_list);
     RUN(test_parse_uploads);
     RUN(test_errors);
+    RUN(test_config_section);
     RUN(test_server_not_found_is_a_status);
     RUN(test_server_list);
     RUN(test_server_multipart_and_local_copy);
