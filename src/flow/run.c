@@ -548,6 +548,7 @@ int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err)
         goto out;
     r.resuming = r.run_id[0] != 0;
     clean_leftovers(&r);
+    sweep_incomplete(&r);
     /* "~" sorts after every run id: every run a published run superseded. */
     rc = run_clean_abandoned(&r, "~", removed, err);
 out:

@@ -23,6 +23,7 @@
 #   sweep        an incomplete upload made with the aws CLI (and those the
 #                failed and the interrupted runs left) are gone after the next run
 #   retention    keep_runs: 1 removes older runs through DeleteObjects
+#   gc           `snaplake gc` sweeps incomplete uploads too
 #   bucket       a missing bucket: a clear error naming bucket and endpoint
 #
 # Alone: SNAPLAKE=$PWD/build/snaplake SNAPLAKE_TOP=$PWD \
@@ -189,6 +190,13 @@ old=$(grep -cE "run=($RUN1|$RUN2|$RUN3)/" "$T/ls")
 new=$(grep -c "run=$RUN4/" "$T/ls")
 [ "$old" -eq 0 ] && [ "$new" -ge 6 ] && pass retention-deleted ||
     fail retention-deleted "old runs' objects left: $old, run $RUN4's: $new" "$(head -c 600 "$T/ls" | tr '\n' '|')"
+
+# ---- snaplake gc sweeps too ----------------------------------------------------
+awscli s3api create-multipart-upload --bucket lake --key prefix/raw/orphan/part-1.parquet >/dev/null 2>"$T/awserr"
+sl gc -c "$CFG"
+expect_rc gc-exit 0
+left=$(uploads_left)
+[ -z "$left" ] && pass gc-swept || fail gc-swept "left: $left" "$(tail -c 400 "$T/err")"
 
 # ---- a missing bucket --------------------------------------------------------
 write_cfg "$P/nobucket.yml" "source: sqlite://shop.db" "lake: s3://no-such-bucket/x" "catalog: none"
