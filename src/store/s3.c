@@ -670,6 +670,60 @@ static int s3_get(void *ctx, const char *path, struct sl_buf *out, struct sl_err
     return rc;
 }
 
+/* GetObject streamed into a local file; a retry after part of the body
+ * arrived starts the file again (write_reset). */
+struct download {
+    FILE *f;
+};
+
+static size_t download_write(const void *src, size_t n, void *arg)
+{
+    struct download *d = arg;
+    return fwrite(src, 1, n, d->f) == n ? n : 0;
+}
+
+static int download_reset(void *arg)
+{
+    struct download *d = arg;
+    return fflush(d->f) || ftruncate(fileno(d->f), 0) || fseek(d->f, 0, SEEK_SET) ? SL_ERROR
+                                                                                   : SL_OK;
+}
+
+static int s3_get_file(void *ctx, const char *path, const char *local, struct sl_err *err)
+{
+    struct s3 *s = ctx;
+    char key[2048], rpath[4096];
+    join_key(s, path, key, sizeof key);
+    snprintf(rpath, sizeof rpath, "%s/%s", s->bucket_path, key);
+    struct download d = {.f = fopen(local, "wb")};
+    if (!d.f)
+        return sl_err_set(err, sl_errno_transient(errno), "store", local, "cannot create: %s",
+                          strerror(errno));
+    struct aws_request req = {
+        .service = "s3",
+        .method = "GET",
+        .base = s->base,
+        .path = rpath,
+        .write = download_write,
+        .write_reset = download_reset,
+        .write_arg = &d,
+        .max_body = SMALL_BODY_MAX,
+    };
+    struct aws_response resp;
+    struct sl_err e = {0};
+    aws_response_init(&resp);
+    int rc = aws_request(s->client, &req, &resp, &e);
+    if (rc && resp.status == 404 && strcmp(resp.error.code, "NoSuchBucket"))
+        rc = STORE_NOT_FOUND;
+    else if (rc)
+        fail(s, key, "GetObject", &resp, &e, err);
+    aws_response_free(&resp);
+    if (fclose(d.f) && rc == SL_OK)
+        rc = sl_err_set(err, sl_errno_transient(errno), "store", local, "cannot write: %s",
+                        strerror(errno));
+    return rc;
+}
+
 /* Every page of ListObjectsV2 under the key prefix `kp`; each entry to fn
  * with the key. */
 typedef int (*page_fn)(void *arg, const struct store_s3_entry *e);
@@ -916,7 +970,7 @@ static int s3_local_path(void *ctx, const char *path, char *out, size_t size)
     .open = s3_open, .close = s3_close, .put_open = s3_put_open, .write = s3_write,        \
     .commit = s3_commit, .abort = s3_abort, .get = s3_get, .list = s3_list,                \
     .remove_prefix = s3_remove_prefix, .sweep_incomplete = s3_sweep_incomplete,          \
-    .url = s3_url, .local_path = s3_local_path
+    .url = s3_url, .get_file = s3_get_file, .local_path = s3_local_path
 
 const struct store_type store_s3_type = {.name = "s3", .caps = 0, S3_OPERATIONS};
 const struct store_type store_s3_copy_type = {

@@ -161,8 +161,17 @@ got=$(current)
 # ---- the store's contract on S3 (tests/unit/test_s3.c with S3_TEST_LAKE) ------
 UNIT=$(dirname "$SNAPLAKE")/tests/test_s3
 if [ -x "$UNIT" ]; then
+    # The 11 MiB object's first GetObject (to memory) and its second (streamed
+    # to a file) come back truncated: both retried, the file started afresh.
+    # (A request counts only for the faults up to the first that fires.)
+    faults '{"faults": [
+     {"name": "trunc_mem", "kind": "truncate", "method": "GET", "path": "/unit/c/big\\.bin$", "nth": 1},
+     {"name": "trunc_file", "kind": "truncate", "method": "GET", "path": "/unit/c/big\\.bin$", "nth": 2}]}'
     S3_TEST_LAKE=s3://lake/unit "$UNIT" 2>"$T/unit.err" | sed -E "s#^(PASS|FAIL) #\1 $SUITE/contract:#"
     [ "${PIPESTATUS[0]}" -eq 0 ] || fail contract "test_s3 failed: $(head -c 800 "$T/unit.err" | tr '\n' '|')"
+    [ "$(fired trunc_mem)" -ge 1 ] && [ "$(fired trunc_file)" -ge 1 ] && pass contract-truncated-gets ||
+        fail contract-truncated-gets "fired: $(cat "$S3D/faults.fired.json")"
+    faults '{"faults": []}'
 else
     fail contract "$UNIT is not built (make unit)"
 fi

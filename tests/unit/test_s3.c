@@ -316,6 +316,19 @@ static void test_server_multipart_and_local_copy(void)
         fclose(fp);
     CHECK(got == n && !memcmp(back, data, n));
     CHECK_EQ_INT(st.type->local_path(st.ctx, "c/none", local, sizeof local), STORE_NOT_FOUND);
+    /* Streamed into a file (store_get_file, the lake cache's read). */
+    char file[128];
+    snprintf(file, sizeof file, "%s/got.bin", cache);
+    int64_t bytes = 0;
+    CHECK_EQ_INT(store_get_file(&st, "c/big.bin", file, &bytes, NULL, &err), SL_OK);
+    CHECK_EQ_INT(bytes, (int64_t)n);
+    fp = fopen(file, "rb");
+    got = fp ? fread(back, 1, n + 1, fp) : 0;
+    if (fp)
+        fclose(fp);
+    CHECK(got == n && !memcmp(back, data, n));
+    CHECK_EQ_INT(store_get_file(&st, "c/none", file, NULL, NULL, &err), STORE_NOT_FOUND);
+    CHECK(!err.set);
     free(back);
     free(data);
 }
