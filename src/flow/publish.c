@@ -55,7 +55,7 @@ int flow_published_run(const struct sl_config *cfg, char *out, size_t size, stru
     struct store st = {0};
     struct catalog cat = {0};
     out[0] = 0;
-    int rc = store_open(&st, cfg->lake, NULL, err);
+    int rc = store_open(&st, cfg->lake, &(struct store_options){.config = cfg}, err);
     if (rc == SL_OK)
         rc = catalog_open(&cat, cfg, &st, err);
     if (rc == SL_OK)

@@ -353,6 +353,22 @@ static void clean_leftovers(struct run *r)
     free(l.path);
 }
 
+/* What unfinished puts of earlier runs left in the lake (temporary files,
+ * S3 multipart uploads a killed run could not abort): no put is under way
+ * while the run lock is held.  A failure is a warning: the run's own puts
+ * do not depend on it. */
+static void sweep_incomplete(struct run *r)
+{
+    int removed = 0;
+    struct sl_err e = {0};
+    char buf[2200];
+    if (r->store.type->sweep_incomplete(r->store.ctx, "", &removed, &e))
+        sl_warn("cannot remove unfinished uploads: %s", sl_err_format(&e, buf, sizeof buf));
+    else if (removed)
+        sl_info("removed %d unfinished upload%s of an earlier run", removed,
+                removed == 1 ? "" : "s");
+}
+
 static void read_fault_switch(struct run *r)
 {
     const char *f = getenv("SNAPLAKE_FAULT");
@@ -538,7 +554,7 @@ int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err)
     int so = flow_state_open(state_path, 0, &r.state, err);
     if (so == FLOW_STATE_DAMAGED)
         flow_state_damaged_hint(cfg, err);
-    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, NULL, err) ||
+    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, &(struct store_options){.config = cfg}, err) ||
         run_recover_published(&r, err))
         goto out;
     /* The newest run, when it can be resumed, keeps its snapshot copy. */
@@ -547,6 +563,7 @@ int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err)
         goto out;
     r.resuming = r.run_id[0] != 0;
     clean_leftovers(&r);
+    sweep_incomplete(&r);
     /* "~" sorts after every run id: every run a published run superseded. */
     rc = run_clean_abandoned(&r, "~", removed, err);
 out:
@@ -647,7 +664,10 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     int so = flow_state_open(state_path, sf, &r.state, err);
     if (so == FLOW_STATE_DAMAGED)
         flow_state_damaged_hint(cfg, err);
-    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, NULL, err) ||
+    /* Transfers stop when the run is interrupted (sig_atomic_t is an int). */
+    struct store_options sopt = {.config = cfg,
+                                 .interrupt = (const volatile int *)&run_interrupt_signal};
+    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, &sopt, err) ||
         run_recover_published(&r, err))
         goto out;
     sl_debug("run history %s; run lock %s/.snaplake/lock", state_path, cfg->dir);
@@ -666,6 +686,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
         r.allow_mixed = opt->allow_mixed_snapshots;
     }
     clean_leftovers(&r);
+    sweep_incomplete(&r);
     if (!r.resuming && make_run_id(&r, err))
         goto out;
     snprintf(opt->run_id, sizeof opt->run_id, "%s", r.run_id);
