@@ -84,12 +84,8 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     int rc = SL_ERROR;
 
     snprintf(path, sizeof path, "raw/%s/run=%s/part-%d.parquet", t->dataset, r->run_id, c->index);
-    if (attempt <= r->fault_attempts &&
-        (!strcmp(r->fault_dataset, t->dataset) || !strcmp(r->fault_dataset, "*"))) {
-        sl_err_set(err, true, "export", t->name, "injected fault (SNAPLAKE_FAULT), attempt %d",
-                   attempt);
+    if (run_fault_inject(r, "export", t->dataset, t->name, attempt, err))
         goto out;
-    }
     if (!r->readers[worker] && st->reader_open(r->source.snap, &r->readers[worker], err)) {
         /* The server has no room for this worker's connection: go on with
          * the workers that have one (the pool keeps at least one). */
@@ -244,7 +240,9 @@ struct snapshot_job {
 static int open_source(void *arg, int job, int worker, int attempt, struct sl_err *err)
 {
     struct snapshot_job *j = arg;
-    (void)job, (void)worker, (void)attempt;
+    (void)job, (void)worker;
+    if (run_fault_inject(j->r, "snapshot", "", "", attempt, err))
+        return SL_ERROR;
     return source_open(&j->r->source, j->r->cfg->source, &j->so, err);
 }
 

@@ -1,7 +1,7 @@
 /*
  * run.c — the orchestrator (see run.h): the run's order as a table of
  * steps, and what surrounds it — the run lock, run ids, leftovers of a
- * crashed run, the fault switch, the hooks.
+ * crashed run, the hooks (the fault switch is fault.c).
  *
  * Order of a run: lock → leftovers → run id → the steps below (each in its
  * phase's file: export.c, stage.c, publish.c) → the caller reports the
@@ -75,21 +75,6 @@ void flow_interrupt_restore(void)
 int flow_interrupted(void)
 {
     return run_interrupt_signal;
-}
-
-void run_fault_pause(struct run *r, const char *point)
-{
-    size_t n = strlen(point);
-    const char *p = r->fault_pause;
-    while (p && (strncmp(p, point, n) || (p[n] && p[n] != ',')))
-        p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
-    if (!p)
-        return;
-    sl_warn("SNAPLAKE_FAULT: paused at %s until a signal (at most 60 s)", point);
-    /* "ending" is reached after a signal: it waits for the next one. */
-    int seen = run_interrupt_signal;
-    for (int i = 0; i < 1200 && run_interrupt_signal == seen; i++)
-        usleep(50000);
 }
 
 double run_now(void)
@@ -340,19 +325,6 @@ static void clean_leftovers(struct run *r)
     free(l.path);
 }
 
-static void read_fault_switch(struct run *r)
-{
-    const char *f = getenv("SNAPLAKE_FAULT");
-    int n = 0;
-    long long clock = 0;
-    if (f && sscanf(f, "export:%127[^:]:%d", r->fault_dataset, &n) == 2)
-        r->fault_attempts = n;
-    else if (f && sscanf(f, "clock:%lld", &clock) == 1)
-        r->fault_clock = (time_t)clock;
-    else if (f && sscanf(f, "pause:%31s", r->fault_pause) == 1 && !strcmp(r->fault_pause, "models"))
-        snprintf(r->fault_pause, sizeof r->fault_pause, "stage1");
-}
-
 /* See run.h.  Built for the child instead of calling setenv(), which is not
  * thread-safe while DuckDB's threads are alive (a thread reading the
  * environment may see a freed entry). */
@@ -555,7 +527,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     r.pq.n_bloom_columns = cfg->n_bloom_filter_columns;
     r.pq.run_id = r.run_id;
     src_redact_url(cfg->source, red, sizeof red);
-    read_fault_switch(&r);
+    run_fault_read(&r);
 
     flow_state_path(cfg, state_path, sizeof state_path);
     if (take_run_lock(cfg, &lock_fd, err))

@@ -47,9 +47,10 @@ static int run_model(void *arg, int job, int worker, int attempt, struct sl_err 
     const struct flow_model_file *m = &r->models[job];
     struct model_result *res = &r->model_results[job];
     double t0 = run_now();
-    (void)attempt;
     if (r->kept[job]) /* done in the run being resumed: its file stays */
         return SL_OK;
+    if (run_fault_inject(r, "model", m->name, m->path, attempt, err))
+        return SL_ERROR;
     sl_debug("%s model %s: %s (worker %d)", r->layer, m->name, m->path, worker + 1);
     char *sql = read_text(m->path, err, r->layer);
     if (!sql)
