@@ -323,6 +323,18 @@ static void clean_leftovers(struct run *r)
         for (int i = 0; i < l.n; i++)
             r->store.type->remove_prefix(r->store.ctx, l.path[i], &e);
     free(l.path);
+    /* Unfinished puts of killed runs (the *.tmp-* files of a part, a
+     * manifest, a report): no put of this lake is under way while the lock
+     * is held, and none is ever finished later (a resumed run writes an
+     * unfinished chunk again), so they go whether their run can be resumed
+     * or not. */
+    int swept = 0;
+    char buf[2200];
+    if (r->store.type->sweep_incomplete(r->store.ctx, "", &swept, &e))
+        sl_warn("cannot remove the unfinished writes of killed runs: %s",
+                sl_err_format(&e, buf, sizeof buf));
+    else if (swept)
+        sl_debug("removed %d unfinished writes of killed runs", swept);
 }
 
 /* See run.h.  Built for the child instead of calling setenv(), which is not
