@@ -40,13 +40,19 @@ int run_publish(struct run *r, const char *arg, struct sl_err *err)
     if (rc == SL_OK)
         rc = put_manifest(r, path, json, err);
     free(json);
+    int written = rc == SL_OK;
+    /* A signal while the manifest was written still ends the run: the
+     * catalog switch is the last moment to stop without publishing. */
+    if (rc == SL_OK && run_interrupt_signal)
+        rc = sl_err_set(err, false, "publish", "", "interrupted");
     /* The catalog switch is the commit point: before it nothing is
      * published (and the manifest goes again), after it the run is. */
     if (rc == SL_OK && (run_fault_inject(r, "publish", "", "", 1, err) ||
-                        r->catalog.type->publish(r->catalog.ctx, err))) {
+                        r->catalog.type->publish(r->catalog.ctx, err)))
+        rc = SL_ERROR;
+    if (rc && written) {
         struct sl_err ignored = {0};
         r->store.type->remove_prefix(r->store.ctx, path, &ignored);
-        rc = SL_ERROR;
     }
     run_task_state(r, "publish", "publish", "publish", rc ? "failed" : "done", 1, 0, 0,
                    rc ? err : NULL);
