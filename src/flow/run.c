@@ -651,6 +651,7 @@ out:
     run_free_model_results(&r);
     flow_deps_free(&r.deps);
     free(r.recorded);
+    free(r.snapshot_identity);
     if (lock_fd >= 0)
         close(lock_fd);
     return rc;

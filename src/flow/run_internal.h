@@ -50,7 +50,8 @@ struct job_result {
  * "model:daily:1:permanent;pause:publish".  A switch is one of:
  *
  *   export:<dataset>:<n>[:permanent]   the first n attempts of each chunk of
- *                                      that dataset ("*": every dataset) fail
+ *                                      that dataset ("*": every dataset) fail;
+ *                                      <dataset>/<part>: that chunk only
  *   model:<name>:<n>[:permanent]       the first n attempts of that model
  *                                      (either stage; "*": every model) fail
  *   snapshot:<n>[:permanent]           the first n attempts to open the source
@@ -108,6 +109,9 @@ struct run {
     int resuming, same_snapshot, allow_mixed, reuse;
     struct flow_chunk_record *recorded; /* the recorded export chunks */
     int nrecorded;
+    /* The identity of the snapshot exported now (flow_snapshot_identity),
+     * recorded with each chunk; owned. */
+    char *snapshot_identity;
 
     /* export */
     struct src_table *tables;
