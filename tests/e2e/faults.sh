@@ -24,6 +24,10 @@ good=$(cat p/lake/_snaplake/current)
 SNAPLAKE_FAULT=export:t:2 sl run -q -c p/snaplake.yml
 expect_rc "export transient: retried, published" 0
 check "export transient: the third attempt did it" test "$(task export/t/0)" = "done 3"
+SNAPLAKE_FAULT=export:u/0:1 sl run -q -c p/snaplake.yml
+expect_rc "export one chunk (u/0): retried, published" 0
+check "export one chunk (u/0): u's chunk tried twice" test "$(task export/u/0)" = "done 2"
+check "export one chunk (u/0): t's once" test "$(task export/t/0)" = "done 1"
 SNAPLAKE_FAULT=export:t:2:permanent sl run -q -c p/snaplake.yml
 expect_rc "export permanent: the run fails" 1
 check "export permanent: no retry after the permanent failure" test "$(task export/t/0)" = "failed 2"
