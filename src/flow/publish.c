@@ -14,6 +14,21 @@
 #include <string.h>
 #include <unistd.h>
 
+/* store_put_all, with the pause point "manifest" between the write and the
+ * rename, where a test kills the run to leave the manifest's temp file. */
+static int put_manifest(struct run *r, const char *path, const char *json, struct sl_err *err)
+{
+    struct store_file *f = NULL;
+    if (r->store.type->put_open(r->store.ctx, path, &f, err))
+        return SL_ERROR;
+    if (r->store.type->write(f, json, strlen(json), err)) {
+        r->store.type->abort(f, NULL);
+        return SL_ERROR;
+    }
+    run_fault_pause(r, "manifest");
+    return r->store.type->commit(f, err);
+}
+
 int run_publish(struct run *r, const char *arg, struct sl_err *err)
 {
     (void)arg;
@@ -23,14 +38,21 @@ int run_publish(struct run *r, const char *arg, struct sl_err *err)
     char path[128];
     snprintf(path, sizeof path, "_snaplake/runs/%s.json", r->run_id);
     if (rc == SL_OK)
-        rc = store_put_all(&r->store, path, json, strlen(json), err);
+        rc = put_manifest(r, path, json, err);
     free(json);
+    int written = rc == SL_OK;
+    /* A signal while the manifest was written still ends the run: the
+     * catalog switch is the last moment to stop without publishing. */
+    if (rc == SL_OK && run_interrupt_signal)
+        rc = sl_err_set(err, false, "publish", "", "interrupted");
     /* The catalog switch is the commit point: before it nothing is
      * published (and the manifest goes again), after it the run is. */
-    if (rc == SL_OK && r->catalog.type->publish(r->catalog.ctx, err)) {
+    if (rc == SL_OK && (run_fault_inject(r, "publish", "", "", 1, err) ||
+                        r->catalog.type->publish(r->catalog.ctx, err)))
+        rc = SL_ERROR;
+    if (rc && written) {
         struct sl_err ignored = {0};
         r->store.type->remove_prefix(r->store.ctx, path, &ignored);
-        rc = SL_ERROR;
     }
     run_task_state(r, "publish", "publish", "publish", rc ? "failed" : "done", 1, 0, 0,
                    rc ? err : NULL);
@@ -214,7 +236,9 @@ int run_retention(struct run *r, const char *arg, struct sl_err *err)
     (void)arg;
     struct sweep s = {0};
     run_task_state(r, "retention", "retention", "retention", "running", 1, 0, 0, NULL);
-    int rc = r->store.type->list(r->store.ctx, "_snaplake/runs", NULL, collect_manifest, &s, err);
+    int rc = run_fault_inject(r, "retention", "", "", 1, err);
+    if (rc == SL_OK)
+        rc = r->store.type->list(r->store.ctx, "_snaplake/runs", NULL, collect_manifest, &s, err);
     /* By id, whatever order the store lists names in.  ('_' rather than '-'
      * before the suffix so that "…Z.json" < "…Z_2.json" in byte order too:
      * '-' sorts before '.', and `ls` or an S3 listing would put "…Z-2.json"

@@ -1,7 +1,7 @@
 /*
  * run.c — the orchestrator (see run.h): the run's order as a table of
  * steps, and what surrounds it — the run lock, run ids, leftovers of a
- * crashed run, the fault switch, the hooks.
+ * crashed run, the hooks (the fault switch is fault.c).
  *
  * Order of a run: lock → leftovers → run id → the steps below (each in its
  * phase's file: export.c, stage.c, publish.c) → the caller reports the
@@ -76,21 +76,6 @@ void flow_interrupt_restore(void)
 int flow_interrupted(void)
 {
     return run_interrupt_signal;
-}
-
-void run_fault_pause(struct run *r, const char *point)
-{
-    size_t n = strlen(point);
-    const char *p = r->fault_pause;
-    while (p && (strncmp(p, point, n) || (p[n] && p[n] != ',')))
-        p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
-    if (!p)
-        return;
-    sl_warn("SNAPLAKE_FAULT: paused at %s until a signal (at most 60 s)", point);
-    /* "ending" is reached after a signal: it waits for the next one. */
-    int seen = run_interrupt_signal;
-    for (int i = 0; i < 1200 && run_interrupt_signal == seen; i++)
-        usleep(50000);
 }
 
 const char *run_stop_reason(void)
@@ -351,37 +336,19 @@ static void clean_leftovers(struct run *r)
         for (int i = 0; i < l.n; i++)
             r->store.type->remove_prefix(r->store.ctx, l.path[i], &e);
     free(l.path);
-}
-
-/* What unfinished puts of earlier runs left in the lake (temporary files,
- * S3 multipart uploads a killed run could not abort): no put is under way
- * while the run lock is held.  A failure is a warning: the run's own puts
- * do not depend on it. */
-static void sweep_incomplete(struct run *r)
-{
-    int removed = 0;
-    struct sl_err e = {0};
+    /* Unfinished puts of killed runs (the *.tmp-* files of a part, a
+     * manifest, a report): no put of this lake is under way while the lock
+     * is held, and none is ever finished later (a resumed run writes an
+     * unfinished chunk again), so they go whether their run can be resumed
+     * or not. */
+    int swept = 0;
     char buf[2200];
-    if (r->store.type->sweep_incomplete(r->store.ctx, "", &removed, &e))
-        sl_warn("cannot remove unfinished uploads: %s", sl_err_format(&e, buf, sizeof buf));
-    else if (removed)
-        sl_info("removed %d unfinished upload%s of an earlier run", removed,
-                removed == 1 ? "" : "s");
-}
-
-static void read_fault_switch(struct run *r)
-{
-    const char *f = getenv("SNAPLAKE_FAULT");
-    int n = 0;
-    long long clock = 0;
-    if (f && sscanf(f, "export:%127[^:]:%d", r->fault_dataset, &n) == 2)
-        r->fault_attempts = n;
-    else if (f && sscanf(f, "slow:%127[^:]:%d", r->slow_dataset, &n) == 2)
-        r->slow_attempts = n;
-    else if (f && sscanf(f, "clock:%lld", &clock) == 1)
-        r->fault_clock = (time_t)clock;
-    else if (f && sscanf(f, "pause:%31s", r->fault_pause) == 1 && !strcmp(r->fault_pause, "models"))
-        snprintf(r->fault_pause, sizeof r->fault_pause, "stage1");
+    if (r->store.type->sweep_incomplete(r->store.ctx, "", &swept, &e))
+        sl_warn("cannot remove the unfinished writes of killed runs: %s",
+                sl_err_format(&e, buf, sizeof buf));
+    else if (swept)
+        sl_info("removed %d unfinished upload%s of an earlier run", swept,
+                swept == 1 ? "" : "s");
 }
 
 /* See run.h.  Built for the child instead of calling setenv(), which is not
@@ -563,7 +530,6 @@ int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err)
         goto out;
     r.resuming = r.run_id[0] != 0;
     clean_leftovers(&r);
-    sweep_incomplete(&r);
     /* "~" sorts after every run id: every run a published run superseded. */
     rc = run_clean_abandoned(&r, "~", removed, err);
 out:
@@ -655,7 +621,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     r.pq.n_bloom_columns = cfg->n_bloom_filter_columns;
     r.pq.run_id = r.run_id;
     src_redact_url(cfg->source, red, sizeof red);
-    read_fault_switch(&r);
+    run_fault_read(&r);
 
     flow_state_path(cfg, state_path, sizeof state_path);
     if (take_run_lock(cfg, &lock_fd, err))
@@ -686,7 +652,6 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
         r.allow_mixed = opt->allow_mixed_snapshots;
     }
     clean_leftovers(&r);
-    sweep_incomplete(&r);
     if (!r.resuming && make_run_id(&r, err))
         goto out;
     snprintf(opt->run_id, sizeof opt->run_id, "%s", r.run_id);
@@ -793,6 +758,7 @@ out:
     for (int i = 0; i < ncancel; i++)
         sl_cancel_destroy(&r.cancel[i]);
     free(r.cancel);
+    free(r.snapshot_identity);
     if (lock_fd >= 0)
         close(lock_fd);
     return rc;
