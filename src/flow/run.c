@@ -607,6 +607,22 @@ static void run_timer_stop(struct run_timer *t)
     t->started = 0;
 }
 
+/* A lake the engine cannot read (S3: DuckDB here has no httpfs) is opened
+ * again, now that the run has its folder, so that the store keeps a local
+ * copy of every file the run writes (<tmp>/lake/<path>): the models read
+ * the run's raw files from there.  The folder lives as long as the run can
+ * be resumed, so a resumed run finds the copies of the chunks it keeps. */
+static int reopen_with_copies(struct run *r, struct sl_err *err)
+{
+    char cache[PATH_MAX + 16];
+    snprintf(cache, sizeof cache, "%s/lake", r->tmp_dir);
+    store_close(&r->store);
+    struct store_options so = {.config = r->cfg,
+                               .interrupt = (const volatile int *)&run_interrupt_signal,
+                               .cache_dir = cache};
+    return store_open(&r->store, r->cfg->lake, &so, err);
+}
+
 int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err)
 {
     struct run r = {.cfg = cfg, .export_only = opt->export_only, .t0 = run_now()};
@@ -660,6 +676,8 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
         sl_err_set(err, false, "run", r.tmp_dir, "cannot create folder: %s", strerror(errno));
         goto out;
     }
+    if (!(r.store.type->caps & STORE_CAP_LOCAL) && reopen_with_copies(&r, err))
+        goto out;
     if (r.resuming) {
         /* SQLite's copy of the first attempt, complete (source/sqlite.c
          * writes this marker after it): the same point in time. */
