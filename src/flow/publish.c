@@ -9,7 +9,9 @@
 #include "util/duck.h"
 #include "util/log.h"
 
+#include <jansson.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,12 +31,42 @@ static int put_manifest(struct run *r, const char *path, const char *json, struc
     return r->store.type->commit(f, err);
 }
 
+/* The manifest says which publish guarantee held (docs/cloud.md): the
+ * catalog, and whether it switched every dataset at once or table by
+ * table. */
+static int add_guarantee(struct run *r, char **json, struct sl_err *err)
+{
+    json_error_t je;
+    json_t *m = json_loads(*json, 0, &je);
+    if (!m)
+        return sl_err_set(err, false, "publish", r->run_id, "manifest: %s", je.text);
+    bool atomic = (r->catalog.type->caps & CATALOG_CAP_ATOMIC) != 0;
+    json_object_set_new(
+        m, "publish",
+        json_pack("{s:s, s:s, s:s}", "catalog", r->cfg->catalog, "switch",
+                  atomic ? "atomic" : "per table",
+                  "guarantee",
+                  atomic ? "readers see every dataset of the previous run or every one of this run"
+                         : "each table switches on its own, in a fixed order (raw, stage1, "
+                           "stage2, by name); a failure in the middle leaves some tables on "
+                           "this run until a resume or the next run publishes"));
+    char *out = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(m);
+    if (!out)
+        return sl_err_set(err, false, "publish", r->run_id, "out of memory");
+    free(*json);
+    *json = out;
+    return SL_OK;
+}
+
 int run_publish(struct run *r, const char *arg, struct sl_err *err)
 {
     (void)arg;
     run_task_state(r, "publish", "publish", "publish", "running", 1, 0, 0, NULL);
     char *json = NULL;
     int rc = flow_manifest_build(r->state, r->run_id, r->cfg, r->t0, run_now(), &json, err);
+    if (rc == SL_OK)
+        rc = add_guarantee(r, &json, err);
     char path[128];
     snprintf(path, sizeof path, "_snaplake/runs/%s.json", r->run_id);
     if (rc == SL_OK)
@@ -47,10 +79,19 @@ int run_publish(struct run *r, const char *arg, struct sl_err *err)
         rc = sl_err_set(err, false, "publish", "", "interrupted");
     /* The catalog switch is the commit point: before it nothing is
      * published (and the manifest goes again), after it the run is. */
+    int switching = 0;
     if (rc == SL_OK && (run_fault_inject(r, "publish", "", "", 1, err) ||
-                        r->catalog.type->publish(r->catalog.ctx, err)))
+                        (switching = 1, r->catalog.type->publish(r->catalog.ctx, err))))
         rc = SL_ERROR;
-    if (rc && written) {
+    /* A catalog that switches table by table may have switched some before
+     * it failed: those tables read this run's files, which its manifest
+     * describes, until a resume or the next run publishes again. */
+    bool partial = switching && !(r->catalog.type->caps & CATALOG_CAP_ATOMIC);
+    if (rc && partial)
+        sl_warn("catalog %s may have switched some tables to run %s before it failed; they "
+                "read this run until `snaplake run --resume` or the next run publishes",
+                r->cfg->catalog, r->run_id);
+    if (rc && written && !partial) {
         struct sl_err ignored = {0};
         r->store.type->remove_prefix(r->store.ctx, path, &ignored);
     }

@@ -30,6 +30,8 @@ check "catalog.duckdb uploaded" grep -q " shop/catalog.duckdb$" "$T/aws.out"
 check "stage2 outputs uploaded" grep -q " shop/stage2/monthly_active_users/run=.*/part-0.parquet$" "$T/aws.out"
 check "current uploaded" grep -q " shop/_snaplake/current$" "$T/aws.out"
 run_id=$(s3_aws s3 cp "s3://$S3TEST_BUCKET/shop/_snaplake/current" - && cat "$T/aws.out")
+s3_aws s3 cp "s3://$S3TEST_BUCKET/shop/_snaplake/runs/$run_id.json" "$T/manifest.json"
+check "the manifest says the catalog switch is atomic" grep -q '"switch": "atomic"' "$T/manifest.json"
 
 # The uploaded catalog names s3:// paths (any DuckDB with httpfs reads them).
 s3_aws s3 cp "s3://$S3TEST_BUCKET/shop/catalog.duckdb" "$T/cat.duckdb"
