@@ -39,10 +39,10 @@ eval "$("$top/scripts/s3_test_server.sh" start "$s3dir")"
 trap '"$top/scripts/s3_test_server.sh" stop "$s3dir" >/dev/null 2>&1; rm -rf "$work"' EXIT
 
 measure() { # label, command… → sets secs, rss_mb
-    local out="$work/time.$1"
+    local label=$1 out="$work/time.$1"
     shift
-    /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null 2>"$work/err.$1" ||
-        { echo "$1 failed:"; tail -5 "$work/err.$1"; exit 1; }
+    /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null 2>"$work/err.$label" ||
+        { echo "$label failed:"; tail -5 "$work/err.$label"; exit 1; }
     read -r secs rss_kb <"$out"
     rss_mb=$((rss_kb / 1024))
 }
