@@ -45,7 +45,7 @@ endif
 # (paths and messages are bounded); gcc's guesses about it are noise.
 GIT_HASH := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 CFLAGS += -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wno-format-truncation -Isrc -I/usr/include/postgresql -I/usr/include/mariadb $(DUCKDB_CFLAGS) -MMD -MP
-OTHER_LIBS := -lpq -lmariadb -lsqlite3 -lyaml -ljansson -lzstd -lsnappy -lz -lpthread -lm
+OTHER_LIBS := -lpq -lmariadb -lsqlite3 -lyaml -ljansson -lcurl -lcrypto -lzstd -lsnappy -lz -lpthread -lm
 LDLIBS := $(DUCKDB_LIBS) $(OTHER_LIBS)
 ifeq ($(SAN),1)
 LDFLAGS += -fsanitize=address,undefined
@@ -55,6 +55,9 @@ LIB_SRC := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Test programs the e2e scripts run (tests/tools/*.c), not tests themselves.
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 .PHONY: all deps demo test unit bench format clean install uninstall FORCE
 all: $(BUILD)/snaplake
@@ -87,7 +90,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsnaplake.a tests/unit/check.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libsnaplake.a $(LDLIBS)
 
-unit: $(UNIT_BIN)
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libsnaplake.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsnaplake.a $(LDLIBS)
+
+unit: $(UNIT_BIN) $(TOOL_BIN)
 
 # ------------------------------------------------------------------ install
 # make install [PREFIX=/usr/local] [DESTDIR=]
@@ -127,7 +134,7 @@ uninstall:
 demo: $(BUILD)/snaplake
 	$(BUILD)/snaplake demo
 
-test: $(BUILD)/snaplake $(UNIT_BIN)
+test: $(BUILD)/snaplake $(UNIT_BIN) $(TOOL_BIN)
 	@scripts/setup.sh --test
 	@BUILD=$(BUILD) SAN=$(SAN) tests/run.sh
 

@@ -18,7 +18,7 @@ mkdir -p "$deps"
 DUCKDB_VERSION=1.4.4
 DUCKDB_BINDINGS=1.4.4-r.4
 PACKAGES="build-essential pkg-config libsqlite3-dev sqlite3 libyaml-dev libjansson-dev
-libzstd-dev libsnappy-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libmariadb-dev"
+libzstd-dev libsnappy-dev zlib1g-dev libcurl4-openssl-dev libssl-dev libpq-dev libmariadb-dev"
 # The tests start real servers (PostgreSQL 15, MariaDB 10.11), time commands, and
 # open the HTML report in headless Chromium (tests/e2e/report.sh).
 if [ "${1:-}" = "--test" ]; then
