@@ -18,13 +18,11 @@ static const struct config_plugin catalog_glue = {.role = "catalog", .name = "gl
                                                   .planned = true};
 static const struct config_plugin catalog_hive = {.role = "catalog", .name = "hive",
                                                   .planned = true};
-static const struct config_plugin engine_athena = {.role = "engine", .name = "athena",
-                                                   .planned = true};
-static const struct config_plugin engine_trino = {.role = "engine", .name = "trino",
-                                                  .planned = true};
+/* Declared by their engines (engine/athena.c, engine/trino.c). */
+extern const struct config_plugin engine_athena_plugin, engine_trino_plugin;
 
 /* Built ones first, in the order messages list them. */
 const struct config_plugin *const config_plugins[] = {
-    &catalog_duckdb, &catalog_none, &engine_duckdb, &lake_s3,      &catalog_glue,
-    &catalog_hive,   &engine_athena, &engine_trino, NULL,
+    &catalog_duckdb, &catalog_none, &engine_duckdb, &engine_athena_plugin, &engine_trino_plugin,
+    &lake_s3,        &catalog_glue, &catalog_hive,  NULL,
 };
