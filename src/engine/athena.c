@@ -94,7 +94,8 @@ struct run_table {
 };
 
 struct athena {
-    struct aws_client *aws;
+    struct aws_client *aws;     /* stops at once when the run is interrupted */
+    struct aws_client *cleanup; /* no stop flag: StopQueryExecution, the final drops */
     char workgroup[256], output[1024], database[256], codec[16], instance[200];
     double poll;
     struct store *store;
@@ -116,12 +117,13 @@ static void request_token(const struct athena *a, const char *kind, const char *
     aws_sha256_hex(seed, strlen(seed), out);
 }
 
-static int call(struct athena *a, const char *op, json_t *req, json_t **resp,
+static int call(struct athena *a, bool honor_stop, const char *op, json_t *req, json_t **resp,
                 struct aws_error *aerr, const char *object, struct sl_err *err)
 {
     char target[96];
     snprintf(target, sizeof target, "AmazonAthena.%s", op);
-    int rc = aws_json_call(a->aws, "athena", target, req, resp, aerr, err);
+    int rc = aws_json_call(honor_stop ? a->aws : a->cleanup, "athena", target, req, resp, aerr,
+                           err);
     if (rc)
         sl_err_context(err, "%s", object);
     return rc;
@@ -154,7 +156,7 @@ static int query(struct athena *a, const char *sql, const char *token, const cha
                             token, "WorkGroup", a->workgroup, "ResultConfiguration",
                             "OutputLocation", a->output);
     json_t *resp = NULL;
-    int rc = call(a, "StartQueryExecution", req, &resp, NULL, object, err);
+    int rc = call(a, honor_stop, "StartQueryExecution", req, &resp, NULL, object, err);
     json_decref(req);
     if (rc)
         return rc;
@@ -172,7 +174,7 @@ static int query(struct athena *a, const char *sql, const char *token, const cha
             json_t *stop = json_pack("{s:s}", "QueryExecutionId", id), *ans = NULL;
             struct sl_err ignored = {0};
             sl_info("cancelling Athena query %s (%s)", id, object);
-            if (call(a, "StopQueryExecution", stop, &ans, NULL, object, &ignored))
+            if (call(a, false, "StopQueryExecution", stop, &ans, NULL, object, &ignored))
                 sl_warn("could not stop Athena query %s: %s", id, ignored.msg);
             json_decref(stop);
             json_decref(ans);
@@ -181,7 +183,7 @@ static int query(struct athena *a, const char *sql, const char *token, const cha
         }
         pause = pause * 1.5 > 5 ? 5 : pause * 1.5;
         req = json_pack("{s:s}", "QueryExecutionId", id);
-        rc = call(a, "GetQueryExecution", req, &resp, NULL, object, err);
+        rc = call(a, honor_stop, "GetQueryExecution", req, &resp, NULL, object, err);
         json_decref(req);
         if (rc)
             return rc;
@@ -283,8 +285,9 @@ static int athena_open(const struct engine_env *env, void **out, struct sl_err *
         free(a);
         return SL_ERROR;
     }
-    struct aws_client_options opt = {.stop = env->stop};
-    if (aws_client_open(&a->aws, &opt, err)) {
+    struct aws_client_options opt = {.stop = env->stop}, quiet = {0};
+    if (aws_client_open(&a->aws, &opt, err) || aws_client_open(&a->cleanup, &quiet, err)) {
+        aws_client_close(a->aws);
         free(a);
         return SL_ERROR;
     }
@@ -431,6 +434,7 @@ static void athena_close(void *ctx)
     }
     free(a->tables);
     aws_client_close(a->aws);
+    aws_client_close(a->cleanup);
     pthread_mutex_destroy(&a->lock);
     pthread_mutex_destroy(&a->store_lock);
     free(a);

@@ -328,7 +328,7 @@ static int written_schema(duckdb_connection con, const char *lit, const char *mo
 {
     char sql[PATH_MAX + 64];
     duckdb_result r;
-    snprintf(sql, sizeof sql, "DESCRIBE SELECT * FROM read_parquet(%s)", lit);
+    snprintf(sql, sizeof sql, "DESCRIBE SELECT * FROM read_parquet(%s, hive_partitioning = false)", lit);
     if (duckdb_query(con, sql, &r) == DuckDBError) {
         char msg[1024];
         sl_err_set(err, false, "model", model_file, "cannot read the result's columns: %s",
