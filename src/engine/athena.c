@@ -27,8 +27,8 @@
  * Per run (cloud.h): the Glue databases <database>_raw, _stage1, _stage2
  * (athena.database, default glue.database) are created when missing (the
  * Glue catalog creates them too, but only at publish); each raw dataset
- * becomes an external table <name>_<run> over its run folder; each model
- * runs as
+ * a model reads becomes an external table <name>_<run> over its run folder,
+ * defined before the first model that reads it; each model runs as
  *
  *   CREATE TABLE "<database>_<layer>"."<name>_<run>"
  *   WITH (format = 'PARQUET', write_compression = 'ZSTD',
@@ -90,7 +90,9 @@ struct run_table {
     char name[128];
     char ddl[600]; /* `db_layer`.`name_run` for DDL */
     char dml[600]; /* "db_layer"."name_run" for queries */
-    int attempts;  /* run_model calls so far (the token's attempt number) */
+    int attempts;  /* run_model calls so far (the token's attempt number);
+                    * -1 while it is being built: not readable */
+    char *create;  /* the DDL that defines it, until sent; NULL = it exists */
 };
 
 struct athena {
@@ -101,8 +103,9 @@ struct athena {
     struct store *store;
     const volatile sig_atomic_t *stop;
     char tmp_dir[PATH_MAX];
-    pthread_mutex_t lock; /* guards tables, ntables, databases_made */
-    pthread_mutex_t store_lock;
+    pthread_mutex_t lock;       /* guards tables, ntables, cap */
+    pthread_mutex_t store_lock; /* one store list/remove at a time (store.h) */
+    pthread_mutex_t ddl_lock;   /* one worker defines tables at a time; guards databases_made */
     struct run_table *tables;
     int ntables, cap;
     bool databases_made;
@@ -239,16 +242,28 @@ out:
     return i;
 }
 
-/* engine_sql_qualify's callback: only datasets registered so far. */
+/* What a model reads: the run tables its text names. */
+#define MAX_REFS 256
+struct refs {
+    struct athena *a;
+    int index[MAX_REFS];
+    int n;
+};
+
+/* engine_sql_qualify's callback: only datasets registered so far, noted in
+ * the struct refs so that they are defined before the model runs. */
 static int lookup(void *arg, const char *layer, const char *name, char *out, size_t size)
 {
-    struct athena *a = arg;
+    struct refs *r = arg;
+    struct athena *a = r->a;
     int rc = 1;
     pthread_mutex_lock(&a->lock);
     for (int i = 0; i < a->ntables && rc; i++)
         if (!strcmp(a->tables[i].layer, layer) && !strcmp(a->tables[i].name, name) &&
             a->tables[i].attempts >= 0) {
             snprintf(out, size, "%s", a->tables[i].dml);
+            if (r->n < MAX_REFS)
+                r->index[r->n++] = i;
             rc = 0;
         }
     pthread_mutex_unlock(&a->lock);
@@ -293,10 +308,12 @@ static int athena_open(const struct engine_env *env, void **out, struct sl_err *
     }
     pthread_mutex_init(&a->lock, NULL);
     pthread_mutex_init(&a->store_lock, NULL);
+    pthread_mutex_init(&a->ddl_lock, NULL);
     *out = a;
     return SL_OK;
 }
 
+/* Caller holds ddl_lock. */
 static int make_databases(struct athena *a, struct sl_err *err)
 {
     static const char *const layers[] = {"raw", "stage1", "stage2"};
@@ -313,15 +330,16 @@ static int make_databases(struct athena *a, struct sl_err *err)
 }
 
 /* Leader thread.  A model's output has its table already (its CTAS);
- * another dataset gets an external table over its run folder. */
+ * another dataset gets an external table over its run folder, defined when
+ * a model first reads it (define_reads): a source of 300 tables read by 5
+ * models costs 5 DDL queries, not 300, and a run without models none. */
 static int athena_register(void *ctx, const struct lake_dataset *d, struct sl_err *err)
 {
     struct athena *a = ctx;
+    struct refs known = {.a = a};
     char ignored[600];
-    if (lookup(a, d->layer, d->name, ignored, sizeof ignored) == 0)
+    if (lookup(&known, d->layer, d->name, ignored, sizeof ignored) == 0)
         return SL_OK;
-    if (!a->databases_made && make_databases(a, err))
-        return SL_ERROR;
     if (!d->schema.ncols)
         return sl_err_set(err, false, "engine", d->name,
                           "%s.%s has no columns recorded: Athena needs them to define its table",
@@ -329,26 +347,53 @@ static int athena_register(void *ctx, const struct lake_dataset *d, struct sl_er
     int slot = table_slot(a, d->layer, d->name, d->prefix);
     if (slot < 0)
         return sl_err_set(err, false, "engine", d->name, "out of memory");
-    char loc[PATH_MAX + 80], lit[PATH_MAX + 100], ddl[600], token[65];
+    char loc[PATH_MAX + 80], lit[PATH_MAX + 100], ddl[600];
     pthread_mutex_lock(&a->lock);
     snprintf(ddl, sizeof ddl, "%s", a->tables[slot].ddl);
-    a->tables[slot].attempts = -1; /* not readable until created */
     pthread_mutex_unlock(&a->lock);
     engine_location(a->store, d->prefix, loc, sizeof loc);
     engine_sql_literal(loc, lit, sizeof lit);
     char *cols = engine_column_list(&d->schema, false), *sql = NULL;
-    int rc = SL_ERROR;
-    request_token(a, "table", ddl, 1, token);
+    int rc = SL_OK;
     if (!cols || asprintf(&sql, "CREATE EXTERNAL TABLE IF NOT EXISTS %s %s STORED AS PARQUET "
-                          "LOCATION %s", ddl, cols, lit) < 0)
-        sl_err_set(err, false, "engine", d->name, "out of memory"), sql = NULL;
-    else if ((rc = query(a, sql, token, d->name, true, err)) == SL_OK) {
+                          "LOCATION %s", ddl, cols, lit) < 0) {
+        rc = sl_err_set(err, false, "engine", d->name, "out of memory");
+    } else {
         pthread_mutex_lock(&a->lock);
-        a->tables[slot].attempts = 0;
+        free(a->tables[slot].create);
+        a->tables[slot].create = sql;
         pthread_mutex_unlock(&a->lock);
     }
     free(cols);
-    free(sql);
+    return rc;
+}
+
+/* The databases, and the tables the model reads that are not defined yet. */
+static int define_reads(struct athena *a, const struct refs *refs, const char *model_file,
+                        struct sl_err *err)
+{
+    int rc = SL_OK;
+    pthread_mutex_lock(&a->ddl_lock);
+    if (!a->databases_made)
+        rc = make_databases(a, err);
+    for (int i = 0; rc == SL_OK && i < refs->n; i++) {
+        char token[65], ddl[600];
+        pthread_mutex_lock(&a->lock);
+        char *create = a->tables[refs->index[i]].create;
+        snprintf(ddl, sizeof ddl, "%s", a->tables[refs->index[i]].ddl);
+        pthread_mutex_unlock(&a->lock);
+        if (!create)
+            continue;
+        request_token(a, "table", ddl, 1, token);
+        rc = query(a, create, token, model_file, true, err);
+        if (rc == SL_OK) {
+            pthread_mutex_lock(&a->lock);
+            a->tables[refs->index[i]].create = NULL;
+            pthread_mutex_unlock(&a->lock);
+            free(create);
+        }
+    }
+    pthread_mutex_unlock(&a->ddl_lock);
     return rc;
 }
 
@@ -373,13 +418,16 @@ static int athena_run(void *ctx, const char *model_file, const char *sql,
     a->tables[slot].attempts = -1; /* not readable while it is rebuilt */
     pthread_mutex_unlock(&a->lock);
     snprintf(what, sizeof what, "%s.%s", out->layer, out->name);
-    char *body = engine_sql_qualify(sql, len, lookup, a), *ctas = NULL;
+    struct refs refs = {.a = a};
+    char *body = engine_sql_qualify(sql, len, lookup, &refs), *ctas = NULL;
     char loc[PATH_MAX + 80], lit[PATH_MAX + 100], drop[700], token[65];
     int rc = SL_ERROR;
     if (!body) {
         sl_err_set(err, false, "model", model_file, "out of memory");
         goto out;
     }
+    if (define_reads(a, &refs, model_file, err))
+        goto out;
     engine_location(a->store, out->prefix, loc, sizeof loc);
     engine_sql_literal(loc, lit, sizeof lit);
     if (asprintf(&ctas, "CREATE TABLE %s WITH (format = 'PARQUET', write_compression = '%s', "
@@ -424,6 +472,10 @@ static void athena_close(void *ctx)
     for (int i = 0; i < a->ntables; i++) {
         char sql[700], token[65];
         struct sl_err e = {0};
+        if (a->tables[i].create) { /* never defined: nothing to drop */
+            free(a->tables[i].create);
+            continue;
+        }
         snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", a->tables[i].ddl);
         request_token(a, "close", a->tables[i].ddl, 1, token);
         if (query(a, sql, token, a->tables[i].name, false, &e)) {
@@ -437,6 +489,7 @@ static void athena_close(void *ctx)
     aws_client_close(a->cleanup);
     pthread_mutex_destroy(&a->lock);
     pthread_mutex_destroy(&a->store_lock);
+    pthread_mutex_destroy(&a->ddl_lock);
     free(a);
 }
 

@@ -14,9 +14,9 @@
  * what an interrupt does.
  *
  * Per run (cloud.h): the schemas <catalog>.<schema_prefix>_raw, _stage1 and
- * _stage2 are created when missing; each raw dataset becomes an external
- * table <name>_<run> over its run folder (columns from its schema); each
- * model runs as
+ * _stage2 are created when missing; each raw dataset a model reads becomes
+ * an external table <name>_<run> over its run folder (columns from its
+ * schema), defined before the first model that reads it; each model runs as
  *
  *   CREATE TABLE "<catalog>"."<prefix>_<layer>"."<name>_<run>"
  *   WITH (format = 'PARQUET', external_location = '<run folder>/') AS
@@ -73,6 +73,7 @@ struct run_table {
     char layer[8];
     char name[128];
     char full[600]; /* "cat"."prefix_layer"."name_run" */
+    char *create;   /* the statement that defines it, until sent; NULL = it exists */
 };
 
 struct trino {
@@ -82,8 +83,9 @@ struct trino {
     struct store *store;
     const volatile sig_atomic_t *stop;
     char tmp_dir[PATH_MAX];
-    pthread_mutex_t lock; /* guards tables/ntables/schemas_made and the store's list/remove */
-    pthread_mutex_t store_lock;
+    pthread_mutex_t lock;       /* guards tables, ntables, cap */
+    pthread_mutex_t store_lock; /* one store list/remove at a time (store.h) */
+    pthread_mutex_t ddl_lock;   /* one worker defines tables at a time; guards schemas_made */
     struct run_table *tables;
     int ntables, cap;
     bool schemas_made;
@@ -289,8 +291,10 @@ static void table_full(struct trino *t, const char *layer, const char *name, con
     snprintf(out, size, "%s.%s.%s", cat, schema, table);
 }
 
+/* Record the run table of layer.name; `create` (taken over, may be NULL)
+ * defines it when a model first reads it. */
 static int remember(struct trino *t, const char *layer, const char *name, const char *full,
-                    struct sl_err *err)
+                    char *create, struct sl_err *err)
 {
     int rc = SL_OK;
     pthread_mutex_lock(&t->lock);
@@ -307,20 +311,35 @@ static int remember(struct trino *t, const char *layer, const char *name, const 
         snprintf(r->layer, sizeof r->layer, "%s", layer);
         snprintf(r->name, sizeof r->name, "%s", name);
         snprintf(r->full, sizeof r->full, "%s", full);
+        r->create = create;
+        create = NULL;
     }
     pthread_mutex_unlock(&t->lock);
+    free(create);
     return rc;
 }
 
-/* engine_sql_qualify's callback: a registered dataset's run table. */
+/* What a model reads: the run tables its text names. */
+#define MAX_REFS 256
+struct refs {
+    struct trino *t;
+    int index[MAX_REFS];
+    int n;
+};
+
+/* engine_sql_qualify's callback: a registered dataset's run table, noted
+ * in the struct refs so that it is defined before the model runs. */
 static int lookup(void *arg, const char *layer, const char *name, char *out, size_t size)
 {
-    struct trino *t = arg;
+    struct refs *r = arg;
+    struct trino *t = r->t;
     int rc = 1;
     pthread_mutex_lock(&t->lock);
     for (int i = 0; i < t->ntables && rc; i++)
         if (!strcmp(t->tables[i].layer, layer) && !strcmp(t->tables[i].name, name)) {
             snprintf(out, size, "%s", t->tables[i].full);
+            if (r->n < MAX_REFS)
+                r->index[r->n++] = i;
             rc = 0;
         }
     pthread_mutex_unlock(&t->lock);
@@ -355,6 +374,7 @@ static int trino_open(const struct engine_env *env, void **out, struct sl_err *e
     snprintf(t->tmp_dir, sizeof t->tmp_dir, "%s", env->tmp_dir ? env->tmp_dir : "/tmp");
     pthread_mutex_init(&t->lock, NULL);
     pthread_mutex_init(&t->store_lock, NULL);
+    pthread_mutex_init(&t->ddl_lock, NULL);
     if (strncmp(t->url, "http://", 7) && strncmp(t->url, "https://", 8)) {
         char where[PATH_MAX + 32];
         sl_err_set(err, false, "config", config_option_where(cfg, "trino", "url", where,
@@ -363,6 +383,7 @@ static int trino_open(const struct engine_env *env, void **out, struct sl_err *e
                    t->url);
         pthread_mutex_destroy(&t->lock);
         pthread_mutex_destroy(&t->store_lock);
+        pthread_mutex_destroy(&t->ddl_lock);
         free(t);
         return SL_ERROR;
     }
@@ -370,6 +391,7 @@ static int trino_open(const struct engine_env *env, void **out, struct sl_err *e
     return SL_OK;
 }
 
+/* Caller holds ddl_lock. */
 static int make_schemas(struct trino *t, struct sl_err *err)
 {
     static const char *const layers[] = {"raw", "stage1", "stage2"};
@@ -386,15 +408,16 @@ static int make_schemas(struct trino *t, struct sl_err *err)
 }
 
 /* Leader thread.  A model's output already has its table (the CTAS made
- * it); any other dataset gets an external table over its run folder. */
+ * it); any other dataset gets an external table over its run folder, defined
+ * when a model first reads it (define_reads): a run without models, or a
+ * source of 300 tables read by 5 models, sends no statement for the rest. */
 static int trino_register(void *ctx, const struct lake_dataset *d, struct sl_err *err)
 {
     struct trino *t = ctx;
+    struct refs known = {.t = t};
     char full[600], ignored[600], loc[PATH_MAX + 80];
-    if (lookup(t, d->layer, d->name, ignored, sizeof ignored) == 0)
+    if (lookup(&known, d->layer, d->name, ignored, sizeof ignored) == 0)
         return SL_OK;
-    if (!t->schemas_made && make_schemas(t, err))
-        return SL_ERROR;
     if (!d->schema.ncols)
         return sl_err_set(err, false, "engine", d->name,
                           "%s.%s has no columns recorded: Trino needs them to define its table",
@@ -405,14 +428,37 @@ static int trino_register(void *ctx, const struct lake_dataset *d, struct sl_err
     engine_sql_literal(loc, lit, sizeof lit);
     int rc = SL_ERROR;
     if (!cols || asprintf(&sql, "CREATE TABLE IF NOT EXISTS %s %s WITH (format = 'PARQUET', "
-                          "external_location = %s)", full, cols, lit) < 0) {
-        sql = NULL;
+                          "external_location = %s)", full, cols, lit) < 0)
         sl_err_set(err, false, "engine", d->name, "out of memory");
-    } else if (statement(t, sql, d->name, 0, true, NULL, err) == SL_OK) {
-        rc = remember(t, d->layer, d->name, full, err);
-    }
+    else
+        rc = remember(t, d->layer, d->name, full, sql, err);
     free(cols);
-    free(sql);
+    return rc;
+}
+
+/* The schemas, and the tables the model reads that are not defined yet. */
+static int define_reads(struct trino *t, const struct refs *refs, const char *model_file,
+                        struct sl_err *err)
+{
+    int rc = SL_OK;
+    pthread_mutex_lock(&t->ddl_lock);
+    if (!t->schemas_made)
+        rc = make_schemas(t, err);
+    for (int i = 0; rc == SL_OK && i < refs->n; i++) {
+        pthread_mutex_lock(&t->lock);
+        char *create = t->tables[refs->index[i]].create;
+        pthread_mutex_unlock(&t->lock);
+        if (!create)
+            continue;
+        rc = statement(t, create, model_file, 0, true, NULL, err);
+        if (rc == SL_OK) {
+            pthread_mutex_lock(&t->lock);
+            t->tables[refs->index[i]].create = NULL;
+            pthread_mutex_unlock(&t->lock);
+            free(create);
+        }
+    }
+    pthread_mutex_unlock(&t->ddl_lock);
     return rc;
 }
 
@@ -426,13 +472,16 @@ static int trino_run(void *ctx, const char *model_file, const char *sql,
         return sl_err_set(err, false, "model", model_file,
                           "the model file is empty (only blanks and comments); it must hold one "
                           "SELECT");
-    char *body = engine_sql_qualify(sql, len, lookup, t), *ctas = NULL;
+    struct refs refs = {.t = t};
+    char *body = engine_sql_qualify(sql, len, lookup, &refs), *ctas = NULL;
     char full[600], loc[PATH_MAX + 80], lit[PATH_MAX + 100];
     int rc = SL_ERROR;
     if (!body) {
         sl_err_set(err, false, "model", model_file, "out of memory");
         goto out;
     }
+    if (define_reads(t, &refs, model_file, err))
+        goto out;
     table_full(t, out->layer, out->name, out->prefix, full, sizeof full);
     engine_location(t->store, out->prefix, loc, sizeof loc);
     engine_sql_literal(loc, lit, sizeof lit);
@@ -452,7 +501,7 @@ static int trino_run(void *ctx, const char *model_file, const char *sql,
         statement(t, drop, model_file, 0, true, NULL, err) ||
         statement(t, ctas, model_file, 1, true, &rows, err))
         goto out;
-    if (remember(t, out->layer, out->name, full, err) ||
+    if (remember(t, out->layer, out->name, full, NULL, err) ||
         engine_collect_output(t->store, &t->store_lock, t->tmp_dir, out, model_file, res, err))
         goto out;
     if (rows >= 0 && rows != res->rows)
@@ -475,6 +524,10 @@ static void trino_close(void *ctx)
     for (int i = 0; i < t->ntables; i++) {
         char sql[700];
         struct sl_err e = {0};
+        if (t->tables[i].create) { /* never defined: nothing to drop */
+            free(t->tables[i].create);
+            continue;
+        }
         snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", t->tables[i].full);
         if (statement(t, sql, t->tables[i].name, 0, false, NULL, &e)) {
             char buf[2200];
@@ -485,6 +538,7 @@ static void trino_close(void *ctx)
     free(t->tables);
     pthread_mutex_destroy(&t->lock);
     pthread_mutex_destroy(&t->store_lock);
+    pthread_mutex_destroy(&t->ddl_lock);
     free(t);
 }
 

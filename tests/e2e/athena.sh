@@ -136,6 +136,14 @@ PY
 )
 check "the files' bytes and CRC-32 as reported" test "$crc" = ok
 
+# --- a model that reads no dataset: no raw table is defined
+start_fake noread
+mkdir -p n/stage1 && echo "SELECT 1 AS x" >n/stage1/one.sql
+drive "$T/laken" n/stage1/one.sql
+expect_rc "a model reading nothing" 0
+check "raw.users, read by no model, got no table (nor a DROP)" \
+    bash -c "! grep -q 'users_' '$LOG'"
+
 # --- a model Athena rejects
 start_fake fail
 models f

@@ -65,6 +65,7 @@ expect_grep "trino.url not http(s): named at its place" "$T/err" "c.yml:5:8"
 # --- a run through the engine
 start_fake ok
 project ok "$PORT"
+sqlite3 ok/app.db "CREATE TABLE audit (id INTEGER PRIMARY KEY); INSERT INTO audit VALUES (1);"
 sl run -c ok/snaplake.yml
 expect_rc "run with engine trino" 0
 py() { python3 - "$LOG" "$@"; }
@@ -81,7 +82,7 @@ ok = posts and all(e["user"] == "snaplake" and e["catalog"] == "hive" and e["sou
                    and e["session"] == "hive.compression_codec=ZSTD" for e in posts)
 sys.exit(0 if ok else 1)
 PY
-check "schemas nightly_raw/_stage1/_stage2, raw table, CTAS x2, drops at the end" py <<'PY'
+check "schemas, the raw table a model reads (not raw.audit), CTAS x2, drops at the end" py <<'PY'
 import json, re, sys
 sqls = [e["sql"] for e in map(json.loads, open(sys.argv[1])) if e["method"] == "POST"]
 assert any(s == 'CREATE SCHEMA IF NOT EXISTS "hive"."nightly_raw"' for s in sqls), sqls
@@ -95,6 +96,8 @@ assert re.search(r'upper case\nFROM "hive"."nightly_raw"."users_\d{8}t\d{6}z" AS
 assert re.search(r'SELECT \* FROM "hive"."nightly_stage1"."names_\d{8}t\d{6}z"', ctas[1]), ctas[1]
 drops = [s for s in sqls if s.startswith("DROP TABLE IF EXISTS")]
 assert len(drops) >= 3, drops
+# raw.audit, read by no model, got no table
+assert not [s for s in sqls if "audit" in s], [s for s in sqls if "audit" in s]
 PY
 m=$(ls ok/lake/_snaplake/runs/*.json | head -1)
 check "manifest: the files Trino wrote, bytes/CRC/rows read back, columns from the footer" \
