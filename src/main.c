@@ -50,7 +50,7 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"demo", cmd_demo},     {"run", cmd_run},         {"export", cmd_export},         {"status", cmd_status},
                 {"query", cmd_query},   {"inspect", cmd_inspect}, {"report", cmd_report_html},
-                {"gc", cmd_gc}};
+                {"gc", cmd_gc},         {"ddl", cmd_ddl}};
     int i = 1, json = 0;
     enum sl_log_level level = SL_LOG_INFO;
     /* --log-json first, so that a mistake in the other options is a JSON line too. */

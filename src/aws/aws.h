@@ -41,10 +41,12 @@
  *      /latest/meta-data/iam/security-credentials/[<role>]) at
  *      AWS_EC2_METADATA_SERVICE_ENDPOINT (default http://169.254.169.254);
  *      skipped when AWS_EC2_METADATA_DISABLED=true.
- * Credentials with an expiry (2, 4, 5, and profile-less session keys never)
+ * Credentials with an expiry (from 2, 4 and 5; those of 1 and 3 carry none)
  * are fetched again by the first caller that finds them less than
  * AWS_CREDS_REFRESH_S seconds from expiry; the others keep signing with the
- * still valid ones meanwhile.
+ * still valid ones meanwhile.  Within that margin the chain runs at most
+ * once a second, and 10 s after a failed refresh (a warning while the
+ * current ones still hold).
  *
  * Region: the client option, else AWS_REGION, else AWS_DEFAULT_REGION, else
  * the profile's `region` in the config file.  None is an error only when one
@@ -92,8 +94,8 @@ void aws_creds_clear(struct aws_creds *c);
  * bytes) when found, 0 when the file, section or key is absent, SL_ERROR
  * (err filled, naming file:line) when the file cannot be read.  Exposed for
  * tests/unit/test_aws_creds.c. */
-int aws_ini_lookup(const char *file, const char *section, const char *key, char *out,
-                   size_t size, struct sl_err *err);
+int aws_ini_lookup(const char *file, const char *section, const char *key, char *out, size_t size,
+                   struct sl_err *err);
 
 /* -------------------------------------------------------------- signing */
 
@@ -103,12 +105,12 @@ struct aws_header {
 };
 
 struct aws_sign_input {
-    const char *method;  /* "GET", "PUT", … */
-    const char *path;    /* the path as sent on the request line, already
-                          * percent-encoded (aws_uri_encode_path); "" = "/" */
-    const char *query;   /* the query as sent, without '?'; NULL or "" for none.
-                          * Each name and value is decoded and re-encoded
-                          * strictly, pairs sorted: any order may be sent */
+    const char *method;               /* "GET", "PUT", … */
+    const char *path;                 /* the path as sent on the request line, already
+                                       * percent-encoded (aws_uri_encode_path); "" = "/" */
+    const char *query;                /* the query as sent, without '?'; NULL or "" for none.
+                                       * Each name and value is decoded and re-encoded
+                                       * strictly, pairs sorted: any order may be sent */
     const struct aws_header *headers; /* all headers to sign; must include Host */
     size_t n_headers;
     const char *payload_sha256; /* lowercase hex of the body, or
@@ -128,10 +130,10 @@ struct aws_sign_input {
  * session token: the caller takes it from its creds).  An input header of
  * the same name (x-amz-date, …) is signed as given and not duplicated. */
 struct aws_signature {
-    char amz_date[17];          /* "20150830T123600Z" */
-    char content_sha256[65];    /* "" unless s3 (hex or UNSIGNED-PAYLOAD) */
-    char authorization[2048];   /* "AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…" */
-    char signature[65];         /* hex, as in authorization */
+    char amz_date[17];       /* "20150830T123600Z" */
+    char content_sha256[65]; /* "" unless s3 (hex or UNSIGNED-PAYLOAD) */
+    char authorization[2048]; /* "AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…" */
+    char signature[65];       /* hex, as in authorization */
 };
 
 /* Sign `in` with `creds` (creds->session_token, when set, is signed in as
@@ -287,13 +289,13 @@ struct aws_request {
 };
 
 struct aws_response {
-    long status;          /* last attempt's HTTP status, 0 = none */
-    struct sl_buf body;   /* 2xx body (unless req->write) or the error body */
-    struct sl_buf headers; /* raw response header lines of the last attempt,
-                            * "Name: value\r\n" each */
-    char etag[256];       /* ETag header, quotes kept, "" when none */
+    long status;            /* last attempt's HTTP status, 0 = none */
+    struct sl_buf body;     /* 2xx body (unless req->write) or the error body */
+    struct sl_buf headers;  /* raw response header lines of the last attempt,
+                             * "Name: value\r\n" each */
+    char etag[256];         /* ETag header, quotes kept, "" when none */
     struct aws_error error; /* filled when the call failed */
-    int attempts;         /* tries made */
+    int attempts;           /* tries made */
 };
 
 /* Initialise before the first aws_request; free after the last (the
@@ -303,8 +305,7 @@ void aws_response_free(struct aws_response *resp);
 
 /* A response header's value (first match, case-insensitive name), copied
  * into out; returns 1 when found, 0 when not. */
-int aws_response_header(const struct aws_response *resp, const char *name, char *out,
-                        size_t size);
+int aws_response_header(const struct aws_response *resp, const char *name, char *out, size_t size);
 
 /* Send one request, signing each attempt afresh (new X-Amz-Date, current
  * credentials).  Retried (per the client's policy, backoff with full
@@ -323,7 +324,8 @@ int aws_response_header(const struct aws_response *resp, const char *name, char 
  * let the caller tell "not found" (404 / NoSuchKey) from other failures.
  * Error codes are parsed from S3's XML (<Code>, <Message>, <RequestId>) and
  * from JSON ("__type" after '#', "code"/"Code", "message"/"Message") and the
- * x-amzn-ErrorType header. */
+ * x-amzn-ErrorType header.  A HEAD answer has no body: its code stays ""
+ * (callers test resp->status == 404). */
 int aws_request(struct aws_client *c, const struct aws_request *req, struct aws_response *resp,
                 struct sl_err *err);
 

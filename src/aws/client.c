@@ -11,7 +11,7 @@
  * result.  Meanwhile the other callers keep the cached credentials while
  * they are still valid for 10 more seconds; otherwise they wait on `cond`.
  * A failed refresh with credentials still valid is a warning, not an error:
- * the next caller tries again.
+ * a caller 10 s later tries again.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -68,8 +68,8 @@ int aws_client_open(struct aws_client **out, const struct aws_client_options *op
         region = env("AWS_DEFAULT_REGION");
     if (region) {
         snprintf(c->region, sizeof c->region, "%s", region);
-    } else if (aws_profile_value(c->profile, "region", false, c->region, sizeof c->region, err)
-               < 0) {
+    } else if (aws_profile_value(c->profile, "region", false, c->region, sizeof c->region, err) <
+               0) {
         aws_client_close(c);
         return SL_ERROR;
     }
@@ -124,7 +124,13 @@ int aws_client_creds(struct aws_client *c, struct aws_creds *out, struct sl_err 
     pthread_mutex_lock(&c->lock);
     for (;;) {
         time_t now = time(NULL);
-        if (c->have && !c->stale && fresh(&c->cur, now, AWS_CREDS_REFRESH_S)) {
+        /* Within the margin, fetch at most once a second (every 10 s after
+         * a failure) while the current ones still hold: IMDS hands out the
+         * same credentials until it rotates them, and a failing endpoint
+         * must not be hammered by every request. */
+        bool recently = now - c->last_try < (c->last_failed ? 10 : 1);
+        if (c->have && !c->stale &&
+            (fresh(&c->cur, now, AWS_CREDS_REFRESH_S) || (recently && fresh(&c->cur, now, 10)))) {
             *out = c->cur;
             pthread_mutex_unlock(&c->lock);
             return SL_OK;
@@ -150,6 +156,8 @@ int aws_client_creds(struct aws_client *c, struct aws_creds *out, struct sl_err 
     pthread_mutex_lock(&c->lock);
     c->refreshing = false;
     time_t now = time(NULL);
+    c->last_try = now;
+    c->last_failed = rc != SL_OK;
     if (rc == SL_OK) {
         if (c->have && c->cur.expiration)
             sl_debug("aws: credentials from %s refreshed, access key id %s", fetched.source,
@@ -285,8 +293,7 @@ int aws_parse_time(const char *s, time_t *t)
     memset(&tm, 0, sizeof tm);
     int n = 0;
     if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &n)
-        != 6)
+               &tm.tm_min, &tm.tm_sec, &n) != 6)
         return SL_ERROR;
     const char *r = s + n;
     if (*r == '.')

@@ -71,8 +71,8 @@ static void section_name(char *s, char *out, size_t size)
     out[o] = 0;
 }
 
-int aws_ini_lookup(const char *file, const char *section, const char *key, char *out,
-                   size_t size, struct sl_err *err)
+int aws_ini_lookup(const char *file, const char *section, const char *key, char *out, size_t size,
+                   struct sl_err *err)
 {
     FILE *f = fopen(file, "r");
     if (!f) {
@@ -92,8 +92,8 @@ int aws_ini_lookup(const char *file, const char *section, const char *key, char 
         if (*s == '[') {
             char *close = strchr(s, ']');
             if (!close) {
-                rc = sl_err_set(err, false, "aws", "", "%s:%d: a section header without ']'",
-                                file, lineno);
+                rc = sl_err_set(err, false, "aws", "", "%s:%d: a section header without ']'", file,
+                                lineno);
                 break;
             }
             *close = 0;
@@ -183,8 +183,8 @@ static bool profile_exists(const char *profile)
                 continue;
             *close = 0;
             section_name(s + 1, cur, sizeof cur);
-            found = strcmp(cur, names[i]) == 0
-                    || (i == 1 && strcmp(profile, "default") == 0 && strcmp(cur, "default") == 0);
+            found = strcmp(cur, names[i]) == 0 ||
+                    (i == 1 && strcmp(profile, "default") == 0 && strcmp(cur, "default") == 0);
         }
         fclose(f);
         if (found)
@@ -225,8 +225,8 @@ static int from_profile(struct aws_client *c, struct aws_creds *out, struct sl_e
         const char *unsupported[] = {"role_arn", "credential_process", "sso_session",
                                      "sso_start_url", "web_identity_token_file"};
         for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
-            if (aws_profile_value(c->profile, unsupported[i], true, other, sizeof other, err)
-                == FOUND)
+            if (aws_profile_value(c->profile, unsupported[i], true, other, sizeof other, err) ==
+                FOUND)
                 return sl_err_set(err, false, "aws", "credentials",
                                   "profile %s uses %s, which snaplake does not support: give the "
                                   "profile aws_access_key_id and aws_secret_access_key, or set "
@@ -276,9 +276,8 @@ static int parse_json_creds(const struct sl_buf *body, const char *what, struct 
     json_error_t je;
     json_t *j = json_loadb((const char *)body->data, body->len, 0, &je);
     int rc = SL_OK;
-    if (!j || json_field(j, "AccessKeyId", out->access_key_id, sizeof out->access_key_id)
-        || json_field(j, "SecretAccessKey", out->secret_access_key,
-                      sizeof out->secret_access_key)) {
+    if (!j || json_field(j, "AccessKeyId", out->access_key_id, sizeof out->access_key_id) ||
+        json_field(j, "SecretAccessKey", out->secret_access_key, sizeof out->secret_access_key)) {
         rc = sl_err_set(err, true, "aws", what,
                         "the credentials answer lacks AccessKeyId/SecretAccessKey (not JSON from "
                         "a credentials endpoint?)");
@@ -297,13 +296,13 @@ static bool loopback_or_container_host(const char *url)
 {
     const char *h = strstr(url, "://");
     h = h ? h + 3 : url;
-    const char *ok[] = {"127.", "localhost:", "localhost/", "[::1]", "169.254.170.2:",
-                        "169.254.170.2/", "169.254.170.23:", "169.254.170.23/"};
+    const char *ok[] = {"127.",           "localhost:",     "localhost/",      "[::1]",
+                        "169.254.170.2:", "169.254.170.2/", "169.254.170.23:", "169.254.170.23/"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
         if (strncmp(h, ok[i], strlen(ok[i])) == 0)
             return true;
-    return strcmp(h, "localhost") == 0 || strcmp(h, "169.254.170.2") == 0
-           || strcmp(h, "169.254.170.23") == 0;
+    return strcmp(h, "localhost") == 0 || strcmp(h, "169.254.170.2") == 0 ||
+           strcmp(h, "169.254.170.23") == 0;
 }
 
 static int read_small_file(const char *path, char *out, size_t size, const char *what,
@@ -311,8 +310,7 @@ static int read_small_file(const char *path, char *out, size_t size, const char 
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return sl_err_set(err, false, "aws", path, "cannot read the %s: %s", what,
-                          strerror(errno));
+        return sl_err_set(err, false, "aws", path, "cannot read the %s: %s", what, strerror(errno));
     size_t n = fread(out, 1, size - 1, f);
     bool more = fgetc(f) != EOF;
     fclose(f);
@@ -478,8 +476,8 @@ out:
 /* Append "&name=" + encoded value to a form body. */
 static int form_add(struct sl_buf *b, const char *name, const char *value)
 {
-    if ((b->len && sl_buf_putc(b, '&')) || sl_buf_append(b, name, strlen(name))
-        || sl_buf_putc(b, '='))
+    if ((b->len && sl_buf_putc(b, '&')) || sl_buf_append(b, name, strlen(name)) ||
+        sl_buf_putc(b, '='))
         return SL_ERROR;
     return aws_uri_encode(b, value, strlen(value));
 }
@@ -491,7 +489,8 @@ static int from_web_identity(struct aws_client *c, struct aws_creds *out, struct
         return ABSENT;
     if (!file || !role)
         return sl_err_set(err, false, "aws", "credentials",
-                          "%s is set but %s is not: web identity needs both", file ? "AWS_WEB_IDENTITY_TOKEN_FILE" : "AWS_ROLE_ARN",
+                          "%s is set but %s is not: web identity needs both",
+                          file ? "AWS_WEB_IDENTITY_TOKEN_FILE" : "AWS_ROLE_ARN",
                           file ? "AWS_ROLE_ARN" : "AWS_WEB_IDENTITY_TOKEN_FILE");
     char session[128];
     const char *sn = env("AWS_ROLE_SESSION_NAME");
@@ -521,10 +520,10 @@ static int from_web_identity(struct aws_client *c, struct aws_creds *out, struct
                    : sl_err_set(err, false, "aws", "credentials", "out of memory");
     if (rc)
         goto out;
-    if (form_add(&form, "Action", "AssumeRoleWithWebIdentity")
-        || form_add(&form, "Version", "2011-06-15") || form_add(&form, "RoleArn", role)
-        || form_add(&form, "RoleSessionName", session) || form_add(&form, "WebIdentityToken", token)
-        || sl_buf_putc(&form, 0)) {
+    if (form_add(&form, "Action", "AssumeRoleWithWebIdentity") ||
+        form_add(&form, "Version", "2011-06-15") || form_add(&form, "RoleArn", role) ||
+        form_add(&form, "RoleSessionName", session) || form_add(&form, "WebIdentityToken", token) ||
+        sl_buf_putc(&form, 0)) {
         rc = sl_err_set(err, false, "aws", "credentials", "web identity request too large");
         goto out;
     }
@@ -540,9 +539,9 @@ static int from_web_identity(struct aws_client *c, struct aws_creds *out, struct
         char code[128] = "";
         if (rc == SL_OK) {
             aws_xml_value((const char *)body.data, body.len, "Code", code, sizeof code);
-            bool transient = status >= 500 || status == 429
-                             || strcmp(code, "IDPCommunicationError") == 0
-                             || strcmp(code, "Throttling") == 0;
+            bool transient = status >= 500 || status == 429 ||
+                             strcmp(code, "IDPCommunicationError") == 0 ||
+                             strcmp(code, "Throttling") == 0;
             char msg[512] = "";
             aws_xml_value((const char *)body.data, body.len, "Message", msg, sizeof msg);
             rc = sl_err_set(err, transient, "aws", url,
@@ -558,20 +557,18 @@ static int from_web_identity(struct aws_client *c, struct aws_creds *out, struct
         goto out;
     const char *xml = (const char *)body.data;
     char exp[64] = "";
-    if (aws_xml_value(xml, body.len, "AccessKeyId", out->access_key_id, sizeof out->access_key_id)
-            != 1
-        || aws_xml_value(xml, body.len, "SecretAccessKey", out->secret_access_key,
-                         sizeof out->secret_access_key)
-               != 1
-        || aws_xml_value(xml, body.len, "SessionToken", out->session_token,
-                         sizeof out->session_token)
-               != 1) {
+    if (aws_xml_value(xml, body.len, "AccessKeyId", out->access_key_id,
+                      sizeof out->access_key_id) != 1 ||
+        aws_xml_value(xml, body.len, "SecretAccessKey", out->secret_access_key,
+                      sizeof out->secret_access_key) != 1 ||
+        aws_xml_value(xml, body.len, "SessionToken", out->session_token,
+                      sizeof out->session_token) != 1) {
         rc = sl_err_set(err, true, "aws", url,
                         "the STS answer lacks AccessKeyId/SecretAccessKey/SessionToken");
         goto out;
     }
-    if (aws_xml_value(xml, body.len, "Expiration", exp, sizeof exp) == 1
-        && aws_parse_time(exp, &out->expiration)) {
+    if (aws_xml_value(xml, body.len, "Expiration", exp, sizeof exp) == 1 &&
+        aws_parse_time(exp, &out->expiration)) {
         rc = sl_err_set(err, true, "aws", url, "cannot read Expiration \"%.40s\"", exp);
         goto out;
     }

@@ -114,10 +114,10 @@ struct xfer {
     struct aws_response *resp;
     CURL *curl;
     const volatile sig_atomic_t *stop;
-    size_t sent;          /* body bytes handed to curl */
-    size_t delivered;     /* 2xx body bytes handed to req->write */
-    bool write_failed;    /* req->write refused: abort, permanent */
-    bool body_full;       /* resp->body cap reached */
+    size_t sent;       /* body bytes handed to curl */
+    size_t delivered;  /* 2xx body bytes handed to req->write */
+    bool write_failed; /* req->write refused: abort, permanent */
+    bool body_full;    /* resp->body cap reached */
     bool interrupted;
 };
 
@@ -202,8 +202,8 @@ static void parse_error(struct aws_response *resp)
     struct aws_error *e = &resp->error;
     e->status = resp->status;
     char v[256];
-    if (header_in(resp->headers.data, resp->headers.len, "x-amz-request-id", v, sizeof v)
-        || header_in(resp->headers.data, resp->headers.len, "x-amzn-RequestId", v, sizeof v))
+    if (header_in(resp->headers.data, resp->headers.len, "x-amz-request-id", v, sizeof v) ||
+        header_in(resp->headers.data, resp->headers.len, "x-amzn-RequestId", v, sizeof v))
         snprintf(e->request_id, sizeof e->request_id, "%s", v);
     if (header_in(resp->headers.data, resp->headers.len, "x-amzn-ErrorType", v, sizeof v)) {
         v[strcspn(v, ":")] = 0;
@@ -243,13 +243,25 @@ static void parse_error(struct aws_response *resp)
 
 static bool retryable_code(const char *code)
 {
-    static const char *const codes[] = {
-        "SlowDown", "RequestTimeout", "InternalError", "ThrottlingException", "Throttling",
-        "ThrottledException", "TooManyRequestsException", "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException",
-        "BandwidthLimitExceeded", "RequestTimeTooSkewed", "InternalFailure",
-        "ServiceUnavailable", "PriorRequestNotComplete", "IDPCommunicationError",
-        "EC2ThrottledException", "TransactionInProgressException"};
+    static const char *const codes[] = {"SlowDown",
+                                        "RequestTimeout",
+                                        "InternalError",
+                                        "ThrottlingException",
+                                        "Throttling",
+                                        "ThrottledException",
+                                        "TooManyRequestsException",
+                                        "ProvisionedThroughputExceededException",
+                                        "RequestLimitExceeded",
+                                        "RequestThrottled",
+                                        "RequestThrottledException",
+                                        "BandwidthLimitExceeded",
+                                        "RequestTimeTooSkewed",
+                                        "InternalFailure",
+                                        "ServiceUnavailable",
+                                        "PriorRequestNotComplete",
+                                        "IDPCommunicationError",
+                                        "EC2ThrottledException",
+                                        "TransactionInProgressException"};
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
         if (strcmp(code, codes[i]) == 0)
             return true;
@@ -258,8 +270,8 @@ static bool retryable_code(const char *code)
 
 static bool expired_code(const char *code)
 {
-    return strcmp(code, "ExpiredToken") == 0 || strcmp(code, "ExpiredTokenException") == 0
-           || strcmp(code, "RequestExpired") == 0;
+    return strcmp(code, "ExpiredToken") == 0 || strcmp(code, "ExpiredTokenException") == 0 ||
+           strcmp(code, "RequestExpired") == 0;
 }
 
 static bool retryable_curl(CURLcode cc)
@@ -276,10 +288,8 @@ static bool retryable_curl(CURLcode cc)
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
     case CURLE_HTTP3:
-    case CURLE_WEIRD_SERVER_REPLY:
-        return true;
-    default:
-        return false;
+    case CURLE_WEIRD_SERVER_REPLY: return true;
+    default: return false;
     }
 }
 
@@ -309,8 +319,8 @@ static int split_base(const char *base, char *origin, size_t osize, char *host, 
     if (colon) {
         const char *port = colon + 1;
         size_t pl = hl - (size_t)(port - h);
-        if ((https && pl == 3 && memcmp(port, "443", 3) == 0)
-            || (!https && pl == 2 && memcmp(port, "80", 2) == 0))
+        if ((https && pl == 3 && memcmp(port, "443", 3) == 0) ||
+            (!https && pl == 2 && memcmp(port, "80", 2) == 0))
             keep = (size_t)(colon - h);
     }
     snprintf(host, hsize, "%.*s", (int)keep, h);
@@ -343,8 +353,8 @@ static int build_query(struct sl_buf *q, const struct aws_request *req)
 {
     for (size_t i = 0; i < req->n_query; i++) {
         const char *n = req->query[i].name, *v = req->query[i].value ? req->query[i].value : "";
-        if ((i && sl_buf_putc(q, '&')) || aws_uri_encode(q, n, strlen(n)) || sl_buf_putc(q, '=')
-            || aws_uri_encode(q, v, strlen(v)))
+        if ((i && sl_buf_putc(q, '&')) || aws_uri_encode(q, n, strlen(n)) || sl_buf_putc(q, '=') ||
+            aws_uri_encode(q, v, strlen(v)))
             return SL_ERROR;
     }
     return sl_buf_putc(q, 0);
@@ -391,8 +401,8 @@ static double backoff(const struct sl_retry *r, int failed_attempt)
 struct attempt_result {
     CURLcode cc;
     char curl_msg[CURL_ERROR_SIZE];
-    bool retry;    /* a later attempt may succeed */
-    bool refresh;  /* the credentials expired under us */
+    bool retry;   /* a later attempt may succeed */
+    bool refresh; /* the credentials expired under us */
 };
 
 static int one_attempt(struct aws_client *c, const struct aws_request *req, const char *url,
@@ -430,12 +440,13 @@ static int one_attempt(struct aws_client *c, const struct aws_request *req, cons
     for (size_t i = 0; i < nh + 1 && rc == SL_OK; i++)
         rc = add_header(&list, hs[i].name, hs[i].value);
     if (rc == SL_OK)
-        rc = add_header(&list, "X-Amz-Date", sig.amz_date)
-             || add_header(&list, "Authorization", sig.authorization)
-             || (sig.content_sha256[0] && add_header(&list, "x-amz-content-sha256", sig.content_sha256))
-             || (cr.session_token[0] && add_header(&list, "X-Amz-Security-Token", cr.session_token))
-             || !(list = curl_slist_append(list, "Expect:"))
-             || !(list = curl_slist_append(list, "Accept:"));
+        rc = add_header(&list, "X-Amz-Date", sig.amz_date) ||
+             add_header(&list, "Authorization", sig.authorization) ||
+             (sig.content_sha256[0] &&
+              add_header(&list, "x-amz-content-sha256", sig.content_sha256)) ||
+             (cr.session_token[0] && add_header(&list, "X-Amz-Security-Token", cr.session_token)) ||
+             !(list = curl_slist_append(list, "Expect:")) ||
+             !(list = curl_slist_append(list, "Accept:"));
     char akid[128];
     snprintf(akid, sizeof akid, "%s", cr.access_key_id);
     aws_creds_clear(&cr);
@@ -476,8 +487,8 @@ static int one_attempt(struct aws_client *c, const struct aws_request *req, cons
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->opt.low_speed_s > 0 ? c->opt.low_speed_s : 60L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    bool has_body = req->read || req->body || strcmp(req->method, "PUT") == 0
-                    || strcmp(req->method, "POST") == 0;
+    bool has_body = req->read || req->body || strcmp(req->method, "PUT") == 0 ||
+                    strcmp(req->method, "POST") == 0;
     if (strcmp(req->method, "HEAD") == 0) {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (has_body) {
@@ -506,20 +517,21 @@ static int one_attempt(struct aws_client *c, const struct aws_request *req, cons
     if (x.write_failed)
         return sl_err_set(err, false, "aws", "", "the response body could not be stored");
     if (x.body_full)
-        return sl_err_set(err, false, "aws", "",
-                          "the response body is larger than %zu bytes", resp->body.max);
+        return sl_err_set(err, false, "aws", "", "the response body is larger than %zu bytes",
+                          resp->body.max);
     if (ar->cc != CURLE_OK) {
         ar->retry = retryable_curl(ar->cc);
-        return sl_err_set(err, ar->retry, "aws", "", "%s%s", ar->curl_msg,
-                          ar->cc == CURLE_PARTIAL_FILE ? " (response shorter than its Content-Length)" : "");
+        return sl_err_set(
+            err, ar->retry, "aws", "", "%s%s", ar->curl_msg,
+            ar->cc == CURLE_PARTIAL_FILE ? " (response shorter than its Content-Length)" : "");
     }
     if (ok_status(resp->status))
         return SL_OK;
     parse_error(resp);
     const char *code = resp->error.code;
     ar->refresh = expired_code(code) && aws_client_creds_stale(c, akid);
-    ar->retry = ar->refresh || (resp->status >= 500 && resp->status != 501)
-                || resp->status == 429 || retryable_code(code);
+    ar->retry = ar->refresh || (resp->status >= 500 && resp->status != 501) ||
+                resp->status == 429 || retryable_code(code);
     char rid[160] = "";
     if (resp->error.request_id[0])
         snprintf(rid, sizeof rid, " (request id %s)", resp->error.request_id);
@@ -558,13 +570,14 @@ int aws_request(struct aws_client *c, const struct aws_request *req, struct aws_
     sl_buf_init(&query, 1 << 20);
     sl_buf_init(&url, 2 << 20);
     int rc = SL_OK;
-    if (sl_buf_append(&path, bpath, strlen(bpath))
-        || aws_uri_encode_path(&path, raw_path[0] == '/' ? raw_path : "/")
-        || (raw_path[0] != '/' && aws_uri_encode_path(&path, raw_path)) || sl_buf_putc(&path, 0)
-        || build_query(&query, req) || sl_buf_append(&url, origin, strlen(origin))
-        || sl_buf_append(&url, path.data, path.len - 1)
-        || (query.len > 1 && (sl_buf_putc(&url, '?') || sl_buf_append(&url, query.data, query.len - 1)))
-        || sl_buf_putc(&url, 0)) {
+    if (sl_buf_append(&path, bpath, strlen(bpath)) ||
+        aws_uri_encode_path(&path, raw_path[0] == '/' ? raw_path : "/") ||
+        (raw_path[0] != '/' && aws_uri_encode_path(&path, raw_path)) || sl_buf_putc(&path, 0) ||
+        build_query(&query, req) || sl_buf_append(&url, origin, strlen(origin)) ||
+        sl_buf_append(&url, path.data, path.len - 1) ||
+        (query.len > 1 &&
+         (sl_buf_putc(&url, '?') || sl_buf_append(&url, query.data, query.len - 1))) ||
+        sl_buf_putc(&url, 0)) {
         rc = sl_err_set(err, false, "aws", object, "path or query too long");
         goto out;
     }
@@ -599,8 +612,8 @@ int aws_request(struct aws_client *c, const struct aws_request *req, struct aws_
             if (req->read && (!req->rewind || req->rewind(req->read_arg)))
                 again = false;
             /* A streamed body already partly delivered must be reset. */
-            if (again && req->write && resp->status && ok_status(resp->status)
-                && (!req->write_reset || req->write_reset(req->write_arg)))
+            if (again && req->write && resp->status && ok_status(resp->status) &&
+                (!req->write_reset || req->write_reset(req->write_arg)))
                 again = false;
         }
         if (!again)

@@ -26,7 +26,9 @@ struct aws_client {
     struct aws_creds cur;
     bool have;
     bool refreshing;
-    bool stale; /* the service said the token expired: fetch again */
+    bool stale;       /* the service said the token expired: fetch again */
+    time_t last_try;  /* when the chain last ran */
+    bool last_failed; /* and whether it failed */
 
     /* pool_lock guards pool[] and n_pool. */
     pthread_mutex_t pool_lock;

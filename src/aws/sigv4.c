@@ -7,8 +7,8 @@
  *                      CanonicalHeaders \n SignedHeaders \n HexPayloadHash
  *   StringToSign     = "AWS4-HMAC-SHA256" \n AmzDate \n Scope \n Hex(SHA256(CanonicalRequest))
  *   Scope            = yyyymmdd/region/service/aws4_request
- *   SigningKey       = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, yyyymmdd), region), service), "aws4_request")
- *   Signature        = Hex(HMAC(SigningKey, StringToSign))
+ *   SigningKey       = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, yyyymmdd), region), service),
+ * "aws4_request") Signature        = Hex(HMAC(SigningKey, StringToSign))
  *
  * The parts where signers go wrong, and what this one does:
  *   - CanonicalURI: for S3 the path exactly as sent, which the caller has
@@ -76,8 +76,8 @@ static int encode(struct sl_buf *out, const char *s, size_t len, bool keep_slash
             out->data[out->len++] = c;
         } else {
             out->data[out->len++] = '%';
-            out->data[out->len++] = (uint8_t)"0123456789ABCDEF"[c >> 4];
-            out->data[out->len++] = (uint8_t)"0123456789ABCDEF"[c & 15];
+            out->data[out->len++] = (uint8_t) "0123456789ABCDEF"[c >> 4];
+            out->data[out->len++] = (uint8_t) "0123456789ABCDEF"[c & 15];
         }
     }
     return SL_OK;
@@ -202,8 +202,9 @@ static char *reencode(const char *s, size_t len)
     sl_buf_init(&dec, TEXT_MAX);
     sl_buf_init(&enc, TEXT_MAX);
     char *r = NULL;
-    if (decode(&dec, s, len) == SL_OK && encode(&enc, (const char *)dec.data, dec.len, false) == SL_OK
-        && sl_buf_putc(&enc, 0) == SL_OK) {
+    if (decode(&dec, s, len) == SL_OK &&
+        encode(&enc, (const char *)dec.data, dec.len, false) == SL_OK &&
+        sl_buf_putc(&enc, 0) == SL_OK) {
         r = (char *)enc.data;
         enc.data = NULL;
     }
@@ -242,8 +243,9 @@ static int canonical_query(struct sl_buf *cr, const char *query)
     if (rc == SL_OK)
         qsort(pairs, count, sizeof *pairs, pair_cmp);
     for (size_t i = 0; i < count && rc == SL_OK; i++) {
-        if ((i && sl_buf_putc(cr, '&')) || sl_buf_append(cr, pairs[i].name, strlen(pairs[i].name))
-            || sl_buf_putc(cr, '=') || sl_buf_append(cr, pairs[i].value, strlen(pairs[i].value)))
+        if ((i && sl_buf_putc(cr, '&')) ||
+            sl_buf_append(cr, pairs[i].name, strlen(pairs[i].name)) || sl_buf_putc(cr, '=') ||
+            sl_buf_append(cr, pairs[i].value, strlen(pairs[i].value)))
             rc = SL_ERROR;
     }
     for (size_t i = 0; i < count; i++) {
@@ -257,7 +259,7 @@ static int canonical_query(struct sl_buf *cr, const char *query)
 /* ------------------------------------------------------ canonical headers */
 
 struct hdr {
-    char name[128];   /* lowercase */
+    char name[128];    /* lowercase */
     const char *value; /* not yet trimmed */
     size_t order;      /* input position: repeated names keep their order */
 };
@@ -368,8 +370,8 @@ int aws_sign(const struct aws_sign_input *in, const struct aws_creds *creds,
     sl_buf_init(&sts, 4096);
     int rc = SL_OK;
     const char *method = in->method;
-    if (sl_buf_append(&cr, method, strlen(method)) || sl_buf_putc(&cr, '\n')
-        || canonical_uri(&cr, in) || sl_buf_putc(&cr, '\n'))
+    if (sl_buf_append(&cr, method, strlen(method)) || sl_buf_putc(&cr, '\n') ||
+        canonical_uri(&cr, in) || sl_buf_putc(&cr, '\n'))
         rc = SL_ERROR;
     if (!rc && (canonical_query(&cr, in->query) || sl_buf_putc(&cr, '\n')))
         rc = sl_err_set(err, false, "aws", "sign", "bad query string (a stray '%%'?): %.200s",
@@ -382,14 +384,14 @@ int aws_sign(const struct aws_sign_input *in, const struct aws_creds *creds,
             continue;
         }
         size_t ln = strlen(h[i].name);
-        rc = sl_buf_append(&cr, h[i].name, ln) || sl_buf_putc(&cr, ':')
-             || put_value(&cr, h[i].value) || sl_buf_putc(&cr, '\n');
+        rc = sl_buf_append(&cr, h[i].name, ln) || sl_buf_putc(&cr, ':') ||
+             put_value(&cr, h[i].value) || sl_buf_putc(&cr, '\n');
         if (!rc)
             rc = (sh.len && sl_buf_putc(&sh, ';')) || sl_buf_append(&sh, h[i].name, ln);
     }
     if (!rc)
-        rc = sl_buf_putc(&cr, '\n') || sl_buf_append(&cr, sh.data, sh.len) || sl_buf_putc(&cr, '\n')
-             || sl_buf_append(&cr, payload, strlen(payload));
+        rc = sl_buf_putc(&cr, '\n') || sl_buf_append(&cr, sh.data, sh.len) ||
+             sl_buf_putc(&cr, '\n') || sl_buf_append(&cr, payload, strlen(payload));
     if (rc) {
         sl_err_set(err, false, "aws", "sign", "the request to sign is too large or malformed");
         goto out;
@@ -400,8 +402,8 @@ int aws_sign(const struct aws_sign_input *in, const struct aws_creds *creds,
     char scope[256];
     snprintf(scope, sizeof scope, "%s/%s/%s/aws4_request", day, in->region, in->service);
     char line[512];
-    int ll = snprintf(line, sizeof line, "AWS4-HMAC-SHA256\n%s\n%s\n%s", out->amz_date, scope,
-                      cr_hash);
+    int ll =
+        snprintf(line, sizeof line, "AWS4-HMAC-SHA256\n%s\n%s\n%s", out->amz_date, scope, cr_hash);
     if (sl_buf_append(&sts, line, (size_t)ll)) {
         rc = sl_err_set(err, false, "aws", "sign", "region or service name too long");
         goto out;
@@ -422,10 +424,10 @@ int aws_sign(const struct aws_sign_input *in, const struct aws_creds *creds,
     OPENSSL_cleanse(k, sizeof k);
     to_hex(sig, 32, out->signature);
 
-    int n = snprintf(out->authorization, sizeof out->authorization,
-                     "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%.*s, Signature=%s",
-                     creds->access_key_id, scope, (int)sh.len, (const char *)sh.data,
-                     out->signature);
+    int n =
+        snprintf(out->authorization, sizeof out->authorization,
+                 "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%.*s, Signature=%s",
+                 creds->access_key_id, scope, (int)sh.len, (const char *)sh.data, out->signature);
     if (n < 0 || (size_t)n >= sizeof out->authorization) {
         rc = sl_err_set(err, false, "aws", "sign", "too many signed headers");
         goto out;

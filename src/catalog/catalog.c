@@ -6,7 +6,8 @@
 
 #include <string.h>
 
-static const struct catalog_type *const types[] = {&catalog_duckdb_type, &catalog_none_type};
+static const struct catalog_type *const types[] = {&catalog_duckdb_type, &catalog_none_type,
+                                                    &catalog_glue_type};
 
 int catalog_open(struct catalog *c, const struct sl_config *cfg, struct store *store,
                  struct sl_err *err)
@@ -20,7 +21,7 @@ int catalog_open(struct catalog *c, const struct sl_config *cfg, struct store *s
         }
     c->type = NULL;
     return sl_err_set(err, false, "catalog", name,
-                      "catalog '%s' is not available in this build; use duckdb or none", name);
+                      "catalog '%s' is not available in this build; use duckdb, glue or none", name);
 }
 
 void catalog_close(struct catalog *c)

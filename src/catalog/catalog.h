@@ -6,8 +6,8 @@
  * readers see all datasets of the old run or all of the new one); abort
  * leaves the previous run published and untouched.
  *
- * Implementations: duckdb.c (a DuckDB database file in the lake), none
- * (catalog.c).  Adding one is a new file filling `struct catalog_type` and
+ * Implementations: duckdb.c (a DuckDB database file in the lake), glue.c
+ * (the AWS Glue Data Catalog, per-table switch), none (catalog.c).  Adding one is a new file filling `struct catalog_type` and
  * a line in catalog.c's table.
  */
 #ifndef SL_CATALOG_CATALOG_H
@@ -58,13 +58,14 @@ struct catalog {
     void *ctx;
 };
 
-/* By config name (cfg->catalog): "duckdb", "none". */
+/* By config name (cfg->catalog): "duckdb", "glue", "none". */
 int catalog_open(struct catalog *c, const struct sl_config *cfg, struct store *store,
                  struct sl_err *err);
 void catalog_close(struct catalog *c);
 
 extern const struct catalog_type catalog_duckdb_type;
 extern const struct catalog_type catalog_none_type;
+extern const struct catalog_type catalog_glue_type; /* glue.c */
 
 /* The published catalog file of a local lake, for `snaplake query`. */
 #define CATALOG_DUCKDB_FILE "catalog.duckdb"

@@ -26,6 +26,7 @@ int cmd_gc(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_ddl(int argc, char **argv);
 int cmd_report_html(int argc, char **argv); /* `snaplake report` (cmd_report logs errors) */
 
 /* Log "snaplake: error: <stage>: <object>: <message>" on stderr (a JSON

@@ -14,8 +14,8 @@ static const struct config_plugin catalog_none = {.role = "catalog", .name = "no
 static const struct config_plugin engine_duckdb = {.role = "engine", .name = "duckdb"};
 
 static const struct config_plugin lake_s3 = {.role = "lake", .name = "s3", .planned = true};
-static const struct config_plugin catalog_glue = {.role = "catalog", .name = "glue",
-                                                  .planned = true};
+/* Built plug-ins with options declare them in their own file. */
+extern const struct config_plugin catalog_glue_plugin; /* catalog/glue.c */
 static const struct config_plugin catalog_hive = {.role = "catalog", .name = "hive",
                                                   .planned = true};
 /* Declared by their engines (engine/athena.c, engine/trino.c). */
@@ -23,6 +23,6 @@ extern const struct config_plugin engine_athena_plugin, engine_trino_plugin;
 
 /* Built ones first, in the order messages list them. */
 const struct config_plugin *const config_plugins[] = {
-    &catalog_duckdb, &catalog_none, &engine_duckdb, &engine_athena_plugin, &engine_trino_plugin,
-    &lake_s3,        &catalog_glue, &catalog_hive,  NULL,
+    &catalog_duckdb, &catalog_none, &catalog_glue_plugin, &engine_duckdb, &engine_athena_plugin,
+    &engine_trino_plugin, &lake_s3, &catalog_hive, NULL,
 };

@@ -293,6 +293,8 @@ static int decide_reuse(struct run *r, struct sl_err *err)
         if (r->store.type->remove_prefix(r->store.ctx, prefix, err))
             return SL_ERROR;
     }
+    flow_state_chunks_free(r->recorded, r->nrecorded);
+    r->recorded = NULL;
     r->nrecorded = 0;
     return flow_state_reset_export(r->state, r->run_id, err);
 }
@@ -306,7 +308,7 @@ static int recorded_chunks(struct run *r, struct sl_err *err)
     if (!r->chunks || !r->results)
         return sl_err_set(err, false, "export", "", "out of memory");
     for (int k = 0; k < r->nrecorded; k++) {
-        const struct flow_chunk_record *c = &r->recorded[k];
+        struct flow_chunk_record *c = &r->recorded[k];
         int t = 0;
         while (t < r->ntables && strcmp(r->tables[t].dataset, c->dataset))
             t++;
@@ -314,12 +316,15 @@ static int recorded_chunks(struct run *r, struct sl_err *err)
             return sl_err_set(err, false, "export", c->dataset,
                               "the run being resumed exported this dataset, but the source has "
                               "no such table now: start a new run instead of --resume");
+        /* The bounds' text goes back to the source as it wrote it (moved). */
         r->chunks[k] = (struct src_chunk){.table = t,
                                           .index = c->index,
                                           .whole = c->whole,
                                           .lo = c->lo,
                                           .hi = c->hi,
                                           .est_rows = c->est_rows};
+        c->lo = c->hi = NULL;
+        r->nchunks = k + 1;
         if (c->done)
             r->results[k] = (struct job_result){.rows = c->file.rows,
                                                 .bytes = c->file.bytes,
@@ -424,7 +429,8 @@ int run_snapshot(struct run *r, const char *arg, struct sl_err *err)
 }
 
 /* -v: how a table was cut into chunks (the ranges are in the source's split
- * key: rowid for SQLite, the key column or block for PostgreSQL). */
+ * key, as the source encodes it: rowid for SQLite, block for PostgreSQL, the
+ * primary key's value or values for MySQL). */
 static void debug_plan(const struct src_table *t, const struct src_chunk *c, int n)
 {
     if (sl_log_level() > SL_LOG_DEBUG)
@@ -436,8 +442,9 @@ static void debug_plan(const struct src_table *t, const struct src_chunk *c, int
             sl_debug("plan:   part-%d: the whole table, about %lld rows", c[k].index,
                      (long long)c[k].est_rows);
         else
-            sl_debug("plan:   part-%d: key range [%lld, %lld), about %lld rows", c[k].index,
-                     (long long)c[k].lo, (long long)c[k].hi, (long long)c[k].est_rows);
+            sl_debug("plan:   part-%d: key range [%s, %s), about %lld rows", c[k].index,
+                     c[k].lo ? c[k].lo : "start", c[k].hi ? c[k].hi : "end",
+                     (long long)c[k].est_rows);
     }
 }
 
@@ -454,11 +461,11 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
         if (rc == SL_OK) {
             void *p = realloc(r->chunks, sizeof *r->chunks * (size_t)(r->nchunks + n));
             if (!p) {
-                free(c);
+                src_chunks_free(c, n);
                 return sl_err_set(err, false, "export", "", "out of memory");
             }
             r->chunks = p;
-            memcpy(r->chunks + r->nchunks, c, sizeof *c * (size_t)n);
+            memcpy(r->chunks + r->nchunks, c, sizeof *c * (size_t)n); /* bounds moved */
             r->nchunks += n;
             free(c);
         }
@@ -489,14 +496,11 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
         chunk_task_id(r, i, id, sizeof id, name, sizeof name);
         run_task_state(r, id, "export", name, "pending", 0, 0, 0, NULL);
         const struct src_chunk *c = &r->chunks[i];
-        char lo[24], hi[24];
-        snprintf(lo, sizeof lo, "%lld", (long long)c->lo);
-        snprintf(hi, sizeof hi, "%lld", (long long)c->hi);
         struct flow_task_chunk plan = {.dataset = r->tables[c->table].dataset,
                                        .index = c->index,
                                        .whole = c->whole,
-                                       .lo = c->whole ? NULL : lo,
-                                       .hi = c->whole ? NULL : hi,
+                                       .lo = c->whole ? NULL : c->lo,
+                                       .hi = c->whole ? NULL : c->hi,
                                        .est_rows = c->est_rows};
         if (flow_state_task_chunk(r->state, r->run_id, id, &plan, err)) {
             free(order);

@@ -37,6 +37,7 @@ struct slot {
 static struct {
     struct slot *t;
     int n;
+    char what[16]; /* "tables", or "stage1 models": models show time, not rows */
     int active; /* thread running, hook set */
     int color;
     double start;
@@ -65,7 +66,13 @@ static int wanted(void)
 
 void progress_begin(int ntables)
 {
+    progress_begin_as(ntables, "tables");
+}
+
+void progress_begin_as(int ntables, const char *what)
+{
     progress_end();
+    snprintf(P.what, sizeof P.what, "%s", what);
     if (ntables <= 0 || !wanted())
         return;
     P.t = calloc((size_t)ntables, sizeof *P.t);
@@ -191,17 +198,26 @@ static void draw(void *arg)
             snprintf(pct, sizeof pct, "%3d%%", r >= s->est ? 99 : (int)(r * 100 / s->est));
         fmt_eta(eta, sizeof eta, rate > 0 && s->est > r ? (s->est - r) / rate : -1);
         snprintf(label, sizeof label, "  %-24.24s", s->name);
-        snprintf(rest, sizeof rest, " %12lld rows %9.1f MiB %10.0f rows/s %s  ETA %s", (long long)r,
-                 b / 1048576.0, rate, pct, eta);
+        if (strcmp(P.what, "tables")) /* a model: no rows until it is done */
+            fmt_eta(eta, sizeof eta, t - start), snprintf(rest, sizeof rest, " running %s", eta);
+        else
+            snprintf(rest, sizeof rest, " %12lld rows %9.1f MiB %10.0f rows/s %s  ETA %s",
+                     (long long)r, b / 1048576.0, rate, pct, eta);
         n += put_line(buf + n, sizeof buf - n, width, "\x1b[36m", label, rest);
         lines++;
     }
     double rate = rate_of(rows, t - P.start);
     fmt_eta(eta, sizeof eta, rate > 0 && est > rows ? (est - rows) / rate : -1);
-    snprintf(label, sizeof label, "  tables %d/%d", done, total);
-    snprintf(rest, sizeof rest, "  %lld rows  %.1f MiB  %.0f rows/s  %d%%  ETA %s", (long long)rows,
-             bytes / 1048576.0, rate, est > 0 ? (int)(rows >= est ? 100 : rows * 100 / est) : 0,
-             eta);
+    snprintf(label, sizeof label, "  %s %d/%d", P.what, done, total);
+    if (strcmp(P.what, "tables")) {
+        fmt_eta(eta, sizeof eta, t - P.start);
+        snprintf(rest, sizeof rest, "  %lld rows  %.1f MiB  %s elapsed", (long long)rows,
+                 bytes / 1048576.0, eta);
+    } else {
+        snprintf(rest, sizeof rest, "  %lld rows  %.1f MiB  %.0f rows/s  %d%%  ETA %s",
+                 (long long)rows, bytes / 1048576.0, rate,
+                 est > 0 ? (int)(rows >= est ? 100 : rows * 100 / est) : 0, eta);
+    }
     n += put_line(buf + n, sizeof buf - n, width, "\x1b[1m", label, rest);
     lines++;
     if (lines < P.drawn) /* a shorter frame: the old lines below go */

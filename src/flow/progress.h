@@ -1,7 +1,8 @@
 /*
- * progress.h — the live display of an export on a terminal: per running
+ * progress.h — the live display of a run on a terminal: per running
  * table its rows, bytes, rows/s, percent of the source's estimate and ETA,
- * and an overall line, redrawn in place four times a second.
+ * per running model its time, and an overall line, redrawn in place four
+ * times a second.
  *
  * Shown when stderr is a terminal whose TERM is set and not "dumb", and the
  * log is plain (not --log-json) and not quiet (-q).  SNAPLAKE_PROGRESS=always
@@ -24,6 +25,11 @@
  * its estimated rows), then progress_show starts the display if it is
  * wanted (see above).  A table with no chunk to export is not counted. */
 void progress_begin(int ntables);
+/* The same for other tasks than tables, named `what` in the overall line
+ * ("stage1 models"): each running one shows how long it has run (a model's
+ * rows are known when it is done), the overall line the rows and bytes of
+ * the done ones and the time elapsed. */
+void progress_begin_as(int ntasks, const char *what);
 void progress_table(int table, const char *name, int64_t est_rows);
 void progress_show(void);
 

@@ -660,14 +660,14 @@ out:
         free(r.datasets[i].file);
     }
     free(r.datasets);
-    free(r.chunks);
+    src_chunks_free(r.chunks, r.nchunks);
     free(r.results);
     free(r.chunks_left);
     free(r.models);
     free(r.kept);
     run_free_model_results(&r);
     flow_deps_free(&r.deps);
-    free(r.recorded);
+    flow_state_chunks_free(r.recorded, r.nrecorded);
     if (lock_fd >= 0)
         close(lock_fd);
     return rc;

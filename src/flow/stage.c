@@ -8,6 +8,7 @@
  */
 #include "flow/manifest.h"
 #include "flow/pool.h"
+#include "flow/progress.h"
 #include "flow/run_internal.h"
 #include "util/log.h"
 
@@ -97,6 +98,15 @@ static void model_event(void *arg, int job, enum flow_event ev, int attempt, con
     }
     if (r->kept[job])
         return; /* recorded done by the run being resumed */
+    if (ev == FLOW_STARTED)
+        progress_chunk(job, 1);
+    else if (ev != FLOW_RETRYING) {
+        if (ev == FLOW_DONE)
+            progress_add(job, r->results[job].rows, r->results[job].bytes);
+        if (ev != FLOW_SKIPPED)
+            progress_chunk(job, 0);
+        progress_table_done(job);
+    }
     const char *state = ev == FLOW_STARTED    ? "running"
                         : ev == FLOW_RETRYING ? "retrying"
                         : ev == FLOW_DONE     ? "done"
@@ -205,7 +215,15 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
                                    .event = model_event,
                                    .arg = r,
                                    .stop = &run_interrupt_signal};
+    char what[16];
+    snprintf(what, sizeof what, "%s models", layer);
+    progress_begin_as(r->nmodels, what);
+    for (int i = 0; i < r->nmodels; i++)
+        if (!r->kept[i])
+            progress_table(i, r->models[i].name, 0);
+    progress_show();
     int rc = flow_pool_run(&po, r->nmodels, r->deps.order, err);
+    progress_end();
     if (rc || run_record_check(r, err))
         return SL_ERROR;
     for (int i = 0; i < r->nmodels; i++) {

@@ -11,7 +11,8 @@
  *   2  the run as a task graph: runs + source_type, snapshot (the source's
  *      describe() JSON), snapshot_at, cleaned_at (when the files of a run
  *      that cannot be resumed any more were removed); tasks + dataset, chunk_index,
- *      chunk_whole, chunk_lo, chunk_hi (text), est_rows; new tables
+ *      chunk_whole, chunk_lo, chunk_hi (text: the source's own encoding
+ *      of the bounds, source.h, kept as is; NULL = open), est_rows; new tables
  *      datasets (one per dataset of a run: layer, name, seq, prefix,
  *      location, source_table, source_rows, rows_exact, schema_json) and
  *      files (one per file written: task, layer, dataset, path, rows, bytes,
@@ -1038,8 +1039,15 @@ int flow_state_chunks(struct flow_state *s, const char *run_id, struct flow_chun
         snprintf(c->dataset, sizeof c->dataset, "%s", (const char *)sqlite3_column_text(st, 0));
         c->index = sqlite3_column_int(st, 1);
         c->whole = sqlite3_column_int(st, 2);
-        c->lo = sqlite3_column_int64(st, 3); /* text of an integer: SQLite converts */
-        c->hi = sqlite3_column_int64(st, 4);
+        /* The bounds as the source wrote them (integers before the bounds
+         * became the source's text were written as decimal text too). */
+        if ((sqlite3_column_type(st, 3) != SQLITE_NULL &&
+             !(c->lo = strdup((const char *)sqlite3_column_text(st, 3)))) ||
+            (sqlite3_column_type(st, 4) != SQLITE_NULL &&
+             !(c->hi = strdup((const char *)sqlite3_column_text(st, 4))))) {
+            rc = sl_err_set(err, false, "state", s->path, "out of memory");
+            break;
+        }
         c->est_rows = sqlite3_column_int64(st, 5);
         c->done = sqlite3_column_int(st, 6);
         if (c->done)
@@ -1047,12 +1055,23 @@ int flow_state_chunks(struct flow_state *s, const char *run_id, struct flow_chun
     }
     sqlite3_finalize(st);
     if (rc) {
-        free(list);
+        flow_state_chunks_free(list, count);
         return rc;
     }
     *out = list;
     *n = count;
     return SL_OK;
+}
+
+void flow_state_chunks_free(struct flow_chunk_record *c, int n)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < n; i++) {
+        free(c[i].lo);
+        free(c[i].hi);
+    }
+    free(c);
 }
 
 int flow_state_task_output(struct flow_state *s, const char *run_id, const char *task_id,

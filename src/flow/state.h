@@ -67,7 +67,8 @@ int flow_state_get_snapshot(struct flow_state *s, const char *run_id, char **out
                             struct sl_err *err);
 
 /* An export chunk's plan: its dataset, part number and bounds in the
- * source's split key (whole table, or [lo, hi) as text). */
+ * source's split key (whole table, or [lo, hi) as the source's text, kept
+ * as is; NULL = open end). */
 struct flow_task_chunk {
     const char *dataset;
     int index;
@@ -143,14 +144,17 @@ int flow_state_run_resume(struct flow_state *s, const char *run_id, struct sl_er
 struct flow_chunk_record {
     char dataset[128];
     int index, whole;
-    int64_t lo, hi, est_rows;
+    char *lo, *hi; /* the bounds' text as the source wrote it, NULL = open; malloc'd */
+    int64_t est_rows;
     int done; /* state done and its file recorded */
     struct lake_file file;
 };
 
-/* The recorded export chunks of a run into *out (caller frees) and *n. */
+/* The recorded export chunks of a run into *out and *n; free with
+ * flow_state_chunks_free. */
 int flow_state_chunks(struct flow_state *s, const char *run_id, struct flow_chunk_record **out,
                       int *n, struct sl_err *err);
+void flow_state_chunks_free(struct flow_chunk_record *c, int n);
 
 /* 1 when task_id of run_id is done with its file recorded (into *f), else 0. */
 int flow_state_task_output(struct flow_state *s, const char *run_id, const char *task_id,

@@ -48,10 +48,14 @@
  * and count after the chunk.  `?zero-dates=error` in the URL makes them an
  * error instead.
  *
- * Chunks: a table whose primary key is one integer column is split into key
- * ranges [lo, hi) by MIN/MAX and TABLE_ROWS (about CHUNK_ROWS rows each, or
- * SNAPLAKE_MYSQL_CHUNK_ROWS — a test switch read at open); the first range
- * has no lower bound and the last none upper.  Other tables are one chunk.
+ * Chunks: a table whose primary key is one signed integer column is split
+ * into key ranges [lo, hi) by MIN/MAX and TABLE_ROWS (about CHUNK_ROWS rows
+ * each, or SNAPLAKE_MYSQL_CHUNK_ROWS — a test switch read at open), bounds
+ * as decimal text.  A composite or other key (VARCHAR, BINARY, DATETIME,
+ * DECIMAL, BIGINT UNSIGNED …; my_keys.h says which) is split at boundaries
+ * sampled in key order (sample_chunks), each bound the JSON text of one
+ * key tuple.  Either way the first range has no lower bound and the last
+ * none upper.  Tables without a usable key are one chunk.
  *
  * Errors: a lost or killed connection, a lock wait time-out or deadlock is
  * transient (retried on a spare connection); everything else, and a value
@@ -62,6 +66,7 @@
  * leader (open, list_tables, plan_chunks, describe, close); workers share
  * only the connection pool and the zero-date counters, both under `mu`.
  */
+#include "source/my_keys.h"
 #include "source/my_types.h"
 #include "source/source.h"
 #include "util/log.h"
@@ -90,6 +95,7 @@ struct table_plan {
     enum my_kind *kinds;
     char *select_list;
     int key_col;         /* column index of a one-column integer primary key, or -1 */
+    struct my_key key;   /* else a composite or non-integer key to sample (my_keys.h) */
     bool transactional;  /* InnoDB (or another engine with MVCC snapshots) */
     int64_t *zero_dates; /* per column, under snap.mu */
     char (*names)[256];  /* column source names, for the manifest */
@@ -185,29 +191,10 @@ static int append_str(struct sl_buf *b, const char *s)
     return sl_buf_append(b, s, strlen(s));
 }
 
-/* `name` with embedded backticks doubled (always quoted). */
-static int append_ident(struct sl_buf *b, const char *name)
-{
-    int rc = sl_buf_putc(b, '`');
-    for (const char *p = name; *p && rc == SL_OK; p++) {
-        if (*p == '`')
-            rc = sl_buf_putc(b, '`');
-        if (rc == SL_OK)
-            rc = sl_buf_putc(b, (uint8_t)*p);
-    }
-    return rc ? rc : sl_buf_putc(b, '`');
-}
-
 /* 'text' as a string literal, escaped for the connection's character set. */
 static int append_literal(struct sl_buf *b, MYSQL *conn, const char *s)
 {
-    size_t n = strlen(s);
-    if (sl_buf_reserve(b, 2 * n + 3))
-        return SL_ERROR;
-    b->data[b->len++] = '\'';
-    b->len += mysql_real_escape_string(conn, (char *)b->data + b->len, s, (unsigned long)n);
-    b->data[b->len++] = '\'';
-    return SL_OK;
+    return my_append_literal(b, conn, s, strlen(s));
 }
 
 /* ---- URL --------------------------------------------------------------- */
@@ -527,7 +514,7 @@ static int lock_tables(struct snap *s, struct sl_err *err)
     int rc = append_str(&q, "LOCK TABLES ");
     int n = 0;
     for (MYSQL_ROW row; rc == SL_OK && (row = mysql_fetch_row(res)); n++)
-        rc = (n && append_str(&q, ", ")) || append_ident(&q, row[0]) || append_str(&q, " READ");
+        rc = (n && append_str(&q, ", ")) || my_append_ident(&q, row[0]) || append_str(&q, " READ");
     mysql_free_result(res);
     rc = rc || sl_buf_putc(&q, 0);
     if (rc == SL_OK && n > 0 && mysql_query(s->coord, (const char *)q.data))
@@ -735,7 +722,7 @@ static void mariadb_json_columns(struct snap *s, const char *table, const struct
             for (int i = 0; row[0] && i < cols->ncols; i++) {
                 sl_buf_reset(&q);
                 if (!append_str(&q, "json_valid(") &&
-                    !append_ident(&q, cols->cols[i].source_name) && !append_str(&q, ")") &&
+                    !my_append_ident(&q, cols->cols[i].source_name) && !append_str(&q, ")") &&
                     !sl_buf_putc(&q, 0) && !strcmp(row[0], (const char *)q.data))
                     out[i] = true;
             }
@@ -748,6 +735,61 @@ static const char columns_sql[] =
     "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, "
     "COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
     "TABLE_NAME = ";
+
+static const char key_sql[] =
+    "SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS WHERE "
+    "TABLE_SCHEMA = DATABASE() AND NON_UNIQUE = 0 AND TABLE_NAME = ";
+
+/* The split key of a table whose primary key is composite or not a signed
+ * integer (my_keys.h): the PRIMARY index's columns in key order (or, with
+ * none, the unique index information_schema shows as PRI), when every one
+ * is NOT NULL, whole (no prefix index: the rows are ordered by the whole
+ * value) and of a type a bound can carry.  Otherwise none: one chunk. */
+static int load_key(struct snap *s, struct src_table *t, struct table_plan *plan, char (*dt)[64],
+                    struct sl_err *err)
+{
+    struct sl_buf q;
+    sl_buf_init(&q, 1u << 16);
+    MYSQL_RES *res = NULL;
+    struct my_key k = {0};
+    char index[256] = "";
+    bool usable = true;
+    if (append_str(&q, key_sql) || append_literal(&q, s->coord, t->name) ||
+        append_str(&q, " ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX") ||
+        sl_buf_putc(&q, 0)) {
+        sl_buf_free(&q);
+        return sl_err_set(err, false, "snapshot", t->name, "table name too long");
+    }
+    if (mysql_query(s->coord, (const char *)q.data) || !(res = mysql_store_result(s->coord))) {
+        sl_buf_free(&q);
+        return my_error(err, s, s->coord, "snapshot", t->name, "cannot read the primary key");
+    }
+    sl_buf_free(&q);
+    for (MYSQL_ROW row; (row = mysql_fetch_row(res));) {
+        if (!index[0])
+            snprintf(index, sizeof index, "%s", row[0] ? row[0] : "");
+        if (strcmp(index, row[0] ? row[0] : ""))
+            break; /* the first unique index only */
+        int c = 0;
+        while (c < plan->ncols && strcmp(plan->names[c], row[1] ? row[1] : ""))
+            c++;
+        if (c == plan->ncols || k.n == MY_KEY_MAX || row[2] || t->columns.cols[c].nullable ||
+            (k.cls[k.n] = my_key_class_of(dt[c])) == MYKEY_NONE) {
+            usable = false;
+            break;
+        }
+        k.col[k.n++] = c;
+    }
+    mysql_free_result(res);
+    if (!usable || k.n == 0)
+        return SL_OK;
+    plan->key = k;
+    size_t o = 0;
+    for (int i = 0; i < k.n && o + 1 < sizeof t->key; i++)
+        o += (size_t)snprintf(t->key + o, sizeof t->key - o, "%s%s", i ? "," : "",
+                              t->columns.cols[k.col[i]].source_name);
+    return SL_OK;
+}
 
 /* Columns of one table, their kinds, the SELECT list and the split key. */
 static int load_columns(struct snap *s, struct src_table *t, struct table_plan *plan,
@@ -826,7 +868,7 @@ static int load_columns(struct snap *s, struct src_table *t, struct table_plan *
         /* The quoted column, in the cast's "%s". */
         const char *pct = strstr(cast, "%s");
         if ((i && append_str(&sel, ", ")) || sl_buf_append(&sel, cast, (size_t)(pct - cast)) ||
-            append_ident(&sel, c->source_name) || append_str(&sel, pct + 2)) {
+            my_append_ident(&sel, c->source_name) || append_str(&sel, pct + 2)) {
             sl_err_set(err, false, "snapshot", t->name, "column list too long");
             free(dt), free(prec), free(scale);
             goto out;
@@ -835,10 +877,14 @@ static int load_columns(struct snap *s, struct src_table *t, struct table_plan *
     /* Split key: a one-column primary key of a signed integer type (an
      * unsigned BIGINT may not fit the int64 bounds of a chunk). */
     plan->key_col = -1;
+    plan->key.n = 0;
     if (npk == 1 && plan->kinds[pk] == MYK_INT && t->columns.cols[pk].type != SL_T_DECIMAL &&
         strcmp(dt[pk], "year")) {
         plan->key_col = pk;
         snprintf(t->key, sizeof t->key, "%.63s", t->columns.cols[pk].source_name);
+    } else if (npk >= 1 && load_key(s, t, plan, dt, err)) {
+        free(dt), free(prec), free(scale);
+        goto out;
     }
     free(dt), free(prec), free(scale);
     if (list[0])
@@ -944,6 +990,92 @@ static struct table_plan *find_plan(const struct snap *s, const struct src_table
 
 /* ---- chunks ------------------------------------------------------------ */
 
+/* Chunks of a table split by a composite or non-integer key (my_keys.h):
+ * n - 1 boundaries, each the key of the row `step` rows after the previous
+ * boundary in key order —
+ *   SELECT key FROM t WHERE key >= prev ORDER BY key LIMIT 1 OFFSET step
+ * — so that every chunk holds about `step` rows.  Each query walks `step`
+ * index entries from the previous boundary: one pass over the key in all,
+ * and n - 1 rows over the network.  (OFFSET k*step from the start would walk
+ * the key n/2 times; streaming every key to the client would send it all.)
+ * The boundaries are read on the coordinator, outside the snapshot: they
+ * only decide how even the chunks are.  That every row lands in exactly one
+ * chunk follows from the ranges alone: the first has no lower bound, the
+ * last none upper, and each boundary is both the (exclusive) upper bound of
+ * one chunk and the (inclusive) lower bound of the next, compared by the
+ * server in the key's own collation, the one ORDER BY used.  A table smaller
+ * than its estimate gets fewer chunks. */
+static int sample_chunks(struct snap *s, const struct src_table *t, const struct table_plan *p,
+                         int ti, struct src_chunk **out, int *nout, struct sl_err *err)
+{
+    int64_t n = (t->est_rows + s->chunk_rows - 1) / s->chunk_rows;
+    if (n > MAX_CHUNKS)
+        n = MAX_CHUNKS;
+    int64_t step = t->est_rows / n > 0 ? t->est_rows / n : 1;
+    char **bound = calloc((size_t)n, sizeof *bound), why[512], num[64];
+    struct src_chunk *c = calloc((size_t)n, sizeof *c);
+    struct sl_buf q;
+    sl_buf_init(&q, 1u << 26);
+    int nb = 0, rc = SL_OK;
+    if (!bound || !c)
+        rc = sl_err_set(err, false, "export", t->name, "out of memory");
+    snprintf(num, sizeof num, " LIMIT 1 OFFSET %" PRId64, step);
+    while (rc == SL_OK && nb < n - 1) {
+        sl_buf_reset(&q);
+        MYSQL_RES *res = NULL;
+        if (append_str(&q, "SELECT ") || my_key_columns(&q, &p->key, &t->columns) ||
+            append_str(&q, " FROM ") || my_append_ident(&q, t->name) ||
+            (nb && (append_str(&q, " WHERE ") ||
+                    my_key_condition(&q, s->coord, &p->key, &t->columns, bound[nb - 1], true, why,
+                                     sizeof why))) ||
+            append_str(&q, " ORDER BY ") || my_key_columns(&q, &p->key, &t->columns) ||
+            append_str(&q, num) || sl_buf_putc(&q, 0)) {
+            rc = sl_err_set(err, false, "export", t->name, "cannot sample the key: query too long");
+            break;
+        }
+        MYSQL_ROW row = query_row(s->coord, (const char *)q.data, &res);
+        if (!row && mysql_errno(s->coord)) {
+            rc = my_error(err, s, s->coord, "export", t->name, "cannot sample the key");
+        } else if (row) {
+            /* The sample's columns are the key's, in order. */
+            struct my_key k = p->key;
+            for (int i = 0; i < k.n; i++)
+                k.col[i] = i;
+            if (my_key_encode(&k, row, mysql_fetch_lengths(res), &bound[nb])) {
+                sl_debug("table %s: a key value is not UTF-8; %d chunk(s)", t->name, nb + 1);
+                row = NULL;
+            } else {
+                nb++;
+            }
+        }
+        mysql_free_result(res);
+        if (!row)
+            break; /* fewer rows than estimated: the last chunk takes the rest */
+    }
+    sl_buf_free(&q);
+    for (int i = 0; rc == SL_OK && i <= nb; i++) {
+        c[i].table = ti;
+        c[i].index = i;
+        c[i].whole = nb == 0;
+        c[i].est_rows = t->est_rows / (nb + 1);
+        c[i].hi = i < nb ? bound[i] : NULL; /* moved */
+        if (i < nb)
+            bound[i] = NULL;
+        if (i > 0 && !(c[i].lo = strdup(c[i - 1].hi)))
+            rc = sl_err_set(err, false, "export", t->name, "out of memory");
+    }
+    for (int i = 0; bound && i < nb; i++)
+        free(bound[i]);
+    free(bound);
+    if (rc) {
+        src_chunks_free(c, (int)n);
+        return rc;
+    }
+    *out = c;
+    *nout = nb + 1;
+    return SL_OK;
+}
+
 static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct src_chunk **out,
                           int *nout, struct sl_err *err)
 {
@@ -952,6 +1084,8 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
     if (!p)
         return sl_err_set(err, false, "export", t->name,
                           "internal: table not listed by the source");
+    if (p->key.n > 0 && t->est_rows > s->chunk_rows)
+        return sample_chunks(s, t, p, ti, out, nout, err);
     int64_t n = 1, lo = 0, hi = 0;
     if (p->key_col >= 0 && t->est_rows > s->chunk_rows) {
         /* MIN/MAX on the coordinator, outside the snapshot: the first and
@@ -961,9 +1095,9 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
         const char *k = t->columns.cols[p->key_col].source_name;
         MYSQL_RES *res = NULL;
         MYSQL_ROW row = NULL;
-        if (!append_str(&q, "SELECT MIN(") && !append_ident(&q, k) && !append_str(&q, "), MAX(") &&
-            !append_ident(&q, k) && !append_str(&q, ") FROM ") && !append_ident(&q, t->name) &&
-            !sl_buf_putc(&q, 0))
+        if (!append_str(&q, "SELECT MIN(") && !my_append_ident(&q, k) &&
+            !append_str(&q, "), MAX(") && !my_append_ident(&q, k) && !append_str(&q, ") FROM ") &&
+            !my_append_ident(&q, t->name) && !sl_buf_putc(&q, 0))
             row = query_row(s->coord, (const char *)q.data, &res);
         sl_buf_free(&q);
         if (row && row[0] && row[1]) {
@@ -990,14 +1124,15 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
         c[i].table = ti;
         c[i].index = (int)i;
         c[i].whole = n == 1;
-        c[i].lo = i == 0 ? INT64_MIN
-                         : (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span *
-                                                               (uint64_t)i / (uint64_t)n));
-        c[i].hi = i == n - 1
-                      ? INT64_MAX
-                      : (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span *
-                                                            (uint64_t)(i + 1) / (uint64_t)n));
         c[i].est_rows = t->est_rows / n;
+        int64_t a = (int64_t)((uint64_t)lo +
+                              (uint64_t)((unsigned __int128)span * (uint64_t)i / (uint64_t)n)),
+                z = (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span *
+                                                        (uint64_t)(i + 1) / (uint64_t)n));
+        if (n > 1 && src_chunk_set_int(&c[i], i == 0 ? INT64_MIN : a, i == n - 1 ? INT64_MAX : z)) {
+            src_chunks_free(c, (int)n);
+            return sl_err_set(err, false, "export", t->name, "out of memory");
+        }
     }
     *out = c;
     *nout = (int)n;
@@ -1089,28 +1224,50 @@ static int value_error(struct read_state *rs, MYSQL_ROW row, unsigned long *len,
                       c->source_type);
 }
 
+/* The chunk's SELECT into r->sql.  SL_ERROR with err set when its bounds
+ * are not the table's key's (a resumed run's table changed). */
 static int build_sql(struct reader *r, const struct src_table *t, const struct table_plan *p,
-                     const struct src_chunk *c)
+                     const struct src_chunk *c, struct sl_err *err)
 {
     struct sl_buf *b = &r->sql;
-    char num[64];
+    char num[64], why[512] = "";
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
     sl_buf_reset(b);
     int rc = append_str(b, "SELECT ") || append_str(b, p->select_list) || append_str(b, " FROM ") ||
-             append_ident(b, t->name);
-    if (!c->whole && p->key_col >= 0 && (c->lo != INT64_MIN || c->hi != INT64_MAX)) {
+             my_append_ident(b, t->name);
+    if (!c->whole && p->key.n > 0 && (c->lo || c->hi)) {
+        rc = rc || append_str(b, " WHERE ") ||
+             (c->lo &&
+              my_key_condition(b, r->conn, &p->key, &t->columns, c->lo, true, why, sizeof why)) ||
+             (c->lo && c->hi && append_str(b, " AND ")) ||
+             (c->hi &&
+              my_key_condition(b, r->conn, &p->key, &t->columns, c->hi, false, why, sizeof why));
+    } else if (!c->whole && p->key_col >= 0 && (c->lo || c->hi)) {
+        if (src_bound_int(c->lo, INT64_MIN, &lo) || src_bound_int(c->hi, INT64_MAX, &hi))
+            snprintf(why, sizeof why, "the chunk bounds %.100s, %.100s are not integers",
+                     c->lo ? c->lo : "", c->hi ? c->hi : "");
         const char *k = t->columns.cols[p->key_col].source_name;
-        rc = rc || append_str(b, " WHERE ");
-        if (c->lo != INT64_MIN) {
-            snprintf(num, sizeof num, " >= %" PRId64, c->lo);
-            rc = rc || append_ident(b, k) || append_str(b, num);
+        rc = rc || why[0] || append_str(b, " WHERE ");
+        if (lo != INT64_MIN) {
+            snprintf(num, sizeof num, " >= %" PRId64, lo);
+            rc = rc || my_append_ident(b, k) || append_str(b, num);
         }
-        if (c->hi != INT64_MAX) {
-            snprintf(num, sizeof num, " < %" PRId64, c->hi);
-            rc = rc || (c->lo != INT64_MIN && append_str(b, " AND ")) || append_ident(b, k) ||
+        if (hi != INT64_MAX) {
+            snprintf(num, sizeof num, " < %" PRId64, hi);
+            rc = rc || (lo != INT64_MIN && append_str(b, " AND ")) || my_append_ident(b, k) ||
                  append_str(b, num);
         }
+    } else if (!c->whole && (c->lo || c->hi)) {
+        snprintf(why, sizeof why, "the table has no split key now");
     }
-    return rc || sl_buf_putc(b, 0);
+    if (why[0] && strcmp(why, "query too long"))
+        return sl_err_set(err, false, "export", t->name,
+                          "part %d: %s (key %s): the table changed since the run being resumed "
+                          "planned its chunks; start a new run instead of --resume",
+                          c->index, why, t->key[0] ? t->key : "none");
+    if (rc || sl_buf_putc(b, 0))
+        return sl_err_set(err, false, "export", t->name, "query too long");
+    return SL_OK;
 }
 
 static int my_read_chunk(void *ctx, const struct src_table *t, const struct src_chunk *c,
@@ -1127,8 +1284,8 @@ static int my_read_chunk(void *ctx, const struct src_table *t, const struct src_
         err->transient = false;
         return SL_ERROR;
     }
-    if (build_sql(r, t, p, c))
-        return sl_err_set(err, false, "export", t->name, "query too long");
+    if (build_sql(r, t, p, c, err))
+        return SL_ERROR;
     int64_t *zero = calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *zero);
     if (!zero)
         return sl_err_set(err, false, "export", t->name, "out of memory");

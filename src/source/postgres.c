@@ -880,9 +880,12 @@ static int pg_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
         c[i].table = ti;
         c[i].index = (int)i;
         c[i].whole = n == 1;
-        c[i].lo = i == 0 ? 0 : p->blocks * i / n;
-        c[i].hi = i == n - 1 ? INT64_MAX : p->blocks * (i + 1) / n;
         c[i].est_rows = t->est_rows / n;
+        if (n > 1 && src_chunk_set_int(&c[i], i == 0 ? INT64_MIN : p->blocks * i / n,
+                                       i == n - 1 ? INT64_MAX : p->blocks * (i + 1) / n)) {
+            src_chunks_free(c, (int)n);
+            return sl_err_set(err, false, "export", full, "out of memory");
+        }
     }
     *out = c;
     *nout = (int)n;
@@ -1122,16 +1125,20 @@ static int build_copy_sql(struct reader *r, const struct table_plan *p, const st
 {
     struct sl_buf *b = &r->sql;
     char range[128];
+    int64_t lo, hi;
     sl_buf_reset(b);
+    /* Block numbers (src_chunk_set_int); a bad one was caught by the caller. */
+    if (src_bound_int(c->lo, INT64_MIN, &lo) || src_bound_int(c->hi, INT64_MAX, &hi))
+        return SL_ERROR;
     int rc = append_str(b, "COPY (SELECT ") || append_str(b, p->select_list) ||
              append_str(b, ", ctid FROM ") || append_relation(b, p);
-    if (!c->whole && c->lo > 0) {
-        snprintf(range, sizeof range, " WHERE ctid >= '(%" PRId64 ",0)'::pg_catalog.tid", c->lo);
+    if (!c->whole && lo > 0) {
+        snprintf(range, sizeof range, " WHERE ctid >= '(%" PRId64 ",0)'::pg_catalog.tid", lo);
         rc = rc || append_str(b, range);
     }
-    if (!c->whole && c->hi != INT64_MAX) {
+    if (!c->whole && hi != INT64_MAX) {
         snprintf(range, sizeof range, " %s ctid < '(%" PRId64 ",0)'::pg_catalog.tid",
-                 c->lo > 0 ? "AND" : "WHERE", c->hi);
+                 lo > 0 ? "AND" : "WHERE", hi);
         rc = rc || append_str(b, range);
     }
     return rc || append_str(b, ") TO STDOUT (FORMAT binary)") || sl_buf_putc(b, 0);
@@ -1146,6 +1153,12 @@ static int pg_read_chunk(void *ctx, const struct src_table *t, const struct src_
     const struct table_plan *p = find_plan(r->snap, t);
     if (!p)
         return sl_err_set(err, false, "export", full, "internal: table not listed by the source");
+    int64_t block;
+    if (src_bound_int(c->lo, INT64_MIN, &block) || src_bound_int(c->hi, INT64_MAX, &block))
+        return sl_err_set(err, false, "export", full,
+                          "part %d: the chunk bounds '%s', '%s' are not block numbers; start a "
+                          "new run instead of --resume",
+                          c->index, c->lo ? c->lo : "", c->hi ? c->hi : "");
     if (!r->conn && reader_connect(r, err))
         return SL_ERROR;
     if (build_copy_sql(r, p, c))

@@ -5,6 +5,8 @@
 #include "source/source.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,47 @@ void src_tables_free(struct src_table *tables, int n)
     for (int i = 0; i < n; i++)
         sl_schema_free(&tables[i].columns);
     free(tables);
+}
+
+void src_chunks_free(struct src_chunk *chunks, int n)
+{
+    if (!chunks)
+        return;
+    for (int i = 0; i < n; i++) {
+        free(chunks[i].lo);
+        free(chunks[i].hi);
+    }
+    free(chunks);
+}
+
+static char *int_text(int64_t v)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%" PRId64, v);
+    return strdup(buf);
+}
+
+int src_chunk_set_int(struct src_chunk *c, int64_t lo, int64_t hi)
+{
+    free(c->lo);
+    free(c->hi);
+    c->lo = lo == INT64_MIN ? NULL : int_text(lo);
+    c->hi = hi == INT64_MAX ? NULL : int_text(hi);
+    return (lo != INT64_MIN && !c->lo) || (hi != INT64_MAX && !c->hi) ? SL_ERROR : SL_OK;
+}
+
+int src_bound_int(const char *bound, int64_t open, int64_t *out)
+{
+    *out = open;
+    if (!bound)
+        return SL_OK;
+    char *end;
+    errno = 0;
+    long long v = strtoll(bound, &end, 10);
+    if (errno || end == bound || *end)
+        return SL_ERROR;
+    *out = v;
+    return SL_OK;
 }
 
 static unsigned long fnv1a(const char *s)

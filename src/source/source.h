@@ -42,13 +42,33 @@ struct src_table {
     bool rows_exact; /* est_rows is a count in the snapshot, not a statistic */
 };
 
+/* A chunk's bounds are text in an encoding of the source's own choosing
+ * (DESIGN.md: the plan is persisted in the run state and a resumed run hands
+ * it back to the source, which alone reads it): a decimal integer for an
+ * integer split key (SQLite rowid, PostgreSQL block number, a MySQL integer
+ * key; src_chunk_set_int / src_bound_int), a JSON array of the key's values
+ * for a MySQL composite or string key.  The run state stores it as is. */
 struct src_chunk {
-    int table;      /* index into the table list */
-    int index;      /* part number within the table: part-<index>.parquet */
-    bool whole;     /* read the whole table; lo/hi unused */
-    int64_t lo, hi; /* half-open range [lo, hi) in the source's split key */
+    int table;     /* index into the table list */
+    int index;     /* part number within the table: part-<index>.parquet */
+    bool whole;    /* read the whole table; lo/hi NULL */
+    char *lo, *hi; /* half-open range [lo, hi) in the source's split key;
+                      NULL = open end; malloc'd, owned by the chunk */
     int64_t est_rows;
 };
+
+/* Free the bounds of chunks[0..n) and the array itself; NULL is a no-op. */
+void src_chunks_free(struct src_chunk *chunks, int n);
+
+/* Set c's bounds to the integers [lo, hi) as decimal text, INT64_MIN and
+ * INT64_MAX meaning an open end (NULL).  SL_ERROR when out of memory. */
+int src_chunk_set_int(struct src_chunk *c, int64_t lo, int64_t hi);
+
+/* The integer a bound encodes into *out: `open` for NULL (INT64_MIN for a
+ * lower bound, INT64_MAX for an upper one, so that bounds recorded as those
+ * numbers read the same as open ones).  SL_ERROR when the text is not a
+ * decimal integer (a run state written by something else). */
+int src_bound_int(const char *bound, int64_t open, int64_t *out);
 
 /* Called by read_chunk for every full batch and once for the last partial
  * one (never for an empty batch).  The batch is reused after the call. */
@@ -68,7 +88,7 @@ struct source_type {
                 struct sl_err *err);
     /* *tables is owned by the caller: free with src_tables_free. */
     int (*list_tables)(void *snap, struct src_table **tables, int *ntables, struct sl_err *err);
-    /* *chunks owned by the caller (free()).  At least one chunk per table. */
+    /* *chunks owned by the caller (src_chunks_free).  At least one chunk per table. */
     int (*plan_chunks)(void *snap, const struct src_table *t, int table_index,
                        struct src_chunk **chunks, int *nchunks, struct sl_err *err);
     int (*reader_open)(void *snap, void **reader, struct sl_err *err);

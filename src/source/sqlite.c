@@ -715,11 +715,13 @@ static int sqlite_plan_chunks(void *ctx, const struct src_table *t, int ti,
         for (int i = 0; i < n; i++) {
             c[i].table = ti;
             c[i].index = i;
-            c[i].lo = (int64_t)(lo + span * i / n);
-            c[i].hi = i == n - 1 ? INT64_MAX : (int64_t)(lo + span * (i + 1) / n);
             c[i].est_rows = rows / n;
+            if (src_chunk_set_int(&c[i], i == 0 ? INT64_MIN : (int64_t)(lo + span * i / n),
+                                  i == n - 1 ? INT64_MAX : (int64_t)(lo + span * (i + 1) / n))) {
+                src_chunks_free(c, n);
+                return sl_err_set(err, false, "source", t->name, "out of memory");
+            }
         }
-        c[0].lo = INT64_MIN;
     }
     *out = c;
     *nout = n;
@@ -1092,8 +1094,16 @@ static int sqlite_read_chunk(void *ctx, const struct src_table *t, const struct 
     /* The first range has no lower end, the last none above: a PRIMARY KEY
      * may also hold reals beyond 64 bits, text and blobs (after numbers). */
     char tail[1600];
-    bool lower = rid && !ch->whole && ch->lo != INT64_MIN,
-         upper = rid && !ch->whole && ch->hi != INT64_MAX;
+    int64_t lo, hi;
+    if (src_bound_int(ch->lo, INT64_MIN, &lo) || src_bound_int(ch->hi, INT64_MAX, &hi)) {
+        sl_err_set(err, false, "export", t->name,
+                   "part %d: the chunk bounds '%s', '%s' are not rowids; start a new run "
+                   "instead of --resume",
+                   ch->index, ch->lo ? ch->lo : "", ch->hi ? ch->hi : "");
+        goto out;
+    }
+    bool lower = rid && !ch->whole && lo != INT64_MIN,
+         upper = rid && !ch->whole && hi != INT64_MAX;
     quote_ident(t->name, q, sizeof q);
     size_t o = (size_t)snprintf(tail, sizeof tail, " FROM %s", q); /* q < 600 bytes */
     if (lower)
@@ -1109,9 +1119,9 @@ static int sqlite_read_chunk(void *ctx, const struct src_table *t, const struct 
         goto out;
     }
     if (lower)
-        sqlite3_bind_int64(st, 1, ch->lo);
+        sqlite3_bind_int64(st, 1, lo);
     if (upper)
-        sqlite3_bind_int64(st, 2, ch->hi);
+        sqlite3_bind_int64(st, 2, hi);
     cur.st = st;
     int ncols = t->columns.ncols, step;
     sl_batch_reset(b);

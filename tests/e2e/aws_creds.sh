@@ -18,7 +18,8 @@
 #   retry_*       503 SlowDown, a reset connection, a truncated body, a
 #                 JSON ThrottlingException: retried and then succeed;
 #                 404 not retried; endless 503: transient error after N tries
-#   interrupt     the stop flag ends a stalled transfer within ~2 s
+#   interrupt     the stop flag ends a stalled transfer (the server waits 30 s)
+#                 within 5 s, process start and exit included (slow under ASan)
 #   no_secret     no secret, session token or web identity token appears in
 #                 any output (-v debug logs included)
 set -u
@@ -43,7 +44,7 @@ SRV_PID=
 trap '[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null; rm -rf "$T"' EXIT
 $PY "$TOOLS/aws_fake.py" --port-file "$T/port" --log "$T/log" --ttl 303 >"$T/srv.out" 2>&1 &
 SRV_PID=$!
-for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -s "$T/port" ] && break; sleep 0.1; done # botocore loads slowly on a busy machine
 if [ ! -s "$T/port" ]; then
     fail server "aws_fake.py did not start: $(head -c 400 "$T/srv.out")"
     exit 1
@@ -161,6 +162,18 @@ if grep -q 'status=200 attempts=2' "$T/refresh_expired_token.out" &&
 else
     fail refresh_expired_token_refetch "$(tr '\n' '|' <"$T/refresh_expired_token.out")"
 fi
+# A refresh that fails while the credentials still hold: a warning, the
+# requests go on, and the endpoint is asked again only after 10 s (one
+# refresh = 3 tries of the ECS provider).
+probe refresh_fails AWS_CONTAINER_CREDENTIALS_FULL_URI=$URL/ecs/once AWS_CONTAINER_AUTHORIZATION_TOKEN=ecs-auth-do-not-print -- --threads 4 --repeat 6 --interval-ms 1000 request GET s3 /lake/refresh-fails
+ok_probe refresh_fails
+tries=$(grep -c '"kind": "ecs-fail"' "$T/log")
+warns=$(grep -c 'warning: aws: refreshing credentials failed' "$T/refresh_fails.out")
+if [ "$tries" -eq 3 ] && [ "$warns" -eq 1 ]; then
+    pass refresh_fails_backs_off
+else
+    fail refresh_fails_backs_off "failed ECS calls: $tries (expected 3), warnings: $warns (expected 1)"
+fi
 # Static keys cannot be refreshed: ExpiredToken is final at once.
 probe expired_static "${STATIC[@]}" -- --attempts 4 request GET s3 /lake/expired9/x
 expect_grep expired_static "$T/expired_static.out" 'status=400 attempts=1 code=ExpiredToken transient=0'
@@ -176,11 +189,28 @@ probe retry_truncated "${STATIC[@]}" -- --attempts 4 request GET s3 /lake/trunca
 ok_probe retry_truncated
 expect_grep retry_truncated_attempts "$T/retry_truncated.out" 'status=200 attempts=2 etag= request_id=REQ'
 expect_grep retry_truncated_debug "$T/retry_truncated.out" 'response shorter than its Content-Length'
+# Streamed bodies: a GET written through req.write, cut short once, is
+# restarted from empty (write_reset); a PUT read through req.read, reset
+# once, is sent again whole (rewind).
+probe retry_stream_get "${STATIC[@]}" -- --attempts 4 --stream-out "$T/streamed" request GET s3 /lake/truncate1/stream
+ok_probe retry_stream_get
+if grep -q 'status=200 attempts=2' "$T/retry_stream_get.out" && [ "$(cat "$T/streamed")" = "ok GET /lake/truncate1/stream" ]; then
+    pass retry_stream_get_exact
+else
+    fail retry_stream_get_exact "file: $(head -c 300 "$T/streamed")" "$(tr '\n' '|' <"$T/retry_stream_get.out")"
+fi
+probe retry_read_body "${STATIC[@]}" -- --attempts 4 --read-body request PUT s3 /lake/reset1/read 'a body from a callback'
+ok_probe retry_read_body
+expect_grep retry_read_body_exact "$T/retry_read_body.out" "status=200 attempts=2 etag=\"$(printf 'a body from a callback' | md5sum | cut -c1-32)\""
 probe retry_throttle "${STATIC[@]}" AWS_ENDPOINT_URL_GLUE=$URL/throttle2 -- --attempts 4 json glue AWSGlue.GetTable '{}'
 ok_probe retry_throttle
 expect_grep retry_throttle_logged "$T/retry_throttle.out" 'HTTP 400 ThrottlingException: Rate exceeded'
 probe no_retry_404 "${STATIC[@]}" -- --attempts 4 request GET s3 /lake/missing/k
 expect_grep no_retry_404 "$T/no_retry_404.out" 'status=404 attempts=1 code=NoSuchKey transient=0'
+probe head_404 "${STATIC[@]}" -- request HEAD s3 /lake/missing/k
+expect_grep head_404 "$T/head_404.out" 'status=404 attempts=1 code= transient=0'
+probe empty_post "${STATIC[@]}" -- request POST s3 '/lake/k?uploads'
+ok_probe empty_post
 probe retry_gives_up "${STATIC[@]}" -- --attempts 3 request GET s3 /lake/always503/k
 if [ "$RC" -eq 1 ] && grep -q 'status=503 attempts=3 code=SlowDown transient=1' "$T/retry_gives_up.out" &&
     grep -q 'HTTP 503 SlowDown: Please reduce your request rate. (request id REQ[0-9]*) (after 3 attempts)' "$T/retry_gives_up.out"; then
@@ -193,7 +223,7 @@ fi
 start=$(date +%s%N)
 probe interrupt "${STATIC[@]}" -- --stop-after-ms 300 request GET s3 /lake/slow/k
 ms=$((($(date +%s%N) - start) / 1000000))
-if [ "$RC" -eq 1 ] && grep -q 'interrupted' "$T/interrupt.out" && [ "$ms" -lt 2500 ]; then
+if [ "$RC" -eq 1 ] && grep -q 'interrupted' "$T/interrupt.out" && [ "$ms" -lt 5000 ]; then
     pass interrupt
 else
     fail interrupt "exit $RC after $ms ms: $(tr '\n' '|' <"$T/interrupt.out")"

@@ -63,13 +63,16 @@ refused() {
 B=$T/b
 project "$B/s3" "source: sqlite://src.db" "lake: s3://bucket/shop"
 refused not-built-s3-lake "$B/s3" "$B/s3/snaplake.yml:2:7" "S3 lakes are not built yet"
-for v in "catalog: glue" "catalog: hive"; do # engines: tests/e2e/athena.sh, trino.sh
+for v in "catalog: hive"; do # engines: tests/e2e/athena.sh, trino.sh
     d=$B/${v#*: }
     project "$d" "source: sqlite://src.db" "lake: ./lake" "$v"
     key=${v%%:*}
     col=$((${#key} + 3))
     refused "not-built-${v#*: }" "$d" "$d/snaplake.yml:3:$col" "'$v' is not built yet"
 done
+# glue is built: its required option is refused at the choice when missing.
+project "$B/glue" "source: sqlite://src.db" "lake: ./lake" "catalog: glue"
+refused glue-needs-database "$B/glue" "$B/glue/snaplake.yml:3:10" "'catalog: glue' needs 'glue.database'"
 project "$B/export" "source: sqlite://src.db" "lake: ./lake" "catalog: hive"
 refused not-built-export "$B/export" "$B/export/snaplake.yml:3:10" "'catalog: hive' is not built yet" export
 

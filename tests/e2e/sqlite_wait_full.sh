@@ -32,9 +32,12 @@ project() { # dir lake
 A=$T/busy
 project "$A" ./lake
 sqlite3 "$A/src.db" "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('a'), ('b');"
-# The writer: takes the EXCLUSIVE lock, says so (a file), keeps it for 4 s.
+# The writer: takes the EXCLUSIVE lock, says so (a file), keeps it until the
+# run says it waits (at most 60 s), then 1 s more: a fixed hold would be
+# over before a slow start (a loaded machine, sanitizers) reached the wait.
 sqlite3 "$A/src.db" "BEGIN EXCLUSIVE; INSERT INTO t (v) VALUES ('c');" ".shell touch $T/locked" \
-    ".shell sleep 4" "COMMIT;" >"$T/writer.out" 2>&1 &
+    ".shell for i in \$(seq 1200); do grep -qs 'waiting for a writer' $T/err && break; sleep 0.05; done; sleep 1" \
+    "COMMIT;" >"$T/writer.out" 2>&1 &
 writer=$!
 for _ in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.05; done
 start=$(date +%s)

@@ -7,6 +7,7 @@ One server plays every part, chosen by path:
   GET  /latest/meta-data/iam/security-credentials/[ROLE]   IMDSv2 role, credentials
   GET  /ecs/creds                               ECS container credentials
                                                 (Authorization must be ECS_AUTH)
+  GET  /ecs/once                                the same, once; then HTTP 500
   POST /sts/                                    STS AssumeRoleWithWebIdentity
                                                 (the token must be WEB_TOKEN)
   anything else                                 a service request whose SigV4
@@ -142,7 +143,10 @@ class Handler(BaseHTTPRequestHandler):
                                                 "AccessKeyId": akid, "SecretAccessKey": secret,
                                                 "Token": token, "Expiration": iso}),
                                "application/json")
-        if p == "/ecs/creds":
+        if p == "/ecs/once" and bump("ecs-once") > 1:
+            log({"kind": "ecs-fail"})
+            return self.answer(500, "")
+        if p in ("/ecs/creds", "/ecs/once"):
             if self.headers.get("Authorization") != ECS_AUTH:
                 log({"kind": "ecs-denied"})
                 return self.answer(401, "")

@@ -13,7 +13,9 @@
  * repeats the call), --interval-ms N (pause between repeats),
  * --attempts N (retry policy, 0.05 s base), --stop-after-ms N (set the
  * interrupt flag after N ms), --base URL (instead of the service endpoint),
- * --header "Name: value".
+ * --header "Name: value", --stream-out FILE (a 2xx body through req.write
+ * into FILE, write_reset truncating it), --read-body (BODY through
+ * req.read, with rewind).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -34,6 +36,42 @@ static const char *base;
 static struct aws_header extra[8];
 static size_t n_extra;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *stream_out; /* --stream-out FILE: 2xx body through req.write */
+static bool read_body;         /* --read-body: BODY through req.read/rewind */
+
+struct body_reader {
+    const char *data;
+    size_t len, pos;
+};
+
+static size_t read_cb(void *dst, size_t n, void *arg)
+{
+    struct body_reader *r = arg;
+    size_t left = r->len - r->pos;
+    if (n > left)
+        n = left;
+    memcpy(dst, r->data + r->pos, n);
+    r->pos += n;
+    return n;
+}
+
+static int rewind_cb(void *arg)
+{
+    ((struct body_reader *)arg)->pos = 0;
+    return 0;
+}
+
+static size_t write_cb(const void *src, size_t n, void *arg)
+{
+    return fwrite(src, 1, n, arg);
+}
+
+static int write_reset_cb(void *arg)
+{
+    FILE *f = arg;
+    fflush(f);
+    return ftruncate(fileno(f), 0) || fseek(f, 0, SEEK_SET) ? SL_ERROR : SL_OK;
+}
 
 static int do_creds(void)
 {
@@ -82,10 +120,26 @@ static int do_request(void)
                               .n_headers = n_extra,
                               .body = ncmd > 4 ? cmd[4] : NULL,
                               .body_len = ncmd > 4 ? strlen(cmd[4]) : 0};
+    struct body_reader reader = {req.body, req.body_len, 0};
+    if (read_body) {
+        req.body = NULL;
+        req.read = read_cb;
+        req.rewind = rewind_cb;
+        req.read_arg = &reader;
+    }
+    FILE *out = NULL;
+    if (stream_out) {
+        out = fopen(stream_out, "w");
+        req.write = write_cb;
+        req.write_reset = write_reset_cb;
+        req.write_arg = out;
+    }
     struct aws_response resp;
     aws_response_init(&resp);
     struct sl_err err = {0};
     int rc = aws_request(client, &req, &resp, &err);
+    if (out)
+        fclose(out);
     char rid[128] = "";
     aws_response_header(&resp, "x-amz-request-id", rid, sizeof rid);
     pthread_mutex_lock(&out_lock);
@@ -118,8 +172,8 @@ static int do_json(void)
     if (rc) {
         char buf[2200];
         printf("error: %s\n", sl_err_format(&err, buf, sizeof buf));
-        printf("status=%ld code=%s message=%s request_id=%s transient=%d\n", aerr.status,
-               aerr.code, aerr.message, aerr.request_id, err.transient);
+        printf("status=%ld code=%s message=%s request_id=%s transient=%d\n", aerr.status, aerr.code,
+               aerr.message, aerr.request_id, err.transient);
     } else {
         char *s = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
         printf("ok %s\n", s);
@@ -171,6 +225,10 @@ int main(int argc, char **argv)
             attempts = atoi(argv[++i]);
         else if (strcmp(argv[i], "--stop-after-ms") == 0 && i + 1 < argc)
             stop_after = atol(argv[++i]);
+        else if (strcmp(argv[i], "--stream-out") == 0 && i + 1 < argc)
+            stream_out = argv[++i];
+        else if (strcmp(argv[i], "--read-body") == 0)
+            read_body = true;
         else if (strcmp(argv[i], "--base") == 0 && i + 1 < argc)
             base = argv[++i];
         else if (strcmp(argv[i], "--header") == 0 && i + 1 < argc && n_extra < 8) {

@@ -298,17 +298,16 @@ static void test_s3_key_with_equals_and_space(void)
     struct sl_err err = {0};
     CHECK_EQ_INT(aws_sign(&in, &c, &sig, &cr, NULL, &err), 0);
     sl_buf_putc(&cr, 0);
-    CHECK_EQ_STR((char *)cr.data,
-                 "GET\n"
-                 "/lake/shop/run%3D20260101T000000Z/a%20b%2Bc~d.parquet\n"
-                 "delimiter=%2F&list-type=2&prefix=shop%2Frun%3D1\n"
-                 "host:127.0.0.1:9000\n"
-                 "x-amz-content-sha256:UNSIGNED-PAYLOAD\n"
-                 "x-amz-date:20130524T000000Z\n"
-                 "x-amz-security-token:FQoGZXIvYXdzE-session-token\n"
-                 "\n"
-                 "host;x-amz-content-sha256;x-amz-date;x-amz-security-token\n"
-                 "UNSIGNED-PAYLOAD");
+    CHECK_EQ_STR((char *)cr.data, "GET\n"
+                                  "/lake/shop/run%3D20260101T000000Z/a%20b%2Bc~d.parquet\n"
+                                  "delimiter=%2F&list-type=2&prefix=shop%2Frun%3D1\n"
+                                  "host:127.0.0.1:9000\n"
+                                  "x-amz-content-sha256:UNSIGNED-PAYLOAD\n"
+                                  "x-amz-date:20130524T000000Z\n"
+                                  "x-amz-security-token:FQoGZXIvYXdzE-session-token\n"
+                                  "\n"
+                                  "host;x-amz-content-sha256;x-amz-date;x-amz-security-token\n"
+                                  "UNSIGNED-PAYLOAD");
     CHECK_EQ_STR(sig.content_sha256, "UNSIGNED-PAYLOAD");
 
     /* Not S3: the encoded path is encoded once more. */
@@ -318,7 +317,8 @@ static void test_s3_key_with_equals_and_space(void)
     in.service = "glue";
     CHECK_EQ_INT(aws_sign(&in, &c, &sig, &cr, NULL, &err), 0);
     sl_buf_putc(&cr, 0);
-    CHECK(strstr((char *)cr.data, "\n/lake/shop/run%253D20260101T000000Z/a%2520b%252Bc~d.parquet\n"));
+    CHECK(
+        strstr((char *)cr.data, "\n/lake/shop/run%253D20260101T000000Z/a%2520b%252Bc~d.parquet\n"));
     CHECK(!strstr((char *)cr.data, "x-amz-content-sha256"));
     CHECK_EQ_STR(sig.content_sha256, "");
     sl_buf_free(&cr);
@@ -329,8 +329,13 @@ static void test_errors(void)
 {
     struct aws_creds c = s3_doc_creds();
     struct aws_header h[] = {{"X-Other", "1"}};
-    struct aws_sign_input in = {.method = "GET", .path = "/", .headers = h, .n_headers = 1,
-                                .service = "s3", .region = "us-east-1", .when = S3_DOC_TIME};
+    struct aws_sign_input in = {.method = "GET",
+                                .path = "/",
+                                .headers = h,
+                                .n_headers = 1,
+                                .service = "s3",
+                                .region = "us-east-1",
+                                .when = S3_DOC_TIME};
     struct aws_signature sig;
     struct sl_err err = {0};
     CHECK(aws_sign(&in, &c, &sig, NULL, NULL, &err) != 0);
