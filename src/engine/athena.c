@@ -353,9 +353,11 @@ static int athena_register(void *ctx, const struct lake_dataset *d, struct sl_er
     pthread_mutex_unlock(&a->lock);
     engine_location(a->store, d->prefix, loc, sizeof loc);
     engine_sql_literal(loc, lit, sizeof lit);
-    char *cols = engine_column_list(&d->schema, false), *sql = NULL;
+    char *cols = engine_column_list(d, false, err), *sql = NULL;
     int rc = SL_OK;
-    if (!cols || asprintf(&sql, "CREATE EXTERNAL TABLE IF NOT EXISTS %s %s STORED AS PARQUET "
+    if (!cols)
+        rc = SL_ERROR;
+    else if (asprintf(&sql, "CREATE EXTERNAL TABLE IF NOT EXISTS %s %s STORED AS PARQUET "
                           "LOCATION %s", ddl, cols, lit) < 0) {
         rc = sl_err_set(err, false, "engine", d->name, "out of memory");
     } else {

@@ -4,6 +4,7 @@
  * reading back the files a CTAS wrote.
  */
 #include "engine/cloud.h"
+#include "catalog/hive.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -138,51 +139,29 @@ char *engine_sql_qualify(const char *s, size_t len, engine_name_fn fn, void *arg
 
 /* --------------------------------------------------------------- types */
 
-void engine_column_type(const struct sl_column *c, bool trino, char *out, size_t size)
-{
-    const char *t = "string";
-    char dec[32];
-    switch (c->type) {
-    case SL_T_BOOL: t = "boolean"; break;
-    case SL_T_INT16: t = "smallint"; break;
-    case SL_T_INT32: t = trino ? "integer" : "int"; break;
-    case SL_T_INT64: t = "bigint"; break;
-    case SL_T_TIME: t = "bigint"; break; /* µs since midnight, INT64 in the file */
-    case SL_T_FLOAT: t = trino ? "real" : "float"; break;
-    case SL_T_DOUBLE: t = "double"; break;
-    case SL_T_DECIMAL:
-        snprintf(dec, sizeof dec, "decimal(%d,%d)", c->precision, c->scale);
-        t = dec;
-        break;
-    case SL_T_STRING:
-    case SL_T_JSON: t = trino ? "varchar" : "string"; break;
-    case SL_T_BINARY:
-    case SL_T_UUID: t = trino ? "varbinary" : "binary"; break;
-    case SL_T_DATE: t = "date"; break;
-    case SL_T_TIMESTAMP:
-    case SL_T_TIMESTAMPTZ: t = trino ? "timestamp(6)" : "timestamp"; break;
-    }
-    if (c->list)
-        snprintf(out, size, trino ? "array(%s)" : "array<%s>", t);
-    else
-        snprintf(out, size, "%s", t);
-}
-
-char *engine_column_list(const struct sl_schema *s, bool trino)
+char *engine_column_list(const struct lake_dataset *d, bool trino, struct sl_err *err)
 {
     struct sl_buf b;
     sl_buf_init(&b, 1u << 20);
     int bad = sl_buf_putc(&b, '(');
-    for (int i = 0; i < s->ncols && !bad; i++) {
-        char type[64], col[600];
-        engine_column_type(&s->cols[i], trino, type, sizeof type);
+    for (int i = 0; i < d->schema.ncols && !bad; i++) {
+        const struct sl_column *c = &d->schema.cols[i];
+        char duck[128], type[HIVE_TYPE_MAX], col[HIVE_TYPE_MAX + 300], what[600];
+        snprintf(what, sizeof what, "%s.%s.%s", d->layer, d->name, c->name);
+        if (hive_type(sl_type_sql(c, duck, sizeof duck),
+                      trino ? HIVE_DIALECT_TRINO : HIVE_DIALECT_ATHENA, what, type, sizeof type,
+                      err)) {
+            sl_buf_free(&b);
+            return NULL;
+        }
         /* Safe names ([a-z0-9_]) need no escaping inside the quotes. */
-        snprintf(col, sizeof col, trino ? "%s\"%s\" %s" : "%s`%s` %s", i ? ", " : "",
-                 s->cols[i].name, type);
+        snprintf(col, sizeof col, trino ? "%s\"%s\" %s" : "%s`%s` %s", i ? ", " : "", c->name,
+                 type);
         bad |= sl_buf_append(&b, col, strlen(col));
     }
     if (bad || sl_buf_putc(&b, ')') || sl_buf_putc(&b, 0)) {
         sl_buf_free(&b);
+        sl_err_set(err, false, "engine", d->name, "out of memory");
         return NULL;
     }
     return (char *)b.data;

@@ -46,13 +46,11 @@ typedef int (*engine_name_fn)(void *arg, const char *layer, const char *name, ch
  * alone.  Caller frees; NULL on out of memory. */
 char *engine_sql_qualify(const char *sql, size_t len, engine_name_fn fn, void *arg);
 
-/* Column type in Hive's (Athena DDL) or Trino's spelling.  Times of day
- * are bigint (µs), as the files hold them (catalog/hive.h's table). */
-void engine_column_type(const struct sl_column *c, bool trino, char *out, size_t size);
-
-/* "(`a` bigint, `b` string)" / "(\"a\" bigint, …)": the column list of a
- * dataset's table.  Caller frees; NULL on out of memory. */
-char *engine_column_list(const struct sl_schema *s, bool trino);
+/* "(`a` bigint, `b` string)" / "(\"a\" bigint, …)": the column list of
+ * d's table in Athena's (Hive's) or Trino's types, mapped as the Glue
+ * catalog maps them (catalog/hive.h).  Caller frees; NULL with err set on a
+ * type neither can read or out of memory. */
+char *engine_column_list(const struct lake_dataset *d, bool trino, struct sl_err *err);
 
 /* The location of a store prefix for a metastore: s3://…/ with a trailing
  * '/', a local folder as file:///…/. */

@@ -424,10 +424,12 @@ static int trino_register(void *ctx, const struct lake_dataset *d, struct sl_err
                           d->layer, d->name);
     table_full(t, d->layer, d->name, d->prefix, full, sizeof full);
     engine_location(t->store, d->prefix, loc, sizeof loc);
-    char *cols = engine_column_list(&d->schema, true), *sql = NULL, lit[PATH_MAX + 100];
+    char *cols = engine_column_list(d, true, err), *sql = NULL, lit[PATH_MAX + 100];
+    if (!cols)
+        return SL_ERROR;
     engine_sql_literal(loc, lit, sizeof lit);
     int rc = SL_ERROR;
-    if (!cols || asprintf(&sql, "CREATE TABLE IF NOT EXISTS %s %s WITH (format = 'PARQUET', "
+    if (asprintf(&sql, "CREATE TABLE IF NOT EXISTS %s %s WITH (format = 'PARQUET', "
                           "external_location = %s)", full, cols, lit) < 0)
         sl_err_set(err, false, "engine", d->name, "out of memory");
     else

@@ -59,8 +59,9 @@ static void test_types(void)
         {.name = "c", .type = SL_T_STRING, .list = true},
         {.name = "d", .type = SL_T_TIMESTAMPTZ},
     };
-    struct sl_schema s = {.ncols = 4, .cols = cols};
-    char *hive = engine_column_list(&s, false), *trino = engine_column_list(&s, true);
+    struct lake_dataset d = {.layer = "raw", .name = "t", .schema = {.ncols = 4, .cols = cols}};
+    struct sl_err err = {0};
+    char *hive = engine_column_list(&d, false, &err), *trino = engine_column_list(&d, true, &err);
     CHECK_EQ_STR(hive, "(`a` int, `b` decimal(12,2), `c` array<string>, `d` timestamp)");
     CHECK_EQ_STR(trino,
                  "(\"a\" integer, \"b\" decimal(12,2), \"c\" array(varchar), \"d\" timestamp(6))");
