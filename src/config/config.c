@@ -75,6 +75,7 @@ enum kind {
     K_CHOICE, /* one of `choices`, stored as a string */
     K_CODEC,  /* one of `choices`, stored as enum pq_codec */
     K_HHMM,   /* time of day "HH:MM", stored normalized */
+    K_DURATION, /* seconds > 0, up to `max`: a number or "90s", "30m", "2h", "1h30m"; double */
     K_GLOBS,  /* a string or a list of strings → char ** + int count */
     K_MAP,    /* a mapping described by `children` */
 };
@@ -128,6 +129,8 @@ static int set_number(struct parse *, const struct key *, const struct val *, st
 static int set_choice(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int set_codec(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int set_hhmm(struct parse *, const struct key *, const struct val *, struct sl_config *);
+static int set_duration(struct parse *, const struct key *, const struct val *,
+                        struct sl_config *);
 static int set_globs(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int set_map(struct parse *, const struct key *, const struct val *, struct sl_config *);
 static int check_parquet(struct parse *, const yaml_node_t *, struct sl_config *);
@@ -145,6 +148,7 @@ static const struct kind_ops {
     [K_INT] = {set_int, true, false},       [K_NUMBER] = {set_number, true, false},
     [K_CHOICE] = {set_choice, true, true},
     [K_CODEC] = {set_codec, true, false},   [K_HHMM] = {set_hhmm, true, true},
+    [K_DURATION] = {set_duration, true, false},
     [K_GLOBS] = {set_globs, false, false},  [K_MAP] = {set_map, false, false},
 };
 
@@ -224,11 +228,23 @@ static const struct key retry_keys[] = {
     {0},
 };
 
+/* run.timeouts: Step Functions' TimeoutSeconds per task kind, no limit by
+ * default; a week at most (a nightly job that may take longer is a typo). */
+#define WEEK 604800
+static const struct key timeout_keys[] = {
+    {.name = "export_chunk", .kind = K_DURATION, .offset = FIELD(timeouts.export_chunk),
+     .max = WEEK},
+    {.name = "model", .kind = K_DURATION, .offset = FIELD(timeouts.model), .max = WEEK},
+    {.name = "run", .kind = K_DURATION, .offset = FIELD(timeouts.run), .max = WEEK},
+    {0},
+};
+
 static const struct key run_keys[] = {
     /* The short form of retry.max_attempts (retries = max_attempts - 1). */
     {.name = "retries", .kind = K_INT, .offset = FIELD(retries), .def = "3", .min = 0,
      .max = INT_MAX},
     {.name = "retry", .kind = K_MAP, .children = retry_keys},
+    {.name = "timeouts", .kind = K_MAP, .children = timeout_keys},
     {.name = "deadline", .kind = K_HHMM, .offset = FIELD(deadline)},
     {.name = "keep_runs", .kind = K_INT, .offset = FIELD(keep_runs), .def = "7", .min = 1,
      .max = INT_MAX},
@@ -408,6 +424,12 @@ static const char *describe(const struct key *k, char *buf, size_t size)
         return "a folder path";
     case K_HHMM:
         return "a time of day \"HH:MM\" (local), \"HH:MMZ\" or \"HH:MM+02:00\"";
+    case K_DURATION:
+        snprintf(buf, size,
+                 "a duration above 0 and at most %ld s: seconds (30, 0.5) or \"90s\", \"30m\", "
+                 "\"2h\", \"1h30m\"",
+                 k->max);
+        return buf;
     case K_NUMBER:
         snprintf(buf, size, "a number between %ld and %ld", k->min, k->max);
         return buf;
@@ -821,6 +843,39 @@ static int set_hhmm(struct parse *p, const struct key *k, const struct val *v,
     char buf[24];
     snprintf(buf, sizeof buf, "%02d:%02d%s", h, m, zone);
     return store_string(p, cfg, k, strdup(buf));
+}
+
+/* A duration: a number of seconds ("30", "0.5"), or a string of one or
+ * more <number><unit> parts, unit s, m or h, largest first ("90s", "30m",
+ * "1h30m", "1.5h").  Above 0 and at most k->max seconds. */
+static int set_duration(struct parse *p, const struct key *k, const struct val *v,
+                        struct sl_config *cfg)
+{
+    const char *t = v->text;
+    double total = 0;
+    int parts = 0, last_unit = 4; /* h = 3, m = 2, s = 1: each part smaller than the one before */
+    bool ok = true;
+    while (ok && *t) {
+        char *end;
+        if (!((*t >= '0' && *t <= '9') || *t == '.'))
+            break;
+        errno = 0;
+        double d = strtod(t, &end);
+        ok = end != t && !errno;
+        int unit = *end == 'h' ? 3 : *end == 'm' ? 2 : *end == 's' ? 1 : 0;
+        if (!unit && (parts > 0 || *end)) /* a bare number only alone */
+            ok = false;
+        if (unit && unit >= last_unit)
+            ok = false;
+        total += d * (unit == 3 ? 3600 : unit == 2 ? 60 : 1);
+        last_unit = unit ? unit : 0;
+        t = unit ? end + 1 : end;
+        parts++;
+    }
+    if (!ok || *t || parts == 0 || !(total > 0 && total <= (double)k->max))
+        return bad_value(p, k, v->name, v->mark, v->node, v->raw);
+    *(double *)((char *)cfg + k->offset) = total;
+    return SL_OK;
 }
 
 /* Append one pattern node to the list in cfg. */

@@ -13,7 +13,8 @@
  *   models:   ./models
  *   run:      { retries: 3, deadline: "10:00", keep_runs: 7, on_failure: "./notify.sh",
  *               on_success: "…",
- *               retry: { max_attempts: 4, interval: 0.5, backoff_rate: 2, max_delay: 30 } }
+ *               retry: { max_attempts: 4, interval: 0.5, backoff_rate: 2, max_delay: 30 },
+ *               timeouts: { export_chunk: 600, model: "30m", run: "2h" } }
  *
  * Only `source` and `lake` are required.  Relative paths (lake, models, a
  * relative sqlite path) are resolved against the config file's folder.
@@ -86,6 +87,14 @@ struct config_value {
     struct config_pos at;
 };
 
+/* run.timeouts in seconds; 0 = no limit (the default).  What happens at
+ * each limit: docs/config.md "run.timeouts". */
+struct sl_timeouts {
+    double export_chunk; /* one attempt of one export chunk (transient: retried) */
+    double model;        /* one model (permanent: not retried) */
+    double run;          /* the whole run (ends it as an interrupt would, exit 1) */
+};
+
 struct sl_config {
     char *path;   /* the config file as given */
     char *dir;    /* absolute folder of the config file */
@@ -106,6 +115,7 @@ struct sl_config {
     char *models;  /* absolute folder; default "<dir>/models" (may not exist) */
     int retries;   /* run.retries, default 3; always retry.max_attempts - 1 */
     struct sl_retry retry; /* run.retry; run.retries N gives max_attempts N + 1 */
+    struct sl_timeouts timeouts; /* run.timeouts */
     char *deadline;   /* run.deadline "HH:MM" (local), "HH:MMZ", "HH:MM+HH:MM", or NULL */
     int keep_runs;    /* run.keep_runs, default 7 */
     char *on_deadline_risk; /* run.on_deadline_risk command or NULL (flow/deadline.h) */

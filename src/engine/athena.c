@@ -153,8 +153,9 @@ static int failed(json_t *status, const char *state, const char *id, const char 
 /* Run one statement to its end.  honor_stop false: cleanup after an
  * interrupt (no StopQueryExecution, no early return). */
 static int query(struct athena *a, const char *sql, const char *token, const char *object,
-                 bool honor_stop, struct sl_err *err)
+                 bool honor_stop, struct sl_cancel *cancel, struct sl_err *err)
 {
+    struct engine_halt halt = {a->stop, cancel};
     json_t *req = json_pack("{s:s, s:s, s:s, s:{s:s}}", "QueryString", sql, "ClientRequestToken",
                             token, "WorkGroup", a->workgroup, "ResultConfiguration",
                             "OutputLocation", a->output);
@@ -173,7 +174,7 @@ static int query(struct athena *a, const char *sql, const char *token, const cha
     sl_debug("athena: %s runs as query %s", object, id);
     double pause = a->poll;
     for (;;) {
-        if (engine_sleep(pause, honor_stop ? a->stop : NULL)) {
+        if (engine_sleep(pause, honor_stop ? &halt : NULL)) {
             json_t *stop = json_pack("{s:s}", "QueryExecutionId", id), *ans = NULL;
             struct sl_err ignored = {0};
             sl_info("cancelling Athena query %s (%s)", id, object);
@@ -322,7 +323,7 @@ static int make_databases(struct athena *a, struct sl_err *err)
         db_name(a, layers[i], db, sizeof db);
         snprintf(sql, sizeof sql, "CREATE DATABASE IF NOT EXISTS `%s`", db);
         request_token(a, "database", db, 1, token);
-        if (query(a, sql, token, db, true, err))
+        if (query(a, sql, token, db, true, NULL, err))
             return SL_ERROR;
     }
     a->databases_made = true;
@@ -372,7 +373,7 @@ static int athena_register(void *ctx, const struct lake_dataset *d, struct sl_er
 
 /* The databases, and the tables the model reads that are not defined yet. */
 static int define_reads(struct athena *a, const struct refs *refs, const char *model_file,
-                        struct sl_err *err)
+                        struct sl_cancel *cancel, struct sl_err *err)
 {
     int rc = SL_OK;
     pthread_mutex_lock(&a->ddl_lock);
@@ -387,7 +388,7 @@ static int define_reads(struct athena *a, const struct refs *refs, const char *m
         if (!create)
             continue;
         request_token(a, "table", ddl, 1, token);
-        rc = query(a, create, token, model_file, true, err);
+        rc = query(a, create, token, model_file, true, cancel, err);
         if (rc == SL_OK) {
             pthread_mutex_lock(&a->lock);
             a->tables[refs->index[i]].create = NULL;
@@ -400,8 +401,8 @@ static int define_reads(struct athena *a, const struct refs *refs, const char *m
 }
 
 static int athena_run(void *ctx, const char *model_file, const char *sql,
-                      const struct lake_dataset *out, struct model_result *res,
-                      struct sl_err *err)
+                      const struct lake_dataset *out, struct sl_cancel *cancel,
+                      struct model_result *res, struct sl_err *err)
 {
     struct athena *a = ctx;
     size_t len = engine_sql_code_end(sql);
@@ -428,7 +429,7 @@ static int athena_run(void *ctx, const char *model_file, const char *sql,
         sl_err_set(err, false, "model", model_file, "out of memory");
         goto out;
     }
-    if (define_reads(a, &refs, model_file, err))
+    if (define_reads(a, &refs, model_file, cancel, err))
         goto out;
     engine_location(a->store, out->prefix, loc, sizeof loc);
     engine_sql_literal(loc, lit, sizeof lit);
@@ -445,8 +446,8 @@ static int athena_run(void *ctx, const char *model_file, const char *sql,
     request_token(a, "drop", what, attempt, drop_token);
     request_token(a, "ctas", what, attempt, token);
     if (engine_clear_output(a->store, &a->store_lock, out, model_file, err) ||
-        (attempt > 1 && query(a, drop, drop_token, model_file, true, err)) ||
-        query(a, ctas, token, model_file, true, err) ||
+        (attempt > 1 && query(a, drop, drop_token, model_file, true, cancel, err)) ||
+        query(a, ctas, token, model_file, true, cancel, err) ||
         engine_collect_output(a->store, &a->store_lock, a->tmp_dir, out, model_file, res, err))
         goto out;
     pthread_mutex_lock(&a->lock);
@@ -480,7 +481,7 @@ static void athena_close(void *ctx)
         }
         snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", a->tables[i].ddl);
         request_token(a, "close", a->tables[i].ddl, 1, token);
-        if (query(a, sql, token, a->tables[i].name, false, &e)) {
+        if (query(a, sql, token, a->tables[i].name, false, NULL, &e)) {
             char buf[2200];
             sl_warn("could not drop the run's Athena table %s: %s", a->tables[i].ddl,
                     sl_err_format(&e, buf, sizeof buf));

@@ -276,13 +276,18 @@ int engine_collect_output(struct store *store, pthread_mutex_t *lock, const char
     return rc;
 }
 
-bool engine_sleep(double seconds, const volatile sig_atomic_t *stop)
+bool engine_halted(const struct engine_halt *h)
 {
-    while (seconds > 0 && !(stop && *stop)) {
+    return h && ((h->stop && *h->stop) || (h->cancel && sl_cancel_fired(h->cancel)));
+}
+
+bool engine_sleep(double seconds, const struct engine_halt *h)
+{
+    while (seconds > 0 && !engine_halted(h)) {
         double step = seconds < 0.1 ? seconds : 0.1;
         struct timespec ts = {(time_t)step, (long)((step - (time_t)step) * 1e9)};
         nanosleep(&ts, NULL);
         seconds -= step;
     }
-    return stop && *stop;
+    return engine_halted(h);
 }

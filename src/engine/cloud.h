@@ -77,8 +77,18 @@ int engine_collect_output(struct store *store, pthread_mutex_t *lock, const char
 int engine_duckdb_file_info(const char *path, int64_t *rows, struct sl_schema *schema,
                             struct sl_err *err);
 
-/* Sleep `seconds`, waking early when *stop becomes non-zero; returns
- * whether stop is set. */
-bool engine_sleep(double seconds, const volatile sig_atomic_t *stop);
+/* When a remote query must stop: the run's stop flag (SIGINT/SIGTERM) or
+ * the model's cancel token fired (a time limit, util/cancel.h).  Either
+ * may be NULL. */
+struct engine_halt {
+    const volatile sig_atomic_t *stop;
+    struct sl_cancel *cancel;
+};
+
+/* Whether h says stop (false for h NULL). */
+bool engine_halted(const struct engine_halt *h);
+
+/* Sleep `seconds`, waking early when h says stop; returns engine_halted(h). */
+bool engine_sleep(double seconds, const struct engine_halt *h);
 
 #endif

@@ -383,9 +383,16 @@ int engine_duckdb_file_info(const char *path, int64_t *rows, struct sl_schema *s
     return rc;
 }
 
+/* duckdb_interrupt from another thread: the query stops at its next
+ * check (between vectors) and fails with "Interrupted". */
+static void interrupt_connection(void *handle)
+{
+    duckdb_interrupt(*(duckdb_connection *)handle);
+}
+
 static int duck_engine_run(void *ctx, const char *model_file, const char *sql,
-                           const struct lake_dataset *out, struct model_result *res,
-                           struct sl_err *err)
+                           const struct lake_dataset *out, struct sl_cancel *cancel,
+                           struct model_result *res, struct sl_err *err)
 {
     struct duck_engine *e = ctx;
     duckdb_connection con = NULL;
@@ -419,7 +426,15 @@ static int duck_engine_run(void *ctx, const char *model_file, const char *sql,
         goto out;
     }
     duckdb_result r;
-    if (duckdb_query(con, copy, &r) == DuckDBError) {
+    if (cancel && sl_cancel_arm(cancel, interrupt_connection, &con)) {
+        sl_cancel_disarm(cancel);
+        sl_err_set(err, false, "model", model_file, "cancelled before it started");
+        goto out;
+    }
+    duckdb_state qs = duckdb_query(con, copy, &r);
+    if (cancel)
+        sl_cancel_disarm(cancel); /* before con goes: no interrupt after it */
+    if (qs == DuckDBError) {
         model_error(model_file, body, duckdb_result_error(&r), err);
         duckdb_destroy_result(&r);
         goto out;

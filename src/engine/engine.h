@@ -23,6 +23,7 @@
 #include "lake/dataset.h"
 #include "parquet/writer.h"
 #include "store/store.h"
+#include "util/cancel.h"
 #include "util/err.h"
 
 /* What an engine is given at open; every pointer is borrowed and outlives it. */
@@ -61,10 +62,12 @@ struct engine_type {
      * dataset `out` lives (out->prefix in the store: DuckDB writes a local
      * file and uploads it; a distributed engine writes there itself), then
      * say what it wrote in *res (empty on entry).  `model_file` names the
-     * model in errors.  Thread-safe. */
+     * model in errors.  Thread-safe.  The query is armed on `cancel`
+     * (util/cancel.h; NULL = none): a fire stops it, and it fails (the
+     * caller says why: a time limit, an interrupt). */
     int (*run_model)(void *ctx, const char *model_file, const char *sql,
-                     const struct lake_dataset *out, struct model_result *res,
-                     struct sl_err *err);
+                     const struct lake_dataset *out, struct sl_cancel *cancel,
+                     struct model_result *res, struct sl_err *err);
     void (*close)(void *ctx);
 };
 

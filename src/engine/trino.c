@@ -101,17 +101,16 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 
 static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 {
-    const volatile sig_atomic_t *stop = arg;
     (void)a, (void)b, (void)c, (void)d;
-    return stop && *stop;
+    return engine_halted(arg);
 }
 
 /* One HTTP exchange, retried on 502/503/504 and on no answer at all, with
  * exponential backoff and jitter.  *status is the last answer's (0 = none).
- * honor_stop false: cleanup requests go on after an interrupt. */
+ * halt NULL: cleanup requests go on after an interrupt. */
 static int http(struct trino *t, const char *method, const char *url, const char *body,
-                bool honor_stop, struct sl_buf *resp, long *status, const char *object,
-                struct sl_err *err)
+                const struct engine_halt *halt, struct sl_buf *resp, long *status,
+                const char *object, struct sl_err *err)
 {
     double wait = 0.2;
     CURLcode cc = CURLE_OK;
@@ -147,11 +146,11 @@ static int http(struct trino *t, const char *method, const char *url, const char
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, honor_stop ? 120L : 10L);
-        if (honor_stop) {
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, halt ? 120L : 10L);
+        if (halt) {
             curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
             curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-            curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)t->stop);
+            curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)halt);
         }
         cc = curl_easy_perform(c);
         *status = 0;
@@ -166,7 +165,7 @@ static int http(struct trino *t, const char *method, const char *url, const char
         sl_debug("trino: %s %s: %s; again in %.1f s", method, url,
                  cc ? curl_easy_strerror(cc) : "busy (HTTP 5xx)", wait);
         double pause = wait * (0.5 + (double)rand() / RAND_MAX);
-        if (engine_sleep(pause, honor_stop ? t->stop : NULL))
+        if (engine_sleep(pause, halt))
             return sl_err_set(err, false, "engine", object, "interrupted");
         wait = wait * 2 > 10 ? 10 : wait * 2;
     }
@@ -213,17 +212,20 @@ static int query_error(json_t *e, const char *model_file, int head_lines, struct
 
 /* Run one statement to its end: POST, then follow nextUri.  *rows (may be
  * NULL) gets the first value of the first data row (a CTAS answers its row
- * count so).  On interrupt the query is cancelled (DELETE nextUri). */
+ * count so).  On interrupt or a fired cancel token the query is cancelled
+ * (DELETE nextUri).  honor_stop false: cleanup, which goes on regardless. */
 static int statement(struct trino *t, const char *sql, const char *model_file, int head_lines,
-                     bool honor_stop, int64_t *rows, struct sl_err *err)
+                     bool honor_stop, struct sl_cancel *cancel, int64_t *rows,
+                     struct sl_err *err)
 {
+    struct engine_halt h = {t->stop, cancel}, *halt = honor_stop ? &h : NULL;
     struct sl_buf resp;
     sl_buf_init(&resp, MAX_BODY);
     char url[2048], next[2048] = "", id[256] = "";
     long status = 0;
     int rc;
     snprintf(url, sizeof url, "%s/v1/statement", t->url);
-    rc = http(t, "POST", url, sql, honor_stop, &resp, &status, model_file, err);
+    rc = http(t, "POST", url, sql, halt, &resp, &status, model_file, err);
     for (;;) {
         if (rc)
             break;
@@ -255,17 +257,17 @@ static int statement(struct trino *t, const char *sql, const char *model_file, i
         json_decref(doc);
         if (rc || !next[0])
             break;
-        if (honor_stop && t->stop && *t->stop) {
+        if (engine_halted(halt)) {
             rc = sl_err_set(err, false, "engine", model_file, "interrupted");
             break;
         }
-        rc = http(t, "GET", next, NULL, honor_stop, &resp, &status, model_file, err);
+        rc = http(t, "GET", next, NULL, halt, &resp, &status, model_file, err);
     }
-    if (rc && next[0] && honor_stop && t->stop && *t->stop) {
+    if (rc && next[0] && engine_halted(halt)) {
         /* Cancel: the coordinator frees the query's workers. */
         struct sl_err ignored = {0};
         sl_info("cancelling Trino query %s (%s)", id, model_file);
-        http(t, "DELETE", next, NULL, false, &resp, &status, model_file, &ignored);
+        http(t, "DELETE", next, NULL, NULL, &resp, &status, model_file, &ignored);
     }
     sl_buf_free(&resp);
     return rc;
@@ -400,7 +402,7 @@ static int make_schemas(struct trino *t, struct sl_err *err)
         engine_sql_ident(t->catalog, cat, sizeof cat);
         schema_name(t, layers[i], schema, sizeof schema);
         snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS %s.%s", cat, schema);
-        if (statement(t, sql, "trino", 0, true, NULL, err))
+        if (statement(t, sql, "trino", 0, true, NULL, NULL, err))
             return SL_ERROR;
     }
     t->schemas_made = true;
@@ -440,7 +442,7 @@ static int trino_register(void *ctx, const struct lake_dataset *d, struct sl_err
 
 /* The schemas, and the tables the model reads that are not defined yet. */
 static int define_reads(struct trino *t, const struct refs *refs, const char *model_file,
-                        struct sl_err *err)
+                        struct sl_cancel *cancel, struct sl_err *err)
 {
     int rc = SL_OK;
     pthread_mutex_lock(&t->ddl_lock);
@@ -452,7 +454,7 @@ static int define_reads(struct trino *t, const struct refs *refs, const char *mo
         pthread_mutex_unlock(&t->lock);
         if (!create)
             continue;
-        rc = statement(t, create, model_file, 0, true, NULL, err);
+        rc = statement(t, create, model_file, 0, true, cancel, NULL, err);
         if (rc == SL_OK) {
             pthread_mutex_lock(&t->lock);
             t->tables[refs->index[i]].create = NULL;
@@ -465,8 +467,8 @@ static int define_reads(struct trino *t, const struct refs *refs, const char *mo
 }
 
 static int trino_run(void *ctx, const char *model_file, const char *sql,
-                     const struct lake_dataset *out, struct model_result *res,
-                     struct sl_err *err)
+                     const struct lake_dataset *out, struct sl_cancel *cancel,
+                     struct model_result *res, struct sl_err *err)
 {
     struct trino *t = ctx;
     size_t len = engine_sql_code_end(sql);
@@ -482,7 +484,7 @@ static int trino_run(void *ctx, const char *model_file, const char *sql,
         sl_err_set(err, false, "model", model_file, "out of memory");
         goto out;
     }
-    if (define_reads(t, &refs, model_file, err))
+    if (define_reads(t, &refs, model_file, cancel, err))
         goto out;
     table_full(t, out->layer, out->name, out->prefix, full, sizeof full);
     engine_location(t->store, out->prefix, loc, sizeof loc);
@@ -500,8 +502,8 @@ static int trino_run(void *ctx, const char *model_file, const char *sql,
     snprintf(drop, sizeof drop, "DROP TABLE IF EXISTS %s", full);
     int64_t rows = -1;
     if (engine_clear_output(t->store, &t->store_lock, out, model_file, err) ||
-        statement(t, drop, model_file, 0, true, NULL, err) ||
-        statement(t, ctas, model_file, 1, true, &rows, err))
+        statement(t, drop, model_file, 0, true, cancel, NULL, err) ||
+        statement(t, ctas, model_file, 1, true, cancel, &rows, err))
         goto out;
     if (remember(t, out->layer, out->name, full, NULL, err) ||
         engine_collect_output(t->store, &t->store_lock, t->tmp_dir, out, model_file, res, err))
@@ -531,7 +533,7 @@ static void trino_close(void *ctx)
             continue;
         }
         snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", t->tables[i].full);
-        if (statement(t, sql, t->tables[i].name, 0, false, NULL, &e)) {
+        if (statement(t, sql, t->tables[i].name, 0, false, NULL, NULL, &e)) {
             char buf[2200];
             sl_warn("could not drop the run's Trino table %s: %s", t->tables[i].full,
                     sl_err_format(&e, buf, sizeof buf));

@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 struct sink {
@@ -32,6 +33,8 @@ struct emit {
     struct run *r;
     struct pq_writer *w;
     const char *table;
+    struct sl_cancel *cancel; /* the worker's: fired on a time limit or a stop */
+    int slow;                 /* SNAPLAKE_FAULT=slow: hang after the first batch */
     int batches;
     int table_index;
     int64_t rows, bytes; /* read by this attempt (taken back if it fails) */
@@ -52,15 +55,22 @@ static int64_t batch_bytes(const struct sl_batch *b)
     return n;
 }
 
-/* Each batch read: written, unless the run was interrupted (a signal): then
- * the source's read loop ends here, within one batch. */
+/* Each batch read: written, unless the run was interrupted (a signal) or
+ * the attempt cancelled (its time limit): then the source's read loop ends
+ * here, within one batch.  A read blocked in the server is stopped by the
+ * source's reader_cancel instead (export_cancel). */
 static int emit_batch(void *arg, const struct sl_batch *b, struct sl_err *err)
 {
     struct emit *e = arg;
-    if (e->batches++ == 0)
+    if (e->batches++ == 0) {
         run_fault_pause(e->r, "batch");
+        for (int i = 0; e->slow && i < 1200 && !sl_cancel_fired(e->cancel); i++)
+            usleep(50000);
+    }
     if (run_interrupt_signal)
-        return sl_err_set(err, false, "export", e->table, "interrupted");
+        return sl_err_set(err, false, "export", e->table, "%s", run_stop_reason());
+    if (sl_cancel_fired(e->cancel))
+        return sl_err_set(err, false, "export", e->table, "cancelled");
     int64_t bytes = batch_bytes(b);
     e->rows += (int64_t)b->nrows;
     e->bytes += bytes;
@@ -77,12 +87,16 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     struct sl_batch *batch = NULL;
     struct pq_writer *w = NULL;
     struct sink sink = {.store = &r->store, .crc = crc32_z(0, NULL, 0)};
-    struct emit em = {.r = r, .table = t->name, .table_index = c->table};
+    struct sl_cancel *cancel = &r->cancel[worker];
+    struct emit em = {.r = r, .table = t->name, .table_index = c->table, .cancel = cancel};
     struct pq_file_info info = {0};
     char path[PATH_MAX];
     double t0 = run_now();
     int rc = SL_ERROR;
 
+    sl_cancel_begin(cancel, RUN_ATTEMPT_TAG(job, attempt));
+    em.slow = attempt <= r->slow_attempts &&
+              (!strcmp(r->slow_dataset, t->dataset) || !strcmp(r->slow_dataset, "*"));
     snprintf(path, sizeof path, "raw/%s/run=%s/part-%d.parquet", t->dataset, r->run_id, c->index);
     if (attempt <= r->fault_attempts &&
         (!strcmp(r->fault_dataset, t->dataset) || !strcmp(r->fault_dataset, "*"))) {
@@ -95,6 +109,7 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
          * the workers that have one (the pool keeps at least one). */
         if (err->capacity) {
             sl_warn("worker %d stops: %s", worker + 1, err->msg);
+            sl_cancel_end(cancel);
             return FLOW_WORKER_RETIRE;
         }
         goto out;
@@ -110,9 +125,17 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     struct pq_options po = r->pq;
     po.table = table;
     if (r->store.type->put_open(r->store.ctx, path, &sink.f, err) ||
-        pq_writer_open(&w, &t->columns, &po, sink_write, &sink, err) ||
-        (em.w = w, st->read_chunk(r->readers[worker], t, c, batch, emit_batch, &em, err)) ||
-        pq_writer_finish(w, &info, err))
+        pq_writer_open(&w, &t->columns, &po, sink_write, &sink, err))
+        goto out;
+    em.w = w;
+    /* Armed while the source reads: the leader's cancel stops the read even
+     * when it waits for the server (a lock, a slow disk, a stalled link). */
+    if (sl_cancel_arm(cancel, st->reader_cancel, r->readers[worker]))
+        sl_err_set(err, false, "export", t->name, "cancelled");
+    else
+        rc = st->read_chunk(r->readers[worker], t, c, batch, emit_batch, &em, err);
+    sl_cancel_disarm(cancel);
+    if (rc || (rc = SL_ERROR, pq_writer_finish(w, &info, err)))
         goto out;
     if (r->store.type->commit(sink.f, err)) {
         sink.f = NULL;
@@ -128,6 +151,24 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
                                           .crc32 = (uint32_t)sink.crc};
     rc = SL_OK;
 out:
+    if (rc && sl_cancel_fired(cancel)) {
+        /* Whatever the read said (SQLite's "interrupted", PostgreSQL's
+         * "canceling statement due to user request"), this is why. */
+        char limit[32];
+        sl_err_clear(err);
+        if (run_interrupt_signal)
+            sl_err_set(err, false, "export", t->name, "%s", run_stop_reason());
+        else
+            sl_err_set(err, true, "export", "", "timed out after %s (run.timeouts.export_chunk)",
+                       run_seconds(r->cfg->timeouts.export_chunk, limit, sizeof limit));
+    }
+    /* A cancelled attempt's connection may still get the cancel request
+     * late (PostgreSQL): never reuse it, even when the attempt succeeded. */
+    if (sl_cancel_fired(cancel) && r->readers[worker]) {
+        st->reader_close(r->readers[worker]);
+        r->readers[worker] = NULL;
+    }
+    sl_cancel_end(cancel);
     if (rc) {
         progress_add(c->table, -em.rows, -em.bytes); /* the retry counts them again */
         if (err->transient && r->readers[worker]) {
@@ -142,6 +183,14 @@ out:
     pq_writer_free(w);
     sl_batch_free(batch);
     return rc;
+}
+
+/* The pool's cancel (a time limit passed, or the run is stopping): to the
+ * attempt on that worker, if it still runs. */
+static void export_cancel(void *arg, int job, int worker, int attempt)
+{
+    struct run *r = arg;
+    sl_cancel_fire(&r->cancel[worker], RUN_ATTEMPT_TAG(job, attempt));
 }
 
 static void chunk_task_id(struct run *r, int job, char *id, size_t size, char *name, size_t nsize)
@@ -509,12 +558,17 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
     }
     /* Largest first, so the longest chunk does not start last. */
     qsort_r(order, (size_t)norder, sizeof *order, cmp_chunk_size, r);
+    /* run.timeouts.export_chunk: a timed-out attempt is a transient failure
+     * (a lock held by a batch job, a stalled link: the next attempt may pass),
+     * retried by run.retry like any other. */
     struct flow_pool_options po = {.workers = r->cfg->jobs,
                                    .retry = r->cfg->retry,
                                    .work = export_chunk,
                                    .event = export_event,
                                    .arg = r,
-                                   .stop = &run_interrupt_signal};
+                                   .stop = &run_interrupt_signal,
+                                   .timeout = r->cfg->timeouts.export_chunk,
+                                   .cancel = export_cancel};
     /* The live display, on a terminal (progress.h): the chunks to export. */
     progress_begin(norder ? r->ntables : 0);
     for (int k = 0; k < norder; k++) {

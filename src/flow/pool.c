@@ -20,6 +20,15 @@
  * finish, and the pool cannot wait for ever.  With a stop flag (opt->stop,
  * set by a signal handler, which cannot signal a condition variable) every
  * wait is at most STOP_POLL seconds, so that the leader and workers see it.
+ *
+ * Cancels (opt->cancel): a worker that takes a job notes its worker index,
+ * attempt and start time in the job's slot; the leader, at every wake-up
+ * (at most STOP_POLL apart, sooner when a limit is nearer), cancels the
+ * RUNNING attempts past opt->timeout, or all of them after a stop, at most
+ * once every CANCEL_REPEAT seconds each.  A watchdog in the leader rather
+ * than a deadline checked by each worker: a worker blocked in a server call
+ * (a COPY waiting for a lock, a long DuckDB query) checks nothing until the
+ * call returns, so another thread must stop the call.
  */
 #include "flow/pool.h"
 #include "util/log.h"
@@ -32,7 +41,8 @@
 
 enum job_state { J_HELD, J_QUEUED, J_RUNNING, J_DONE, J_FAILED, J_SKIPPED, J_DROPPED };
 
-#define STOP_POLL 0.2
+#define STOP_POLL     0.2
+#define CANCEL_REPEAT 1.0
 
 static int stop_requested(const struct flow_pool_options *opt)
 {
@@ -59,6 +69,12 @@ struct entry {
     double not_before; /* CLOCK_MONOTONIC seconds */
 };
 
+struct running {
+    int worker, attempt;
+    double started;   /* CLOCK_MONOTONIC seconds */
+    double cancelled; /* last cancel sent, 0 = none */
+};
+
 struct message {
     int job, attempt;
     int finished; /* 0 = started */
@@ -83,6 +99,7 @@ struct pool {
     int remaining; /* jobs not yet in a final state that still will be */
     int nslots;    /* state[] size: job numbers may exceed njobs (a subset, on resume) */
     int active;    /* workers still taking jobs */
+    struct running *running; /* per job slot: the attempt now RUNNING (for cancels) */
 };
 
 static double now_s(void)
@@ -155,6 +172,8 @@ static void *worker_main(void *varg)
                 sizeof *p->queue * (size_t)(p->qlen - pick - 1));
         p->qlen--;
         p->state[e.job] = J_RUNNING;
+        p->running[e.job] = (struct running){
+            .worker = wa->index, .attempt = e.attempt, .started = now_s()};
         struct message m = {.job = e.job, .attempt = e.attempt};
         post(p, &m);
         pthread_mutex_unlock(&p->mu);
@@ -282,6 +301,42 @@ static void drop_pending(struct pool *p)
     pthread_cond_broadcast(&p->work_cv);
 }
 
+/* Cancel the RUNNING attempts past the time limit, or all of them after a
+ * stop (see the top of the file); mu held, released around the calls.
+ * Returns how long the leader may wait before the next limit passes. */
+static double cancel_due(struct pool *p, int *jobs)
+{
+    const struct flow_pool_options *opt = p->opt;
+    double wait = STOP_POLL, t = now_s();
+    int stop = stop_requested(opt), n = 0;
+    if (!opt->cancel || (opt->timeout <= 0 && !stop))
+        return wait;
+    for (int k = 0; k < p->nslots; k++) {
+        struct running *r = &p->running[k];
+        if (p->state[k] != J_RUNNING)
+            continue;
+        double due = r->cancelled > 0 ? r->cancelled + CANCEL_REPEAT
+                     : stop           ? t
+                                      : r->started + opt->timeout;
+        if (due > t) {
+            if (due - t < wait)
+                wait = due - t;
+            continue;
+        }
+        r->cancelled = t;
+        jobs[n++] = k;
+    }
+    for (int i = 0; i < n; i++) {
+        struct running r = p->running[jobs[i]];
+        pthread_mutex_unlock(&p->mu);
+        sl_debug("job %d: attempt %d cancelled (%s)", jobs[i], r.attempt,
+                 stop ? "stopping" : "time limit");
+        opt->cancel(opt->arg, jobs[i], r.worker, r.attempt);
+        pthread_mutex_lock(&p->mu);
+    }
+    return wait < 0.001 ? 0.001 : wait;
+}
+
 int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *order,
                   struct sl_err *err)
 {
@@ -304,11 +359,13 @@ int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *ord
             p.nslots = order[i] + 1;
     p.state = calloc((size_t)p.nslots, sizeof *p.state);
     p.waiting = calloc((size_t)p.nslots, sizeof *p.waiting);
+    p.running = calloc((size_t)p.nslots, sizeof *p.running);
+    int *due = calloc((size_t)p.nslots, sizeof *due);
     for (int k = 0; p.state && k < p.nslots; k++)
         p.state[k] = J_DONE; /* numbers that are not jobs of this pool */
     int started = 0, failed = 0, interrupted = 0;
     if (!threads || !args || (!order && !identity) || !skipped || !p.queue || !p.state ||
-        !p.waiting) {
+        !p.waiting || !p.running || !due) {
         failed = 1;
         sl_err_set(err, false, "flow", "", "out of memory");
         goto out;
@@ -353,9 +410,10 @@ int flow_pool_run(const struct flow_pool_options *opt, int njobs, const int *ord
                 failed = 1, interrupted = 1;
             continue;
         }
+        double wait = cancel_due(&p, due);
         if (p.elen == 0) {
-            if (opt->stop)
-                wait_for(&p.leader_cv, &p.mu, STOP_POLL);
+            if (opt->stop || (opt->cancel && opt->timeout > 0))
+                wait_for(&p.leader_cv, &p.mu, wait);
             else
                 pthread_cond_wait(&p.leader_cv, &p.mu);
             continue;
@@ -422,6 +480,8 @@ out:
     free(p.queue);
     free(p.state);
     free(p.waiting);
+    free(p.running);
+    free(due);
     free(skipped);
     free(identity);
     free(threads);

@@ -15,6 +15,16 @@
  * waiting on it (transitively) never runs: each gets a FLOW_SKIPPED event.
  * Jobs that merely had not started when the pool stopped get no event, as
  * without dependencies.
+ *
+ * Time limits (run.timeouts): with opt->timeout, an attempt that runs longer
+ * is cancelled — opt->cancel is called for it, on the leader — and so is
+ * every running attempt once a stop is requested.  The call is repeated
+ * every second while the attempt still runs (a cancel that reached the work
+ * between two blocking calls, or before the first, is tried again).  The
+ * work function is expected to end soon after and to say why in its error;
+ * whether a timed-out attempt is retried is its error's transient flag, as
+ * for any failure.  The pool cannot stop a work function that ignores the
+ * cancel: it waits for it.
  */
 #ifndef SL_FLOW_POOL_H
 #define SL_FLOW_POOL_H
@@ -41,6 +51,11 @@ typedef int (*flow_work_fn)(void *arg, int job, int worker, int attempt, struct 
  * for SKIPPED. */
 typedef void (*flow_event_fn)(void *arg, int job, enum flow_event ev, int attempt,
                               const struct sl_err *err);
+/* Stop attempt `attempt` of job `job`, running on `worker`, now (see
+ * "Time limits" above).  Called on the leader without the pool's lock, so
+ * the attempt may have ended meanwhile: the callee must then do nothing
+ * (util/cancel.h's tags do that). */
+typedef void (*flow_cancel_fn)(void *arg, int job, int worker, int attempt);
 
 /* The jobs one job waits for. */
 struct flow_job_after {
@@ -63,6 +78,10 @@ struct flow_pool_options {
      * returns SL_ERROR ("interrupted").  Checked at least every 0.2 s.  NULL:
      * never stopped. */
     const volatile sig_atomic_t *stop;
+    /* Seconds an attempt may run before it is cancelled; 0 = no limit. */
+    double timeout;
+    /* NULL, or how to cancel a running attempt (on a timeout or a stop). */
+    flow_cancel_fn cancel;
 };
 
 /* Run jobs in the order given by `order` (job numbers; NULL = 0…njobs-1);

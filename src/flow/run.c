@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -90,6 +91,18 @@ void run_fault_pause(struct run *r, const char *point)
     int seen = run_interrupt_signal;
     for (int i = 0; i < 1200 && run_interrupt_signal == seen; i++)
         usleep(50000);
+}
+
+const char *run_stop_reason(void)
+{
+    return run_interrupt_signal == RUN_TIMED_OUT ? "stopped: the run timed out (run.timeouts.run)"
+                                                 : "interrupted";
+}
+
+const char *run_seconds(double s, char *buf, size_t size)
+{
+    snprintf(buf, size, "%g s", s);
+    return buf;
 }
 
 double run_now(void)
@@ -347,6 +360,8 @@ static void read_fault_switch(struct run *r)
     long long clock = 0;
     if (f && sscanf(f, "export:%127[^:]:%d", r->fault_dataset, &n) == 2)
         r->fault_attempts = n;
+    else if (f && sscanf(f, "slow:%127[^:]:%d", r->slow_dataset, &n) == 2)
+        r->slow_attempts = n;
     else if (f && sscanf(f, "clock:%lld", &clock) == 1)
         r->fault_clock = (time_t)clock;
     else if (f && sscanf(f, "pause:%31s", r->fault_pause) == 1 && !strcmp(r->fault_pause, "models"))
@@ -542,11 +557,79 @@ out:
     return rc;
 }
 
+/* run.timeouts.run: a thread that sleeps until the limit and then sets the
+ * stop flag, which every phase already obeys for SIGINT and SIGTERM (the
+ * pools stop and cancel their running attempts, the step loop ends the
+ * run before the commit point).  A thread and not alarm(): SIGALRM would be
+ * one more process-wide disposition, and a signal landing in DuckDB's or
+ * libpq's threads interrupts their system calls. */
+struct run_timer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct timespec until; /* CLOCK_MONOTONIC */
+    int done, started;
+};
+
+static void *run_timer_main(void *arg)
+{
+    struct run_timer *t = arg;
+    pthread_mutex_lock(&t->mu);
+    while (!t->done)
+        if (pthread_cond_timedwait(&t->cv, &t->mu, &t->until) == ETIMEDOUT) {
+            if (!run_interrupt_signal)
+                run_interrupt_signal = RUN_TIMED_OUT;
+            break;
+        }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+/* Start the timer for `seconds` after t0 (wall clock, seconds). */
+static void run_timer_start(struct run_timer *t, double t0, double seconds)
+{
+    pthread_condattr_t ca;
+    struct timespec now;
+    double left = t0 + seconds - run_now();
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (left < 0)
+        left = 0;
+    t->until.tv_sec = now.tv_sec + (time_t)left;
+    t->until.tv_nsec = now.tv_nsec + (long)((left - (double)(time_t)left) * 1e9);
+    if (t->until.tv_nsec >= 1000000000) {
+        t->until.tv_sec++;
+        t->until.tv_nsec -= 1000000000;
+    }
+    t->started = pthread_create(&t->thread, NULL, run_timer_main, t) == 0;
+    if (!t->started)
+        sl_warn("run.timeouts.run is not enforced: cannot start its timer thread");
+}
+
+static void run_timer_stop(struct run_timer *t)
+{
+    if (!t->started)
+        return;
+    pthread_mutex_lock(&t->mu);
+    t->done = 1;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    pthread_join(t->thread, NULL);
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+    t->started = 0;
+}
+
 int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err)
 {
     struct run r = {.cfg = cfg, .export_only = opt->export_only, .t0 = run_now()};
     char state_path[PATH_MAX + 32], red[1024];
-    int rc = SL_ERROR, began = 0, lock_fd = -1;
+    int rc = SL_ERROR, began = 0, lock_fd = -1, ncancel = 0;
+    struct run_timer timer = {0};
     pq_options_default(&r.pq);
     r.pq.codec = cfg->compression;
     r.pq.level = cfg->compression_level;
@@ -606,6 +689,15 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     began = 1;
     sl_info("run %s%s: %s → %s", r.run_id, r.resuming ? " (resumed)" : "", red, cfg->lake);
 
+    if (cfg->timeouts.run > 0)
+        run_timer_start(&timer, r.t0, cfg->timeouts.run);
+    r.cancel = calloc((size_t)cfg->jobs, sizeof *r.cancel);
+    if (!r.cancel) {
+        sl_err_set(err, false, "run", r.run_id, "out of memory");
+        goto out;
+    }
+    for (; ncancel < cfg->jobs; ncancel++)
+        sl_cancel_init(&r.cancel[ncancel]);
     struct engine_env env = {.threads = cfg->jobs,
                              .compression = cfg->compression,
                              .store = &r.store,
@@ -617,13 +709,23 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
         goto out;
     rc = run_steps(&r, err);
 out:
+    run_timer_stop(&timer);
     if (r.catalog.type)
         r.catalog.type->abort(r.catalog.ctx);
     int64_t rows = 0, bytes = 0;
     for (int i = 0; i < r.ndatasets; i++)
         rows += r.datasets[i].rows, bytes += r.datasets[i].bytes;
     int sig = rc ? run_interrupt_signal : 0;
-    if (sig) {
+    if (sig == RUN_TIMED_OUT) {
+        /* Whatever failed after the limit failed because of it; the run
+         * failed (it was not stopped from outside): state, hook and exit
+         * status say so. */
+        char limit[32];
+        sl_err_clear(err);
+        sl_err_set(err, false, "run", r.run_id, "run timed out after %s (run.timeouts.run)",
+                   run_seconds(cfg->timeouts.run, limit, sizeof limit));
+        sig = 0;
+    } else if (sig) {
         run_fault_pause(&r, "ending");
         /* Whatever failed after the signal failed because of it. */
         sl_err_clear(err);
@@ -668,6 +770,9 @@ out:
     run_free_model_results(&r);
     flow_deps_free(&r.deps);
     flow_state_chunks_free(r.recorded, r.nrecorded);
+    for (int i = 0; i < ncancel; i++)
+        sl_cancel_destroy(&r.cancel[i]);
+    free(r.cancel);
     if (lock_fd >= 0)
         close(lock_fd);
     return rc;

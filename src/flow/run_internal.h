@@ -32,10 +32,19 @@
 #include "parquet/writer.h"
 #include "source/source.h"
 #include "store/store.h"
+#include "util/cancel.h"
 #include "util/err.h"
 
 #define BATCH_ROWS             8192
 #define BATCH_MAX_COLUMN_BYTES (1u << 30)
+
+/* run_interrupt_signal's value once run.timeouts.run has passed: every
+ * check of the flag stops the run as a signal would, and flow_run tells
+ * the two apart at the end (a timed-out run failed; exit 1, not 128+N). */
+#define RUN_TIMED_OUT SIGALRM
+
+/* The cancel token tag of attempt `attempt` of job `job` (util/cancel.h). */
+#define RUN_ATTEMPT_TAG(job, attempt) (((long)(job) << 32) | (long)(unsigned)(attempt))
 
 struct job_result {
     int64_t rows, bytes;
@@ -57,6 +66,9 @@ struct run {
     struct engine engine;
     struct pq_options pq;
     double t0;
+    /* One per worker (cfg->jobs): the pools' cancels (time limits,
+     * interrupts) reach the attempt running on that worker through it. */
+    struct sl_cancel *cancel;
 
     /* resume (docs/resume.md): the run goes on from its recorded tasks.
      * same_snapshot: the source reopened the very snapshot of the first
@@ -98,6 +110,11 @@ struct run {
      * error, as a dropped connection would.  Read once, before any thread. */
     char fault_dataset[128];
     int fault_attempts;
+    /* SNAPLAKE_FAULT=slow:<dataset>:<n>: the first n attempts of that
+     * dataset's chunks hang after their first batch until they are
+     * cancelled (at most a minute), as a chunk stuck in the server would. */
+    char slow_dataset[128];
+    int slow_attempts;
     /* SNAPLAKE_FAULT=clock:<unix seconds>: the run id's clock, so a test can
      * start runs in one second (make_run_id); the deadline's clock starts
      * there at t0 (deadline.h). */
@@ -119,6 +136,13 @@ void run_fault_pause(struct run *r, const char *point);
 
 /* Wall-clock seconds. */
 double run_now(void);
+
+/* Why a task stopped once the stop flag is set: "interrupted", or
+ * "stopped: the run timed out (run.timeouts.run)". */
+const char *run_stop_reason(void);
+
+/* A time limit for messages: "30 s", "0.5 s". */
+const char *run_seconds(double s, char *buf, size_t size);
 
 /* Record a task's state in the run state; a failure to record is a warning
  * (the run goes on).  The first failed task is kept for the hook. */

@@ -47,7 +47,6 @@ static int run_model(void *arg, int job, int worker, int attempt, struct sl_err 
     const struct flow_model_file *m = &r->models[job];
     struct model_result *res = &r->model_results[job];
     double t0 = run_now();
-    (void)attempt;
     if (r->kept[job]) /* done in the run being resumed: its file stays */
         return SL_OK;
     sl_debug("%s model %s: %s (worker %d)", r->layer, m->name, m->path, worker + 1);
@@ -60,7 +59,21 @@ static int run_model(void *arg, int job, int worker, int attempt, struct sl_err 
     snprintf(out.prefix, sizeof out.prefix, "%s/%s/run=%s", r->layer, m->name, r->run_id);
     r->store.type->url(r->store.ctx, out.prefix, out.location, sizeof out.location);
     model_result_free(res); /* a failed attempt's */
-    int rc = r->engine.type->run_model(r->engine.ctx, m->path, sql, &out, res, err);
+    struct sl_cancel *cancel = &r->cancel[worker];
+    sl_cancel_begin(cancel, RUN_ATTEMPT_TAG(job, attempt));
+    int rc = r->engine.type->run_model(r->engine.ctx, m->path, sql, &out, cancel, res, err);
+    if (rc && sl_cancel_fired(cancel)) {
+        /* DuckDB says "Interrupted!"; this is why. */
+        char limit[32];
+        sl_err_clear(err);
+        if (run_interrupt_signal)
+            sl_err_set(err, false, r->layer, m->path, "%s", run_stop_reason());
+        else
+            sl_err_set(err, false, r->layer, m->path,
+                       "timed out after %s (run.timeouts.model); the model was stopped",
+                       run_seconds(r->cfg->timeouts.model, limit, sizeof limit));
+    }
+    sl_cancel_end(cancel);
     free(sql);
     double seconds = run_now() - t0;
     struct job_result *jr = &r->results[job];
@@ -74,6 +87,13 @@ static int run_model(void *arg, int job, int worker, int attempt, struct sl_err 
     if (rc && !err->object[0])
         sl_err_context(err, "%s", m->path);
     return rc;
+}
+
+/* The pool's cancel (a time limit passed, or the run is stopping). */
+static void model_cancel(void *arg, int job, int worker, int attempt)
+{
+    struct run *r = arg;
+    sl_cancel_fire(&r->cancel[worker], RUN_ATTEMPT_TAG(job, attempt));
 }
 
 static void model_event(void *arg, int job, enum flow_event ev, int attempt, const struct sl_err *e)
@@ -207,14 +227,20 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
      * Models mostly fail for their SQL (permanent errors, never retried);
      * an engine elsewhere (Trino, Athena) also fails for the weather — a
      * worker lost, throttling — and says so with a transient error, which
-     * the run's retry policy retries as it does for the export. */
+     * the run's retry policy retries as it does for the export.  A model
+     * past run.timeouts.model fails for good (permanent): its time comes
+     * from its query and data, which a second attempt meets again — as in
+     * Step Functions, where States.Timeout is retried only when the Retry
+     * field lists it. */
     struct flow_pool_options po = {.workers = r->cfg->jobs,
                                    .retry = r->cfg->retry,
                                    .after = r->deps.after,
                                    .work = run_model,
                                    .event = model_event,
                                    .arg = r,
-                                   .stop = &run_interrupt_signal};
+                                   .stop = &run_interrupt_signal,
+                                   .timeout = r->cfg->timeouts.model,
+                                   .cancel = model_cancel};
     char what[16];
     snprintf(what, sizeof what, "%s models", layer);
     progress_begin_as(r->nmodels, what);

@@ -1399,6 +1399,17 @@ static char *my_describe(void *ctx)
     return out;
 }
 
+/* Not built: the workers' connections are opened with the snapshot (one
+ * consistent snapshot each, taken under one lock), so the ways to stop a
+ * blocked query — KILL QUERY from another connection, shutdown() of the
+ * socket — would cost a connection that cannot be replaced within the
+ * snapshot.  A timed-out or interrupted chunk stops at its next batch
+ * instead (flow/export.c). */
+static void my_reader_cancel(void *ctx)
+{
+    (void)ctx;
+}
+
 const struct source_type src_mysql_type = {
     .name = "mysql",
     .schemes = {"mysql", "mariadb", NULL},
@@ -1408,6 +1419,7 @@ const struct source_type src_mysql_type = {
     .reader_open = my_reader_open,
     .read_chunk = my_read_chunk,
     .reader_close = my_reader_close,
+    .reader_cancel = my_reader_cancel,
     .describe = my_describe,
     .close = my_close,
     .describe_url = my_describe_url,

@@ -56,6 +56,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,11 @@ struct snap {
 struct reader {
     struct snap *snap;
     PGconn *conn; /* NULL after a failure: the next chunk reconnects */
+    /* conn's cancel request (PQcancel needs no lock on conn): pg_reader_cancel
+     * runs on another thread while a COPY waits, so the worker swaps it
+     * under cancel_mu whenever conn changes. */
+    pthread_mutex_t cancel_mu;
+    PGcancel *cancel;
     struct sl_buf sql;
     struct sl_buf pending; /* a tuple split across CopyData messages */
     struct pg_decoder dec;
@@ -923,10 +929,38 @@ static int reader_connect(struct reader *r, struct sl_err *err)
     }
     PQclear(res);
     r->conn = conn;
+    pthread_mutex_lock(&r->cancel_mu);
+    r->cancel = PQgetCancel(conn);
+    pthread_mutex_unlock(&r->cancel_mu);
     return SL_OK;
 fail:
     PQfinish(conn);
     return SL_ERROR;
+}
+
+/* Close the reader's connection (and forget its cancel request). */
+static void reader_disconnect(struct reader *r)
+{
+    pthread_mutex_lock(&r->cancel_mu);
+    PQfreeCancel(r->cancel);
+    r->cancel = NULL;
+    pthread_mutex_unlock(&r->cancel_mu);
+    PQfinish(r->conn);
+    r->conn = NULL;
+}
+
+/* A cancel request for the statement running on the connection: the
+ * server stops a COPY waiting for a lock or sending rows, and the worker's
+ * PQgetCopyData returns the error (57014 query_canceled).  PQcancel is
+ * thread-safe; it opens a connection of its own to the server. */
+static void pg_reader_cancel(void *ctx)
+{
+    struct reader *r = ctx;
+    char buf[256];
+    pthread_mutex_lock(&r->cancel_mu);
+    if (r->cancel && !PQcancel(r->cancel, buf, sizeof buf))
+        sl_debug("postgres: cancel request not sent: %s", buf);
+    pthread_mutex_unlock(&r->cancel_mu);
 }
 
 static int pg_reader_open(void *ctx, void **out, struct sl_err *err)
@@ -936,11 +970,13 @@ static int pg_reader_open(void *ctx, void **out, struct sl_err *err)
     if (!r)
         return sl_err_set(err, false, "export", s->display, "out of memory");
     r->snap = s;
+    pthread_mutex_init(&r->cancel_mu, NULL);
     sl_buf_init(&r->sql, 1u << 24);
     sl_buf_init(&r->pending, MAX_FIELD_BYTES * 2);
     sl_buf_init(&r->dec.scratch, 1u << 20);
     r->dec.check_utf8 = s->sql_ascii;
     if (reader_connect(r, err)) {
+        pthread_mutex_destroy(&r->cancel_mu);
         free(r);
         return SL_ERROR;
     }
@@ -953,7 +989,8 @@ static void pg_reader_close(void *ctx)
     struct reader *r = ctx;
     if (!r)
         return;
-    PQfinish(r->conn);
+    reader_disconnect(r);
+    pthread_mutex_destroy(&r->cancel_mu);
     sl_buf_free(&r->sql);
     sl_buf_free(&r->pending);
     sl_buf_free(&r->dec.scratch);
@@ -1209,8 +1246,7 @@ out:
     if (rc) {
         /* Mid-COPY the connection is unusable (and its transaction may be
          * aborted): drop it; the next chunk on this reader reconnects. */
-        PQfinish(r->conn);
-        r->conn = NULL;
+        reader_disconnect(r);
     }
     return rc;
 }
@@ -1244,6 +1280,7 @@ const struct source_type src_pg_type = {
     .reader_open = pg_reader_open,
     .read_chunk = pg_read_chunk,
     .reader_close = pg_reader_close,
+    .reader_cancel = pg_reader_cancel,
     .describe = pg_describe,
     .close = pg_close,
     .describe_url = pg_describe_url,

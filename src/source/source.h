@@ -95,6 +95,12 @@ struct source_type {
     int (*read_chunk)(void *reader, const struct src_table *t, const struct src_chunk *c,
                       struct sl_batch *batch, src_emit_fn emit, void *arg, struct sl_err *err);
     void (*reader_close)(void *reader);
+    /* Stop the read_chunk now running on `reader`, from another thread (a
+     * time limit or an interrupt, flow/export.c): the read then fails soon,
+     * also when it waits for the server.  Never called at the same time as
+     * reader_close (util/cancel.h); a call while no read runs may do
+     * nothing.  A source that cannot stop a read says so in a no-op. */
+    void (*reader_cancel)(void *reader);
     /* Snapshot facts for the manifest (JSON object text), or NULL. Caller frees. */
     char *(*describe)(void *snap);
     void (*close)(void *snap);

@@ -757,6 +757,15 @@ static void sqlite_reader_close(void *ctx)
     free(r);
 }
 
+/* sqlite3_interrupt only sets a flag that sqlite3_step checks between VDBE
+ * instructions: safe from another thread while the reader is open (the
+ * cancel token guarantees that), also with SQLITE_OPEN_NOMUTEX. */
+static void sqlite_reader_cancel(void *ctx)
+{
+    struct reader *r = ctx;
+    sqlite3_interrupt(r->db);
+}
+
 static const char *class_name(int t)
 {
     switch (t) {
@@ -1168,6 +1177,7 @@ const struct source_type src_sqlite_type = {
     .reader_open = sqlite_reader_open,
     .read_chunk = sqlite_read_chunk,
     .reader_close = sqlite_reader_close,
+    .reader_cancel = sqlite_reader_cancel,
     .describe = sqlite_describe,
     .close = sqlite_close,
 };

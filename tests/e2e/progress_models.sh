@@ -6,8 +6,10 @@ source "$(dirname "$0")/../tools/e2e-lib.sh"
 cd "$T"
 sqlite3 db.sqlite "CREATE TABLE t (i INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2);"
 mkdir -p models/stage1
-# Slow enough for a few frames: a cross join DuckDB has to count.
-printf 'SELECT count(*) AS n FROM range(4000) a, range(4000) b, range(15) c\n' >models/stage1/slow.sql
+# Slow enough for a few frames: a cross join DuckDB has to compute row by
+# row (a plain count(*) of one it answers from the inputs' sizes at once).
+printf 'SELECT sum((a.range * 31 + b.range) %% 7) AS n FROM range(10000) a, range(10000) b\n' \
+    >models/stage1/slow.sql
 printf 'SELECT count(*) AS n FROM raw.t\n' >models/stage1/quick.sql
 write_cfg snaplake.yml 'source: sqlite://db.sqlite' 'lake: ./lake' 'jobs: 2'
 SNAPLAKE_PROGRESS=always NO_COLOR=1 "$SNAPLAKE" run -c snaplake.yml >out.txt 2>err.txt

@@ -123,12 +123,12 @@ int main(int argc, char **argv)
             rc = 1;
             break;
         }
-        int run = eng.type->run_model(eng.ctx, argv[i], sql, &out, &res, &err);
+        int run = eng.type->run_model(eng.ctx, argv[i], sql, &out, NULL, &res, &err);
         if (run && err.transient) { /* the pool would try again: so do we, once */
             fprintf(stderr, "retrying after transient error: %s\n", err.msg);
             sl_err_clear(&err);
             model_result_free(&res);
-            run = eng.type->run_model(eng.ctx, argv[i], sql, &out, &res, &err);
+            run = eng.type->run_model(eng.ctx, argv[i], sql, &out, NULL, &res, &err);
         }
         if (run) {
             rc = fail(&err);
