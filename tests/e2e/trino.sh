@@ -163,4 +163,14 @@ else
     pass "no violation in the cancel sequence"
 fi
 
+# --- run.timeouts.model: the model's cancel token fires, the query is cancelled
+start_fake timeout
+project timeout "$PORT"
+printf 'SELECT id, name /* slow_forever */ FROM raw.users\n' >timeout/models/stage1/names.sql
+echo "  timeouts: { model: 1s }" >>timeout/snaplake.yml
+sl run -c timeout/snaplake.yml
+expect_rc "a model past run.timeouts.model: the run fails" 1
+expect_grep "the error names the time limit" "$T/err" "run.timeouts.model"
+check "the timed-out query was cancelled with DELETE" grep -q '"kind": "cancel"' "$LOG"
+
 exit $((NFAIL > 0))
