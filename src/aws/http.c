@@ -281,6 +281,10 @@ static bool retryable_curl(CURLcode cc)
     case CURLE_COULDNT_CONNECT:
     case CURLE_OPERATION_TIMEDOUT:
     case CURLE_SEND_ERROR:
+    /* The connection died while the body was being sent and curl wanted to
+     * rewind it itself (it has no seek callback): the next attempt sends it
+     * again from the start. */
+    case CURLE_SEND_FAIL_REWIND:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:

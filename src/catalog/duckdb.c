@@ -108,6 +108,19 @@ static int dc_begin(void *ctx, const char *run_id, struct sl_err *err)
         dc_abort(c);
         return SL_ERROR;
     }
+    /* DuckDB binds a view when it is created, reading its files' schema:
+     * for a remote lake it reads the run's local copies instead (the views
+     * still name the lake's own paths, through the variable's default). */
+    char local[PATH_MAX], lit[PATH_MAX * 2 + 8], set[PATH_MAX * 2 + 64];
+    if (!c->local && c->store->type->local_path &&
+        c->store->type->local_path(c->store->ctx, "", local, sizeof local) == SL_OK) {
+        engine_sql_literal(local, lit, sizeof lit);
+        snprintf(set, sizeof set, "SET VARIABLE %s = %s", CATALOG_LAKE_VARIABLE, lit);
+        if (duck_exec(c->con, set, err, "catalog", c->tmp)) {
+            dc_abort(c);
+            return SL_ERROR;
+        }
+    }
     return SL_OK;
 }
 

@@ -44,7 +44,7 @@ static int query_root(const struct sl_config *cfg, char *out, size_t size, struc
     snprintf(out, size, "%s", cfg->lake);
     if (!strstr(cfg->lake, "://"))
         return SL_OK; /* a folder (opening its store would create it) */
-    if (store_open(&st, cfg->lake, NULL, err))
+    if (store_open(&st, cfg->lake, &(struct store_options){.config = cfg}, err))
         return SL_ERROR;
     int rc = SL_OK;
     if (!(st.type->caps & STORE_CAP_LOCAL)) {

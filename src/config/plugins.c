@@ -13,9 +13,9 @@ static const struct config_plugin catalog_duckdb = {.role = "catalog", .name = "
 static const struct config_plugin catalog_none = {.role = "catalog", .name = "none"};
 static const struct config_plugin engine_duckdb = {.role = "engine", .name = "duckdb"};
 
-static const struct config_plugin lake_s3 = {.role = "lake", .name = "s3", .planned = true};
 /* Built plug-ins with options declare them in their own file. */
 extern const struct config_plugin catalog_glue_plugin; /* catalog/glue.c */
+extern const struct config_plugin store_s3_config;     /* store/s3.c */
 static const struct config_plugin catalog_hive = {.role = "catalog", .name = "hive",
                                                   .planned = true};
 /* Declared by their engines (engine/athena.c, engine/trino.c). */
@@ -24,5 +24,5 @@ extern const struct config_plugin engine_athena_plugin, engine_trino_plugin;
 /* Built ones first, in the order messages list them. */
 const struct config_plugin *const config_plugins[] = {
     &catalog_duckdb, &catalog_none, &catalog_glue_plugin, &engine_duckdb, &engine_athena_plugin,
-    &engine_trino_plugin, &lake_s3, &catalog_hive, NULL,
+    &engine_trino_plugin, &store_s3_config, &catalog_hive, NULL,
 };

@@ -98,12 +98,11 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     em.slow = attempt <= r->slow_attempts &&
               (!strcmp(r->slow_dataset, t->dataset) || !strcmp(r->slow_dataset, "*"));
     snprintf(path, sizeof path, "raw/%s/run=%s/part-%d.parquet", t->dataset, r->run_id, c->index);
-    if (attempt <= r->fault_attempts &&
-        (!strcmp(r->fault_dataset, t->dataset) || !strcmp(r->fault_dataset, "*"))) {
-        sl_err_set(err, true, "export", t->name, "injected fault (SNAPLAKE_FAULT), attempt %d",
-                   attempt);
+    char part[300];
+    snprintf(part, sizeof part, "%s/%d", t->dataset, c->index);
+    if (run_fault_inject(r, "export", t->dataset, t->name, attempt, err) ||
+        run_fault_inject(r, "export", part, t->name, attempt, err))
         goto out;
-    }
     if (!r->readers[worker] && st->reader_open(r->source.snap, &r->readers[worker], err)) {
         /* The server has no room for this worker's connection: go on with
          * the workers that have one (the pool keeps at least one). */
@@ -293,7 +292,9 @@ struct snapshot_job {
 static int open_source(void *arg, int job, int worker, int attempt, struct sl_err *err)
 {
     struct snapshot_job *j = arg;
-    (void)job, (void)worker, (void)attempt;
+    (void)job, (void)worker;
+    if (run_fault_inject(j->r, "snapshot", "", "", attempt, err))
+        return SL_ERROR;
     return source_open(&j->r->source, j->r->cfg->source, &j->so, err);
 }
 
@@ -390,13 +391,26 @@ static int record_snapshot(struct run *r, struct sl_err *err)
 {
     char *snap = r->source.type->describe ? r->source.type->describe(r->source.snap) : NULL;
     int rc = SL_OK;
+    double taken = run_now();
+    /* SQLite's kept copy is the first attempt's snapshot, taken back then. */
+    if (r->same_snapshot) {
+        char *first = NULL;
+        double at = 0;
+        rc = flow_state_get_snapshot(r->state, r->run_id, &first, &at, err);
+        free(first);
+        if (at > 0)
+            taken = at;
+    }
+    /* Each chunk exported now records this snapshot (run_export). */
+    free(r->snapshot_identity);
+    r->snapshot_identity = flow_snapshot_identity(snap, taken);
     /* Chunks kept from another snapshot: the manifest names the one they
      * come from (with mixed snapshots, the first attempt's), and the
      * datasets keep that snapshot's counts. */
     int other = r->reuse && !r->same_snapshot;
-    if (!other)
-        rc = flow_state_run_snapshot(r->state, r->run_id, r->source.type->name, snap, run_now(),
-                                     err);
+    if (!other && rc == SL_OK)
+        rc = flow_state_run_snapshot(r->state, r->run_id, r->source.type->name, snap,
+                                     r->same_snapshot ? 0 : taken, err);
     free(snap);
     if (other) /* the datasets as the first attempt's snapshot had them */
         return rc;
@@ -550,7 +564,8 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
                                        .whole = c->whole,
                                        .lo = c->whole ? NULL : c->lo,
                                        .hi = c->whole ? NULL : c->hi,
-                                       .est_rows = c->est_rows};
+                                       .est_rows = c->est_rows,
+                                       .snapshot = r->snapshot_identity};
         if (flow_state_task_chunk(r->state, r->run_id, id, &plan, err)) {
             free(order);
             return SL_ERROR;
@@ -635,7 +650,11 @@ int run_add_file(struct lake_dataset *d, const char *path, const struct job_resu
 
 int run_register_dataset(struct run *r, const struct lake_dataset *d, struct sl_err *err)
 {
-    if (r->engine.type->register_dataset(r->engine.ctx, d, err) ||
+    /* `snaplake export` runs no model, so the engine need not read the
+     * datasets: DuckDB could not read an S3 lake's s3:// locations here
+     * (no httpfs), and models on S3 read local copies instead. */
+    bool engine_reads = !r->export_only || (r->store.type->caps & STORE_CAP_LOCAL);
+    if ((engine_reads && r->engine.type->register_dataset(r->engine.ctx, d, err)) ||
         r->catalog.type->register_dataset(r->catalog.ctx, d, err))
         return SL_ERROR;
     return SL_OK;

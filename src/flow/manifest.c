@@ -73,6 +73,69 @@ char *flow_manifest_columns(const struct sl_schema *schema)
     return text;
 }
 
+char *flow_snapshot_identity(const char *describe, double taken_at)
+{
+    static const char *const keys[] = {"snapshot_id", "snapshot_time", "lsn",
+                                       "binlog_file", "binlog_position", "gtid"};
+    json_t *d = describe ? json_loads(describe, 0, NULL) : NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "taken_at", iso_time(taken_at));
+    for (size_t i = 0; d && i < sizeof keys / sizeof *keys; i++) {
+        json_t *v = json_object_get(d, keys[i]);
+        if (v && !json_is_null(v))
+            json_object_set(o, keys[i], v);
+    }
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    json_decref(d);
+    return text;
+}
+
+/* The snapshots a raw dataset's files come from: `snapshot` when one,
+ * `snapshots` and an index per file when several.  Adds the distinct ones
+ * to all[] (*nall, for mixed_snapshots).  Files without one (a run
+ * recorded before state version 4) add nothing. */
+static void dataset_snapshots(json_t *o, json_t *files, const struct flow_dataset_record *d,
+                              const char **all, int *nall)
+{
+    const char **mine = calloc((size_t)d->files + 1, sizeof *mine);
+    int *index = calloc((size_t)d->files + 1, sizeof *index), n = 0;
+    for (int f = 0; mine && index && f < d->files; f++) {
+        const char *s = d->file_snapshot ? d->file_snapshot[f] : NULL;
+        index[f] = -1;
+        if (!s)
+            continue;
+        int k = 0;
+        while (k < n && strcmp(mine[k], s))
+            k++;
+        if (k == n)
+            mine[n++] = s;
+        index[f] = k;
+        int a = 0;
+        while (a < *nall && strcmp(all[a], s))
+            a++;
+        if (a == *nall)
+            all[(*nall)++] = s;
+    }
+    if (n == 1) {
+        json_t *j = json_loads(mine[0], 0, NULL);
+        json_object_set_new(o, "snapshot", j ? j : json_null());
+    } else if (n > 1) {
+        json_t *list = json_array();
+        for (int k = 0; k < n; k++) {
+            json_t *j = json_loads(mine[k], 0, NULL);
+            json_array_append_new(list, j ? j : json_null());
+        }
+        json_object_set_new(o, "snapshots", list);
+        for (int f = 0; f < d->files; f++)
+            if (index[f] >= 0)
+                json_object_set_new(json_array_get(files, (size_t)f), "snapshot",
+                                    json_integer(index[f]));
+    }
+    free(mine);
+    free(index);
+}
+
 int flow_manifest_build(struct flow_state *state, const char *run_id, const struct sl_config *cfg,
                         double started, double ended, char **out, struct sl_err *err)
 {
@@ -80,7 +143,7 @@ int flow_manifest_build(struct flow_state *state, const char *run_id, const stru
     struct flow_dataset_record *datasets = NULL;
     int ndatasets = 0;
     *out = NULL;
-    if (flow_state_get_snapshot(state, run_id, &snap, err) ||
+    if (flow_state_get_snapshot(state, run_id, &snap, NULL, err) ||
         flow_state_datasets(state, run_id, &datasets, &ndatasets, err)) {
         free(snap);
         return SL_ERROR;
@@ -98,7 +161,13 @@ int flow_manifest_build(struct flow_state *state, const char *run_id, const stru
     json_object_set_new(m, "started_at", iso_time(started));
     json_object_set_new(m, "ended_at", iso_time(ended));
     json_object_set_new(m, "seconds", json_real(ended - started));
+    /* Here in the file's order; its value once the datasets are seen. */
+    json_object_set_new(m, "mixed_snapshots", json_false());
     json_t *ds = json_array();
+    int nall = 0, nfiles = 0;
+    for (int i = 0; i < ndatasets; i++)
+        nfiles += datasets[i].files;
+    const char **all = calloc((size_t)nfiles + 1, sizeof *all); /* distinct snapshots */
     for (int i = 0; i < ndatasets; i++) {
         const struct flow_dataset_record *d = &datasets[i];
         json_t *o = json_object();
@@ -121,12 +190,16 @@ int flow_manifest_build(struct flow_state *state, const char *run_id, const stru
                                  (json_int_t)d->file[f].rows, "bytes", (json_int_t)d->file[f].bytes,
                                  "crc32", crc, "seconds", d->file[f].seconds));
         }
+        if (d->source_table && all)
+            dataset_snapshots(o, files, d, all, &nall);
         json_object_set_new(o, "files", files);
         json_t *columns = d->schema_json ? json_loads(d->schema_json, 0, NULL) : NULL;
         if (columns)
             json_object_set_new(o, "columns", columns);
         json_array_append_new(ds, o);
     }
+    free(all);
+    json_object_set_new(m, "mixed_snapshots", json_boolean(nall > 1));
     json_object_set_new(m, "datasets", ds);
     *out = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(m);

@@ -77,6 +77,8 @@ static int check_lake(const struct sl_config *cfg, struct sl_err *err)
     char where[PATH_MAX + 32], parent[PATH_MAX];
     struct stat st;
     config_where(cfg, cfg->lake_at, where, sizeof where);
+    if (!strncmp(cfg->lake, "s3://", 5))
+        return SL_OK; /* the store checks its bucket when it opens */
     if (stat(cfg->lake, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
             return sl_err_set(err, false, STAGE, where,

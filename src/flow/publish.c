@@ -9,10 +9,55 @@
 #include "util/duck.h"
 #include "util/log.h"
 
+#include <jansson.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* store_put_all, with the pause point "manifest" between the write and the
+ * rename, where a test kills the run to leave the manifest's temp file. */
+static int put_manifest(struct run *r, const char *path, const char *json, struct sl_err *err)
+{
+    struct store_file *f = NULL;
+    if (r->store.type->put_open(r->store.ctx, path, &f, err))
+        return SL_ERROR;
+    if (r->store.type->write(f, json, strlen(json), err)) {
+        r->store.type->abort(f, NULL);
+        return SL_ERROR;
+    }
+    run_fault_pause(r, "manifest");
+    return r->store.type->commit(f, err);
+}
+
+/* The manifest says which publish guarantee held (docs/cloud.md): the
+ * catalog, and whether it switched every dataset at once or table by
+ * table. */
+static int add_guarantee(struct run *r, char **json, struct sl_err *err)
+{
+    json_error_t je;
+    json_t *m = json_loads(*json, 0, &je);
+    if (!m)
+        return sl_err_set(err, false, "publish", r->run_id, "manifest: %s", je.text);
+    bool atomic = (r->catalog.type->caps & CATALOG_CAP_ATOMIC) != 0;
+    json_object_set_new(
+        m, "publish",
+        json_pack("{s:s, s:s, s:s}", "catalog", r->cfg->catalog, "switch",
+                  atomic ? "atomic" : "per table",
+                  "guarantee",
+                  atomic ? "readers see every dataset of the previous run or every one of this run"
+                         : "each table switches on its own, in a fixed order (raw, stage1, "
+                           "stage2, by name); a failure in the middle leaves some tables on "
+                           "this run until a resume or the next run publishes"));
+    char *out = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(m);
+    if (!out)
+        return sl_err_set(err, false, "publish", r->run_id, "out of memory");
+    free(*json);
+    *json = out;
+    return SL_OK;
+}
 
 int run_publish(struct run *r, const char *arg, struct sl_err *err)
 {
@@ -20,17 +65,35 @@ int run_publish(struct run *r, const char *arg, struct sl_err *err)
     run_task_state(r, "publish", "publish", "publish", "running", 1, 0, 0, NULL);
     char *json = NULL;
     int rc = flow_manifest_build(r->state, r->run_id, r->cfg, r->t0, run_now(), &json, err);
+    if (rc == SL_OK)
+        rc = add_guarantee(r, &json, err);
     char path[128];
     snprintf(path, sizeof path, "_snaplake/runs/%s.json", r->run_id);
     if (rc == SL_OK)
-        rc = store_put_all(&r->store, path, json, strlen(json), err);
+        rc = put_manifest(r, path, json, err);
     free(json);
+    int written = rc == SL_OK;
+    /* A signal while the manifest was written still ends the run: the
+     * catalog switch is the last moment to stop without publishing. */
+    if (rc == SL_OK && run_interrupt_signal)
+        rc = sl_err_set(err, false, "publish", "", "interrupted");
     /* The catalog switch is the commit point: before it nothing is
      * published (and the manifest goes again), after it the run is. */
-    if (rc == SL_OK && r->catalog.type->publish(r->catalog.ctx, err)) {
+    int switching = 0;
+    if (rc == SL_OK && (run_fault_inject(r, "publish", "", "", 1, err) ||
+                        (switching = 1, r->catalog.type->publish(r->catalog.ctx, err))))
+        rc = SL_ERROR;
+    /* A catalog that switches table by table may have switched some before
+     * it failed: those tables read this run's files, which its manifest
+     * describes, until a resume or the next run publishes again. */
+    bool partial = switching && !(r->catalog.type->caps & CATALOG_CAP_ATOMIC);
+    if (rc && partial)
+        sl_warn("catalog %s may have switched some tables to run %s before it failed; they "
+                "read this run until `snaplake run --resume` or the next run publishes",
+                r->cfg->catalog, r->run_id);
+    if (rc && written && !partial) {
         struct sl_err ignored = {0};
         r->store.type->remove_prefix(r->store.ctx, path, &ignored);
-        rc = SL_ERROR;
     }
     run_task_state(r, "publish", "publish", "publish", rc ? "failed" : "done", 1, 0, 0,
                    rc ? err : NULL);
@@ -55,7 +118,7 @@ int flow_published_run(const struct sl_config *cfg, char *out, size_t size, stru
     struct store st = {0};
     struct catalog cat = {0};
     out[0] = 0;
-    int rc = store_open(&st, cfg->lake, NULL, err);
+    int rc = store_open(&st, cfg->lake, &(struct store_options){.config = cfg}, err);
     if (rc == SL_OK)
         rc = catalog_open(&cat, cfg, &st, err);
     if (rc == SL_OK)
@@ -214,7 +277,9 @@ int run_retention(struct run *r, const char *arg, struct sl_err *err)
     (void)arg;
     struct sweep s = {0};
     run_task_state(r, "retention", "retention", "retention", "running", 1, 0, 0, NULL);
-    int rc = r->store.type->list(r->store.ctx, "_snaplake/runs", NULL, collect_manifest, &s, err);
+    int rc = run_fault_inject(r, "retention", "", "", 1, err);
+    if (rc == SL_OK)
+        rc = r->store.type->list(r->store.ctx, "_snaplake/runs", NULL, collect_manifest, &s, err);
     /* By id, whatever order the store lists names in.  ('_' rather than '-'
      * before the suffix so that "…Z.json" < "…Z_2.json" in byte order too:
      * '-' sorts before '.', and `ls` or an S3 listing would put "…Z-2.json"

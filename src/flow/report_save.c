@@ -33,7 +33,7 @@ static int put_lake(const struct sl_config *cfg, const char *path, const char *h
 {
     struct store st;
     struct store_file *f = NULL;
-    if (store_open(&st, cfg->lake, NULL, err))
+    if (store_open(&st, cfg->lake, &(struct store_options){.config = cfg}, err))
         return SL_ERROR;
     int rc = st.type->put_open(st.ctx, path, &f, err);
     if (rc == SL_OK)

@@ -1,7 +1,7 @@
 /*
  * run.c — the orchestrator (see run.h): the run's order as a table of
  * steps, and what surrounds it — the run lock, run ids, leftovers of a
- * crashed run, the fault switch, the hooks.
+ * crashed run, the hooks (the fault switch is fault.c).
  *
  * Order of a run: lock → leftovers → run id → the steps below (each in its
  * phase's file: export.c, stage.c, publish.c) → the caller reports the
@@ -76,21 +76,6 @@ void flow_interrupt_restore(void)
 int flow_interrupted(void)
 {
     return run_interrupt_signal;
-}
-
-void run_fault_pause(struct run *r, const char *point)
-{
-    size_t n = strlen(point);
-    const char *p = r->fault_pause;
-    while (p && (strncmp(p, point, n) || (p[n] && p[n] != ',')))
-        p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
-    if (!p)
-        return;
-    sl_warn("SNAPLAKE_FAULT: paused at %s until a signal (at most 60 s)", point);
-    /* "ending" is reached after a signal: it waits for the next one. */
-    int seen = run_interrupt_signal;
-    for (int i = 0; i < 1200 && run_interrupt_signal == seen; i++)
-        usleep(50000);
 }
 
 const char *run_stop_reason(void)
@@ -351,21 +336,19 @@ static void clean_leftovers(struct run *r)
         for (int i = 0; i < l.n; i++)
             r->store.type->remove_prefix(r->store.ctx, l.path[i], &e);
     free(l.path);
-}
-
-static void read_fault_switch(struct run *r)
-{
-    const char *f = getenv("SNAPLAKE_FAULT");
-    int n = 0;
-    long long clock = 0;
-    if (f && sscanf(f, "export:%127[^:]:%d", r->fault_dataset, &n) == 2)
-        r->fault_attempts = n;
-    else if (f && sscanf(f, "slow:%127[^:]:%d", r->slow_dataset, &n) == 2)
-        r->slow_attempts = n;
-    else if (f && sscanf(f, "clock:%lld", &clock) == 1)
-        r->fault_clock = (time_t)clock;
-    else if (f && sscanf(f, "pause:%31s", r->fault_pause) == 1 && !strcmp(r->fault_pause, "models"))
-        snprintf(r->fault_pause, sizeof r->fault_pause, "stage1");
+    /* Unfinished puts of killed runs (the *.tmp-* files of a part, a
+     * manifest, a report): no put of this lake is under way while the lock
+     * is held, and none is ever finished later (a resumed run writes an
+     * unfinished chunk again), so they go whether their run can be resumed
+     * or not. */
+    int swept = 0;
+    char buf[2200];
+    if (r->store.type->sweep_incomplete(r->store.ctx, "", &swept, &e))
+        sl_warn("cannot remove the unfinished writes of killed runs: %s",
+                sl_err_format(&e, buf, sizeof buf));
+    else if (swept)
+        sl_info("removed %d unfinished upload%s of an earlier run", swept,
+                swept == 1 ? "" : "s");
 }
 
 /* See run.h.  Built for the child instead of calling setenv(), which is not
@@ -538,7 +521,7 @@ int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err)
     int so = flow_state_open(state_path, 0, &r.state, err);
     if (so == FLOW_STATE_DAMAGED)
         flow_state_damaged_hint(cfg, err);
-    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, NULL, err) ||
+    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, &(struct store_options){.config = cfg}, err) ||
         run_recover_published(&r, err))
         goto out;
     /* The newest run, when it can be resumed, keeps its snapshot copy. */
@@ -624,6 +607,22 @@ static void run_timer_stop(struct run_timer *t)
     t->started = 0;
 }
 
+/* A lake the engine cannot read (S3: DuckDB here has no httpfs) is opened
+ * again, now that the run has its folder, so that the store keeps a local
+ * copy of every file the run writes (<tmp>/lake/<path>): the models read
+ * the run's raw files from there.  The folder lives as long as the run can
+ * be resumed, so a resumed run finds the copies of the chunks it keeps. */
+static int reopen_with_copies(struct run *r, struct sl_err *err)
+{
+    char cache[PATH_MAX + 16];
+    snprintf(cache, sizeof cache, "%s/lake", r->tmp_dir);
+    store_close(&r->store);
+    struct store_options so = {.config = r->cfg,
+                               .interrupt = (const volatile int *)&run_interrupt_signal,
+                               .cache_dir = cache};
+    return store_open(&r->store, r->cfg->lake, &so, err);
+}
+
 int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err)
 {
     struct run r = {.cfg = cfg, .export_only = opt->export_only, .t0 = run_now()};
@@ -638,7 +637,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     r.pq.n_bloom_columns = cfg->n_bloom_filter_columns;
     r.pq.run_id = r.run_id;
     src_redact_url(cfg->source, red, sizeof red);
-    read_fault_switch(&r);
+    run_fault_read(&r);
 
     flow_state_path(cfg, state_path, sizeof state_path);
     if (take_run_lock(cfg, &lock_fd, err))
@@ -647,7 +646,10 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     int so = flow_state_open(state_path, sf, &r.state, err);
     if (so == FLOW_STATE_DAMAGED)
         flow_state_damaged_hint(cfg, err);
-    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, NULL, err) ||
+    /* Transfers stop when the run is interrupted (sig_atomic_t is an int). */
+    struct store_options sopt = {.config = cfg,
+                                 .interrupt = (const volatile int *)&run_interrupt_signal};
+    if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, &sopt, err) ||
         run_recover_published(&r, err))
         goto out;
     sl_debug("run history %s; run lock %s/.snaplake/lock", state_path, cfg->dir);
@@ -674,6 +676,8 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
         sl_err_set(err, false, "run", r.tmp_dir, "cannot create folder: %s", strerror(errno));
         goto out;
     }
+    if (!(r.store.type->caps & STORE_CAP_LOCAL) && reopen_with_copies(&r, err))
+        goto out;
     if (r.resuming) {
         /* SQLite's copy of the first attempt, complete (source/sqlite.c
          * writes this marker after it): the same point in time. */
@@ -773,6 +777,7 @@ out:
     for (int i = 0; i < ncancel; i++)
         sl_cancel_destroy(&r.cancel[i]);
     free(r.cancel);
+    free(r.snapshot_identity);
     if (lock_fd >= 0)
         close(lock_fd);
     return rc;

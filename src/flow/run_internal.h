@@ -53,6 +53,50 @@ struct job_result {
     uint32_t crc32;
 };
 
+/*
+ * SNAPLAKE_FAULT — the test switch (for tests only; docs/resume.md "Test
+ * switches").  Several switches are separated by ';', e.g.
+ * "model:daily:1:permanent;pause:publish".  A switch is one of:
+ *
+ *   export:<dataset>:<n>[:permanent]   the first n attempts of each chunk of
+ *                                      that dataset ("*": every dataset) fail;
+ *                                      <dataset>/<part>: that chunk only
+ *   model:<name>:<n>[:permanent]       the first n attempts of that model
+ *                                      (either stage; "*": every model) fail
+ *   snapshot:<n>[:permanent]           the first n attempts to open the source
+ *   publish:<n>[:permanent]            the first n attempts of publish fail
+ *                                      after the manifest is written, just
+ *                                      before the catalog switch
+ *   retention:<n>[:permanent]          retention (a warning: already published)
+ *
+ * An injected failure is transient (retried under run.retry where the task
+ * kind retries: snapshot, export chunks), except with :permanent, where the
+ * n-th attempt fails permanently (the ones before it transiently), so no
+ * retry follows it.  Models and publish have one attempt per run.
+ *
+ *   clock:<unix seconds>   the run id's clock, so a test can start runs in
+ *                          one second (make_run_id); the deadline's clock
+ *                          starts there at t0 (deadline.h)
+ *   pause:<point>[,<point>…]  wait at those points until a signal (at most a
+ *                          minute), so a test can interrupt or kill the run
+ *                          there.  Points: a step's name (before it; "models"
+ *                          before stage1); "batch" (in every export chunk,
+ *                          after its first batch); "manifest" (the manifest's
+ *                          temp file written, not yet renamed into place);
+ *                          "switched" (after the catalog switch, before
+ *                          `current`); "ending" (a run ending interrupted,
+ *                          before it records so: until the next signal)
+ *   snapshot:slow          SQLite's snapshot copy goes slowly (source/sqlite.c)
+ */
+#define RUN_FAULTS 8
+
+struct run_fault {
+    char kind[16];    /* export, model, snapshot, publish, retention */
+    char target[128]; /* dataset or model name, "*" for every one */
+    int attempts;     /* attempts 1..attempts fail */
+    int permanent;    /* the last of them fails permanently */
+};
+
 struct run {
     const struct sl_config *cfg;
     int export_only;
@@ -77,6 +121,9 @@ struct run {
     int resuming, same_snapshot, allow_mixed, reuse;
     struct flow_chunk_record *recorded; /* the recorded export chunks */
     int nrecorded;
+    /* The identity of the snapshot exported now (flow_snapshot_identity),
+     * recorded with each chunk; owned. */
+    char *snapshot_identity;
 
     /* export */
     struct src_table *tables;
@@ -105,34 +152,35 @@ struct run {
     int record_failed;
     struct sl_err record_err;
 
-    /* Fault injection for the tests (SNAPLAKE_FAULT=export:<dataset>:<n>, "*": all):
-     * the first n attempts of that dataset's chunks fail with a transient
-     * error, as a dropped connection would.  Read once, before any thread. */
-    char fault_dataset[128];
-    int fault_attempts;
-    /* SNAPLAKE_FAULT=slow:<dataset>:<n>: the first n attempts of that
-     * dataset's chunks hang after their first batch until they are
-     * cancelled (at most a minute), as a chunk stuck in the server would. */
+    /* The test switch SNAPLAKE_FAULT (fault.c), read once before any
+     * thread: injected failures, the run's clock, pause points. */
+    struct run_fault faults[RUN_FAULTS];
+    int nfaults;
+    time_t fault_clock; /* clock:<unix seconds>, else 0 */
+    char fault_pause[64]; /* pause:<point>[,<point>…], else "" */
+    /* slow:<dataset>:<n>: the first n attempts of that dataset's chunks
+     * hang after their first batch until they are cancelled (at most a
+     * minute), as a chunk stuck in the server would. */
     char slow_dataset[128];
     int slow_attempts;
-    /* SNAPLAKE_FAULT=clock:<unix seconds>: the run id's clock, so a test can
-     * start runs in one second (make_run_id); the deadline's clock starts
-     * there at t0 (deadline.h). */
-    time_t fault_clock;
-    /* SNAPLAKE_FAULT=pause:<point>[,<point>…]: wait at those points until a
-     * signal (at most a minute), so a test can interrupt or kill the run
-     * there.  Points: a step's name (before it; "models" before stage1),
-     * "batch" (in every export chunk, after its first batch), "ending" (a
-     * run ending interrupted, before it records so: until the next signal). */
-    char fault_pause[64];
 };
 
 /* The stop flag the pools watch (set by flow_interrupt_install's handlers). */
 extern volatile sig_atomic_t run_interrupt_signal;
 
+/* Read SNAPLAKE_FAULT into r (fault.c); once, before any thread. */
+void run_fault_read(struct run *r);
+
 /* SNAPLAKE_FAULT=pause:<point>: when point is the one named, wait there
  * until a signal arrives (at most a minute). */
 void run_fault_pause(struct run *r, const char *point);
+
+/* An injected failure for this attempt (1 = first) of the task of `kind`
+ * ("export", "model", "snapshot", "publish", "retention") and `target` (its
+ * dataset or model name; "" when the kind has none): SL_ERROR with *err
+ * naming `object`, else SL_OK. */
+int run_fault_inject(struct run *r, const char *kind, const char *target, const char *object,
+                     int attempt, struct sl_err *err);
 
 /* Wall-clock seconds. */
 double run_now(void);

@@ -49,6 +49,8 @@ static int run_model(void *arg, int job, int worker, int attempt, struct sl_err 
     double t0 = run_now();
     if (r->kept[job]) /* done in the run being resumed: its file stays */
         return SL_OK;
+    if (run_fault_inject(r, "model", m->name, m->path, attempt, err))
+        return SL_ERROR;
     sl_debug("%s model %s: %s (worker %d)", r->layer, m->name, m->path, worker + 1);
     char *sql = read_text(m->path, err, r->layer);
     if (!sql)

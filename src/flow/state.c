@@ -21,6 +21,9 @@
  *   3  the deadline (flow/deadline.c): runs + deadline_at, predicted_end;
  *      new table steps (one per step of the run's table that finished: its
  *      start and end), the history the prediction is made from.
+ *   4  tasks + snapshot: an export chunk's snapshot identity (a resume with
+ *      --allow-mixed-snapshots keeps chunks of another snapshot than the
+ *      new ones; the manifest and `status` show each table's).
  * A file of a later version than this program knows is refused.
  */
 #include "flow/state.h"
@@ -77,6 +80,8 @@ static const char *const migrations[] = {
     "ALTER TABLE runs ADD COLUMN predicted_end REAL;"
     "CREATE TABLE steps (run_id TEXT NOT NULL, step TEXT NOT NULL, started_at REAL,"
     " ended_at REAL, PRIMARY KEY (run_id, step));",
+    /* 3 → 4 */
+    "ALTER TABLE tasks ADD COLUMN snapshot TEXT;",
 };
 
 static double now(void)
@@ -532,6 +537,35 @@ int flow_state_print_runs(struct flow_state *s, int limit, const char *live_run,
     return SL_OK;
 }
 
+/* A run whose export chunks come from more than one snapshot (a resume
+ * with --allow-mixed-snapshots): one line per snapshot, with the tables and
+ * how many of their parts it holds.  Nothing for a run of one snapshot. */
+static int print_mixed_snapshots(struct flow_state *s, const char *run_id, FILE *out,
+                                 struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(
+            s->db,
+            "SELECT coalesce(json_extract(snapshot, '$.snapshot_id') || ' ', '') || 'taken ' || "
+            " coalesce(json_extract(snapshot, '$.taken_at'), '?'), "
+            " group_concat(dataset || ' (' || n || (CASE n WHEN 1 THEN ' part)' ELSE ' parts)' "
+            " END), ', '), count(*) OVER () FROM (SELECT snapshot, dataset, count(*) AS n, "
+            " min(seq) AS first FROM tasks WHERE run_id = ?1 AND kind = 'export' AND "
+            " snapshot IS NOT NULL GROUP BY snapshot, dataset ORDER BY first) "
+            "GROUP BY snapshot ORDER BY min(first)",
+            -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read the snapshots of the export");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_int(st, 2) < 2)
+            break;
+        fprintf(out, "  snapshot %s: %s (mixed snapshots)\n", sqlite3_column_text(st, 0),
+                sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    return SL_OK;
+}
+
 int flow_state_print(struct flow_state *s, const char *run_id, const char *live_run, FILE *out,
                      char *state, size_t state_size, struct sl_err *err)
 {
@@ -564,6 +598,8 @@ int flow_state_print(struct flow_state *s, const char *run_id, const char *live_
     else if (interrupted)
         fprintf(out, "  error   %s\n", FLOW_STATE_INTERRUPTED_ERROR);
     sqlite3_finalize(st);
+    if (print_mixed_snapshots(s, run_id, out, err))
+        return SL_ERROR;
 
     if (sqlite3_prepare_v2(s->db,
                            "SELECT kind, name, state, attempts, started_at, ended_at, rows, "
@@ -658,16 +694,21 @@ int flow_state_run_snapshot(struct flow_state *s, const char *run_id, const char
 }
 
 int flow_state_get_snapshot(struct flow_state *s, const char *run_id, char **out,
-                            struct sl_err *err)
+                            double *taken_at, struct sl_err *err)
 {
     sqlite3_stmt *st = NULL;
     *out = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT snapshot FROM runs WHERE run_id = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (taken_at)
+        *taken_at = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT snapshot, snapshot_at FROM runs WHERE run_id = ?1", -1,
+                           &st, NULL) != SQLITE_OK)
         return db_err(s, err, "cannot read the snapshot");
     sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+    int row = sqlite3_step(st) == SQLITE_ROW;
+    if (row && sqlite3_column_type(st, 0) != SQLITE_NULL)
         *out = strdup((const char *)sqlite3_column_text(st, 0));
+    if (row && taken_at)
+        *taken_at = sqlite3_column_double(st, 1);
     sqlite3_finalize(st);
     return SL_OK;
 }
@@ -688,6 +729,7 @@ static void bind_chunk(sqlite3_stmt *st, const void *arg)
     bind_text_or_null(st, 6, a->c->lo);
     bind_text_or_null(st, 7, a->c->hi);
     sqlite3_bind_int64(st, 8, a->c->est_rows);
+    bind_text_or_null(st, 9, a->c->snapshot);
 }
 
 int flow_state_task_chunk(struct flow_state *s, const char *run_id, const char *task_id,
@@ -696,7 +738,7 @@ int flow_state_task_chunk(struct flow_state *s, const char *run_id, const char *
     struct chunk_args a = {run_id, task_id, c};
     return exec_one(s,
                     "UPDATE tasks SET dataset = ?3, chunk_index = ?4, chunk_whole = ?5, "
-                    "chunk_lo = ?6, chunk_hi = ?7, est_rows = ?8 "
+                    "chunk_lo = ?6, chunk_hi = ?7, est_rows = ?8, snapshot = ?9 "
                     "WHERE run_id = ?1 AND task_id = ?2",
                     "cannot record an export chunk", bind_chunk, &a, err);
 }
@@ -772,6 +814,9 @@ void flow_state_datasets_free(struct flow_dataset_record *d, int n)
         free(d[i].source_table);
         free(d[i].schema_json);
         free(d[i].file);
+        for (int f = 0; d[i].file_snapshot && f < d[i].files; f++)
+            free(d[i].file_snapshot[f]);
+        free(d[i].file_snapshot);
     }
     free(d);
 }
@@ -789,7 +834,8 @@ static int load_files(struct flow_state *s, const char *run_id, struct flow_data
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT f.path, f.rows, f.bytes, f.crc32, f.seconds FROM files f "
+                           "SELECT f.path, f.rows, f.bytes, f.crc32, f.seconds, t.snapshot "
+                           "FROM files f "
                            "LEFT JOIN tasks t ON t.run_id = f.run_id AND t.task_id = f.task_id "
                            "WHERE f.run_id = ?1 AND f.layer = ?2 AND f.dataset = ?3 "
                            "ORDER BY t.chunk_index, f.path",
@@ -801,11 +847,16 @@ static int load_files(struct flow_state *s, const char *run_id, struct flow_data
     int rc = SL_OK;
     while (rc == SL_OK && sqlite3_step(st) == SQLITE_ROW) {
         void *p = realloc(d->file, sizeof *d->file * (size_t)(d->files + 1));
-        if (!p) {
+        void *q = p ? realloc(d->file_snapshot, sizeof(char *) * (size_t)(d->files + 1)) : NULL;
+        if (p)
+            d->file = p;
+        if (q)
+            d->file_snapshot = q;
+        if (!p || !q) {
             rc = sl_err_set(err, false, "state", s->path, "out of memory");
             break;
         }
-        d->file = p;
+        d->file_snapshot[d->files] = dup_column(st, 5);
         struct lake_file *f = &d->file[d->files++];
         memset(f, 0, sizeof *f);
         snprintf(f->path, sizeof f->path, "%s", (const char *)sqlite3_column_text(st, 0));

@@ -30,7 +30,7 @@
 #include "lake/dataset.h"
 #include "util/err.h"
 
-#define FLOW_STATE_SCHEMA_VERSION 3
+#define FLOW_STATE_SCHEMA_VERSION 4
 
 struct flow_state;
 
@@ -62,9 +62,10 @@ int flow_state_run_snapshot(struct flow_state *s, const char *run_id, const char
                             const char *snapshot, double taken_at, struct sl_err *err);
 
 /* The snapshot text recorded for a run into *out (malloc'd, caller frees;
- * NULL when none). */
+ * NULL when none), and, when taken_at is not NULL, when it was taken (0:
+ * not recorded). */
 int flow_state_get_snapshot(struct flow_state *s, const char *run_id, char **out,
-                            struct sl_err *err);
+                            double *taken_at, struct sl_err *err);
 
 /* An export chunk's plan: its dataset, part number and bounds in the
  * source's split key (whole table, or [lo, hi) as the source's text, kept
@@ -75,6 +76,10 @@ struct flow_task_chunk {
     int whole;
     const char *lo, *hi;
     int64_t est_rows;
+    /* The identity of the snapshot the chunk is exported in (a JSON object,
+     * flow_snapshot_identity), or NULL: a resume with mixed snapshots keeps
+     * chunks of another one, and the manifest names each table's. */
+    const char *snapshot;
 };
 
 /* Record the plan of an export task (recorded before with flow_state_task). */
@@ -95,6 +100,7 @@ struct flow_dataset_record {
     int64_t rows, bytes;
     int files;
     struct lake_file *file;
+    char **file_snapshot; /* per file: its export chunk's snapshot identity, or NULL */
 };
 
 /* Insert or update a dataset of a run (rows, bytes, files ignored: they come

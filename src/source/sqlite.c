@@ -228,7 +228,9 @@ static int copy_under_lock(sqlite3 *src, const struct snap *s, const struct busy
     if (out < 0)
         write_errno = errno;
     const char *fault = getenv("SNAPLAKE_FAULT");
-    int slow = fault && !strcmp(fault, "snapshot:slow");
+    /* One of the ';'-separated switches (flow/run_internal.h). */
+    const char *at = fault ? strstr(fault, "snapshot:slow") : NULL;
+    int slow = at && (at == fault || at[-1] == ';') && (!at[13] || at[13] == ';');
     if (in < 0 || out < 0)
         goto out;
     if (copy_bytes(in, out, slow) || fsync(out)) {

@@ -13,15 +13,15 @@
 int store_open(struct store *s, const char *url, const struct store_options *opt,
                struct sl_err *err)
 {
-    s->ctx = NULL;
-    if (!strncmp(url, "s3://", 5)) {
-        s->type = NULL;
-        return sl_err_set(err, false, "store", url,
-                          "S3 lakes come with the S3 store module; use a local folder for now");
-    }
-    s->type = &store_fs_type;
     static const struct store_options none = {0};
-    return s->type->open(url, opt ? opt : &none, &s->ctx, err);
+    s->ctx = NULL;
+    if (!opt)
+        opt = &none;
+    if (!strncmp(url, "s3://", 5))
+        s->type = opt->cache_dir && opt->cache_dir[0] ? &store_s3_copy_type : &store_s3_type;
+    else
+        s->type = &store_fs_type;
+    return s->type->open(url, opt, &s->ctx, err);
 }
 
 void store_close(struct store *s)

@@ -42,7 +42,12 @@ enum store_caps {
 };
 
 /* Options given at open; each field may be left zero. */
+struct sl_config;
+
 struct store_options {
+    /* The project's configuration, for the store's own options (an S3
+     * lake's `s3:` section); NULL = the defaults. */
+    const struct sl_config *config;
     /* A folder the store may keep local copies of what it writes in
      * (STORE_CAP_LOCAL_COPY); absolute; NULL = none. */
     const char *cache_dir;
@@ -123,5 +128,7 @@ int store_put_all(struct store *s, const char *path, const void *data, size_t n,
                   struct sl_err *err);
 
 extern const struct store_type store_fs_type;
+/* s3.c: without and with local copies (store_options.cache_dir). */
+extern const struct store_type store_s3_type, store_s3_copy_type;
 
 #endif

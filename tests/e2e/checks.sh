@@ -61,8 +61,6 @@ refused() {
 
 # ---- (b) features not built yet: refused where they are written ----------------
 B=$T/b
-project "$B/s3" "source: sqlite://src.db" "lake: s3://bucket/shop"
-refused not-built-s3-lake "$B/s3" "$B/s3/snaplake.yml:2:7" "S3 lakes are not built yet"
 for v in "catalog: hive"; do # engines: tests/e2e/athena.sh, trino.sh
     d=$B/${v#*: }
     project "$d" "source: sqlite://src.db" "lake: ./lake" "$v"

@@ -270,6 +270,13 @@ print("mixed", len(runs))
 EOF2
 )
 expect_out partial-publish-mixed "mixed 2"
+# The tables that did switch read the failed run's files: its manifest stays
+# (it describes them), and it says the switch was per table.
+failed_run=$(grep -o 'run [0-9TZ_]* failed' "$T/err" | head -1 | cut -d' ' -f2)
+check "partial publish: the failed run's manifest is kept" test -f "$L/_snaplake/runs/$failed_run.json"
+check "partial publish: the manifest says the switch is per table" \
+    grep -q '"switch": "per table"' "$L/_snaplake/runs/$failed_run.json"
+expect_grep partial-publish-warns "$T/err" "may have switched some tables to run $failed_run"
 sl status -c "$CFG"
 expect_grep published-mixed-warning "$T/err" "a publish did not finish"
 sl run -c "$CFG"
