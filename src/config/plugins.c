@@ -18,13 +18,11 @@ extern const struct config_plugin catalog_glue_plugin; /* catalog/glue.c */
 extern const struct config_plugin store_s3_config;     /* store/s3.c */
 static const struct config_plugin catalog_hive = {.role = "catalog", .name = "hive",
                                                   .planned = true};
-static const struct config_plugin engine_athena = {.role = "engine", .name = "athena",
-                                                   .planned = true};
-static const struct config_plugin engine_trino = {.role = "engine", .name = "trino",
-                                                  .planned = true};
+/* Declared by their engines (engine/athena.c, engine/trino.c). */
+extern const struct config_plugin engine_athena_plugin, engine_trino_plugin;
 
 /* Built ones first, in the order messages list them. */
 const struct config_plugin *const config_plugins[] = {
-    &catalog_duckdb, &catalog_none,  &catalog_glue_plugin, &engine_duckdb, &store_s3_config,
-    &catalog_hive,   &engine_athena, &engine_trino,        NULL,
+    &catalog_duckdb, &catalog_none, &catalog_glue_plugin, &engine_duckdb, &engine_athena_plugin,
+    &engine_trino_plugin, &store_s3_config, &catalog_hive, NULL,
 };

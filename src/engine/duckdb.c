@@ -16,6 +16,7 @@
  * is the byte offset in the model file itself; it becomes FILE:LINE:COLUMN
  * and an excerpt of the model's line with a caret (see model_error).
  */
+#include "engine/cloud.h"
 #include "engine/engine.h"
 #include "util/duck.h"
 
@@ -327,7 +328,7 @@ static int written_schema(duckdb_connection con, const char *lit, const char *mo
 {
     char sql[PATH_MAX + 64];
     duckdb_result r;
-    snprintf(sql, sizeof sql, "DESCRIBE SELECT * FROM read_parquet(%s)", lit);
+    snprintf(sql, sizeof sql, "DESCRIBE SELECT * FROM read_parquet(%s, hive_partitioning = false)", lit);
     if (duckdb_query(con, sql, &r) == DuckDBError) {
         char msg[1024];
         sl_err_set(err, false, "model", model_file, "cannot read the result's columns: %s",
@@ -350,6 +351,36 @@ static int written_schema(duckdb_connection con, const char *lit, const char *mo
     schema->ncols = (int)n;
     duckdb_destroy_result(&r);
     return SL_OK;
+}
+
+/* cloud.h: the row count and columns of a Parquet file another engine
+ * wrote, from its footer, in a database of its own (called from worker
+ * threads; opening an in-memory DuckDB is cheap next to a CTAS). */
+int engine_duckdb_file_info(const char *path, int64_t *rows, struct sl_schema *schema,
+                            struct sl_err *err)
+{
+    duckdb_database db;
+    duckdb_connection con;
+    char lit[PATH_MAX + 16], sql[PATH_MAX + 96];
+    if (duck_open(NULL, &db, &con, err, "engine"))
+        return SL_ERROR;
+    engine_sql_literal(path, lit, sizeof lit);
+    snprintf(sql, sizeof sql, "SELECT num_rows::BIGINT FROM parquet_file_metadata(%s)", lit);
+    duckdb_result r;
+    int rc = SL_OK;
+    if (duckdb_query(con, sql, &r) == DuckDBError) {
+        char msg[1024];
+        rc = sl_err_set(err, false, "engine", path, "not a readable Parquet file: %s",
+                        duck_error_text(duckdb_result_error(&r), msg, sizeof msg));
+    } else {
+        *rows = duckdb_row_count(&r) ? duckdb_value_int64(&r, 0, 0) : 0;
+    }
+    duckdb_destroy_result(&r);
+    if (rc == SL_OK && schema)
+        rc = written_schema(con, lit, path, schema, err);
+    duckdb_disconnect(&con);
+    duckdb_close(&db);
+    return rc;
 }
 
 /* duckdb_interrupt from another thread: the query stops at its next

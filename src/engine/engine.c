@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct engine_type *const types[] = {&engine_duckdb_type};
+static const struct engine_type *const types[] = {&engine_duckdb_type, &engine_athena_type,
+                                                  &engine_trino_type};
 
 int engine_open(struct engine *e, const struct engine_env *env, struct sl_err *err)
 {

@@ -8,12 +8,13 @@
  * result's schema.  run_model is called from several worker threads at
  * once (the models of one stage run in parallel).
  *
- * Implementations: duckdb.c (embedded).  Athena and Trino are one new file
- * each filling `struct engine_type`.
+ * Implementations: duckdb.c (embedded), athena.c and trino.c (CTAS run by
+ * the service, sharing cloud.c).
  */
 #ifndef SL_ENGINE_ENGINE_H
 #define SL_ENGINE_ENGINE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,9 @@ struct engine_env {
     struct catalog *catalog; /* the run's catalog (an engine may read tables through it) */
     const struct sl_config *cfg; /* the engine's own options (config_option) */
     const char *tmp_dir;     /* the run's local scratch folder */
+    /* The run's stop flag (SIGINT/SIGTERM): a model running elsewhere is
+     * cancelled there when it becomes non-zero.  NULL = never. */
+    const volatile sig_atomic_t *stop;
 };
 
 /* What a model produced: every file written under the output dataset's
@@ -77,6 +81,8 @@ int engine_open(struct engine *e, const struct engine_env *env, struct sl_err *e
 void engine_close(struct engine *e);
 
 extern const struct engine_type engine_duckdb_type;
+extern const struct engine_type engine_athena_type;
+extern const struct engine_type engine_trino_type;
 
 /* "CREATE OR REPLACE VIEW <layer>."<name>" AS SELECT * FROM read_parquet(
  * every .parquet file of <location>, hive_partitioning = false)": the view the engine

@@ -707,7 +707,8 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
                              .store = &r.store,
                              .catalog = &r.catalog,
                              .cfg = cfg,
-                             .tmp_dir = r.tmp_dir};
+                             .tmp_dir = r.tmp_dir,
+                             .stop = &run_interrupt_signal};
     if (catalog_open(&r.catalog, cfg, &r.store, err) || engine_open(&r.engine, &env, err))
         goto out;
     rc = run_steps(&r, err);

@@ -226,13 +226,16 @@ int run_stage(struct run *r, const char *layer, struct sl_err *err)
     }
     /* Every model is a job, those kept by a resume too (they end at once), so
      * that a model waits for what it reads whether it was kept or not.
-     * Models fail for their SQL, not for the weather: no retries.  So a
-     * model past run.timeouts.model fails for good (permanent): its time
-     * comes from its query and data, which a second attempt meets again —
-     * as in Step Functions, where States.Timeout is retried only when the
-     * Retry field lists it. */
+     * Models mostly fail for their SQL (permanent errors, never retried);
+     * an engine elsewhere (Trino, Athena) also fails for the weather — a
+     * worker lost, throttling — and says so with a transient error, which
+     * the run's retry policy retries as it does for the export.  A model
+     * past run.timeouts.model fails for good (permanent): its time comes
+     * from its query and data, which a second attempt meets again — as in
+     * Step Functions, where States.Timeout is retried only when the Retry
+     * field lists it. */
     struct flow_pool_options po = {.workers = r->cfg->jobs,
-                                   .retry = {.max_attempts = 1},
+                                   .retry = r->cfg->retry,
                                    .after = r->deps.after,
                                    .work = run_model,
                                    .event = model_event,

@@ -43,19 +43,24 @@ expect_rc "snapshot permanent: the run fails" 1
 check "snapshot permanent: one attempt" test "$(task snapshot)" = "failed 1"
 good=$(cat p/lake/_snaplake/current)
 
-# Models of either stage, by name: one attempt per run (models do not
-# retry), the other models unaffected; --resume then finishes the run.
+# Models of either stage, by name: a transient failure is retried under
+# run.retry (a remote engine's lost worker, stage.c); a permanent one fails
+# the run, the other models unaffected; --resume then finishes the run.
 SNAPLAKE_FAULT=model:dbl:1 sl run -q -c p/snaplake.yml
-expect_rc "model transient: the run fails" 1
-check "model transient: stage2/dbl failed" test "$(task stage2/dbl)" = "failed 1"
-check "model transient: stage1/cnt done" test "$(task stage1/cnt)" = "done 1"
-expect_grep "model transient: the error names the stage and the model" "$T/err" \
-    "stage2: $T/p/models/stage2/dbl.sql: injected fault (SNAPLAKE_FAULT), attempt 1, transient"
-check "model transient: nothing published" test "$(cat p/lake/_snaplake/current)" = "$good"
+expect_rc "model transient: retried, published" 0
+check "model transient: two attempts" test "$(task stage2/dbl)" = "done 2"
+good=$(cat p/lake/_snaplake/current)
+SNAPLAKE_FAULT=model:dbl:1:permanent sl run -q -c p/snaplake.yml
+expect_rc "model permanent: the run fails" 1
+check "model permanent: stage2/dbl failed" test "$(task stage2/dbl)" = "failed 1"
+check "model permanent: stage1/cnt done" test "$(task stage1/cnt)" = "done 1"
+expect_grep "model permanent: the error names the stage and the model" "$T/err" \
+    "stage2: $T/p/models/stage2/dbl.sql: injected fault (SNAPLAKE_FAULT), attempt 1, permanent"
+check "model permanent: nothing published" test "$(cat p/lake/_snaplake/current)" = "$good"
 sl run --resume -q -c p/snaplake.yml
-expect_rc "model transient: --resume publishes" 0
-check "model transient: the resumed run is published" test "$(cat p/lake/_snaplake/current)" = "$(last)"
-check "model transient: dbl's result" test "$(csvq 'SELECT n2 FROM stage2.dbl')" = 4
+expect_rc "model permanent: --resume publishes" 0
+check "model permanent: the resumed run is published" test "$(cat p/lake/_snaplake/current)" = "$(last)"
+check "model permanent: dbl's result" test "$(csvq 'SELECT n2 FROM stage2.dbl')" = 4
 SNAPLAKE_FAULT='model:cnt:1:permanent' sl run -q -c p/snaplake.yml
 expect_rc "model permanent: the run fails" 1
 expect_grep "model permanent: the error says permanent" "$T/err" "cnt.sql: injected fault (SNAPLAKE_FAULT), attempt 1, permanent"

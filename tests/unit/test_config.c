@@ -348,7 +348,7 @@ static void test_wrong_types(void)
                 "'catalog' must be one of duckdb, none or glue, got 'glu'");
     CHECK_FAILS(MINIMAL "catalog: nnoe\n", "t.yml:3:10", "did you mean 'none'?");
     CHECK_FAILS(MINIMAL "engine: spark\n", "t.yml:3:9",
-                "'engine' must be one of duckdb, got 'spark'");
+                "'engine' must be one of duckdb, athena or trino, got 'spark'");
     CHECK_FAILS(MINIMAL "parquet:\n  compression: lz4\n", "t.yml:4:16",
                 "'parquet.compression' must be one of zstd, snappy, gzip or none, got 'lz4'");
     CHECK_FAILS(MINIMAL "parquet: {row_group_mb: 0}\n", "t.yml:3:25",
@@ -469,10 +469,11 @@ static void test_not_built_yet(void)
                 "'catalog: glue' needs 'glue.database' (glue: { database: shop })");
     CHECK_FAILS(MINIMAL "catalog:  hive\n", "t.yml:3:11",
                 "'catalog: hive' is not built yet; this build has duckdb, none or glue");
+    /* Built: their required options are asked for at the choice. */
     CHECK_FAILS(MINIMAL "engine: athena\n", "t.yml:3:9",
-                "'engine: athena' is not built yet; this build has duckdb");
+                "'engine: athena' needs 'athena.output'");
     CHECK_FAILS(MINIMAL "run: {retries: 1}\nengine: \"trino\"\n", "t.yml:4:9",
-                "'engine: trino' is not built yet");
+                "'engine: trino' needs 'trino.url'");
 }
 
 /* Where source, lake and models were written, for the checks made later
