@@ -24,8 +24,8 @@ Behaviour (the documented API, not Athena's SQL: nothing is executed):
                        and AthenaError, or RUNNING until stopped.
   StopQueryExecution   the execution becomes CANCELLED.
 A successful CTAS (CREATE TABLE "db"."t" WITH (…external_location = '…') AS
-…) copies --parquet into the location (file:// URLs only: the tests' lake is
-a local folder) under an Athena-like name; CREATE DATABASE / CREATE EXTERNAL
+…) copies --parquet into the location (file:// URLs, or s3:// through the S3
+endpoint of AWS_ENDPOINT_URL_S3 with botocore's S3 client) under an Athena-like name; CREATE DATABASE / CREATE EXTERNAL
 TABLE / DROP TABLE keep names, and a statement naming an unknown database or
 table FAILS as Athena does (a user error).
 
@@ -165,8 +165,10 @@ def finish(e):
             return user_failure("TABLE_NOT_FOUND: Table 'awsdatacatalog.%s.%s' does not exist" % ref)
     if re.search(r"\b(raw|stage1|stage2)\.", body):
         return user_failure("SCHEMA_NOT_FOUND: a layer name reached Athena unrewritten")
+    if location.startswith("s3://") and location.endswith("/"):
+        return ctas_to_s3(db, name, codec, location, e)
     if not location.startswith("file://") or not location.endswith("/"):
-        return user_failure("the fake writes only file://…/ locations, not %s" % location)
+        return user_failure("the fake writes only file://…/ or s3://…/ locations, not %s" % location)
     folder = location[len("file://"):]
     os.makedirs(folder, exist_ok=True)
     if os.listdir(folder):
@@ -174,6 +176,29 @@ def finish(e):
                             "exists: %s. You may need to manually clean the data at location '%s' "
                             "before retrying." % (db, name, location, location))
     shutil.copyfile(args.parquet, os.path.join(folder, "%s_%s" % (e["id"], uuid.uuid4().hex[:8])))
+    tables[(db, name)] = location
+    e["codec"] = codec
+    return {"State": "SUCCEEDED"}
+
+
+def ctas_to_s3(db, name, codec, location, e):
+    """The CTAS result into an S3 location, through the S3 endpoint the
+    environment names (the tests' s3rver behind its verifying proxy), with
+    botocore's own S3 client: an independent writer, as Athena is."""
+    import botocore.config
+    import botocore.session
+    bucket, _, prefix = location[len("s3://"):].partition("/")
+    s3 = botocore.session.get_session().create_client(
+        "s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"], region_name="us-east-1",
+        aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+        config=botocore.config.Config(s3={"addressing_style": "path"}))
+    if s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount", 0):
+        return user_failure("HIVE_PATH_ALREADY_EXISTS: Target directory for table '%s.%s' already "
+                            "exists: %s." % (db, name, location))
+    with open(args.parquet, "rb") as f:
+        s3.put_object(Bucket=bucket, Key="%s%s_%s" % (prefix, e["id"], uuid.uuid4().hex[:8]),
+                      Body=f.read())
     tables[(db, name)] = location
     e["codec"] = codec
     return {"State": "SUCCEEDED"}
