@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define CATALOG_FILE "catalog.duckdb"
 
@@ -28,28 +27,6 @@ static int mkdirs_for(const char *file)
             *p = '/';
         }
     return 0;
-}
-
-/* Size and CRC-32 of a local file; -1 size when it is not there. */
-static void local_crc(const char *path, int64_t *bytes, uint32_t *crc)
-{
-    FILE *f = fopen(path, "rb");
-    *bytes = -1;
-    if (!f)
-        return;
-    char buf[1 << 16];
-    size_t n;
-    uLong c = crc32_z(0, NULL, 0);
-    int64_t total = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        c = crc32_z(c, (const Bytef *)buf, n);
-        total += (int64_t)n;
-    }
-    if (!ferror(f)) {
-        *bytes = total;
-        *crc = (uint32_t)c;
-    }
-    fclose(f);
 }
 
 /* A small object as a NUL-terminated string (caller frees). */
@@ -171,9 +148,9 @@ int lake_cache_published(struct store *st, const char *dir, char *run_id, size_t
             uint32_t want = (uint32_t)strtoul(hex, NULL, 16), crc = 0;
             int64_t bytes;
             snprintf(local, sizeof local, "%s/%s", dir, p);
-            local_crc(local, &bytes, &crc);
-            if (bytes == want_bytes && crc == want)
-                continue;
+            if (store_local_crc(local, &bytes, &crc, NULL) == SL_OK && bytes == want_bytes &&
+                crc == want)
+                continue; /* already here, as the manifest says */
             if (mkdirs_for(local)) {
                 sl_err_set(err, false, "cache", local, "cannot create folder: %s", strerror(errno));
                 goto out;

@@ -79,8 +79,7 @@ int store_put_file(struct store *s, const char *local, const char *path, int64_t
     return rc;
 }
 
-/* Size and CRC-32 of a local file. */
-static int file_crc(const char *local, int64_t *bytes, uint32_t *crc, struct sl_err *err)
+int store_local_crc(const char *local, int64_t *bytes, uint32_t *crc, struct sl_err *err)
 {
     FILE *f = fopen(local, "rb");
     if (!f)
@@ -127,7 +126,7 @@ int store_get_file(struct store *s, const char *path, const char *local, int64_t
         sl_buf_free(&b);
     }
     if (rc == SL_OK && (bytes || crc))
-        rc = file_crc(tmp, bytes, crc, err);
+        rc = store_local_crc(tmp, bytes, crc, err);
     if (rc == SL_OK && rename(tmp, local))
         rc = sl_err_set(err, false, "store", local, "cannot rename into place: %s",
                         strerror(errno));

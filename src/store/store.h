@@ -123,6 +123,9 @@ int store_put_file(struct store *s, const char *local, const char *path, int64_t
 int store_get_file(struct store *s, const char *path, const char *local, int64_t *bytes,
                    uint32_t *crc, struct sl_err *err);
 
+/* Size and zlib CRC-32 of a local file (either out may be NULL). */
+int store_local_crc(const char *local, int64_t *bytes, uint32_t *crc, struct sl_err *err);
+
 /* Put a whole buffer as one object (manifests, pointers). */
 int store_put_all(struct store *s, const char *path, const void *data, size_t n,
                   struct sl_err *err);
