@@ -236,6 +236,7 @@ static const struct key timeout_keys[] = {
      .max = WEEK},
     {.name = "model", .kind = K_DURATION, .offset = FIELD(timeouts.model), .max = WEEK},
     {.name = "run", .kind = K_DURATION, .offset = FIELD(timeouts.run), .max = WEEK},
+    {.name = "hook", .kind = K_DURATION, .offset = FIELD(timeouts.hook), .max = WEEK},
     {0},
 };
 

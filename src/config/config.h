@@ -93,6 +93,7 @@ struct sl_timeouts {
     double export_chunk; /* one attempt of one export chunk (transient: retried) */
     double model;        /* one model (permanent: not retried) */
     double run;          /* the whole run (ends it as an interrupt would, exit 1) */
+    double hook;         /* each hook (on_success, on_failure, on_deadline_risk) */
 };
 
 struct sl_config {

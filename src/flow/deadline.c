@@ -92,29 +92,11 @@ static void start_hook(struct flow_deadline *d)
                                          "SNAPLAKE_PREDICTED_END", "SNAPLAKE_STATUS"};
     char *own[4] = {0};
     char **env = flow_hook_environment(names, value, 4, own);
-    posix_spawn_file_actions_t fa;
-    int fa_ok = 0, e = ENOMEM;
     sl_debug("hook on_deadline_risk: sh -c '%s' in %s (in the background)", cmd, d->cfg->dir);
-    if (env && (e = posix_spawn_file_actions_init(&fa)) == 0) {
-        fa_ok = 1;
-        e = posix_spawn_file_actions_addchdir_np(&fa, d->cfg->dir);
-    }
-    if (e == 0 && sl_log_json() &&
-        (e = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) == 0)
-        e = posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    if (e == 0) {
-        char *argv[] = {"sh", "-c", (char *)cmd, NULL};
-        fflush(stdout);
-        fflush(stderr);
-        e = posix_spawn(&d->hook, "/bin/sh", &fa, NULL, argv, env);
-    }
-    if (e) {
-        d->hook = 0;
+    int e = flow_hook_spawn(&d->hook, d->cfg, "on_deadline_risk", cmd, env, 1);
+    if (e)
         sl_warn("hook on_deadline_risk ('%s') could not be started in %s: %s", cmd, d->cfg->dir,
                 strerror(e));
-    }
-    if (fa_ok)
-        posix_spawn_file_actions_destroy(&fa);
     for (int v = 0; v < 4; v++)
         free(own[v]);
     free(env);
@@ -215,16 +197,5 @@ void flow_deadline_step_end(struct flow_deadline *d, int i, int done)
 
 void flow_deadline_end(struct flow_deadline *d)
 {
-    int ws = 0;
-    if (d->hook <= 0)
-        return;
-    while (waitpid(d->hook, &ws, 0) < 0 && errno == EINTR)
-        ;
-    const char *cmd = d->cfg->on_deadline_risk;
-    if (WIFSIGNALED(ws))
-        sl_warn("hook on_deadline_risk ('%s') was ended by signal %d (%s)", cmd, WTERMSIG(ws),
-                strsignal(WTERMSIG(ws)));
-    else if (WIFEXITED(ws) && WEXITSTATUS(ws) != 0)
-        sl_warn("hook on_deadline_risk ('%s') exited with status %d", cmd, WEXITSTATUS(ws));
-    d->hook = 0;
+    flow_hook_wait(&d->hook, d->cfg);
 }

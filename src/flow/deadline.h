@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "flow/run.h"
 #include "flow/state.h"
 
 #define FLOW_DEADLINE_HISTORY 7
@@ -45,7 +46,7 @@ struct flow_deadline {
     double predicted;                   /* the run's clock; 0: none yet */
     int warned;
     int resuming; /* a resumed run's kept steps take no time: not recorded */
-    pid_t hook;
+    struct flow_hook hook; /* pid -1: not started */
 };
 
 /* Start: `steps` are the names of the steps this run will take, in order

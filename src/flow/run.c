@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -389,9 +390,179 @@ char **flow_hook_environment(const char *const names[], const char *const values
     return env;
 }
 
+static double monotonic_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* See run.h.  Hooks run in the config file's folder (so `./notify.sh` works
- * from cron, whose working folder is elsewhere), after the run has let go of
- * its lock (an on_failure hook may start the next run) and closed DuckDB. */
+ * from cron, whose working folder is elsewhere). */
+int flow_hook_spawn(struct flow_hook *h, const struct sl_config *cfg, const char *which,
+                    const char *cmd, char **env, int background)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    int fa_ok = 0, attr_ok = 0, e = ENOMEM, pipe_fd[2] = {-1, -1};
+    *h = (struct flow_hook){.pid = -1, .out_fd = -1, .which = which, .cmd = cmd};
+    if (env && (e = posix_spawn_file_actions_init(&fa)) == 0) {
+        fa_ok = 1;
+        e = posix_spawn_file_actions_addchdir_np(&fa, cfg->dir);
+    }
+    /* A JSON log holds only JSON lines: read the hook's output and log it,
+     * or drop it for a hook in the background (no one reads a pipe while
+     * the run goes on, and a full one would stop the hook). */
+    if (e == 0 && sl_log_json() && background &&
+        (e = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) == 0)
+        e = posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    else if (e == 0 && sl_log_json()) {
+        if (pipe2(pipe_fd, O_CLOEXEC))
+            e = errno;
+        else if ((e = posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 1)) == 0)
+            e = posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 2);
+    }
+    /* Only with a limit its own process group: then the stop reaches the
+     * script's children too, while without one a Ctrl-C at the terminal
+     * still reaches the hook as it reaches us. */
+    if (e == 0 && (e = posix_spawnattr_init(&attr)) == 0) {
+        attr_ok = 1;
+        if (cfg->timeouts.hook > 0 && (e = posix_spawnattr_setpgroup(&attr, 0)) == 0)
+            e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    }
+    if (e == 0) {
+        char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+        /* What we logged so far reaches a shared log file before the hook's lines. */
+        fflush(stdout);
+        fflush(stderr);
+        e = posix_spawn(&h->pid, "/bin/sh", &fa, &attr, argv, env);
+    }
+    h->started = monotonic_now();
+    if (pipe_fd[1] >= 0)
+        close(pipe_fd[1]);
+    if (e == 0)
+        h->out_fd = pipe_fd[0];
+    else if (pipe_fd[0] >= 0)
+        close(pipe_fd[0]);
+    if (e)
+        h->pid = -1;
+    if (attr_ok)
+        posix_spawnattr_destroy(&attr);
+    if (fa_ok)
+        posix_spawn_file_actions_destroy(&fa);
+    return e;
+}
+
+/* Log the complete lines of buf[0..*n) and keep the rest at its start; all
+ * of it when `flush` (the pipe ended) or when a line fills the buffer. */
+static void log_hook_lines(const struct flow_hook *h, char *buf, size_t *n, size_t size, int flush)
+{
+    size_t from = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (buf[i] == '\n') {
+            sl_log_event(SL_LOG_INFO, "hook", "hook %s: %.*s", h->which, (int)(i - from),
+                         buf + from);
+            from = i + 1;
+        }
+    if (from < *n && (flush || (from == 0 && *n == size))) {
+        sl_log_event(SL_LOG_INFO, "hook", "hook %s: %.*s", h->which, (int)(*n - from), buf + from);
+        from = *n;
+    }
+    memmove(buf, buf + from, *n - from);
+    *n -= from;
+}
+
+/* See run.h.  The limit is checked every 100 ms; a hook without one is
+ * waited for as long as it takes, as before run.timeouts.hook existed. */
+void flow_hook_wait(struct flow_hook *h, const struct sl_config *cfg)
+{
+    if (h->pid <= 0)
+        return;
+    double limit = cfg->timeouts.hook;
+    char buf[4096];
+    size_t n = 0;
+    int wstatus = 0, ended = 0, stop = 0; /* 0, 1 SIGTERM sent, 2 SIGKILL sent */
+    double term_at = 0;
+    while (!ended) {
+        if (h->out_fd >= 0) {
+            struct pollfd p = {.fd = h->out_fd, .events = POLLIN};
+            if (poll(&p, 1, 100) > 0) {
+                ssize_t got = read(h->out_fd, buf + n, sizeof buf - n);
+                if (got > 0) {
+                    n += (size_t)got;
+                    log_hook_lines(h, buf, &n, sizeof buf, 0);
+                } else if (got == 0 || errno != EINTR) {
+                    log_hook_lines(h, buf, &n, sizeof buf, 1);
+                    close(h->out_fd);
+                    h->out_fd = -1;
+                }
+            }
+        } else if (limit <= 0) {
+            while (waitpid(h->pid, &wstatus, 0) < 0 && errno == EINTR)
+                ;
+            break;
+        } else {
+            struct timespec ts = {0, 100 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        pid_t w = waitpid(h->pid, &wstatus, WNOHANG);
+        /* With output still to read, the pipe's end says when it is done. */
+        if (w == h->pid && h->out_fd < 0)
+            ended = 1;
+        else if (w == h->pid) {
+            ended = 2; /* reaped: read what is there (a child it left may hold the pipe) */
+            while (h->out_fd >= 0) {
+                struct pollfd p = {.fd = h->out_fd, .events = POLLIN};
+                ssize_t got = poll(&p, 1, 0) > 0 ? read(h->out_fd, buf + n, sizeof buf - n) : 0;
+                if (got > 0) {
+                    n += (size_t)got;
+                    log_hook_lines(h, buf, &n, sizeof buf, 0);
+                    continue;
+                }
+                if (got < 0 && errno == EINTR)
+                    continue;
+                log_hook_lines(h, buf, &n, sizeof buf, 1);
+                close(h->out_fd);
+                h->out_fd = -1;
+            }
+        }
+        double now = monotonic_now();
+        if (ended || limit <= 0)
+            continue;
+        if (stop == 0 && now - h->started > limit) {
+            sl_warn("hook %s ('%s') still running after %g s (run.timeouts.hook): stopping it",
+                    h->which, h->cmd, limit);
+            kill(-h->pid, SIGTERM);
+            stop = 1;
+            term_at = now;
+        } else if (stop == 1 && now - term_at > 5) {
+            kill(-h->pid, SIGKILL);
+            stop = 2;
+        }
+    }
+    if (h->out_fd >= 0)
+        close(h->out_fd);
+    h->out_fd = -1;
+    /* The hook's shell is gone; children it left in its group are not ours
+     * to wait for, but with a limit they are stopped with it. */
+    if (stop)
+        kill(-h->pid, SIGKILL);
+    h->pid = -1;
+    if (stop)
+        return; /* the warning above said why it ended */
+    if (WIFSIGNALED(wstatus))
+        sl_warn("hook %s ('%s') was ended by signal %d (%s)", h->which, h->cmd, WTERMSIG(wstatus),
+                strsignal(WTERMSIG(wstatus)));
+    else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127)
+        sl_warn("hook %s ('%s') exited with status 127: command not found (hooks run with "
+                "`sh -c` in %s)",
+                h->which, h->cmd, cfg->dir);
+    else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0)
+        sl_warn("hook %s ('%s') exited with status %d", h->which, h->cmd, WEXITSTATUS(wstatus));
+}
+
+/* See run.h.  Hooks run after the run has let go of its lock (an
+ * on_failure hook may start the next run) and closed DuckDB. */
 void flow_run_hook(const struct sl_config *cfg, const struct flow_run_options *opt,
                    const struct sl_err *err)
 {
@@ -409,59 +580,12 @@ void flow_run_hook(const struct sl_config *cfg, const struct flow_run_options *o
                                          "SNAPLAKE_FAILED_TASK"};
     char *own[4] = {0};
     char **env = flow_hook_environment(names, value, 4, own);
-    posix_spawn_file_actions_t fa;
-    int fa_ok = 0, e = ENOMEM, wstatus = 0, pipe_fd[2] = {-1, -1};
-    pid_t pid = -1;
+    struct flow_hook h;
     sl_debug("hook %s: sh -c '%s' in %s", which, cmd, cfg->dir);
-    if (env && (e = posix_spawn_file_actions_init(&fa)) == 0) {
-        fa_ok = 1;
-        e = posix_spawn_file_actions_addchdir_np(&fa, cfg->dir);
-    }
-    /* A JSON log holds only JSON lines: read the hook's output and log it. */
-    if (e == 0 && sl_log_json()) {
-        if (pipe2(pipe_fd, O_CLOEXEC))
-            e = errno;
-        else if ((e = posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 1)) == 0)
-            e = posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 2);
-    }
-    if (e == 0) {
-        char *argv[] = {"sh", "-c", (char *)cmd, NULL};
-        /* What we logged so far reaches a shared log file before the hook's lines. */
-        fflush(stdout);
-        fflush(stderr);
-        e = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, env);
-    }
-    if (pipe_fd[1] >= 0)
-        close(pipe_fd[1]);
-    if (pipe_fd[0] >= 0) {
-        FILE *f = e ? NULL : fdopen(pipe_fd[0], "r");
-        char line[4096];
-        while (f && fgets(line, sizeof line, f)) {
-            line[strcspn(line, "\n")] = 0;
-            sl_log_event(SL_LOG_INFO, "hook", "hook %s: %s", which, line);
-        }
-        if (f)
-            fclose(f);
-        else
-            close(pipe_fd[0]);
-    }
-    if (e) {
+    int e = flow_hook_spawn(&h, cfg, which, cmd, env, 0);
+    if (e)
         sl_warn("hook %s ('%s') could not be started in %s: %s", which, cmd, cfg->dir, strerror(e));
-    } else {
-        while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-            ;
-        if (WIFSIGNALED(wstatus))
-            sl_warn("hook %s ('%s') was ended by signal %d (%s)", which, cmd, WTERMSIG(wstatus),
-                    strsignal(WTERMSIG(wstatus)));
-        else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127)
-            sl_warn("hook %s ('%s') exited with status 127: command not found (hooks run with "
-                    "`sh -c` in %s)",
-                    which, cmd, cfg->dir);
-        else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0)
-            sl_warn("hook %s ('%s') exited with status %d", which, cmd, WEXITSTATUS(wstatus));
-    }
-    if (fa_ok)
-        posix_spawn_file_actions_destroy(&fa);
+    flow_hook_wait(&h, cfg);
     for (int v = 0; v < 4; v++)
         free(own[v]);
     free(env);

@@ -11,6 +11,7 @@
 #define SL_FLOW_RUN_H
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "config/config.h"
 #include "util/err.h"
@@ -49,6 +50,28 @@ void flow_report_local_path(const struct sl_config *cfg, const char *run_id, cha
  * out of memory (nothing to free then). */
 char **flow_hook_environment(const char *const names[], const char *const values[], int n,
                              char *own[]);
+
+/* A hook started with flow_hook_spawn: the spawned shell (its own process
+ * group when a limit is set, so a stop reaches what the script started), and
+ * the read end of its output when the log is JSON (else -1). */
+struct flow_hook {
+    pid_t pid;
+    int out_fd;
+    double started; /* CLOCK_MONOTONIC seconds */
+    const char *which, *cmd;
+};
+
+/* Start `cmd` with `/bin/sh -c` in the config file's folder with
+ * environment `env`; with a JSON log its output is read by flow_hook_wait
+ * and logged as "hook WHICH: line" (dropped when `background`).  0 or an
+ * errno (the caller warns). */
+int flow_hook_spawn(struct flow_hook *h, const struct sl_config *cfg, const char *which,
+                    const char *cmd, char **env, int background);
+
+/* Wait for the hook to end, logging its output; past run.timeouts.hook from
+ * its start, SIGTERM to its process group, SIGKILL 5 s later, and a warning
+ * line.  Then warn about a failed exit status. */
+void flow_hook_wait(struct flow_hook *h, const struct sl_config *cfg);
 
 /* After flow_run: run on_success (err NULL) or on_failure (SNAPLAKE_STATUS
  * failed, or interrupted when opt->interrupted) with `/bin/sh -c`
