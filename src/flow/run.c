@@ -331,6 +331,26 @@ static void clean_leftovers(struct run *r)
     }
     if (d)
         closedir(d);
+    /* A report's local copy is written to <run>.html.tmp and renamed; a run
+     * killed in between leaves the .tmp.  Reports are saved after the lock
+     * is let go, so a .tmp younger than ten minutes may be a finishing
+     * run's: only older ones go. */
+    snprintf(tmp, sizeof tmp, "%s/.snaplake/reports", r->cfg->dir);
+    d = opendir(tmp);
+    time_t now = time(NULL);
+    while (d && (de = readdir(d))) {
+        char file[PATH_MAX + 300];
+        struct stat st;
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 4, ".tmp"))
+            continue;
+        snprintf(file, sizeof file, "%s/%s", tmp, de->d_name);
+        if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > 600 &&
+            unlink(file) == 0)
+            sl_debug("removed the unfinished report %s of an earlier run", file);
+    }
+    if (d)
+        closedir(d);
     struct leftovers l = {0};
     struct sl_err e = {0};
     if (r->store.type->list(r->store.ctx, "_snaplake", NULL, collect_catalog_leftover, &l, &e) == SL_OK)
