@@ -645,8 +645,12 @@ static int run_steps(struct run *r, struct sl_err *err)
             rc = SL_ERROR;
             break;
         }
+        /* The step's name once: an error of the step's own stage starts with it. */
         char buf[2200];
-        sl_warn("%s: %s", s->name, sl_err_format(err, buf, sizeof buf));
+        if (strcmp(err->stage, s->name))
+            sl_warn("%s: %s", s->name, sl_err_format(err, buf, sizeof buf));
+        else
+            sl_warn("%s", sl_err_format(err, buf, sizeof buf));
         sl_err_clear(err);
     }
     flow_deadline_end(&dl);

@@ -81,6 +81,7 @@ check "publish: the catalog still publishes the previous run" \
 SNAPLAKE_FAULT=retention:1 sl run -q -c p/snaplake.yml
 expect_rc "retention: published all the same" 0
 expect_grep "retention: a warning" "$T/err" "retention: injected fault (SNAPLAKE_FAULT), attempt 1, transient"
+if grep -q "retention: retention" "$T/err"; then fail "retention: the step is named once" "$(cat "$T/err")"; else pass "retention: the step is named once"; fi
 check "retention: its task failed" test "$(task retention)" = "failed 1"
 
 # Several switches at once, separated by ';'.
