@@ -150,6 +150,19 @@ static int failed(json_t *status, const char *state, const char *id, const char 
                       transient ? "" : "\nFix the model; a retry would fail the same way.");
 }
 
+/* Best effort: a query we no longer follow must not run on (and bill) in
+ * Athena. */
+static void stop_query(struct athena *a, const char *id, const char *object)
+{
+    json_t *stop = json_pack("{s:s}", "QueryExecutionId", id), *ans = NULL;
+    struct sl_err ignored = {0};
+    sl_info("cancelling Athena query %s (%s)", id, object);
+    if (call(a, false, "StopQueryExecution", stop, &ans, NULL, object, &ignored))
+        sl_warn("could not stop Athena query %s: %s", id, ignored.msg);
+    json_decref(stop);
+    json_decref(ans);
+}
+
 /* Run one statement to its end.  honor_stop false: cleanup after an
  * interrupt (no StopQueryExecution, no early return). */
 static int query(struct athena *a, const char *sql, const char *token, const char *object,
@@ -175,13 +188,7 @@ static int query(struct athena *a, const char *sql, const char *token, const cha
     double pause = a->poll;
     for (;;) {
         if (engine_sleep(pause, honor_stop ? &halt : NULL)) {
-            json_t *stop = json_pack("{s:s}", "QueryExecutionId", id), *ans = NULL;
-            struct sl_err ignored = {0};
-            sl_info("cancelling Athena query %s (%s)", id, object);
-            if (call(a, false, "StopQueryExecution", stop, &ans, NULL, object, &ignored))
-                sl_warn("could not stop Athena query %s: %s", id, ignored.msg);
-            json_decref(stop);
-            json_decref(ans);
+            stop_query(a, id, object);
             return sl_err_set(err, false, "model", object, "interrupted (Athena query %s stopped)",
                               id);
         }
@@ -189,8 +196,12 @@ static int query(struct athena *a, const char *sql, const char *token, const cha
         req = json_pack("{s:s}", "QueryExecutionId", id);
         rc = call(a, honor_stop, "GetQueryExecution", req, &resp, NULL, object, err);
         json_decref(req);
-        if (rc)
+        if (rc) {
+            /* Its state unknown (the retries gave up, or we were stopped
+             * inside the call): stop it rather than leave it running. */
+            stop_query(a, id, object);
             return rc;
+        }
         json_t *status = json_object_get(json_object_get(resp, "QueryExecution"), "Status");
         const char *state = json_string_value(json_object_get(status, "State"));
         if (state && !strcmp(state, "SUCCEEDED")) {

@@ -219,4 +219,23 @@ sys.exit(0 if slow and stops == slow[:1] else 1)
 PY
 no_violation "the cancel sequence is valid for athena's service-2.json"
 
+# --- the query's state cannot be read (GetQueryExecution refused): it is
+# stopped rather than left running (and billed) in Athena
+start_fake denied
+models d
+printf 'SELECT id, name /* poll_denied */ FROM raw.users\n' >d/stage1/names.sql
+"$DRIVER" "$T/laked" 20261130T010203Z "$RAWP" d/stage1/names.sql >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc "GetQueryExecution refused: the model fails" 1
+expect_grep "the refusal is reported" "$T/err" "athena:GetQueryExecution"
+check "StopQueryExecution was sent for the query it could not follow" \
+    $PY - "$LOG" <<'PY'
+import json, sys
+log = [json.loads(l) for l in open(sys.argv[1])]
+q = [e["execution"] for e in log if e["op"] == "StartQueryExecution" and "poll_denied" in e["params"]["QueryString"]]
+stops = [e["params"]["QueryExecutionId"] for e in log if e["op"] == "StopQueryExecution"]
+sys.exit(0 if q and stops == q[:1] else 1)
+PY
+no_violation "the stop after a refused poll is valid for athena's service-2.json"
+
 exit $((NFAIL > 0))

@@ -35,7 +35,8 @@ StartQueryExecution are processed, then the connection is reset before the
 answer: the client's retry must bring the same token); SQL containing
 nosuchcolumn (FAILED, user error, not retryable), internal_once (FAILED the
 first time, ErrorCategory 1 Retryable true), slow_forever (RUNNING until
-StopQueryExecution).
+StopQueryExecution), poll_denied (GetQueryExecution refused with
+AccessDeniedException; the query runs until StopQueryExecution).
 
 Every request is logged as one JSON line to --log.
 """
@@ -314,6 +315,13 @@ class Handler(BaseHTTPRequestHandler):
             if not e:
                 return self.error(400, "InvalidRequestException",
                                   "QueryExecution %s was not found" % p["QueryExecutionId"], entry)
+            if "poll_denied" in e["sql"] and e["state"] in ("QUEUED", "RUNNING"):
+                # A policy that allows StartQueryExecution but not
+                # GetQueryExecution: the query runs on unseen.
+                e["state"] = "RUNNING"
+                return self.error(400, "AccessDeniedException",
+                                  "User is not authorized to perform: athena:GetQueryExecution",
+                                  entry)
             if e["state"] == "QUEUED":
                 e["state"] = "RUNNING"
             elif e["state"] == "RUNNING" and "slow_forever" not in e["sql"]:
