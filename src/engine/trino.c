@@ -212,8 +212,8 @@ static int query_error(json_t *e, const char *model_file, int head_lines, struct
 
 /* Run one statement to its end: POST, then follow nextUri.  *rows (may be
  * NULL) gets the first value of the first data row (a CTAS answers its row
- * count so).  On interrupt or a fired cancel token the query is cancelled
- * (DELETE nextUri).  honor_stop false: cleanup, which goes on regardless. */
+ * count so).  On interrupt, a fired cancel token or a page that cannot be
+ * read the query is cancelled (DELETE nextUri).  honor_stop false: cleanup, which goes on regardless. */
 static int statement(struct trino *t, const char *sql, const char *model_file, int head_lines,
                      bool honor_stop, struct sl_cancel *cancel, int64_t *rows,
                      struct sl_err *err)
@@ -224,6 +224,7 @@ static int statement(struct trino *t, const char *sql, const char *model_file, i
     char url[2048], next[2048] = "", id[256] = "";
     long status = 0;
     int rc;
+    bool failed_in_trino = false;
     snprintf(url, sizeof url, "%s/v1/statement", t->url);
     rc = http(t, "POST", url, sql, halt, &resp, &status, model_file, err);
     for (;;) {
@@ -251,6 +252,7 @@ static int statement(struct trino *t, const char *sql, const char *model_file, i
         const char *nu = json_string_value(json_object_get(doc, "nextUri"));
         snprintf(next, sizeof next, "%s", nu ? nu : "");
         if (e) {
+            failed_in_trino = true;
             rc = query_error(e, model_file, head_lines, err);
             sl_err_context(err, "query %s", id);
         }
@@ -263,8 +265,11 @@ static int statement(struct trino *t, const char *sql, const char *model_file, i
         }
         rc = http(t, "GET", next, NULL, halt, &resp, &status, model_file, err);
     }
-    if (rc && next[0] && engine_halted(halt)) {
-        /* Cancel: the coordinator frees the query's workers. */
+    /* Cancel whenever we stop following a query that has not ended: on an
+     * interrupt, and when its next page could not be read (the coordinator
+     * would keep its workers until its client timeout).  A query that
+     * reported its own error has ended. */
+    if (rc && next[0] && !failed_in_trino) {
         struct sl_err ignored = {0};
         sl_info("cancelling Trino query %s (%s)", id, model_file);
         http(t, "DELETE", next, NULL, NULL, &resp, &status, model_file, &ignored);

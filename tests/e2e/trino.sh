@@ -173,4 +173,13 @@ expect_rc "a model past run.timeouts.model: the run fails" 1
 expect_grep "the error names the time limit" "$T/err" "run.timeouts.model"
 check "the timed-out query was cancelled with DELETE" grep -q '"kind": "cancel"' "$LOG"
 
+# --- a page that cannot be read (403 from a proxy): the query is cancelled,
+# not left running on the cluster
+start_fake refused
+project refused "$PORT"
+printf 'SELECT id, name /* poll_refused */ FROM raw.users\n' >refused/models/stage1/names.sql
+sl run -c refused/snaplake.yml
+expect_rc "a refused page: the run fails" 1
+check "the query it could not follow was cancelled with DELETE" grep -q '"kind": "cancel"' "$LOG"
+
 exit $((NFAIL > 0))

@@ -31,6 +31,8 @@ Faults:
   SQL containing internal_once FAILED the first time, INTERNAL_ERROR
                              (GENERIC_INTERNAL_ERROR); then as usual
   SQL containing slow_forever  RUNNING until cancelled
+  SQL containing poll_refused  once RUNNING, every GET is 403 (the query runs
+                             on until cancelled)
 
 Every request is logged as one JSON line to --log.
 """
@@ -239,6 +241,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         qid, q = self.lookup(entry)
         if not q:
+            return
+        if "poll_refused" in q["sql"] and q["state"] == "RUNNING":
+            # A proxy in front of the coordinator refusing the client
+            # mid-query: the query runs on until cancelled.
+            entry["fault"] = "403"
+            log(entry)
+            self.answer(403, {"message": "Forbidden"})
             return
         if q["state"] == "QUEUED":
             q["state"] = "RUNNING"
