@@ -216,6 +216,7 @@ int cmd_demo(int argc, char **argv)
     struct flow_run_options ro = {0};
     int rc = flow_run(&cfg, &ro, &err);
     flow_report_save(&cfg, &ro, rc == SL_OK);
+    flow_run_unlock(&ro);
     if (rc) {
         cmd_report(&err);
     } else {

@@ -138,6 +138,7 @@ static int run_or_export(int argc, char **argv, int export_only)
                           ro.run_id, ro.run_id);
     }
     flow_report_save(&cfg, &ro, rc == SL_OK);
+    flow_run_unlock(&ro);
     flow_run_hook(&cfg, &ro, rc ? &err : NULL);
     config_free(&cfg);
     if (rc && ro.interrupted)

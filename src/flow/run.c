@@ -332,12 +332,10 @@ static void clean_leftovers(struct run *r)
     if (d)
         closedir(d);
     /* A report's local copy is written to <run>.html.tmp and renamed; a run
-     * killed in between leaves the .tmp.  Reports are saved after the lock
-     * is let go, so a .tmp younger than ten minutes may be a finishing
-     * run's: only older ones go. */
+     * killed in between leaves the .tmp.  Reports are saved under the run
+     * lock (flow_run_unlock), which we hold: any .tmp is a dead run's. */
     snprintf(tmp, sizeof tmp, "%s/.snaplake/reports", r->cfg->dir);
     d = opendir(tmp);
-    time_t now = time(NULL);
     while (d && (de = readdir(d))) {
         char file[PATH_MAX + 300];
         struct stat st;
@@ -345,8 +343,7 @@ static void clean_leftovers(struct run *r)
         if (len < 5 || strcmp(de->d_name + len - 4, ".tmp"))
             continue;
         snprintf(file, sizeof file, "%s/%s", tmp, de->d_name);
-        if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > 600 &&
-            unlink(file) == 0)
+        if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && unlink(file) == 0)
             sl_debug("removed the unfinished report %s of an earlier run", file);
     }
     if (d)
@@ -777,6 +774,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     char state_path[PATH_MAX + 32], red[1024];
     int rc = SL_ERROR, began = 0, lock_fd = -1, ncancel = 0;
     struct run_timer timer = {0};
+    opt->lock_fd = -1;
     pq_options_default(&r.pq);
     r.pq.codec = cfg->compression;
     r.pq.level = cfg->compression_level;
@@ -926,7 +924,16 @@ out:
         sl_cancel_destroy(&r.cancel[i]);
     free(r.cancel);
     free(r.snapshot_identity);
-    if (lock_fd >= 0)
-        close(lock_fd);
+    /* Held on: the caller saves the report under it (a next run's sweep
+     * of unfinished writes must not meet the report's), then lets go with
+     * flow_run_unlock before the hook. */
+    opt->lock_fd = lock_fd;
     return rc;
+}
+
+void flow_run_unlock(struct flow_run_options *opt)
+{
+    if (opt->lock_fd >= 0)
+        close(opt->lock_fd);
+    opt->lock_fd = -1;
 }

@@ -28,11 +28,16 @@ struct flow_run_options {
     int began;                 /* filled: 1 when the run was recorded (hooks run) */
     char failed_task[300];     /* filled: the id of the first task that failed, or "" */
     int interrupted;           /* filled: the signal (SIGINT, SIGTERM) that stopped the run, or 0 */
+    int lock_fd;               /* filled: the run lock, still held (flow_run_unlock), or -1 */
 };
 
 /* Returns 0 when the run was published (its result line logged); SL_ERROR
  * with *err otherwise, which the caller reports, before flow_run_hook. */
 int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct sl_err *err);
+
+/* Let go of the run lock flow_run returned holding: after flow_report_save,
+ * before flow_run_hook (an on_failure hook may start the next run). */
+void flow_run_unlock(struct flow_run_options *opt);
 
 /* After flow_run (and before the hook): the run's HTML report (report.h)
  * into the lake next to its manifest when it was published
