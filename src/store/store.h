@@ -57,9 +57,11 @@ struct store_options {
 };
 
 /*
- * Concurrency: open, close, list, remove_prefix and sweep_incomplete are
- * called from one thread.  put_open/write/commit/abort on different handles,
- * get, local_path and url may run concurrently from several threads (export
+ * Concurrency: open and close from one thread, with no other call under way.
+ * list, remove_prefix and sweep_incomplete run one at a time, from any
+ * thread (the cloud engines' model workers serialise theirs with a mutex),
+ * and may overlap the calls below.  put_open/write/commit/abort on different handles, get,
+ * local_path and url may run concurrently from several threads (export
  * workers each stream their own files); one handle is used by one thread.
  */
 struct store_type {
