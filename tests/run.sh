@@ -4,6 +4,7 @@
 # Every test prints lines "PASS name" / "FAIL name"; this script counts them
 # and ends with one line "N passed, N failed" (CI reads it).  A test program
 # that crashes or exits non-zero without printing a FAIL counts as a failure.
+# Each program's line ends with its wall time in seconds, to find slow scripts.
 #
 # Environment: BUILD (build folder, default build), SAN=1 under sanitizers.
 set -u
@@ -25,8 +26,10 @@ run_one() { # name, command...
     local name=$1
     shift
     local out="$log/$(echo "$name" | tr '/ ' '__').out"
+    local start=$SECONDS
     "$@" >"$out" 2>&1
     local rc=$?
+    local secs=$((SECONDS - start))
     local p f
     p=$(grep -c '^PASS ' "$out")
     f=$(grep -c '^FAIL ' "$out")
@@ -37,10 +40,10 @@ run_one() { # name, command...
     passed=$((passed + p))
     failed=$((failed + f))
     if [ "$f" -ne 0 ]; then
-        echo "---- $name: $p passed, $f failed"
+        echo "---- $name: $p passed, $f failed (${secs}s)"
         cat "$out"
     else
-        echo "ok   $name: $p passed"
+        echo "ok   $name: $p passed (${secs}s)"
     fi
 }
 
