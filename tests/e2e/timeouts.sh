@@ -177,7 +177,7 @@ echo "SELECT sum(a.range * b.range) AS s FROM range(1000000) a, range(1000000) b
 cfg '  retries: 0'
 timeout -k 5 $LIMIT "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err" &
 pid=$!
-for _ in $(seq 200); do
+for _ in $(seq 600); do
     [ "$(st "SELECT state FROM tasks WHERE task_id = 'stage1/slow' ORDER BY run_id DESC LIMIT 1" 2>/dev/null)" = running ] && break
     sleep 0.1
 done
@@ -219,7 +219,7 @@ pgcfg() { write_cfg pg/snaplake.yml "source: \"$RURL\"" 'lake: ./lake' 'jobs: 1'
 hold() { # seconds: hold the gate's lock exclusively in the background
     PGAPPNAME=gatekeeper psql -XAtq "$URL" -c "SELECT pg_advisory_lock(4242), pg_sleep($1)" >/dev/null 2>&1 &
     hold_pid=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do
         [ "$(P -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND granted")" = 1 ] && return 0
         sleep 0.1
     done
@@ -243,19 +243,25 @@ check "postgres always: the blocked COPY was cancelled, not waited for" test $((
 expect_grep "postgres always: timed out" "$T/err" "table t, part 0: timed out after 1 s (run.timeouts.export_chunk)"
 check "postgres always: 2 attempts recorded" \
     test "$(sqlite3 pg/.snaplake/state.db "SELECT state || ' ' || attempts FROM tasks WHERE task_id = 'export/t/0'")" = "failed 2"
-sleep 0.5
+# A backend ends a moment after its client went: wait for it (a COPY never
+# cancelled would wait for the 600 s lock, far longer).
+for _ in $(seq 300); do [ "$(copies)" = 0 ] && break; sleep 0.1; done
 check "postgres always: no COPY of ours still runs in the server" test "$(copies)" = 0
 release
 
-# Held for 3 s: the attempts in that time are cancelled, a later one passes.
+# Held until the first attempt has timed out (a fixed hold of a few seconds
+# could end before a slow start reached its COPY): then a later one passes.
 pgcfg '  retry: {max_attempts: 30, interval: 0.2, backoff_rate: 1}' '  timeouts: {export_chunk: 1}'
-check "postgres retried: the gate is held" hold 3
-timeout -k 5 $LIMIT "$SNAPLAKE" run -c pg/snaplake.yml >"$T/out" 2>"$T/err"
+check "postgres retried: the gate is held" hold 600
+timeout -k 5 $LIMIT "$SNAPLAKE" run -c pg/snaplake.yml >"$T/out" 2>"$T/err" &
+pid=$!
+for _ in $(seq 600); do grep -q "retrying" "$T/err" && break; sleep 0.1; done
+release
+wait $pid
 RC=$?
 expect_rc "postgres retried: the run publishes" 0
 expect_grep "postgres retried: an attempt timed out" "$T/err" \
     "t part-0 failed (attempt 1), retrying: export: table t, part 0: timed out after 1 s (run.timeouts.export_chunk)"
 check "postgres retried: the data is exact" \
     test "$("$SNAPLAKE" query -c pg/snaplake.yml --format csv 'SELECT count(*) FROM raw.t' 2>/dev/null | tail -1)" = 5000
-release
 exit 0
