@@ -163,7 +163,7 @@ EOF
     "$PY" "$top/tests/tools/s3_proxy.py" --upstream "http://127.0.0.1:$port" --data-dir "$dir/data" \
         --state-dir "$dir" >"$dir/proxy.log" 2>&1 &
     echo $! >"$dir/proxy.pid"
-    for attempt in $(seq 1 100); do
+    for attempt in $(seq 1 600); do # botocore loads slowly on a busy machine
         [ -s "$dir/proxy.port" ] && break
         kill -0 "$(cat "$dir/proxy.pid")" 2>/dev/null || break
         sleep 0.1

@@ -64,7 +64,7 @@ start_fake() {
     $PY "$TOOLS/athena_endpoint.py" --port-file "$T/$n.port" --log "$LOG" --parquet "$PREP" "$@" \
         2>"$T/$n.stderr" &
     FAKES+=($!)
-    for _ in $(seq 100); do [ -s "$T/$n.port" ] && break; sleep 0.1; done
+    for _ in $(seq 600); do [ -s "$T/$n.port" ] && break; sleep 0.1; done # botocore loads slowly on a busy machine
     export AWS_ENDPOINT_URL_ATHENA=http://127.0.0.1:$(cat "$T/$n.port")
 }
 trap 'for p in "${FAKES[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT

@@ -39,7 +39,7 @@ start() { # NAME SCRIPT ARGS… → its port in $PORT
     shift 2
     $PY "$TOOLS/$script" --port-file "$T/$n.port" --log "$T/$n.log" "$@" 2>"$T/$n.stderr" &
     PIDS+=($!)
-    for _ in $(seq 150); do [ -s "$T/$n.port" ] && break; sleep 0.1; done
+    for _ in $(seq 600); do [ -s "$T/$n.port" ] && break; sleep 0.1; done # botocore loads slowly on a busy machine
     PORT=$(cat "$T/$n.port" 2>/dev/null)
 }
 export AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK AWS_REGION=us-east-1 \

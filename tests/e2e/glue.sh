@@ -29,7 +29,7 @@ $PY "$TOOLS/glue_endpoint.py" --port-file "$EP/port" --log "$EP/calls.jsonl" --f
     --access-key AKIDGLUETEST --secret-key glue-test-secret --session-token glue-test-token 2>"$EP/stderr" &
 EP_PID=$!
 trap 'kill $EP_PID 2>/dev/null; wait $EP_PID 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 100); do [ -s "$EP/port" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -s "$EP/port" ] && break; sleep 0.1; done # botocore loads slowly on a busy machine
 PORT=$(cat "$EP/port" 2>/dev/null)
 if [ -z "$PORT" ]; then
     fail endpoint-start "$(cat "$EP/stderr")"

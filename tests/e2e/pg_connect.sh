@@ -143,7 +143,7 @@ for what in "starting up" "shutting down"; do
     name=${what// /_}
     python3 "$T/fake_pg.py" "the database system is $what" >"$T/fake_port" &
     bg=$!
-    for _ in $(seq 50); do [ -s "$T/fake_port" ] && break; sleep 0.1; done
+    for _ in $(seq 600); do [ -s "$T/fake_port" ] && break; sleep 0.1; done
     c=$(cfg "$name" "postgres://app:right-pw@127.0.0.1:$(cat "$T/fake_port")/shop" 2)
     sl run -c "$c"
     expect_rc "$name/run" 1

@@ -27,7 +27,7 @@ start_fake() {
     python3 "$TOOLS/trino_endpoint.py" --port-file "$T/$n.port" --log "$LOG" \
         --parquet "$PREP" --rows 3 "$@" &
     FAKES+=($!)
-    for _ in $(seq 100); do [ -s "$T/$n.port" ] && break; sleep 0.1; done
+    for _ in $(seq 600); do [ -s "$T/$n.port" ] && break; sleep 0.1; done # python starts slowly on a busy machine
     PORT=$(cat "$T/$n.port")
 }
 trap 'for p in "${FAKES[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
