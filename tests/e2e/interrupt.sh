@@ -26,7 +26,7 @@ start_paused() {
     rm -f p/hook.env
     SNAPLAKE_FAULT=pause:$1 "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err" &
     pid=$!
-    for _ in $(seq 200); do
+    for _ in $(seq 1200); do
         grep -q "paused at ${1%%,*}" "$T/err" && return 0
         sleep 0.05
     done
@@ -86,7 +86,7 @@ check "sigint-publish: no manifest of it in the lake" \
 # held where it ends interrupted, before it records so.
 start_paused batch,ending
 kill -INT $pid
-for _ in $(seq 100); do grep -q "paused at ending" "$T/err" && break; sleep 0.05; done
+for _ in $(seq 1200); do grep -q "paused at ending" "$T/err" && break; sleep 0.05; done
 kill -INT $pid
 wait $pid
 RC=$?

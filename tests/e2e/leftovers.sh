@@ -37,7 +37,7 @@ check "gc: keeps the newest failed run (it can be resumed)" test -d "p/lake/raw/
 # A killed run (kill -9 while a chunk is being written): a *.tmp-* part file.
 SNAPLAKE_FAULT=pause:batch "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err" &
 pid=$!
-for _ in $(seq 200); do grep -q "paused at batch" "$T/err" && break; sleep 0.05; done
+for _ in $(seq 1200); do grep -q "paused at batch" "$T/err" && break; sleep 0.05; done
 kill -9 $pid
 wait $pid 2>/dev/null
 killed=$(st "SELECT max(run_id) FROM runs")

@@ -19,7 +19,7 @@ ids_kept() { (cd p/lake/_snaplake/runs && ls *.json | sed 's/\.json$//' | sort |
 kill_at() {
     SNAPLAKE_FAULT=pause:$1 "$SNAPLAKE" run "${@:2}" -c p/snaplake.yml >"$T/out" 2>"$T/err" &
     local pid=$!
-    for _ in $(seq 400); do grep -q "paused at $1" "$T/err" && break; sleep 0.05; done
+    for _ in $(seq 1200); do grep -q "paused at $1" "$T/err" && break; sleep 0.05; done
     kill -9 $pid
     wait $pid 2>/dev/null
     killed=$(st "SELECT max(run_id) FROM runs")

@@ -90,7 +90,7 @@ check "SNAPLAKE_PROGRESS=always: drawn on a file too" has always.err '\x1b\[K'
     "SNAPLAKE_FAULT=pause:batch $SNAPLAKE run -c snaplake.yml & echo \$! >pid; wait \$!" \
     /dev/null >term.txt 2>&1 </dev/null) &
 spid=$!
-for _ in $(seq 200); do
+for _ in $(seq 1200); do
     grep -qa "paused at batch" term.txt 2>/dev/null && grep -qaP '\x1b\[K' term.txt && break
     sleep 0.05
 done

@@ -12,7 +12,7 @@ cat_id() { q p/snaplake.yml "SELECT run_id FROM _snaplake.published" | sed -n 's
 start_paused() {
     SNAPLAKE_FAULT=pause:$1 "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err" &
     pid=$!
-    for _ in $(seq 400); do
+    for _ in $(seq 1200); do
         grep -q "paused at $1" "$T/err" && return 0
         sleep 0.05
     done

@@ -167,7 +167,7 @@ python3 -c 'import fcntl, sys, time
 f = open(sys.argv[1], "a"); fcntl.lockf(f, fcntl.LOCK_EX); print("locked", flush=True); time.sleep(120)' \
     "$P/.snaplake/lock" >"$T/lock.out" &
 LOCKER=$!
-for _ in $(seq 100); do grep -q locked "$T/lock.out" && break; sleep 0.05; done
+for _ in $(seq 1200); do grep -q locked "$T/lock.out" && break; sleep 0.05; done
 cd "$T/cwd" && sl report -c "$CFG"; cd "$OLDPWD"
 expect_rc running-exit 0
 expect_grep running-newest-default "$T/out" "report-$LIVE.html"

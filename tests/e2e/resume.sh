@@ -62,7 +62,7 @@ expect_rc "--allow-mixed-snapshots without --resume: usage error" 2
 sqlite3 p/db.sqlite "DELETE FROM t WHERE s = 'after the snapshot'"
 SNAPLAKE_FAULT=pause:batch "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err" &
 pid=$!
-for _ in $(seq 200); do grep -q "paused at batch" "$T/err" && break; sleep 0.05; done
+for _ in $(seq 1200); do grep -q "paused at batch" "$T/err" && break; sleep 0.05; done
 kill -TERM $pid
 wait $pid
 check "interrupted: exit 143" test $? = 143

@@ -39,7 +39,7 @@ sqlite3 "$A/src.db" "BEGIN EXCLUSIVE; INSERT INTO t (v) VALUES ('c');" ".shell t
     ".shell for i in \$(seq 1200); do grep -qs 'waiting for a writer' $T/err && break; sleep 0.05; done; sleep 1" \
     "COMMIT;" >"$T/writer.out" 2>&1 &
 writer=$!
-for _ in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.05; done
+for _ in $(seq 1200); do [ -e "$T/locked" ] && break; sleep 0.05; done
 start=$(date +%s)
 sl run -c "$A/snaplake.yml"
 took=$(($(date +%s) - start))
