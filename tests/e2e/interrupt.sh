@@ -61,7 +61,8 @@ t0=$(date +%s)
 kill -TERM $pid
 wait $pid
 RC=$?
-check "sigterm: stops within seconds" test $(($(date +%s) - t0)) -le 5
+# 20 s: far below the pause's 60 s, above a slow exit under ASan on a busy machine.
+check "sigterm: stops within seconds" test $(($(date +%s) - t0)) -le 20
 stopped sigterm SIGTERM 143
 check "sigterm: the chunks not done are interrupted" \
     test "$(sqlite3 p/.snaplake/state.db "SELECT count(*) FROM tasks WHERE run_id = (SELECT max(run_id) FROM runs) AND kind = 'export' AND state = 'interrupted'")" = 2
