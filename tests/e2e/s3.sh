@@ -159,7 +159,8 @@ RC=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 faults '{"faults": []}'
 expect_rc interrupt-exit 130
-[ "$ms" -lt 5000 ] && pass interrupt-prompt || fail interrupt-prompt "exit took $ms ms after SIGINT"
+# 15 s: half the stall's 30 s, above a slow exit under ASan on a busy machine.
+[ "$ms" -lt 15000 ] && pass interrupt-prompt || fail interrupt-prompt "exit took $ms ms after SIGINT"
 got=$(current)
 [ "$got" = "$RUN2" ] && pass interrupt-current-unchanged || fail interrupt-current-unchanged "current '$got', want '$RUN2'"
 
