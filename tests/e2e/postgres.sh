@@ -482,10 +482,12 @@ INSERT INTO accounts (id, balance, pad) VALUES (nextval('acc_seq'), 0, 'new');
 INSERT INTO orders (account_id, note) VALUES (currval('acc_seq'), 'child');
 COMMIT;
 SQL
-pgbench -n -c 4 -j 2 -T 60 -f "$T/transfer.sql" -f "$T/child.sql" "$BASE/bank" >"$T/pgbench.log" 2>&1 &
+# -T 600: the writers run until killed below (with -T 60 they could end before
+# "writers were running" on a slow machine); the runs start once they write.
+pgbench -n -c 4 -j 2 -T 600 -f "$T/transfer.sql" -f "$T/child.sql" "$BASE/bank" >"$T/pgbench.log" 2>&1 &
 bench_pid=$!
 bg_pids+=("$bench_pid")
-sleep 1
+for _ in $(seq 600); do [ "$(P bank -c "SELECT count(*) > 0 FROM orders WHERE note = 'child'")" = t ] && break; sleep 0.1; done
 cfg=$(project bank "$BASE/bank" "run: { retries: 5 }")
 bank_check() { # label
     expect_eq "consistency: $1: lake total equals the constant" \
