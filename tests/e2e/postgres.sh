@@ -532,6 +532,12 @@ killer() { # KILLS COORDINATOR-TOO(0/1)
             PERFORM pg_sleep(0.001);
         END LOOP; END \$\$" >/dev/null 2>&1
 }
+killer_ready() { # the killer's loop is running in the server (not a fixed 0.3 s)
+    for _ in $(seq 600); do
+        [ "$(P bank -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'snaplake-killer' AND state = 'active'")" = 1 ] && return
+        sleep 0.1
+    done
+}
 stop_killer() {
     P bank -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'snaplake-killer'" >/dev/null
     wait "$killer_pid" 2>/dev/null
@@ -539,7 +545,7 @@ stop_killer() {
 killer 2 0 &
 killer_pid=$!
 bg_pids+=("$killer_pid")
-sleep 0.3
+killer_ready
 SNAPLAKE_PG_CHUNK_BYTES=1000000 "$SNAPLAKE" run -c "$cfg" >"$T/out" 2>"$T/err"
 RC=$?
 stop_killer
@@ -562,7 +568,7 @@ wait "$bench_pid" 2>/dev/null
 killer 1 1 &
 killer_pid=$!
 bg_pids+=("$killer_pid")
-sleep 0.3
+killer_ready
 before=$(cat "$T/bank/lake/_snaplake/current")
 SNAPLAKE_PG_CHUNK_BYTES=500000 "$SNAPLAKE" run -c "$cfg" >"$T/out" 2>"$T/err"
 RC=$?
