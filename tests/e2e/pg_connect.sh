@@ -68,12 +68,14 @@ cfg() { # NAME SOURCE RETRIES → config path
 }
 GOOD="postgres://app:right-pw@127.0.0.1:$PORT/shop"
 
-# ---- restart: down at the start, up two seconds later --------------------
+# ---- restart: down at the start, up once the first attempt failed ---------
 c=$(cfg restart "$GOOD" 6)
 pg_stop || fail "restart/server stops"
 "$SNAPLAKE" run -c "$c" >"$T/out" 2>"$T/err" &
 bg=$!
-sleep 2
+# Up again once the first attempt has failed (a fixed 2 s could pass before a
+# slow start even tried, and then nothing was retried).
+for _ in $(seq 600); do grep -q 'snapshot failed (attempt 1 of 7)' "$T/err" && break; sleep 0.1; done
 pg_start || fail "restart/server starts again"
 wait "$bg"
 RC=$?
