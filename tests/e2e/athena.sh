@@ -202,8 +202,13 @@ models c
 printf 'SELECT id, name /* slow_forever */ FROM raw.users\n' >c/stage1/names.sql
 "$DRIVER" "$T/lakec" 20261130T010203Z "$RAWP" c/stage1/names.sql >"$T/out" 2>"$T/err" &
 pid=$!
-for _ in $(seq 100); do grep -q slow_forever "$LOG" 2>/dev/null && break; sleep 0.1; done
-sleep 0.5
+# Signalled once the client polls the slow query (it knows the id to stop),
+# not a fixed 0.5 s after the start was seen.
+for _ in $(seq 600); do
+    qid=$(grep slow_forever "$LOG" 2>/dev/null | grep -o '"execution": "[^"]*"' | head -1 | cut -d'"' -f4)
+    [ -n "$qid" ] && [ "$(grep -c "GetQueryExecution.*$qid" "$LOG")" -ge 1 ] && break
+    sleep 0.1
+done
 kill -TERM $pid
 wait $pid
 RC=$?

@@ -150,8 +150,13 @@ project cancel "$PORT"
 printf 'SELECT id, name /* slow_forever */ FROM raw.users\n' >cancel/models/stage1/names.sql
 "$SNAPLAKE" run -c cancel/snaplake.yml >"$T/out" 2>"$T/err" &
 pid=$!
-for _ in $(seq 100); do grep -q slow_forever "$LOG" 2>/dev/null && break; sleep 0.1; done
-sleep 0.5
+# Signalled once the client polls the slow query (it holds the nextUri to
+# cancel), not a fixed 0.5 s after the POST was seen.
+for _ in $(seq 600); do
+    qid=$(grep slow_forever "$LOG" 2>/dev/null | grep -o '"query": "[^"]*"' | head -1 | cut -d'"' -f4)
+    [ -n "$qid" ] && [ "$(grep -c "\"GET\".*$qid" "$LOG")" -ge 1 ] && break
+    sleep 0.1
+done
 kill -TERM $pid
 wait $pid
 RC=$?
