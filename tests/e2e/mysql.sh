@@ -262,7 +262,8 @@ transfers() { # an endless stream of transfers and parent/child inserts
 }
 transfers &
 bg_pids+=($!)
-sleep 1
+# The runs start once the writers write (not after a fixed second).
+for _ in $(seq 600); do [ "$(M -N bank -e 'SELECT count(*) > 0 FROM items' 2>/dev/null)" = 1 ] && break; sleep 0.1; done
 cfg=$(project bank "$BASE/bank")
 sed -i 's/^jobs: 2/jobs: 4/' "$cfg"
 SNAPLAKE_MYSQL_CHUNK_ROWS=100 run_sl "$cfg"
