@@ -107,7 +107,8 @@ static char *scalar(const char *sql)
  * chunk started with a dictionary and id/amount carried one. */
 static void test_dictionary_by_measured_size(void)
 {
-    const char *path = "/tmp/snaplake-test-pages-dict.parquet";
+    char path[64]; /* per process: two suites at once (SAN=1 beside the plain one) */
+    snprintf(path, sizeof path, "/tmp/snaplake-test-pages-dict-%d.parquet", (int)getpid());
     struct pq_options o;
     pq_options_default(&o);
     write_receipts(path, 60000, &o);
@@ -168,7 +169,8 @@ static char *index_line(const char *path, const char *col)
  * per page, per-page min/max, null counts, null pages, boundary order. */
 static void test_page_index(void)
 {
-    const char *path = "/tmp/snaplake-test-pages-index.parquet";
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/snaplake-test-pages-index-%d.parquet", (int)getpid());
     struct pq_options o;
     pq_options_default(&o);
     o.page_rows = 5000;
@@ -202,7 +204,8 @@ static void test_page_index(void)
  * read them. */
 static void test_field_ids_and_metadata(void)
 {
-    const char *path = "/tmp/snaplake-test-pages-ids.parquet";
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/snaplake-test-pages-ids-%d.parquet", (int)getpid());
     struct sl_column cols[3] = {0};
     snprintf(cols[0].name, sizeof cols[0].name, "a");
     snprintf(cols[0].source_type, sizeof cols[0].source_type, "integer");
