@@ -19,7 +19,7 @@
 #                 JSON ThrottlingException: retried and then succeed;
 #                 404 not retried; endless 503: transient error after N tries
 #   interrupt     the stop flag ends a stalled transfer (the server waits 30 s)
-#                 within 5 s, process start and exit included (slow under ASan)
+#                 within 15 s, process start and exit included (slow under ASan)
 #   no_secret     no secret, session token or web identity token appears in
 #                 any output (-v debug logs included)
 set -u
