@@ -22,12 +22,18 @@ cd "$T"
 good=$(cat p/lake/_snaplake/current)
 
 # start_paused POINT — a run in the background, held at POINT; sets $pid.
+# The run says "paused at stage1" for the point "models".  $T/err is emptied
+# first: the child truncates it only once it runs, and until then the grep
+# would read the previous run's lines.
 start_paused() {
+    local at=${1%%,*}
+    [ "$at" = models ] && at=stage1
     rm -f p/hook.env
+    : >"$T/err"
     SNAPLAKE_FAULT=pause:$1 "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err" &
     pid=$!
     for _ in $(seq 1200); do
-        grep -q "paused at ${1%%,*}" "$T/err" && return 0
+        grep -q "paused at $at" "$T/err" && return 0
         sleep 0.05
     done
     return 1
@@ -71,6 +77,7 @@ check "sigterm: the chunk being read is interrupted" \
 
 # SIGINT before the models; and before publish.
 start_paused models
+check "sigint-models: the run was held before the models" test $? = 0
 kill -INT $pid
 wait $pid
 RC=$?
