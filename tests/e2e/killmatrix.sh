@@ -45,6 +45,7 @@ clean_sums() {
 # start_paused POINT [ARGS] — a run in the background held at POINT; sets $pid.
 start_paused() {
     rm -f p/hook.txt
+    : >"$T/err" # not a previous run's "paused at" while the child starts
     SNAPLAKE_FAULT=pause:$1 "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err" &
     pid=$!
     for _ in $(seq 1200); do

@@ -17,6 +17,7 @@ ids_kept() { (cd p/lake/_snaplake/runs && ls *.json | sed 's/\.json$//' | sort |
 
 # kill_at POINT — a run held at POINT, then killed with -9; sets $killed.
 kill_at() {
+    : >"$T/err" # not a previous run's "paused at" while the child starts
     SNAPLAKE_FAULT=pause:$1 "$SNAPLAKE" run "${@:2}" -c p/snaplake.yml >"$T/out" 2>"$T/err" &
     local pid=$!
     for _ in $(seq 1200); do grep -q "paused at $1" "$T/err" && break; sleep 0.05; done

@@ -10,6 +10,7 @@ cat_id() { q p/snaplake.yml "SELECT run_id FROM _snaplake.published" | sed -n 's
 
 # start_paused POINT — a run in the background, held at POINT; sets $pid.
 start_paused() {
+    : >"$T/err" # not a previous run's "paused at" while the child starts
     SNAPLAKE_FAULT=pause:$1 "$SNAPLAKE" run -c p/snaplake.yml >"$T/out" 2>"$T/err" &
     pid=$!
     for _ in $(seq 1200); do
