@@ -150,7 +150,7 @@ EOF
         node --openssl-legacy-provider "$S3RVER_BIN" -d "$dir/data" -a 127.0.0.1 -p "$port" \
             --no-vhost-buckets >"$dir/s3rver.log" 2>&1 &
         echo $! >"$dir/s3rver.pid"
-        if wait_port "$port" 20; then break; fi
+        if wait_port "$port" 60; then break; fi # node starts slowly on a busy machine
         stop_pid "$dir/s3rver.pid"
         port=
     done
