@@ -59,10 +59,23 @@ if ! have_system_duckdb && [ ! -f "$deps/duckdb/lib/libduckdb.so" ]; then
     rm -rf "$tmp"
 fi
 
-if [ "${1:-}" = "--test" ] && [ ! -f "$deps/node/node_modules/hyparquet/package.json" ]; then
-    echo "setup: installing test readers (hyparquet) from the npm registry"
-    mkdir -p "$deps/node"
-    (cd "$deps/node" && npm install --silent --no-audit --no-fund \
-        hyparquet@1.31.5 hyparquet-compressors@1.1.2 >/dev/null)
+# The test readers, pinned: hyparquet (+ its codecs) and arrow-rs compiled to
+# WebAssembly (parquet-wasm, whose Arrow IPC output apache-arrow decodes).  Each
+# is checked, and when one is missing or at another version the whole list is
+# installed again, exact (npm would otherwise move the others to the newest
+# version their caret range allows), so an existing .deps gains the ones added
+# later.
+NODE_READERS="hyparquet@1.31.5 hyparquet-compressors@1.1.2 parquet-wasm@0.8.0 apache-arrow@21.2.0"
+if [ "${1:-}" = "--test" ]; then
+    want=""
+    for p in $NODE_READERS; do
+        f="$deps/node/node_modules/${p%@*}/package.json"
+        grep -q "\"version\": \"${p##*@}\"" "$f" 2>/dev/null || want="$want ${p%@*}"
+    done
+    if [ -n "$want" ]; then
+        echo "setup: installing test readers from the npm registry:$want"
+        mkdir -p "$deps/node"
+        (cd "$deps/node" && npm install --silent --no-audit --no-fund --save-exact $NODE_READERS >/dev/null)
+    fi
 fi
 exit 0

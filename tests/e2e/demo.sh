@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # demo.sh — `snaplake demo` end to end: the lake layout, every raw value
-# against the SQLite source through DuckDB and hyparquet, the stage models'
+# against the SQLite source through DuckDB, hyparquet and arrow-rs, the stage models'
 # files and two of their results recomputed in SQLite, the catalog from
 # another folder, a second run switching `current`, and `status`.
 #
@@ -41,7 +41,7 @@ if [ ${#missing[@]} -eq 0 ]; then pass layout; else fail layout "${missing[@]}";
 extra=$(ls -A "$L" | grep -vxE 'raw|stage1|stage2|_snaplake|catalog\.duckdb' | tr '\n' ' ')
 if [ -z "$extra" ]; then pass layout-top-level; else fail layout-top-level "unexpected: $extra"; fi
 
-# ---- raw values: source vs DuckDB view vs hyparquet --------------------------
+# ---- raw values: source vs DuckDB view vs hyparquet vs arrow-rs ------------
 compare raw --db "$D/shop.db" --lake "$L" --config "$CFG" --run "$RUN1"
 
 # ---- stage models: every file readable, rows as in the manifest --------------
@@ -71,11 +71,19 @@ for (const d of stages) {
 ' "$L" "$RUN1" "$CFG" "$SUITE" "$SNAPLAKE_TOP" "$SNAPLAKE"
 
 # Two model results recomputed from the source by SQLite, compared with what
-# hyparquet reads from the models' files (sorted on the key; decimals in cents).
+# hyparquet reads from the models' files (sorted on the key; decimals in cents),
+# and with what arrow-rs reads (the same name + ":arrow").
 stage_values() { # name, parquet file, sqlite SQL, key columns
-    local name=$1 file=$2 sql=$3 keys=$4
+    local name=$1 file=$2 sql=$3 keys=$4 tool
+    for tool in pqread pqread_arrow; do
+        [ "$tool" = pqread ] || name="$1:arrow"
+        stage_values_with "$tool" "$name" "$file" "$sql" "$keys"
+    done
+}
+stage_values_with() { # reader tool, name, parquet file, sqlite SQL, key columns
+    local tool=$1 name=$2 file=$3 sql=$4 keys=$5
     sqlite3 -json "$D/shop.db" "$sql" >"$T/want.json" 2>"$T/err"
-    node "$TOOLS/pqread.mjs" "$file" >"$T/got.jsonl" 2>>"$T/err"
+    node "$TOOLS/$tool.mjs" "$file" >"$T/got.jsonl" 2>>"$T/err"
     node -e '
 const fs = require("fs")
 const [want, got, keys] = [JSON.parse(fs.readFileSync(process.argv[1], "utf8") || "[]"),

@@ -7,7 +7,8 @@
 #                maxima, DECIMAL(38) and (65), FLT_MAX, TIME beyond ±24 h, zero
 #                dates, utf8mb4 emoji, latin1 '€', JSON, GEOMETRY, BIT, ENUM,
 #                SET, a generated column) read back through DuckDB (snaplake
-#                query) and the independent reader (pqread.mjs, hyparquet),
+#                query) and the independent readers (pqread.mjs, hyparquet;
+#                pqread_arrow.mjs, arrow-rs),
 #                value by value against the expected text; zero dates counted
 #                in the manifest, or an error with ?zero-dates=error
 #   consistency  transfers between accounts and parent/child inserts run while
@@ -175,7 +176,7 @@ cat >"$T/expect.json" <<'JSON'
 }
 JSON
 cat >"$T/cmp.py" <<'PY'
-# The lake (DuckDB via snaplake query, and pqread.mjs) against expected text, value by value.
+# The lake (DuckDB via snaplake query, pqread.mjs and pqread_arrow.mjs) against expected text, value by value.
 import json, os, struct, subprocess, sys, glob
 CFG, SNAPLAKE, LAKE, TOOLS = os.environ['CFG'], os.environ['SNAPLAKE'], os.environ['LAKE'], os.environ['TOOLS']
 exp = json.load(open(sys.argv[1]))
@@ -189,22 +190,26 @@ def duck_expr(col, kind):
     return 'CAST(%s AS VARCHAR)' % q
 def same(kind, got, want):
     if got is None or want is None: return got is None and want is None
+    if got in ('MISSING', 'NO ROW'): return False  # not a number for float() below
     if kind == 'float':
         f32 = lambda s: struct.unpack('f', struct.pack('f', float(s)))[0]
         return float(got) == f32(want)
     if kind == 'double': return float(got) == float(want)
     return got == want
 cur = open(os.path.join(LAKE, '_snaplake', 'current')).read().strip()
-rows = []
-for f in sorted(glob.glob(os.path.join(LAKE, 'raw', table, 'run=' + cur, '*.parquet'))):
-    out = subprocess.run(['node', os.path.join(TOOLS, 'pqread.mjs'), f], capture_output=True, text=True, check=True).stdout
-    rows += [json.loads(l) for l in out.splitlines() if l]
-pq = {r['id']: r for r in rows}
+def read_files(tool):  # {id: row} as the reader tool prints the part files
+    rows = []
+    for f in sorted(glob.glob(os.path.join(LAKE, 'raw', table, 'run=' + cur, '*.parquet'))):
+        out = subprocess.run(['node', os.path.join(TOOLS, tool), f], capture_output=True, text=True, check=True).stdout
+        rows += [json.loads(l) for l in out.splitlines() if l]
+    return {r['id']: r for r in rows}
+pq = read_files('pqread.mjs')
+arrow = read_files('pqread_arrow.mjs')
 sql = 'SELECT CAST(id AS VARCHAR) AS id, ' + ', '.join('%s AS "%s"' % (duck_expr(c, k[0]), c) for c, k in exp.items()) + ' FROM raw.%s ORDER BY id' % table
 out = subprocess.run([SNAPLAKE, 'query', '-c', CFG, '--format', 'json', sql], capture_output=True, text=True)
 duck = {r['id']: r for r in json.loads(out.stdout or '[]')}
 bad = 0
-for reader, got in (('pqread', pq), ('duckdb', duck)):
+for reader, got in (('pqread', pq), ('arrow', arrow), ('duckdb', duck)):
     errs = []
     for c, spec in exp.items():
         kind, want = spec[0], spec[1:]

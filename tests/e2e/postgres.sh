@@ -3,8 +3,9 @@
 # script starts (scripts/pg_test_server.sh) and stops on exit.
 #
 #   types        a table per type family with edge values and NULLs; DuckDB
-#                (snaplake query) and the independent reader (pqread.mjs)
-#                agree with psql value by value in a canonical text form
+#                (snaplake query) and the independent readers (pqread.mjs,
+#                hyparquet; pqread_arrow.mjs, arrow-rs) agree with psql value
+#                by value in a canonical text form
 #   errors       ±infinity dates, NaN in numeric(p,s): the run fails naming
 #                table, column and row (ctid); nothing published
 #   names        hostile identifiers land under safe dataset/column names,
@@ -175,8 +176,9 @@ run_sl "$cfg"
 expect_eq "types: run succeeds" "$RC" 0
 [ "$RC" -eq 0 ] || cat "$T/err"
 cat >"$T/cmp.py" <<'PY'
-# Compare PostgreSQL (psql) with the lake (DuckDB via snaplake query, and pqread.mjs) value by value.
-import json, os, struct, subprocess, sys, glob, math
+# Compare PostgreSQL (psql) with the lake (DuckDB via snaplake query, pqread.mjs and
+# pqread_arrow.mjs, whose rows have the same form) value by value.
+import json, os, re, struct, subprocess, sys, glob, math
 
 PGURL = os.environ['PGURL']; CFG = os.environ['CFG']; SNAPLAKE = os.environ['SNAPLAKE']
 LAKE = os.environ['LAKE']; TOOLS = os.environ['TOOLS']; SUITE = os.environ.get('SUITE', 'postgres')
@@ -208,6 +210,16 @@ def fbits(s, single):
         return struct.pack('>f', f).hex()
     return struct.pack('>d', f).hex()
 
+FILE_READERS = {'pqread': 'pqread.mjs', 'arrow': 'pqread_arrow.mjs'}  # hyparquet, arrow-rs
+
+# arrow-rs (parquet-wasm 0.8) reads a UUID column as FixedSizeBinary(16) without
+# the UUID annotation, so pqread_arrow.mjs prints its 16 bytes as plain hex: psql's
+# UUIDs are compared with it as their 32 hex digits (docs/parquet.md, Readers).
+UUID_TEXT = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
+def uuid_bytes(v):
+    if isinstance(v, list): return [uuid_bytes(e) for e in v]
+    return v.replace('-', '') if isinstance(v, str) and UUID_TEXT.fullmatch(v) else v
+
 def norm(kind, v, src):
     if v is None:
         return None
@@ -219,8 +231,8 @@ def norm(kind, v, src):
         items = v if isinstance(v, list) else json.loads(v, parse_float=str, parse_int=str)
         return [None if x is None else ('true' if x is True else 'false' if x is False else str(x))
                 for x in items]
-    if kind == 'date' and src == 'pqread': return str(parse_date(v))
-    if kind == 'ts' and src == 'pqread':
+    if kind == 'date' and src in FILE_READERS: return str(parse_date(v))
+    if kind == 'ts' and src in FILE_READERS:
         day, _, clock = v.partition(' ')
         return str(parse_date(day) * 86400000000 + parse_clock(clock))
     if kind == 'time':
@@ -274,23 +286,27 @@ for table, cols in spec.items():
         continue
     duck = [[r['c%d' % i] for i in range(len(cols))] for r in json.loads(out.stdout)]
     cur = open(os.path.join(LAKE, '_snaplake', 'current')).read().strip()
-    rows = []
-    for f in sorted(glob.glob(os.path.join(LAKE, 'raw', table, 'run=' + cur, '*.parquet'))):
-        out = subprocess.run(['node', os.path.join(TOOLS, 'pqread.mjs'), f], capture_output=True, text=True)
-        if out.returncode:
-            report('%s: pqread' % table, [out.stderr.strip()[:300]])
-            break
-        rows += [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
-    pq = sorted(([r.get(c) for c, k in cols] for r in rows), key=lambda r: int(r[0]))
-    for name, other in (('duckdb', duck), ('pqread', pq)):
+    readers = [('duckdb', duck)]
+    for name, tool in FILE_READERS.items():
+        rows = []
+        for f in sorted(glob.glob(os.path.join(LAKE, 'raw', table, 'run=' + cur, '*.parquet'))):
+            out = subprocess.run(['node', os.path.join(TOOLS, tool), f], capture_output=True, text=True)
+            if out.returncode:
+                report('%s: %s' % (table, name), [out.stderr.strip()[:300]])
+                break
+            rows += [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
+        readers.append((name, sorted(([r.get(c) for c, k in cols] for r in rows), key=lambda r: int(r[0]))))
+    for name, other in readers:
         bad = []
         if len(other) != len(pg):
             bad.append('rows: postgres %d, %s %d' % (len(pg), name, len(other)))
         for a, b in zip(pg, other):
             for i, (c, k) in enumerate(cols):
                 x, y = norm(k, a[i], 'pg'), norm(k, b[i], name)
-                if k == 'time' and name == 'pqread' and x is not None and y is not None:
-                    x = str(int(x) % 86400000000)  # pqread prints 24:00:00 as 00:00:00
+                if name == 'arrow' and k in ('uuid', 'arr'):
+                    x = uuid_bytes(x)
+                if k == 'time' and name in FILE_READERS and x is not None and y is not None:
+                    x = str(int(x) % 86400000000)  # pqread(_arrow) prints 24:00:00 as 00:00:00
                 if x != y:
                     bad.append('%s.%s id=%s: postgres %r, %s %r' % (table, c, a[0], a[i][:80] if isinstance(a[i], str) else a[i], name, b[i][:80] if isinstance(b[i], str) else b[i]))
         report('types: %s values (%s)' % (table, name), bad)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # types.sh — every declared type family of the SQLite source (src/source/sqlite.c)
 # through a run, value by value: the source by the sqlite3 CLI, the files by
-# hyparquet (tests/tools/pqread.mjs), the catalog's views by DuckDB; the
+# hyparquet (tests/tools/pqread.mjs) and by arrow-rs (pqread_arrow.mjs), the
+# catalog's views by DuckDB; the
 # manifest's type mapping; one stage model round-tripping values through
 # DuckDB; every Parquet compression; a WITHOUT ROWID table; and how
 # `snaplake query` prints values of some DuckDB types.
@@ -165,11 +166,12 @@ process.exit(ok ? 0 : 1)
 ' "$P/lake/_snaplake/runs/$RUN.json" >"$T/rows.out" 2>&1
 if [ $? -eq 0 ]; then pass edge-table-rows; else fail edge-table-rows "$(cat "$T/rows.out")"; fi
 
-# Stage models written by DuckDB give back, through hyparquet, exactly the raw values.
-roundtrip() { # name, model, raw table
-    local name=$1 model=$2 table=$3
-    node "$TOOLS/pqread.mjs" "$P/lake/stage1/$model/run=$RUN/part-0.parquet" >"$T/stage.jsonl" 2>"$T/err" &&
-        node "$TOOLS/pqread.mjs" "$P/lake/raw/$table/run=$RUN/part-0.parquet" >"$T/raw.jsonl" 2>>"$T/err"
+# Stage models written by DuckDB give back, through hyparquet (and through
+# arrow-rs: the same name + "-arrow"), exactly the raw values.
+roundtrip() { # name, model, raw table[, reader tool]
+    local name=$1 model=$2 table=$3 tool=${4:-pqread}
+    node "$TOOLS/$tool.mjs" "$P/lake/stage1/$model/run=$RUN/part-0.parquet" >"$T/stage.jsonl" 2>"$T/err" &&
+        node "$TOOLS/$tool.mjs" "$P/lake/raw/$table/run=$RUN/part-0.parquet" >"$T/raw.jsonl" 2>>"$T/err"
     if [ $? -ne 0 ]; then
         fail "$name" "$(head -c 600 "$T/err")"
         return
@@ -182,10 +184,15 @@ roundtrip() { # name, model, raw table
 }
 roundtrip stage-roundtrip-timestamps roundtrip_stamps stamps
 roundtrip stage-roundtrip-decimal38 roundtrip_decimals decimals_text
-# The mixed model against the same join done on hyparquet's rows of the raw files.
+roundtrip stage-roundtrip-timestamps-arrow roundtrip_stamps stamps pqread_arrow
+roundtrip stage-roundtrip-decimal38-arrow roundtrip_decimals decimals_text pqread_arrow
+# The mixed model against the same join done on hyparquet's rows of the raw files
+# (then all of it again with arrow-rs: stage-roundtrip-mixed-arrow).
+for tool in pqread pqread_arrow; do
 node --input-type=module -e '
-const [top, lake, run] = process.argv.slice(1)
-const { readParquet } = await import(top + "/tests/tools/pqread.mjs")
+const [top, lake, run, tool] = process.argv.slice(1)
+const mod = await import(top + `/tests/tools/${tool}.mjs`)
+const readParquet = mod.readParquet ?? mod.readParquetArrow
 const raw = async t => await readParquet(`${lake}/raw/${t}/run=${run}/part-0.parquet`)
 const by = rows => Object.fromEntries(rows.map(r => [r.id, r]))
 const [ints, reals, bools, dates, texts, blobs] = await Promise.all(["ints", "reals", "bools", "dates", "texts", "blobs"].map(raw))
@@ -197,14 +204,18 @@ const bad = []
 if (want.length !== got.length) bad.push(`${got.length} rows, want ${want.length}`)
 for (let k = 0; k < Math.min(want.length, got.length); k++) if (want[k] !== got[k]) bad.push(`want ${want[k]}`, `got  ${got[k]}`)
 if (bad.length) { console.log(bad.slice(0, 6).join("\n")); process.exit(1) }
-' "$SNAPLAKE_TOP" "$P/lake" "$RUN" >"$T/mix.out" 2>&1
-if [ $? -eq 0 ]; then pass stage-roundtrip-mixed; else fail stage-roundtrip-mixed "$(cat "$T/mix.out")"; fi
+' "$SNAPLAKE_TOP" "$P/lake" "$RUN" "$tool" >"$T/mix.out" 2>&1
+    rc=$? name=stage-roundtrip-mixed
+    [ "$tool" = pqread ] || name=$name-arrow
+    if [ $rc -eq 0 ]; then pass $name; else fail $name "$(cat "$T/mix.out")"; fi
+done
 
 # ---- every compression ------------------------------------------------------------------
-codecs_are() { # run, expected hyparquet codec name → checks every file of the run
+codecs_are() { # run, expected codec name[, arrow] → checks every file of the run (by hyparquet, or arrow-rs)
     node --input-type=module -e '
-const [top, lake, run, want] = process.argv.slice(1)
+const [top, lake, run, want, arrow] = process.argv.slice(1)
 const { parquetSchemaOf } = await import(top + "/tests/tools/pqread.mjs")
+const { arrowSchemaOf } = arrow ? await import(top + "/tests/tools/pqread_arrow.mjs") : {}
 const { readFileSync } = await import("node:fs")
 const m = JSON.parse(readFileSync(`${lake}/_snaplake/runs/${run}.json`, "utf8"))
 const bad = []
@@ -212,15 +223,15 @@ let n = 0
 for (const d of m.datasets) {
   const files = Array.isArray(d.files) ? d.files.map(f => f.path) : [`${d.location}/part-0.parquet`]
   for (const f of files) {
-    const s = await parquetSchemaOf(`${lake}/${f}`)
+    const s = arrow ? await arrowSchemaOf(`${lake}/${f}`) : await parquetSchemaOf(`${lake}/${f}`)
     n++
-    const codecs = [...new Set(s.columns.flatMap(c => c.codecs))]
-    if (s.row_groups && (codecs.length !== 1 || codecs[0] !== want)) bad.push(`${f}: ${codecs.join(",")}`)
+    const codecs = [...new Set(arrow ? s.row_groups.flatMap(g => g.columns.map(c => c.codec)) : s.columns.flatMap(c => c.codecs))]
+    if ((arrow ? s.row_groups.length : s.row_groups) && (codecs.length !== 1 || codecs[0] !== want)) bad.push(`${f}: ${codecs.join(",")}`)
   }
 }
 if (n < 10) bad.push(`only ${n} files`)
 if (bad.length) { console.log(bad.slice(0, 6).join("\n")); process.exit(1) }
-' "$SNAPLAKE_TOP" "$P/lake" "$1" "$2" >"$T/codec.out" 2>&1
+' "$SNAPLAKE_TOP" "$P/lake" "$1" "$2" "${3:-}" >"$T/codec.out" 2>&1
 }
 for c in zstd:ZSTD snappy:SNAPPY gzip:GZIP none:UNCOMPRESSED; do
     name=${c%%:*}
@@ -232,6 +243,7 @@ for c in zstd:ZSTD snappy:SNAPPY gzip:GZIP none:UNCOMPRESSED; do
         compare "$name" --db "$P/src.db" --lake "$P/lake" --config "$CFG"
     fi
     if codecs_are "$RUN" "${c#*:}"; then pass "codec-$name"; else fail "codec-$name" "$(cat "$T/codec.out")"; fi
+    if codecs_are "$RUN" "${c#*:}" arrow; then pass "codec-$name-arrow"; else fail "codec-$name-arrow" "$(cat "$T/codec.out")"; fi
 done
 
 # ---- a WITHOUT ROWID table (its own project: it may fail the whole run) ---------------

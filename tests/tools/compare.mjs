@@ -2,7 +2,7 @@
 // compare.mjs — the raw layer of a run against its SQLite source, value by value.
 //
 //   node compare.mjs --db SOURCE.db (or --sqlite) --lake LAKE [--config snaplake.yml] [--run RUN_ID]
-//                    [--readers duckdb,pqread] [--tables a,b] [--label NAME] [--max-show N]
+//                    [--readers duckdb,pqread,arrow] [--tables a,b] [--label NAME] [--max-show N]
 //
 // For every raw dataset of the run's manifest (LAKE/_snaplake/runs/RUN.json;
 // RUN defaults to LAKE/_snaplake/current):
@@ -13,6 +13,13 @@
 //             run folder holds exactly those files with those rows, sizes and
 //             CRC-32s;
 //   pqread    every part file, in part order, read by hyparquet (pqread.mjs);
+//   arrow     the same files read by arrow-rs through parquet-wasm
+//             (pqread_arrow.mjs), and "arrow-schema": the Arrow type arrow-rs
+//             derives for each column from the file (Decimal128(p,s),
+//             Timestamp(us) with UTC exactly for timestamptz, …), its
+//             nullability, field id (position + 1) and the key-value metadata
+//             (snaplake.source_types: each column's source_type of the
+//             manifest; snaplake.run_id: RUN);
 //   duckdb    `$SNAPLAKE query -c CONFIG --format json` on the catalog's view
 //             raw."<name>" when RUN is the published run (read_parquet over the
 //             run folder otherwise), relying on DuckDB's insertion order;
@@ -37,11 +44,11 @@ import { canonDouble, decimalText, daysFromCivil, readParquet, parquetSchemaOf, 
 const here = dirname(fileURLToPath(import.meta.url))
 
 function usage(msg) {
-  process.stderr.write(`compare.mjs: ${msg}\nusage: node compare.mjs --db DB --lake LAKE [--config CFG] [--run RUN] [--readers duckdb,pqread] [--tables a,b] [--label L]\n`)
+  process.stderr.write(`compare.mjs: ${msg}\nusage: node compare.mjs --db DB --lake LAKE [--config CFG] [--run RUN] [--readers duckdb,pqread,arrow] [--tables a,b] [--label L]\n`)
   process.exit(2)
 }
 
-const opt = { readers: 'duckdb,pqread', label: 'compare', 'max-show': '5' }
+const opt = { readers: 'duckdb,pqread,arrow', label: 'compare', 'max-show': '5' }
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i]
   if (!a.startsWith('--') || i + 1 >= process.argv.length) usage(`bad argument ${a}`)
@@ -51,6 +58,8 @@ opt.db ??= opt.sqlite // --sqlite DB is accepted too
 if (!opt.db || !opt.lake) usage('--db and --lake are required')
 const readers = opt.readers.split(',').filter(Boolean)
 if (readers.includes('duckdb') && !opt.config) usage('the duckdb reader needs --config')
+// Loaded only when asked for, so the other readers work without parquet-wasm.
+const arrowReader = readers.includes('arrow') ? await import('./pqread_arrow.mjs') : null
 const maxShow = Number(opt['max-show'])
 const label = opt.label
 const snaplake = process.env.SNAPLAKE || join(here, '../../build/snaplake')
@@ -247,7 +256,62 @@ async function pqRows(files, cols) {
   return out
 }
 
+async function arrowRows(files, cols) {
+  const out = []
+  for (const f of files) for (const r of await arrowReader.readParquetArrow(f)) out.push(cols.map(c => r[c.name]))
+  return out
+}
+
 // ---- checks -----------------------------------------------------------------
+
+// The Arrow type arrow-rs should derive from the column's Parquet types.
+function expectedArrow(c) {
+  switch (c.type) {
+    case 'boolean': return ['Bool']
+    case 'int64': return ['Int64']
+    case 'int32': return ['Int32']
+    case 'int16': return ['Int16']
+    case 'double': return ['Float64']
+    case 'float': return ['Float32']
+    case 'decimal': return [`Decimal(${c.precision},${c.scale})`]
+    case 'string': case 'json': return ['Utf8']
+    case 'binary': return ['Binary']
+    case 'date': return ['Date32<DAY>']
+    case 'timestamp': return ['Timestamp<MICROSECOND>']
+    case 'timestamptz': return ['Timestamp<MICROSECOND, UTC>', 'Timestamp<MICROSECOND, +00:00>']
+    default: return ['?']
+  }
+}
+
+function arrowSchemaProblems(cols, run, schemas) {
+  const probs = []
+  for (const { file, schema } of schemas) {
+    const names = schema.columns.map(c => c.name)
+    if (names.join('\u0000') !== cols.map(c => c.name).join('\u0000'))
+      probs.push(`${file}: arrow-rs columns ${JSON.stringify(names)}, manifest ${JSON.stringify(cols.map(c => c.name))}`)
+    schema.columns.forEach((ac, i) => {
+      const c = cols[i]
+      if (!c) return
+      const want = expectedArrow(c)
+      const got = ac.precision === undefined ? ac.type : `Decimal(${ac.precision},${ac.scale})`
+      if (!want.includes(got)) probs.push(`${c.name}: arrow-rs reads ${got}, expected ${want.join(' or ')} for ${c.type}`)
+      if (ac.nullable !== c.nullable) probs.push(`${c.name}: arrow-rs nullable=${ac.nullable}, manifest nullable=${c.nullable}`)
+      if (ac.field_id !== i + 1) probs.push(`${c.name}: arrow-rs field id ${ac.field_id}, expected ${i + 1}`)
+    })
+    const kv = schema.key_value_metadata
+    let types = null
+    try {
+      types = JSON.parse(kv['snaplake.source_types'])
+    } catch {}
+    // column name → declared source type, as the manifest has them; an
+    // untyped column's is its mapped type's name (writer.c).
+    const want = JSON.stringify(Object.fromEntries(cols.map(c => [c.name, c.source_type || c.type])))
+    if (!types || JSON.stringify(types) !== want)
+      probs.push(`${file}: snaplake.source_types ${kv['snaplake.source_types']}, manifest ${want}`)
+    if (kv['snaplake.run_id'] !== run) probs.push(`${file}: snaplake.run_id ${kv['snaplake.run_id']}, run ${run}`)
+  }
+  return probs
+}
 
 function expectedParquet(c) {
   switch (c.type) {
@@ -369,10 +433,20 @@ async function main() {
       fail(`${ds.name}:source`, [String(e.message || e)])
       continue
     }
+    if (arrowReader) {
+      try {
+        const as = []
+        for (const f of files) as.push({ file: f, schema: await arrowReader.arrowSchemaOf(f) })
+        const probs = arrowSchemaProblems(cols, run, as)
+        probs.length ? fail(`${ds.name}:arrow-schema`, probs) : pass(`${ds.name}:arrow-schema`)
+      } catch (e) {
+        fail(`${ds.name}:arrow-schema`, [String(e.message || e).split('\n').slice(0, 4).join(' | ')])
+      }
+    }
     const got = {}
     for (const rd of readers) {
       try {
-        got[rd] = rd === 'pqread' ? await pqRows(files, cols) : duckRows(ds, cols, run === current)
+        got[rd] = rd === 'pqread' ? await pqRows(files, cols) : rd === 'arrow' ? await arrowRows(files, cols) : duckRows(ds, cols, run === current)
       } catch (e) {
         got[rd] = null
         fail(`${ds.name}:${rd}`, [String(e.message || e).split('\n').slice(0, 4).join(' | ')])
