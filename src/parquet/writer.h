@@ -14,7 +14,8 @@
  * OffsetIndex) for every chunk, split-block bloom filters for the columns
  * asked for, field ids, key-value metadata, column_orders, encoding_stats,
  * created_by.  See docs/parquet.md and the
- * file essays of thrift.c, encode.c, stats.c, compress.c and writer.c.
+ * file essays of thrift.c, encode.c, stats.c, compress.c, writer.c, and
+ * writer_internal.h for how the writer is split into files.
  *
  * Type mapping (internal → physical + logical/converted):
  *   BOOL → BOOLEAN; INT16 → INT32 INT(16,true)/INT_16; INT32 → INT32 INT(32)/INT_32;
