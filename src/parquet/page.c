@@ -6,29 +6,42 @@
  * writer.c describes the page format and where pages are cut.
  */
 #include "parquet/compress.h"
+#include "parquet/delta.h"
 #include "parquet/writer_internal.h"
 
 #include <string.h>
 
-
 /* Compress w->body into a page: header into w->header, body into w->packed
  * (or w->body itself for no compression); data and len give the stored body.
- * Data pages carry `stats` in their DataPageHeader. */
+ * Data pages carry `stats` in their DataPageHeader.
+ *
+ * PAGE_DATA_V2 (parquet.thrift DataPageHeaderV2): the first w->rep_bytes +
+ * w->def_bytes of the body are the levels, stored as they are; only the
+ * values after them are compressed, and not at all (is_compressed false)
+ * when the codec is none or compressing does not make them smaller —
+ * BYTE_STREAM_SPLIT of random doubles, say. */
 int pq_page_make(struct pq_writer *w, const struct column *c, int type, int encoding,
-                     size_t rows, const struct pq_stats *stats, const uint8_t **data,
-                     size_t *len, struct sl_err *err)
+                 size_t rows, const struct pq_stats *stats, const uint8_t **data, size_t *len,
+                 struct sl_err *err)
 {
+    size_t levels = type == PAGE_DATA_V2 ? w->rep_bytes + w->def_bytes : 0;
+    bool compressed = false;
     *data = w->body.data;
     *len = w->body.len;
     if (w->opt.codec != PQ_CODEC_NONE) {
         sl_buf_reset(&w->packed);
-        if (pq_compress(w->comp, w->body.data, w->body.len, &w->packed, err)) {
+        if (sl_buf_append(&w->packed, w->body.data, levels))
+            return pq_writer_fail(w, c, err, "out of memory compressing a page");
+        if (pq_compress(w->comp, w->body.data + levels, w->body.len - levels, &w->packed, err)) {
             w->failed = true;
             sl_err_context(err, "column %s", c->sc->name);
             return SL_ERROR;
         }
-        *data = w->packed.data;
-        *len = w->packed.len;
+        if (type != PAGE_DATA_V2 || w->packed.len < w->body.len) {
+            *data = w->packed.data;
+            *len = w->packed.len;
+            compressed = true;
+        }
     }
     if (w->body.len > INT32_MAX || *len > INT32_MAX)
         return pq_writer_fail(w, c, err, "page larger than 2 GiB: lower page_bytes");
@@ -45,6 +58,20 @@ int pq_page_make(struct pq_writer *w, const struct column *c, int type, int enco
         pq_thrift_i32(&t, 3, E_RLE);
         pq_thrift_i32(&t, 4, E_RLE);
         pq_stats_write(stats, &t, 5, true);
+        pq_thrift_struct_end(&t);
+    } else if (type == PAGE_DATA_V2) {
+        /* num_values counts levels (NULLs and empty lists included),
+         * num_nulls those without a value, num_rows the rows (every page
+         * starts at a row boundary). */
+        pq_thrift_struct_begin(&t, 8);
+        pq_thrift_i32(&t, 1, (int32_t)rows);
+        pq_thrift_i32(&t, 2, (int32_t)(c->page_levels - c->page_values));
+        pq_thrift_i32(&t, 3, (int32_t)c->page_rows);
+        pq_thrift_i32(&t, 4, encoding);
+        pq_thrift_i32(&t, 5, (int32_t)w->def_bytes);
+        pq_thrift_i32(&t, 6, (int32_t)w->rep_bytes);
+        pq_thrift_bool(&t, 7, compressed);
+        pq_stats_write(stats, &t, 8, true);
         pq_thrift_struct_end(&t);
     } else {
         pq_thrift_struct_begin(&t, 7);
@@ -77,15 +104,48 @@ static int levels_encode(struct sl_buf *b, const uint8_t *levels, size_t n, int 
 }
 
 
+/* The values of the buffered page in the column's value_encoding (PLAIN,
+ * or with format_version 2 one of delta.c's), appended to b. */
+static int values_encode(struct pq_writer *w, struct column *c, struct sl_buf *b)
+{
+    const uint8_t *v = c->values.data;
+    size_t n = c->page_values;
+    switch (c->value_encoding) {
+    case E_DELTA_BINARY_PACKED:
+        return c->width == 4 ? pq_delta_binary_i32(b, (const int32_t *)(const void *)v, n)
+                             : pq_delta_binary_i64(b, (const int64_t *)(const void *)v, n);
+    case E_DELTA_BYTE_ARRAY:
+        return pq_delta_bytes(b, &w->scratch, v, c->values.len, n);
+    case E_DELTA_LENGTH_BYTE_ARRAY:
+        return pq_delta_length_bytes(b, &w->scratch, v, c->values.len, n);
+    case E_BYTE_STREAM_SPLIT:
+        return pq_byte_stream_split(b, v, n, c->width);
+    }
+    if (c->vk == V_BOOL)
+        return pq_plain_bool(b, v, c->values.len);
+    return sl_buf_append(b, v, c->values.len);
+}
+
 /* The buffered page's body into w->body: levels, then the values as
- * dictionary indices (`dict`) or PLAIN; *encoding says which.  0 or
- * SL_ERROR (out of memory). */
+ * dictionary indices (`dict`) or in the column's value_encoding; *encoding
+ * says which.  Levels: data page v1 prefixes each with its u32 length; v2
+ * does not (their lengths are in the header: w->rep_bytes, w->def_bytes).
+ * 0 or SL_ERROR (out of memory). */
 static int page_body(struct pq_writer *w, struct column *c, bool dict, int *encoding)
 {
     struct sl_buf *b = &w->body;
     sl_buf_reset(b);
-    *encoding = E_PLAIN;
-    if (c->list) {
+    *encoding = c->value_encoding;
+    w->rep_bytes = w->def_bytes = 0;
+    if (w->opt.format_version == 2) {
+        if (c->list && pq_rle_encode_u8(b, c->reps.data, c->page_levels, 1))
+            return SL_ERROR;
+        w->rep_bytes = b->len;
+        if (c->max_def &&
+            pq_rle_encode_u8(b, c->levels.data, c->page_levels, pq_bit_width((uint64_t)c->max_def)))
+            return SL_ERROR;
+        w->def_bytes = b->len - w->rep_bytes;
+    } else if (c->list) {
         if (levels_encode(b, c->reps.data, c->page_levels, 1) ||
             levels_encode(b, c->levels.data, c->page_levels, pq_bit_width((uint64_t)c->max_def)))
             return SL_ERROR;
@@ -103,9 +163,7 @@ static int page_body(struct pq_writer *w, struct column *c, bool dict, int *enco
                pq_rle_encode_u32(b, (const uint32_t *)(const void *)c->indices.data,
                                  c->page_values, bw);
     }
-    if (c->vk == V_BOOL)
-        return pq_plain_bool(b, c->values.data, c->values.len);
-    return sl_buf_append(b, c->values.data, c->values.len);
+    return values_encode(w, c, b);
 }
 
 /* Compressed size of w->body with the writer's codec, into *n. */
@@ -133,7 +191,8 @@ static int store_page(struct pq_writer *w, struct column *c, bool dict, struct s
         return pq_writer_fail(w, c, err, "out of memory encoding a page");
     const uint8_t *data;
     size_t len;
-    if (pq_page_make(w, c, PAGE_DATA, encoding, c->page_levels, &c->page_stats, &data, &len, err))
+    if (pq_page_make(w, c, w->opt.format_version == 2 ? PAGE_DATA_V2 : PAGE_DATA, encoding,
+                     c->page_levels, &c->page_stats, &data, &len, err))
         return SL_ERROR;
     if (sl_buf_reserve(pages, w->header.len + len) ||
         pq_page_index_add(index, (int64_t)pages->len, (int32_t)(w->header.len + len),

@@ -32,6 +32,28 @@ static bool bloom_wanted(const struct pq_options *o, const char *column)
     return false;
 }
 
+/* Data page v2's encoding for values that are not dictionary-encoded
+ * (Encodings.md; see delta.c):
+ *   INT32/INT64 (integers, dates, times, timestamps, decimals p <= 18):
+ *     DELTA_BINARY_PACKED — ids and times grow by small steps, and a block
+ *     of 128 deltas packs in the bits its spread needs;
+ *   FLOAT/DOUBLE: BYTE_STREAM_SPLIT — sign/exponent bytes of similar values
+ *     line up in one stream, which the codec then compresses;
+ *   BYTE_ARRAY: DELTA_BYTE_ARRAY — DBA_WHY;
+ *   BOOLEAN and FIXED_LEN_BYTE_ARRAY (UUID, decimals p > 18): PLAIN. */
+static int v2_encoding(enum value_kind vk)
+{
+    switch (vk) {
+    case V_I32:
+    case V_I32_FROM_I64:
+    case V_I64: return E_DELTA_BINARY_PACKED;
+    case V_F32:
+    case V_F64: return E_BYTE_STREAM_SPLIT;
+    case V_BYTES: return E_DELTA_BYTE_ARRAY;
+    default: return E_PLAIN;
+    }
+}
+
 int pq_column_setup(struct column *c, const struct sl_column *sc, const struct pq_options *o,
                         struct sl_err *err)
 {
@@ -94,6 +116,7 @@ int pq_column_setup(struct column *c, const struct sl_column *sc, const struct p
     }
     c->dict_enabled = o->dict_max_bytes > 0 && c->vk != V_BOOL;
     c->use_dict = c->deciding = c->dict_enabled;
+    c->value_encoding = o->format_version == 2 ? v2_encoding(c->vk) : E_PLAIN;
     bool utf8 = sc->type == SL_T_STRING || sc->type == SL_T_JSON;
     pq_stats_init(&c->page_stats, sk, swidth, utf8);
     pq_stats_init(&c->chunk_stats, sk, swidth, utf8);

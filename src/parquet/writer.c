@@ -91,6 +91,7 @@ void pq_options_default(struct pq_options *o)
     o->page_bytes = (size_t)1 << 20;
     o->page_rows = 20000;
     o->dict_max_bytes = (size_t)1 << 20;
+    o->format_version = 1;
     o->created_by = NULL;
     o->bloom_columns = NULL;
     o->n_bloom_columns = 0;
@@ -204,13 +205,21 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
     pq_thrift_i64(&t, 2, 0);
     pq_thrift_struct_begin(&t, 3);
     pq_thrift_i32(&t, 1, c->ptype);
-    int enc[3], nenc = 0;
-    if (c->dict_pages || c->plain_pages)
-        enc[nenc++] = E_PLAIN; /* dictionary page values, or PLAIN data pages */
+    /* Every encoding used, in ascending enum order: PLAIN for the
+     * dictionary page's values or PLAIN data pages, RLE for levels, the
+     * value encoding of the data pages without dictionary, RLE_DICTIONARY. */
+    int enc[4], nenc = 0;
+    int value_enc = c->plain_pages ? c->value_encoding : -1;
+    if (c->dict_pages || value_enc == E_PLAIN)
+        enc[nenc++] = E_PLAIN;
     if (c->optional || c->list)
         enc[nenc++] = E_RLE;
+    if (value_enc > E_RLE && value_enc < E_RLE_DICTIONARY)
+        enc[nenc++] = value_enc;
     if (c->dict_pages)
         enc[nenc++] = E_RLE_DICTIONARY;
+    if (value_enc > E_RLE_DICTIONARY)
+        enc[nenc++] = value_enc;
     pq_thrift_list_begin(&t, 2, PQ_TT_I32, (size_t)nenc);
     for (int i = 0; i < nenc; i++)
         pq_thrift_elem_i32(&t, enc[i]);
@@ -229,11 +238,12 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
         pq_thrift_i64(&t, 11, dict_offset);
     pq_stats_write(&c->chunk_stats, &t, 12, true);
     /* encoding_stats: list<PageEncodingStats{1 page_type, 2 encoding, 3 count}> */
+    int data_page = w->opt.format_version == 2 ? PAGE_DATA_V2 : PAGE_DATA;
     int nstats = (c->dict_pages ? 2 : 0) + (c->plain_pages ? 1 : 0);
     pq_thrift_list_begin(&t, 13, PQ_TT_STRUCT, (size_t)nstats);
     if (c->dict_pages) {
         const int rows[2][3] = {{PAGE_DICTIONARY, E_PLAIN, 1},
-                                {PAGE_DATA, E_RLE_DICTIONARY, c->dict_pages}};
+                                {data_page, E_RLE_DICTIONARY, c->dict_pages}};
         for (int i = 0; i < 2; i++) {
             pq_thrift_elem_struct_begin(&t);
             pq_thrift_i32(&t, 1, rows[i][0]);
@@ -244,8 +254,8 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
     }
     if (c->plain_pages) {
         pq_thrift_elem_struct_begin(&t);
-        pq_thrift_i32(&t, 1, PAGE_DATA);
-        pq_thrift_i32(&t, 2, E_PLAIN);
+        pq_thrift_i32(&t, 1, data_page);
+        pq_thrift_i32(&t, 2, c->value_encoding);
         pq_thrift_i32(&t, 3, c->plain_pages);
         pq_thrift_struct_end(&t);
     }
@@ -368,6 +378,13 @@ int pq_writer_open(struct pq_writer **out, const struct sl_schema *schema,
         if (!w->opt.page_rows)
             w->opt.page_rows = 20000;
     }
+    if (w->opt.format_version == 0)
+        w->opt.format_version = 1;
+    if (w->opt.format_version != 1 && w->opt.format_version != 2) {
+        int v = w->opt.format_version;
+        free(w);
+        return sl_err_set(err, false, "parquet", "", "format_version %d: use 1 or 2", v);
+    }
     if (w->opt.page_rows > INT32_MAX)
         w->opt.page_rows = INT32_MAX;
     w->sink = sink;
@@ -375,6 +392,7 @@ int pq_writer_open(struct pq_writer **out, const struct sl_schema *schema,
     sl_buf_init(&w->body, PAGE_CAP);
     sl_buf_init(&w->packed, PAGE_CAP);
     sl_buf_init(&w->header, META_CAP);
+    sl_buf_init(&w->scratch, PAGE_CAP);
     sl_buf_init(&w->chunk_refs, META_CAP);
     sl_buf_init(&w->row_group_refs, META_CAP);
     sl_buf_init(&w->chunk_meta, META_CAP);
@@ -459,7 +477,9 @@ int pq_writer_finish(struct pq_writer *w, struct pq_file_info *info, struct sl_e
     sl_buf_reset(m);
     struct pq_thrift t;
     pq_thrift_init(&t, m);
-    pq_thrift_i32(&t, 1, 1);
+    /* FileMetaData.version: 2 when data pages are v2 (as Arrow writes for
+     * format 2.x); readers do not reject either. */
+    pq_thrift_i32(&t, 1, w->opt.format_version == 2 ? 2 : 1);
     size_t nlists = 0;
     for (int i = 0; i < w->schema.ncols; i++)
         nlists += w->cols[i].list;
@@ -515,6 +535,7 @@ void pq_writer_free(struct pq_writer *w)
     sl_buf_free(&w->body);
     sl_buf_free(&w->packed);
     sl_buf_free(&w->header);
+    sl_buf_free(&w->scratch);
     sl_buf_free(&w->chunk_refs);
     sl_buf_free(&w->row_group_refs);
     sl_buf_free(&w->chunk_meta);

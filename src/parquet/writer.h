@@ -51,6 +51,11 @@ struct pq_options {
     size_t page_bytes;      /* default 1 MiB (uncompressed values) */
     size_t page_rows;       /* default 20 000 */
     size_t dict_max_bytes;  /* default 1 MiB; 0 disables dictionaries */
+    /* parquet.format_version: 1 (default) data page v1, PLAIN when not
+     * dictionary-encoded — what every reader reads; 2 data page v2 with
+     * DELTA_BINARY_PACKED, DELTA_BYTE_ARRAY and BYTE_STREAM_SPLIT
+     * (docs/parquet.md lists which readers read them). */
+    int format_version;
     const char *created_by; /* default "snaplake version X.Y.Z (build H)" */
     /* Bloom filters (parquet.bloom_filter_columns): glob patterns on
      * "<table>.<column>", matched with `table` ("schema.table" or "table").

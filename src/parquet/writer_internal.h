@@ -36,8 +36,9 @@
 /* parquet.thrift enums */
 enum { T_BOOLEAN = 0, T_INT32 = 1, T_INT64 = 2, T_FLOAT = 4, T_DOUBLE = 5, T_BYTE_ARRAY = 6,
        T_FLBA = 7 };
-enum { E_PLAIN = 0, E_RLE = 3, E_RLE_DICTIONARY = 8 };
-enum { PAGE_DATA = 0, PAGE_DICTIONARY = 2 };
+enum { E_PLAIN = 0, E_RLE = 3, E_DELTA_BINARY_PACKED = 5, E_DELTA_LENGTH_BYTE_ARRAY = 6,
+       E_DELTA_BYTE_ARRAY = 7, E_RLE_DICTIONARY = 8, E_BYTE_STREAM_SPLIT = 9 };
+enum { PAGE_DATA = 0, PAGE_DICTIONARY = 2, PAGE_DATA_V2 = 3 };
 enum { REP_REQUIRED = 0, REP_OPTIONAL = 1, REP_REPEATED = 2 };
 enum { CT_UTF8 = 0, CT_LIST = 3, CT_DECIMAL = 5, CT_DATE = 6, CT_TIME_MICROS = 8, CT_TIMESTAMP_MICROS = 10,
        CT_INT_16 = 16, CT_INT_32 = 17, CT_INT_64 = 18, CT_JSON = 19 };
@@ -65,6 +66,8 @@ struct column {
     bool list;         /* LIST<element>: repetition levels, def levels 0..max_def */
     int max_def;       /* 1 for a flat OPTIONAL column, 0 REQUIRED; lists 2 or 3 */
     bool dict_enabled; /* options and type allow a dictionary */
+    int value_encoding; /* of data pages without the dictionary: PLAIN, or with
+                         * format_version 2 DELTA_* / BYTE_STREAM_SPLIT */
     bool use_dict;     /* current chunk still dictionary-encoded */
     bool deciding;     /* first pages of the chunk: encode both ways, to choose */
     struct pq_dict dict;
@@ -83,7 +86,7 @@ struct column {
     int64_t chunk_rows;
     int64_t chunk_levels;   /* ColumnMetaData.num_values */
     int64_t pages_uncompressed; /* headers + uncompressed bodies */
-    int dict_pages, plain_pages;
+    int dict_pages, plain_pages; /* data pages: RLE_DICTIONARY, value_encoding */
     struct pq_stats chunk_stats;
     struct pq_page_index page_index;
     /* While deciding: the same pages PLAIN (pages/page_index hold them as
@@ -124,6 +127,10 @@ struct pq_writer {
     struct column *cols;
     struct pq_compressor *comp;
     struct sl_buf body, packed, header;
+    struct sl_buf scratch; /* delta.c's lengths */
+    /* Data page v2: bytes of repetition and definition levels at the start
+     * of body, stored uncompressed (page_body sets them). */
+    size_t rep_bytes, def_bytes;
     /* Kept until the footer: per flushed chunk a struct chunk_ref, per row
      * group a struct row_group_ref, the ColumnChunk structs without their
      * page index fields, and the serialized page index structs. */
