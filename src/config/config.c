@@ -208,13 +208,13 @@ static const struct key parquet_keys[] = {
      .min = -7, .max = 22},
     {.name = "row_group_mb", .kind = K_INT, .offset = FIELD(row_group_mb), .def = "128", .min = 1,
      .max = 4096},
+    /* "<table>.<column>" globs; the writer matches them (parquet/writer.h). */
+    {.name = "bloom_filter_columns", .kind = K_GLOBS, .offset = FIELD(bloom_filter_columns),
+     .count_offset = FIELD(n_bloom_filter_columns)},
     /* 1: data page v1, PLAIN/dictionary only (every reader); 2: data page v2
      * with the DELTA_* and BYTE_STREAM_SPLIT encodings (parquet/writer.h). */
     {.name = "format_version", .kind = K_INT, .offset = FIELD(parquet_format_version), .def = "1",
      .min = 1, .max = 2},
-    /* "<table>.<column>" globs; the writer matches them (parquet/writer.h). */
-    {.name = "bloom_filter_columns", .kind = K_GLOBS, .offset = FIELD(bloom_filter_columns),
-     .count_offset = FIELD(n_bloom_filter_columns)},
     {0},
 };
 
