@@ -28,6 +28,7 @@
  * back to back; no header (the page's end is the data's end).
  */
 #include "parquet/delta.h"
+#include "parquet/encode.h"
 #include "parquet/thrift.h"
 #include "util/err.h"
 
@@ -209,5 +210,35 @@ int pq_byte_stream_split(struct sl_buf *out, const uint8_t *v, size_t n, size_t 
         for (size_t i = 0; i < n; i++)
             o[j * n + i] = v[i * width + j];
     out->len += n * width;
+    return SL_OK;
+}
+
+int pq_levels_v2(struct sl_buf *out, const uint8_t *levels, size_t n, int bw)
+{
+    size_t at = out->len;
+    if (pq_rle_encode_u8(out, levels, n, bw))
+        return SL_ERROR;
+    size_t groups = (n + 7) / 8;
+    uint8_t header[10];
+    size_t hlen = pq_uleb128(header, (uint64_t)groups << 1 | 1);
+    size_t packed = hlen + groups * (size_t)bw;
+    if (!n || out->len - at <= packed)
+        return SL_OK;
+    /* One bit-packed run: groups of 8 values, LSB first, the last group
+     * zero-padded (Encodings.md "RLE/bit-packing hybrid"). */
+    out->len = at;
+    if (sl_buf_reserve(out, packed))
+        return SL_ERROR;
+    sl_buf_put_unchecked(out, header, hlen);
+    uint8_t *o = out->data + out->len;
+    memset(o, 0, groups * (size_t)bw);
+    size_t bit = 0;
+    for (size_t i = 0; i < n; i++, bit += (size_t)bw) {
+        unsigned v = levels[i] & ((1u << bw) - 1);
+        o[bit / 8] |= (uint8_t)(v << (bit % 8));
+        if (bit % 8 + (size_t)bw > 8)
+            o[bit / 8 + 1] |= (uint8_t)(v >> (8 - bit % 8));
+    }
+    out->len += groups * (size_t)bw;
     return SL_OK;
 }

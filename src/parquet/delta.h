@@ -29,4 +29,11 @@ int pq_delta_bytes(struct sl_buf *out, struct sl_buf *scratch, const uint8_t *pl
  * out[j * n + i].  0 or SL_ERROR (cap). */
 int pq_byte_stream_split(struct sl_buf *out, const uint8_t *v, size_t n, size_t width);
 
+/* Levels of data page v2 (no length prefix): the RLE/bit-packing hybrid
+ * runs of encode.c, or one bit-packed run of all n values when that is
+ * smaller — levels are stored uncompressed in v2 pages, and a sparse
+ * pattern (one NULL in eleven rows) costs the hybrid encoder's short RLE
+ * runs more than plain bit-packing.  bw 1..8.  0 or SL_ERROR (cap). */
+int pq_levels_v2(struct sl_buf *out, const uint8_t *levels, size_t n, int bw);
+
 #endif

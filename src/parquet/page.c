@@ -138,11 +138,11 @@ static int page_body(struct pq_writer *w, struct column *c, bool dict, int *enco
     *encoding = c->value_encoding;
     w->rep_bytes = w->def_bytes = 0;
     if (w->opt.format_version == 2) {
-        if (c->list && pq_rle_encode_u8(b, c->reps.data, c->page_levels, 1))
+        if (c->list && pq_levels_v2(b, c->reps.data, c->page_levels, 1))
             return SL_ERROR;
         w->rep_bytes = b->len;
-        if (c->max_def &&
-            pq_rle_encode_u8(b, c->levels.data, c->page_levels, pq_bit_width((uint64_t)c->max_def)))
+        if (c->max_def && pq_levels_v2(b, c->levels.data, c->page_levels,
+                                       pq_bit_width((uint64_t)c->max_def)))
             return SL_ERROR;
         w->def_bytes = b->len - w->rep_bytes;
     } else if (c->list) {
@@ -179,6 +179,34 @@ static int probe_size(struct pq_writer *w, const struct column *c, size_t *n, st
     return SL_OK;
 }
 
+/* Format version 2: the chunk's first page without dictionary is encoded
+ * in the column's v2_encoding and PLAIN, both compressed with the file's
+ * codec, and the smaller sets value_encoding for the rest of the chunk
+ * (its data pages then share one value encoding, as encoding_stats lists).
+ * Deltas of random values, for one, carry a sign bit and hide the zero high
+ * bytes that zstd removes from PLAIN integers.  The levels are the same
+ * both ways, so only the values are compared. */
+static int choose_value_encoding(struct pq_writer *w, struct column *c, struct sl_err *err)
+{
+    c->value_chosen = true;
+    if (c->v2_encoding == E_PLAIN || w->opt.v2_encodings_only)
+        return SL_OK;
+    size_t size[2];
+    const int candidate[2] = {c->v2_encoding, E_PLAIN};
+    for (int i = 0; i < 2; i++) {
+        c->value_encoding = candidate[i];
+        sl_buf_reset(&w->body);
+        if (values_encode(w, c, &w->body))
+            return pq_writer_fail(w, c, err, "out of memory encoding a page");
+        if (w->opt.codec == PQ_CODEC_NONE)
+            size[i] = w->body.len;
+        else if (probe_size(w, c, &size[i], err))
+            return SL_ERROR;
+    }
+    c->value_encoding = size[1] < size[0] ? E_PLAIN : c->v2_encoding;
+    return SL_OK;
+}
+
 /* Encode the buffered page as dictionary indices (`dict`) or PLAIN,
  * compress it and append header + body to `pages`, its location to
  * `index`, its uncompressed size to *uncompressed; *stored = bytes added. */
@@ -187,6 +215,8 @@ static int store_page(struct pq_writer *w, struct column *c, bool dict, struct s
                       struct sl_err *err)
 {
     int encoding;
+    if (!dict && !c->value_chosen && choose_value_encoding(w, c, err))
+        return SL_ERROR;
     if (page_body(w, c, dict, &encoding))
         return pq_writer_fail(w, c, err, "out of memory encoding a page");
     const uint8_t *data;

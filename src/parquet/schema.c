@@ -46,7 +46,11 @@ static bool bloom_wanted(const struct pq_options *o, const char *column)
  *     as cheaply as the prefix length does; on unsorted free text, emails
  *     and UUIDs DLBA wins by 2.5-6 % (the prefix lengths cost a little and
  *     hide nothing).  The loss is small and the gain large, so DBA always;
- *   BOOLEAN and FIXED_LEN_BYTE_ARRAY (UUID, decimals p > 18): PLAIN. */
+ *   BOOLEAN and FIXED_LEN_BYTE_ARRAY (UUID, decimals p > 18): PLAIN.
+ * Each chunk's first page without dictionary is encoded both this way and
+ * PLAIN and the chunk keeps the smaller after compression (page.c,
+ * choose_value_encoding): random small integers, say, are smaller PLAIN,
+ * whose zero high bytes zstd removes, than as deltas, which carry a sign. */
 static int v2_encoding(enum value_kind vk)
 {
     switch (vk) {
@@ -122,7 +126,7 @@ int pq_column_setup(struct column *c, const struct sl_column *sc, const struct p
     }
     c->dict_enabled = o->dict_max_bytes > 0 && c->vk != V_BOOL;
     c->use_dict = c->deciding = c->dict_enabled;
-    c->value_encoding = o->format_version == 2 ? v2_encoding(c->vk) : E_PLAIN;
+    c->value_encoding = c->v2_encoding = o->format_version == 2 ? v2_encoding(c->vk) : E_PLAIN;
     bool utf8 = sc->type == SL_T_STRING || sc->type == SL_T_JSON;
     pq_stats_init(&c->page_stats, sk, swidth, utf8);
     pq_stats_init(&c->chunk_stats, sk, swidth, utf8);

@@ -92,6 +92,7 @@ void pq_options_default(struct pq_options *o)
     o->page_rows = 20000;
     o->dict_max_bytes = (size_t)1 << 20;
     o->format_version = 1;
+    o->v2_encodings_only = false;
     o->created_by = NULL;
     o->bloom_columns = NULL;
     o->n_bloom_columns = 0;
@@ -271,6 +272,8 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
     pq_page_index_reset(&c->page_index);
     pq_dict_reset(&c->dict);
     c->use_dict = c->deciding = c->dict_enabled;
+    c->value_encoding = c->v2_encoding;
+    c->value_chosen = false;
     return SL_OK;
 }
 

@@ -31,6 +31,7 @@
 #ifndef SL_PARQUET_WRITER_H
 #define SL_PARQUET_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,9 @@ struct pq_options {
      * DELTA_BINARY_PACKED, DELTA_BYTE_ARRAY and BYTE_STREAM_SPLIT
      * (docs/parquet.md lists which readers read them). */
     int format_version;
+    /* format_version 2 keeps, per chunk, PLAIN when it compresses smaller
+     * than the v2 encoding; true always uses the v2 encoding (tests). */
+    bool v2_encodings_only;
     const char *created_by; /* default "snaplake version X.Y.Z (build H)" */
     /* Bloom filters (parquet.bloom_filter_columns): glob patterns on
      * "<table>.<column>", matched with `table` ("schema.table" or "table").

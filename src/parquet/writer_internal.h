@@ -66,8 +66,10 @@ struct column {
     bool list;         /* LIST<element>: repetition levels, def levels 0..max_def */
     int max_def;       /* 1 for a flat OPTIONAL column, 0 REQUIRED; lists 2 or 3 */
     bool dict_enabled; /* options and type allow a dictionary */
-    int value_encoding; /* of data pages without the dictionary: PLAIN, or with
-                         * format_version 2 DELTA_* / BYTE_STREAM_SPLIT */
+    int value_encoding; /* of the chunk's data pages without the dictionary:
+                         * PLAIN, or with format_version 2 v2_encoding or PLAIN */
+    int v2_encoding;    /* format_version 2: DELTA_* / BYTE_STREAM_SPLIT, or PLAIN */
+    bool value_chosen;  /* value_encoding measured for this chunk (v2) */
     bool use_dict;     /* current chunk still dictionary-encoded */
     bool deciding;     /* first pages of the chunk: encode both ways, to choose */
     struct pq_dict dict;
