@@ -34,9 +34,9 @@
 
 #include <string.h>
 
-#define BLOCK 128
+#define BLOCK      128
 #define MINIBLOCKS 4
-#define MINI (BLOCK / MINIBLOCKS)
+#define MINI       (BLOCK / MINIBLOCKS)
 
 static int put_uleb(struct sl_buf *out, uint64_t v)
 {

@@ -59,8 +59,25 @@ static char *scalar(const char *sql)
     } while (0)
 
 /* The columns of every case: one per value kind of the writer. */
-enum { C_ID, C_I64, C_I32, C_TS, C_DATE, C_DEC9, C_DEC18, C_DEC30, C_F64, C_F32, C_STR, C_BOOL,
-       C_UUID, C_NULLS, C_GAPS, C_TAGS, NCOLS };
+enum {
+    C_ID,
+    C_I64,
+    C_I32,
+    C_TS,
+    C_DATE,
+    C_DEC9,
+    C_DEC18,
+    C_DEC30,
+    C_F64,
+    C_F32,
+    C_STR,
+    C_BOOL,
+    C_UUID,
+    C_NULLS,
+    C_GAPS,
+    C_TAGS,
+    NCOLS
+};
 
 static struct sl_column cols[NCOLS];
 static struct sl_schema schema = {.ncols = NCOLS, .cols = cols};
@@ -72,14 +89,14 @@ static void schema_init(void)
         enum sl_type type;
         bool nullable;
     } def[NCOLS] = {
-        {"id", SL_T_INT64, false},       {"i64", SL_T_INT64, true},
-        {"i32", SL_T_INT32, true},       {"ts", SL_T_TIMESTAMPTZ, true},
-        {"d", SL_T_DATE, true},          {"dec9", SL_T_DECIMAL, true},
-        {"dec18", SL_T_DECIMAL, true},   {"dec30", SL_T_DECIMAL, true},
-        {"f64", SL_T_DOUBLE, true},      {"f32", SL_T_FLOAT, true},
-        {"s", SL_T_STRING, true},        {"b", SL_T_BOOL, true},
-        {"u", SL_T_UUID, true},          {"all_null", SL_T_INT64, true},
-        {"gaps", SL_T_STRING, true},     {"tags", SL_T_INT32, true},
+        {"id", SL_T_INT64, false},     {"i64", SL_T_INT64, true},
+        {"i32", SL_T_INT32, true},     {"ts", SL_T_TIMESTAMPTZ, true},
+        {"d", SL_T_DATE, true},        {"dec9", SL_T_DECIMAL, true},
+        {"dec18", SL_T_DECIMAL, true}, {"dec30", SL_T_DECIMAL, true},
+        {"f64", SL_T_DOUBLE, true},    {"f32", SL_T_FLOAT, true},
+        {"s", SL_T_STRING, true},      {"b", SL_T_BOOL, true},
+        {"u", SL_T_UUID, true},        {"all_null", SL_T_INT64, true},
+        {"gaps", SL_T_STRING, true},   {"tags", SL_T_INT32, true},
     };
     for (int i = 0; i < NCOLS; i++) {
         snprintf(cols[i].name, sizeof cols[i].name, "%s", def[i].name);
@@ -92,10 +109,10 @@ static void schema_init(void)
     cols[C_TAGS].list = true;
 }
 
-static const int64_t i64_edge[] = {INT64_MIN, INT64_MAX, 0, -1, INT64_MIN, 1, INT64_MAX, INT64_MAX,
-                                   INT64_MIN + 1, INT64_MAX - 1};
-static const int32_t i32_edge[] = {INT32_MIN, INT32_MAX, 0, -1, INT32_MIN, 1, INT32_MAX, INT32_MAX,
-                                   INT32_MIN + 1, INT32_MAX - 1};
+static const int64_t i64_edge[] = {
+    INT64_MIN, INT64_MAX, 0, -1, INT64_MIN, 1, INT64_MAX, INT64_MAX, INT64_MIN + 1, INT64_MAX - 1};
+static const int32_t i32_edge[] = {
+    INT32_MIN, INT32_MAX, 0, -1, INT32_MIN, 1, INT32_MAX, INT32_MAX, INT32_MIN + 1, INT32_MAX - 1};
 
 /* Row i of the test table.  Long strings every 997 rows (40 000 bytes),
  * sorted-looking keys sharing long prefixes, runs of equal strings, empty
@@ -115,8 +132,9 @@ static void fill_row(struct sl_batch *b, size_t i, char *big)
     sl_batch_set_i64(b, C_TS, 1704067200000000LL + (int64_t)i * 1234567 + (int64_t)(m % 1000));
     sl_batch_set_i32(b, C_DATE, (int32_t)(19000 + i / 7));
     sl_batch_set_i64(b, C_DEC9, (int64_t)(m % 2000000000) - 999999999);
-    sl_batch_set_i64(b, C_DEC18, i % 5 ? (int64_t)(m % 1000000000000000000ULL) * (i % 2 ? 1 : -1)
-                                       : 999999999999999999LL);
+    sl_batch_set_i64(b, C_DEC18,
+                     i % 5 ? (int64_t)(m % 1000000000000000000ULL) * (i % 2 ? 1 : -1)
+                           : 999999999999999999LL);
     sl_batch_set_i128(b, C_DEC30, (sl_int128)m * 1000003 * (i % 2 ? 1 : -1));
     static const double dspecial[] = {0.0, -0.0, INFINITY, -INFINITY, 1e308, 5e-324, -1e-300};
     double d = i % 17 == 3 ? NAN : i % 4 == 0 ? dspecial[(i / 4) % 7] : (double)(m % 100003) / 7.0;
@@ -212,12 +230,13 @@ out:
 static void check_same_rows(const char *a, const char *b, size_t rows)
 {
     char sql[1024], want[64];
-    snprintf(sql, sizeof sql,
-             "SELECT (SELECT count(*) FROM read_parquet('%1$s')) || '|' || "
-             "(SELECT count(*) FROM (FROM read_parquet('%1$s') EXCEPT ALL FROM read_parquet('%2$s'))) "
-             "|| '|' || "
-             "(SELECT count(*) FROM (FROM read_parquet('%2$s') EXCEPT ALL FROM read_parquet('%1$s')))",
-             a, b);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT (SELECT count(*) FROM read_parquet('%1$s')) || '|' || "
+        "(SELECT count(*) FROM (FROM read_parquet('%1$s') EXCEPT ALL FROM read_parquet('%2$s'))) "
+        "|| '|' || "
+        "(SELECT count(*) FROM (FROM read_parquet('%2$s') EXCEPT ALL FROM read_parquet('%1$s')))",
+        a, b);
     snprintf(want, sizeof want, "%zu|0|0", rows);
     CHECK_SQL(sql, want);
 }
@@ -228,7 +247,7 @@ static void options(struct pq_options *o, int version, enum pq_codec codec, size
     o->format_version = version;
     o->codec = codec;
     o->page_rows = page_rows;
-    o->dict_max_bytes = 0; /* every chunk in the value encoding */
+    o->dict_max_bytes = 0;       /* every chunk in the value encoding */
     o->v2_encodings_only = true; /* never PLAIN instead: test the encoders */
 }
 
@@ -325,8 +344,8 @@ static void test_v2_exact_values(void)
     for (size_t i = 0; i < 50; i++) {
         if (i % 13 == 5 || i % 3 == 0)
             continue;
-        at += (size_t)snprintf(want + at, sizeof want - at, "%s%d", at ? "," : "",
-                               i32_edge[i % 10]);
+        at +=
+            (size_t)snprintf(want + at, sizeof want - at, "%s%d", at ? "," : "", i32_edge[i % 10]);
     }
     snprintf(sql, sizeof sql,
              "SELECT string_agg(i32::VARCHAR, ',' ORDER BY id) FROM read_parquet('%s') "
