@@ -132,6 +132,26 @@ static int add_piece(struct pq_writer *w, struct column *c, const struct sl_batc
             return pq_writer_fail(w, c, err, "out of memory keeping statistics");
         return add_fixed(w, c, v, nn, err);
     }
+    case V_INT96: {
+        /* PARQUET.md §3: 8-byte LE nanoseconds of the day, in [0, 86400e9),
+         * then the 4-byte LE Julian day (1970-01-01 = 2440588); days are
+         * floored so times before 1970 keep a positive time of day. */
+        const int64_t *src = (const int64_t *)bc->values + r0;
+        uint8_t *out = d;
+        for (size_t i = 0, k = 0; i < n; i++) {
+            if (!valid[i])
+                continue;
+            int64_t us = src[i], day = us / 86400000000LL;
+            if (us % 86400000000LL < 0)
+                day--;
+            uint64_t nanos = (uint64_t)(us - day * 86400000000LL) * 1000u;
+            uint32_t julian = (uint32_t)(day + 2440588);
+            memcpy(out + 12 * k, &nanos, 8);
+            memcpy(out + 12 * k + 8, &julian, 4);
+            k++;
+        }
+        return add_fixed(w, c, out, nn, err);
+    }
     case V_BYTES: {
         const uint32_t *off = bc->offsets + r0;
         const uint8_t *data = bc->data.data;

@@ -57,7 +57,8 @@ int pq_page_make(struct pq_writer *w, const struct column *c, int type, int enco
         pq_thrift_i32(&t, 2, encoding);
         pq_thrift_i32(&t, 3, E_RLE);
         pq_thrift_i32(&t, 4, E_RLE);
-        pq_stats_write(stats, &t, 5, true);
+        if (!c->no_stats)
+            pq_stats_write(stats, &t, 5, true);
         pq_thrift_struct_end(&t);
     } else if (type == PAGE_DATA_V2) {
         /* num_values counts levels (NULLs and empty lists included),
@@ -71,7 +72,8 @@ int pq_page_make(struct pq_writer *w, const struct column *c, int type, int enco
         pq_thrift_i32(&t, 5, (int32_t)w->def_bytes);
         pq_thrift_i32(&t, 6, (int32_t)w->rep_bytes);
         pq_thrift_bool(&t, 7, compressed);
-        pq_stats_write(stats, &t, 8, true);
+        if (!c->no_stats)
+            pq_stats_write(stats, &t, 8, true);
         pq_thrift_struct_end(&t);
     } else {
         pq_thrift_struct_begin(&t, 7);

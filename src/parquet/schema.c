@@ -84,10 +84,18 @@ int pq_column_setup(struct column *c, const struct sl_column *sc, const struct p
     case SL_T_DATE:
         c->vk = V_I32, c->ptype = T_INT32, c->width = 4;
         break;
-    case SL_T_INT64:
-    case SL_T_TIME:
     case SL_T_TIMESTAMP:
     case SL_T_TIMESTAMPTZ:
+        if (o->timestamp_int96) {
+            /* PARQUET.md §3: no statistics (INT96 has no defined order),
+             * no dictionary, no bloom filter, no page bounds. */
+            c->vk = V_INT96, c->ptype = T_INT96, c->width = 12, sk = PQ_STATS_BYTES;
+            c->no_stats = true;
+            break;
+        }
+        /* fall through */
+    case SL_T_INT64:
+    case SL_T_TIME:
         c->vk = V_I64, c->ptype = T_INT64, c->width = 8, dk = PQ_DICT_W8, sk = PQ_STATS_I64;
         break;
     case SL_T_FLOAT:
@@ -124,7 +132,7 @@ int pq_column_setup(struct column *c, const struct sl_column *sc, const struct p
     default:
         return sl_err_set(err, false, "parquet", sc->name, "unsupported type %d", (int)sc->type);
     }
-    c->dict_enabled = o->dict_max_bytes > 0 && c->vk != V_BOOL;
+    c->dict_enabled = o->dict_max_bytes > 0 && c->vk != V_BOOL && c->vk != V_INT96;
     c->use_dict = c->deciding = c->dict_enabled;
     c->value_encoding = c->v2_encoding = o->format_version == 2 ? v2_encoding(c->vk) : E_PLAIN;
     bool utf8 = sc->type == SL_T_STRING || sc->type == SL_T_JSON;
@@ -134,7 +142,7 @@ int pq_column_setup(struct column *c, const struct sl_column *sc, const struct p
     pq_page_index_init(&c->trial_index, sk);
     sl_buf_init(&c->trial_pages, CHUNK_CAP);
     sl_buf_init(&c->bloom_hashes, CHUNK_CAP);
-    c->bloom = c->vk != V_BOOL && bloom_wanted(o, sc->name);
+    c->bloom = c->vk != V_BOOL && c->vk != V_INT96 && bloom_wanted(o, sc->name);
     sl_buf_init(&c->levels, PAGE_CAP);
     sl_buf_init(&c->reps, PAGE_CAP);
     sl_buf_init(&c->values, PAGE_CAP);
@@ -205,7 +213,7 @@ void pq_schema_element(struct pq_thrift *t, const struct column *c, int id, int 
     case SL_T_DATE: ct = CT_DATE; break;
     case SL_T_TIME: ct = CT_TIME_MICROS; break;
     case SL_T_TIMESTAMP:
-    case SL_T_TIMESTAMPTZ: ct = CT_TIMESTAMP_MICROS; break;
+    case SL_T_TIMESTAMPTZ: ct = c->ptype == T_INT96 ? -1 : CT_TIMESTAMP_MICROS; break;
     case SL_T_DECIMAL: ct = CT_DECIMAL; break;
     default: break;
     }
@@ -247,6 +255,8 @@ void pq_schema_element(struct pq_thrift *t, const struct column *c, int id, int 
     case SL_T_TIME:
     case SL_T_TIMESTAMP:
     case SL_T_TIMESTAMPTZ:
+        if (c->ptype == T_INT96) /* INT96 carries no annotation (readers infer it) */
+            break;
         pq_thrift_struct_begin(t, 10);
         pq_thrift_struct_begin(t, sc->type == SL_T_TIME ? 7 : 8);
         pq_thrift_bool(t, 1, sc->type == SL_T_TIMESTAMPTZ);

@@ -93,6 +93,7 @@ void pq_options_default(struct pq_options *o)
     o->dict_max_bytes = (size_t)1 << 20;
     o->format_version = 1;
     o->v2_encodings_only = false;
+    o->timestamp_int96 = false;
     o->created_by = NULL;
     o->bloom_columns = NULL;
     o->n_bloom_columns = 0;
@@ -237,7 +238,8 @@ static int flush_chunk(struct pq_writer *w, struct column *c, int64_t *uncompres
     pq_thrift_i64(&t, 9, data_offset);
     if (dict_offset >= 0)
         pq_thrift_i64(&t, 11, dict_offset);
-    pq_stats_write(&c->chunk_stats, &t, 12, true);
+    if (!c->no_stats)
+        pq_stats_write(&c->chunk_stats, &t, 12, true);
     /* encoding_stats: list<PageEncodingStats{1 page_type, 2 encoding, 3 count}> */
     int data_page = w->opt.format_version == 2 ? PAGE_DATA_V2 : PAGE_DATA;
     int nstats = (c->dict_pages ? 2 : 0) + (c->plain_pages ? 1 : 0);

@@ -24,6 +24,7 @@
  *   DATE → INT32 DATE; TIME → INT64 TIME(MICROS, utc=false)/TIME_MICROS;
  *   TIMESTAMP → INT64 TIMESTAMP(MICROS, utc=false)/TIMESTAMP_MICROS;
  *   TIMESTAMPTZ → INT64 TIMESTAMP(MICROS, utc=true)/TIMESTAMP_MICROS;
+ *   (both INT96 without annotation with timestamp_int96);
  *   DECIMAL(p,s) → INT32 (p<=9), INT64 (p<=18), FLBA minimal width (p<=38),
  *   with DECIMAL logical+converted type, scale and precision.
  * Columns with nullable=false are REQUIRED (no definition levels), others OPTIONAL.
@@ -60,6 +61,10 @@ struct pq_options {
     /* format_version 2 keeps, per chunk, PLAIN when it compresses smaller
      * than the v2 encoding; true always uses the v2 encoding (tests). */
     bool v2_encodings_only;
+    /* parquet.timestamp_type int96: TIMESTAMP and TIMESTAMPTZ as INT96 (nanoseconds
+     * of the day + Julian day, no logical type, no statistics) for Hive <= 3
+     * and old Athena tables, which cannot read INT64 timestamps. */
+    bool timestamp_int96;
     const char *created_by; /* default "snaplake version X.Y.Z (build H)" */
     /* Bloom filters (parquet.bloom_filter_columns): glob patterns on
      * "<table>.<column>", matched with `table` ("schema.table" or "table").

@@ -34,7 +34,7 @@
 #define META_CAP ((size_t)1 << 31)
 
 /* parquet.thrift enums */
-enum { T_BOOLEAN = 0, T_INT32 = 1, T_INT64 = 2, T_FLOAT = 4, T_DOUBLE = 5, T_BYTE_ARRAY = 6,
+enum { T_BOOLEAN = 0, T_INT32 = 1, T_INT64 = 2, T_INT96 = 3, T_FLOAT = 4, T_DOUBLE = 5, T_BYTE_ARRAY = 6,
        T_FLBA = 7 };
 enum { E_PLAIN = 0, E_RLE = 3, E_DELTA_BINARY_PACKED = 5, E_DELTA_LENGTH_BYTE_ARRAY = 6,
        E_DELTA_BYTE_ARRAY = 7, E_RLE_DICTIONARY = 8, E_BYTE_STREAM_SPLIT = 9 };
@@ -53,6 +53,7 @@ enum value_kind {
     V_F64,
     V_DEC128,       /* sl_int128 DECIMAL(p>18) → FLBA big-endian */
     V_UUID,         /* 16 bytes → FLBA(16) */
+    V_INT96,        /* int64 microseconds → INT96 (timestamp_int96) */
     V_BYTES,        /* offsets + data → BYTE_ARRAY */
 };
 
@@ -70,6 +71,7 @@ struct column {
                          * PLAIN, or with format_version 2 v2_encoding or PLAIN */
     int v2_encoding;    /* format_version 2: DELTA_* / BYTE_STREAM_SPLIT, or PLAIN */
     bool value_chosen;  /* value_encoding measured for this chunk (v2) */
+    bool no_stats;      /* INT96: no Statistics at all (its sort order is undefined) */
     bool use_dict;     /* current chunk still dictionary-encoded */
     bool deciding;     /* first pages of the chunk: encode both ways, to choose */
     struct pq_dict dict;
