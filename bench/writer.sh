@@ -2,6 +2,7 @@
 # writer.sh — snaplake's Parquet writer against DuckDB's, on the same rows.
 #
 #   bench/writer.sh [RECEIPT_ROWS] [WIDE_ROWS]     (defaults 5000000 1000000)
+#   FORMAT_VERSION=2 bench/writer.sh …              parquet.format_version 2 (data page v2)
 #
 # Two SQLite tables are generated once (sqlite3 CLI: ids and times ascending,
 # the rest from random(), as real tables look) and kept in bench/.data:
@@ -76,7 +77,7 @@ cat >"$work/snaplake.yml" <<YML
 source: sqlite://$db
 lake: ./lake
 jobs: 1
-parquet: { compression: zstd }
+parquet: { compression: zstd${FORMAT_VERSION:+, format_version: $FORMAT_VERSION} }
 YML
 
 timed() { # label, command… → $secs $rss_mb

@@ -43,7 +43,9 @@ static const char usage[] =
     "\n"
     "  --pages   also list every page: first row, offset, compressed bytes, and\n"
     "            min, max and null count from the ColumnIndex (bounds shown by\n"
-    "            physical type: decimals and timestamps as stored numbers)\n"
+    "            physical type: decimals and timestamps as stored numbers), and\n"
+    "            from the page's header its type (DATA_PAGE, DATA_PAGE_V2) and\n"
+    "            the encoding of its values\n"
     "\n"
     "Exit status: 0 every file was read, 1 some file is not a readable Parquet\n"
     "file (or a folder holds none), 2 usage error or no such file.\n";
@@ -172,17 +174,18 @@ static void show_bound(int type, const uint8_t *b, uint32_t len, char *out, size
         o += (size_t)snprintf(out + o, size - o, "%02x", b[k]);
 }
 
-static void print_pages(const struct pq_chunk *c, const struct pq_pages *pages)
+static int print_pages(FILE *f, const char *path, const struct pq_chunk *c,
+                       const struct pq_pages *pages, struct sl_err *err)
 {
     printf("pages of rg %d column %s\n", c->rg, c->column);
     if (c->oi_length <= 0) {
         printf("(no OffsetIndex)\n\n");
-        return;
+        return SL_OK;
     }
-    printf("%-5s | %-10s | %-10s | %-10s | %-24s | %-24s | %s\n", "page", "first row", "offset",
-           "compressed", "min", "max", "nulls");
+    printf("%-5s | %-10s | %-10s | %-10s | %-24s | %-24s | %-5s | %-12s | %s\n", "page",
+           "first row", "offset", "compressed", "min", "max", "nulls", "type", "encoding");
     printf("------+------------+------------+------------+--------------------------+"
-           "--------------------------+------\n");
+           "--------------------------+-------+--------------+---------\n");
     for (size_t k = 0; k < pages->n; k++) {
         const struct pq_page *pg = &pages->page[k];
         char min[128] = "-", max[128] = "-", nulls[32] = "-";
@@ -194,10 +197,17 @@ static void print_pages(const struct pq_chunk *c, const struct pq_pages *pages)
         }
         if (pg->nulls >= 0)
             snprintf(nulls, sizeof nulls, "%" PRId64, pg->nulls);
-        printf("%-5zu | %-10" PRId64 " | %-10" PRId64 " | %-10" PRId32 " | %-24s | %-24s | %s\n",
-               k, pg->first_row, pg->offset, pg->size, min, max, nulls);
+        /* the page's own header: data page v1 or v2, and its values' encoding */
+        int type, encoding;
+        if (pq_footer_page_header(f, path, pg, &type, &encoding, err))
+            return SL_ERROR;
+        printf("%-5zu | %-10" PRId64 " | %-10" PRId64 " | %-10" PRId32
+               " | %-24s | %-24s | %-5s | %-12s | %s\n",
+               k, pg->first_row, pg->offset, pg->size, min, max, nulls, pq_page_type_name(type),
+               pq_encoding_name(encoding));
     }
     printf("\n");
+    return SL_OK;
 }
 
 /* The page index of every column chunk, and with --pages every page. */
@@ -238,7 +248,7 @@ static int page_index(const char *path, struct sl_err *err)
         struct pq_pages pages;
         if ((rc = pq_footer_pages(f, path, &chunks[i], &pages, err)))
             break;
-        print_pages(&chunks[i], &pages);
+        rc = print_pages(f, path, &chunks[i], &pages, err);
         pq_pages_free(&pages);
     }
     free(chunks);

@@ -186,6 +186,8 @@ static const struct config_plugin *find_plugin(const char *role, const char *nam
 static const char *const codec_names[] = {"zstd", "snappy", "gzip", "none", NULL};
 static const enum pq_codec codec_values[] = {PQ_CODEC_ZSTD, PQ_CODEC_SNAPPY, PQ_CODEC_GZIP,
                                              PQ_CODEC_NONE};
+/* parquet.timestamp_type: how TIMESTAMP/TIMESTAMPTZ are stored. */
+static const char *const timestamp_types[] = {"int64", "int96", NULL};
 /* Source URL schemes snaplake has a reader for. */
 static const char *const source_schemes[] = {"postgres", "postgresql", "sqlite", "mysql",
                                              "mariadb", NULL};
@@ -211,6 +213,14 @@ static const struct key parquet_keys[] = {
     /* "<table>.<column>" globs; the writer matches them (parquet/writer.h). */
     {.name = "bloom_filter_columns", .kind = K_GLOBS, .offset = FIELD(bloom_filter_columns),
      .count_offset = FIELD(n_bloom_filter_columns)},
+    /* 1: data page v1, PLAIN/dictionary only (every reader); 2: data page v2
+     * with the DELTA_* and BYTE_STREAM_SPLIT encodings (parquet/writer.h). */
+    {.name = "format_version", .kind = K_INT, .offset = FIELD(parquet_format_version), .def = "1",
+     .min = 1, .max = 2},
+    /* int96 for Hive <= 3 and old Athena tables (parquet/writer.h); named for
+     * the physical type written, as Spark's outputTimestampType is. */
+    {.name = "timestamp_type", .kind = K_CHOICE, .offset = FIELD(parquet_timestamp_type),
+     .def = "int64", .choices = timestamp_types},
     {0},
 };
 

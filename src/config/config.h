@@ -110,6 +110,8 @@ struct sl_config {
     char *engine;  /* default "duckdb" */
     enum pq_codec compression; /* default zstd */
     int compression_level;     /* parquet.compression_level, 0 = codec default */
+    int parquet_format_version; /* parquet.format_version: 1 (default) or 2 */
+    char *parquet_timestamp_type; /* parquet.timestamp_type: "int64" (default) or "int96" */
     int row_group_mb;          /* default 128 */
     char **bloom_filter_columns; /* parquet.bloom_filter_columns: "<table>.<column>" globs */
     int n_bloom_filter_columns;

@@ -99,9 +99,10 @@ void run_fault_pause(struct run *r, const char *point)
         p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
     if (!p)
         return;
-    sl_warn("SNAPLAKE_FAULT: paused at %s until a signal (at most 60 s)", point);
-    /* "ending" is reached after a signal: it waits for the next one. */
+    /* "ending" is reached after a signal: it waits for the next one.  Read
+     * before the line is printed: a test signals as soon as it sees it. */
     int seen = run_interrupt_signal;
+    sl_warn("SNAPLAKE_FAULT: paused at %s until a signal (at most 60 s)", point);
     for (int i = 0; i < 1200 && run_interrupt_signal == seen; i++)
         usleep(50000);
 }

@@ -778,6 +778,9 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     pq_options_default(&r.pq);
     r.pq.codec = cfg->compression;
     r.pq.level = cfg->compression_level;
+    r.pq.format_version = cfg->parquet_format_version;
+    r.pq.timestamp_int96 =
+        cfg->parquet_timestamp_type && !strcmp(cfg->parquet_timestamp_type, "int96");
     r.pq.row_group_bytes = (size_t)cfg->row_group_mb << 20;
     r.pq.bloom_columns = cfg->bloom_filter_columns;
     r.pq.n_bloom_columns = cfg->n_bloom_filter_columns;

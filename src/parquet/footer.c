@@ -364,3 +364,61 @@ int pq_footer_pages(FILE *f, const char *path, const struct pq_chunk *c, struct 
     }
     return SL_OK;
 }
+
+int pq_footer_page_header(FILE *f, const char *path, const struct pq_page *pg, int *type,
+                          int *encoding, struct sl_err *err)
+{
+    /* A header is small but for its statistics (<= 4 KiB min and max, and
+     * their deprecated copies): 64 KiB or the page, whichever is less. */
+    int64_t len = pg->size < 65536 ? pg->size : 65536;
+    uint8_t *b = read_at(f, path, pg->offset, len, err);
+    if (!b)
+        return SL_ERROR;
+    struct rd r = {b, b + len, false};
+    int16_t id = 0;
+    int ft;
+    *type = *encoding = -1;
+    while (rd_field(&r, &id, &ft)) {
+        if (id == 1 && ft == T_I32) {
+            *type = (int)rd_int(&r);
+        } else if ((id == 5 || id == 8) && ft == T_STRUCT) {
+            /* DataPageHeader 2: encoding; DataPageHeaderV2 4: encoding */
+            int16_t hid = 0;
+            int ht;
+            while (rd_field(&r, &hid, &ht)) {
+                if (hid == (id == 5 ? 2 : 4) && ht == T_I32)
+                    *encoding = (int)rd_int(&r);
+                else
+                    rd_skip(&r, ht, 0);
+            }
+        } else {
+            rd_skip(&r, ft, 0);
+        }
+    }
+    free(b);
+    if (r.bad)
+        return bad_file(path, err, "page header");
+    return SL_OK;
+}
+
+const char *pq_page_type_name(int type)
+{
+    static const char *const names[] = {"DATA_PAGE", "INDEX_PAGE", "DICTIONARY_PAGE",
+                                        "DATA_PAGE_V2"};
+    return type >= 0 && type < 4 ? names[type] : "?";
+}
+
+const char *pq_encoding_name(int encoding)
+{
+    static const char *const names[] = {"PLAIN",
+                                        "GROUP_VAR_INT",
+                                        "PLAIN_DICTIONARY",
+                                        "RLE",
+                                        "BIT_PACKED",
+                                        "DELTA_BINARY_PACKED",
+                                        "DELTA_LENGTH_BYTE_ARRAY",
+                                        "DELTA_BYTE_ARRAY",
+                                        "RLE_DICTIONARY",
+                                        "BYTE_STREAM_SPLIT"};
+    return encoding >= 0 && encoding < 10 ? names[encoding] : "?";
+}

@@ -47,4 +47,13 @@ int pq_footer_pages(FILE *f, const char *path, const struct pq_chunk *c, struct 
                     struct sl_err *err);
 void pq_pages_free(struct pq_pages *p);
 
+/* The PageHeader of the data page at pg->offset: *type (parquet.thrift
+ * PageType: 0 DATA_PAGE, 3 DATA_PAGE_V2) and *encoding of its values
+ * (Encoding), -1 when absent.  0 or SL_ERROR (unreadable or damaged). */
+int pq_footer_page_header(FILE *f, const char *path, const struct pq_page *pg, int *type,
+                          int *encoding, struct sl_err *err);
+/* Names of those enums ("DATA_PAGE_V2", "DELTA_BINARY_PACKED"; "?" if unknown). */
+const char *pq_page_type_name(int type);
+const char *pq_encoding_name(int encoding);
+
 #endif

@@ -14,7 +14,8 @@
  * OffsetIndex) for every chunk, split-block bloom filters for the columns
  * asked for, field ids, key-value metadata, column_orders, encoding_stats,
  * created_by.  See docs/parquet.md and the
- * file essays of thrift.c, encode.c, stats.c, compress.c and writer.c.
+ * file essays of thrift.c, encode.c, stats.c, compress.c, writer.c, and
+ * writer_internal.h for how the writer is split into files.
  *
  * Type mapping (internal → physical + logical/converted):
  *   BOOL → BOOLEAN; INT16 → INT32 INT(16,true)/INT_16; INT32 → INT32 INT(32)/INT_32;
@@ -23,6 +24,7 @@
  *   DATE → INT32 DATE; TIME → INT64 TIME(MICROS, utc=false)/TIME_MICROS;
  *   TIMESTAMP → INT64 TIMESTAMP(MICROS, utc=false)/TIMESTAMP_MICROS;
  *   TIMESTAMPTZ → INT64 TIMESTAMP(MICROS, utc=true)/TIMESTAMP_MICROS;
+ *   (both INT96 without annotation with timestamp_int96);
  *   DECIMAL(p,s) → INT32 (p<=9), INT64 (p<=18), FLBA minimal width (p<=38),
  *   with DECIMAL logical+converted type, scale and precision.
  * Columns with nullable=false are REQUIRED (no definition levels), others OPTIONAL.
@@ -30,6 +32,7 @@
 #ifndef SL_PARQUET_WRITER_H
 #define SL_PARQUET_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +53,18 @@ struct pq_options {
     size_t page_bytes;      /* default 1 MiB (uncompressed values) */
     size_t page_rows;       /* default 20 000 */
     size_t dict_max_bytes;  /* default 1 MiB; 0 disables dictionaries */
+    /* parquet.format_version: 1 (default) data page v1, PLAIN when not
+     * dictionary-encoded — what every reader reads; 2 data page v2 with
+     * DELTA_BINARY_PACKED, DELTA_BYTE_ARRAY and BYTE_STREAM_SPLIT
+     * (docs/parquet.md lists which readers read them). */
+    int format_version;
+    /* format_version 2 keeps, per chunk, PLAIN when it compresses smaller
+     * than the v2 encoding; true always uses the v2 encoding (tests). */
+    bool v2_encodings_only;
+    /* parquet.timestamp_type int96: TIMESTAMP and TIMESTAMPTZ as INT96 (nanoseconds
+     * of the day + Julian day, no logical type, no statistics) for Hive <= 3
+     * and old Athena tables, which cannot read INT64 timestamps. */
+    bool timestamp_int96;
     const char *created_by; /* default "snaplake version X.Y.Z (build H)" */
     /* Bloom filters (parquet.bloom_filter_columns): glob patterns on
      * "<table>.<column>", matched with `table` ("schema.table" or "table").

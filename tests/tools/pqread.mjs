@@ -173,8 +173,12 @@ function converter(k) {
     case 'INT32':
     case 'INT64':
       return v => BigInt(v).toString()
-    case 'INT96':
-      return v => String(v)
+    case 'INT96': // a timestamp (hyparquet: nanoseconds since the epoch, UTC)
+      return v => {
+        const ns = BigInt(v)
+        if (ns % 1000n !== 0n) return timestampText(ns / 1000n) + '+' + String(ns % 1000n) + 'ns'
+        return timestampText(ns / 1000n)
+      }
     case 'FLOAT':
     case 'DOUBLE':
       return v => canonDouble(Number(v))
@@ -258,7 +262,9 @@ export async function readParquet(file) {
     delete el.converted_type
     delete el.logical_type
   }
-  const rows = await hp.parquetReadObjects({ file: buf, metadata: raw, compressors, utf8: false, geoparquet: false })
+  // INT96 timestamps as nanoseconds (BigInt), not a millisecond Date.
+  const parsers = { timestampFromNanoseconds: (nanos) => nanos } // merged with the defaults
+  const rows = await hp.parquetReadObjects({ file: buf, metadata: raw, compressors, parsers, utf8: false, geoparquet: false })
   if (rows.length !== Number(metadata.num_rows))
     throw new Error(`pqread: ${file}: read ${rows.length} rows, footer says ${metadata.num_rows}`)
   return rows.map(r => {

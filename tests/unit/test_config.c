@@ -313,7 +313,7 @@ static void test_unknown_keys(void)
                 "tables, catalog, engine, parquet, models, run; did you mean 'jobs'?");
     CHECK_FAILS(MINIMAL "parquet:\n  compresion: zstd\n", "t.yml:4:3",
                 "unknown key 'compresion' in 'parquet'; expected one of: compression, "
-                "compression_level, row_group_mb, bloom_filter_columns; did you mean "
+                "compression_level, row_group_mb, bloom_filter_columns, format_version, timestamp_type; did you mean "
                 "'compression'?");
     CHECK_FAILS(MINIMAL "run: {retries: 1, timeout: 5}\n", "t.yml:3:19",
                 "unknown key 'timeout' in 'run'");
@@ -360,7 +360,7 @@ static void test_wrong_types(void)
                 "'parquet.compression_level' must be between 0 and 9 with gzip, got 12");
     CHECK_FAILS(MINIMAL "parquet: zstd\n", "t.yml:3:10",
                 "'parquet' must be a mapping (keys: compression, compression_level, "
-                "row_group_mb, bloom_filter_columns), got 'zstd'");
+                "row_group_mb, bloom_filter_columns, format_version, timestamp_type), got 'zstd'");
     CHECK_FAILS(MINIMAL "run:\n  retries: -1\n", "t.yml:4:12",
                 "'run.retries' must be an integer of at least 0, got '-1'");
     CHECK_FAILS(MINIMAL "run:\n  keep_runs: 0\n", "t.yml:4:14",
