@@ -3,7 +3,8 @@
 #
 # Every test prints lines "PASS name" / "FAIL name"; this script counts them
 # and ends with one line "N passed, N failed" (CI reads it).  A test program
-# that crashes or exits non-zero without printing a FAIL counts as a failure.
+# that crashes or exits non-zero without printing a FAIL, or prints no PASS or
+# FAIL line at all, counts as a failure.
 # Each program's line ends with its wall time in seconds, to find slow scripts.
 #
 # Environment: BUILD (build folder, default build), SAN=1 under sanitizers.
@@ -36,6 +37,11 @@ run_one() { # name, command...
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         f=1
         echo "FAIL $name (exit $rc)" >>"$out"
+    elif [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+        # A script that checked nothing (its server never started, say)
+        # must not pass unnoticed.
+        f=1
+        echo "FAIL $name (no PASS or FAIL line)" >>"$out"
     fi
     passed=$((passed + p))
     failed=$((failed + f))
