@@ -1039,18 +1039,69 @@ static int value_error(struct copy_state *cs, int col, const uint8_t *tid, const
                       c->source_type);
 }
 
-static inline int32_t rd32(const uint8_t *p)
+static inline int32_t rd32(const uint8_t *p) { return (int32_t)pg_rd32(p); }
+
+/* Undo the fields of the unfinished row b->nrows: variable-length data and
+ * list elements already appended go; fixed-width slots and validity bytes
+ * are simply rewritten when the row is decoded again. */
+static void row_undo(struct sl_batch *b)
 {
-    return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+    size_t row = b->nrows;
+    for (int i = 0; i < b->schema->ncols; i++) {
+        struct sl_batch_column *c = &b->cols[i];
+        if (c->offsets)
+            c->data.len = c->offsets[row];
+        if (c->list_offsets) {
+            c->child_count = c->list_offsets[row];
+            if (c->child->offsets)
+                c->child->data.len = c->child_count ? c->child->offsets[c->child_count] : 0;
+        }
+    }
+}
+
+/* End of the tuple whose fields start at p + f (field `i` of `fields`), or
+ * 0 when it does not end inside p[0..n).  *tid gets the trailing ctid. */
+static size_t tuple_end(const uint8_t *p, size_t n, size_t f, int i, int fields,
+                        const uint8_t **tid)
+{
+    *tid = NULL;
+    for (; i < fields; i++) {
+        if (n - f < 4)
+            return 0;
+        int32_t len = rd32(p + f);
+        f += 4;
+        if (len > 0) {
+            if (n - f < (size_t)len)
+                return 0;
+            if (i == fields - 1 && len == 6)
+                *tid = p + f;
+            f += (size_t)len;
+        }
+    }
+    return f;
 }
 
 /* Parse complete tuples from p[0..n); *used gets the bytes consumed (the
- * rest is an incomplete tuple to be continued by the next message). */
+ * rest is an incomplete tuple to be continued by the next message).
+ *
+ * One pass per tuple: each field is bounds-checked and decoded straight
+ * into the batch, the common kinds inline (pg_decode_fast), the rest and
+ * every value that needs a verdict by pg_decode_field.  A tuple cut off by
+ * the end of the message (PostgreSQL sends one tuple per CopyData message,
+ * so only other servers or proxies split them) is undone (row_undo) and
+ * parsed again once the rest has arrived.  A value error looks ahead for
+ * the trailing ctid to name the row, waiting for the rest of the tuple
+ * first if need be. */
 static int parse_stream(struct copy_state *cs, const uint8_t *p, size_t n, size_t *used)
 {
     static const uint8_t signature[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0};
     size_t pos = 0;
-    int ncols = cs->plan->ncols;
+    const int ncols = cs->plan->ncols;
+    const enum pg_kind *kinds = cs->plan->kinds;
+    const struct sl_column *cols = cs->t->columns.cols;
+    struct pg_decoder *dec = &cs->r->dec;
+    const bool check_utf8 = dec->check_utf8;
+    struct sl_batch *b = cs->b;
     *used = 0;
     if (!cs->header_done) {
         if (n < 19)
@@ -1076,56 +1127,44 @@ static int parse_stream(struct copy_state *cs, const uint8_t *p, size_t n, size_
         }
         if (fc != ncols + 1)
             return stream_error(cs, "tuple with %d fields, expected %d", fc, ncols + 1);
-        /* Is the whole tuple here?  Find its end and the ctid (last field). */
-        size_t q = pos + 2, rowbytes = 0;
-        const uint8_t *tid = NULL;
-        bool complete = true;
+        size_t f = pos + 2, row = b->nrows;
+        struct sl_batch_column *bcols = b->cols;
         for (int i = 0; i <= ncols; i++) {
-            if (n - q < 4) {
-                complete = false;
-                break;
-            }
-            int32_t len = rd32(p + q);
-            q += 4;
-            if (len < -1)
-                return stream_error(cs, "negative field length %d", len);
-            if (len > 0) {
-                if (n - q < (size_t)len) {
-                    complete = false;
-                    break;
-                }
-                if (i == ncols && len == 6)
-                    tid = p + q;
-                q += (size_t)len;
-                rowbytes += (size_t)len;
-            }
-        }
-        if (!complete)
-            break;
-        struct sl_batch *b = cs->b;
-        size_t f = pos + 2;
-        char why[256];
-        for (int i = 0; i < ncols; i++) {
+            if (n - f < 4)
+                goto partial;
             int32_t len = rd32(p + f);
             f += 4;
             if (len < 0) {
-                sl_batch_set_null(b, i);
+                if (len < -1)
+                    return stream_error(cs, "negative field length %d", len);
+                if (i < ncols)
+                    sl_batch_set_null(b, i);
                 continue;
             }
-            enum pg_kind k = cs->plan->kinds[i];
-            if (k == PGK_ARRAY
-                    ? pg_decode_array(&cs->r->dec, cs->plan->elem_kinds[i],
-                                      &cs->t->columns.cols[i], p + f, (size_t)len, b, i, why,
-                                      sizeof why)
-                    : pg_decode_field(&cs->r->dec, k, &cs->t->columns.cols[i], p + f,
-                                      (size_t)len, b, i, why, sizeof why))
-                return value_error(cs, i, tid, why);
+            if (n - f < (size_t)len)
+                goto partial;
+            if (i < ncols &&
+                !pg_decode_fast(kinds[i], &cols[i], check_utf8, p + f, (size_t)len, &bcols[i],
+                                row)) {
+                char why[256];
+                if (kinds[i] == PGK_ARRAY
+                        ? pg_decode_array(dec, cs->plan->elem_kinds[i], &cols[i], p + f,
+                                          (size_t)len, b, i, why, sizeof why)
+                        : pg_decode_field(dec, kinds[i], &cols[i], p + f, (size_t)len, b, i, why,
+                                          sizeof why)) {
+                    const uint8_t *tid;
+                    if (!tuple_end(p, n, f + (size_t)len, i + 1, ncols + 1, &tid))
+                        goto partial; /* name the row once all of it is here */
+                    return value_error(cs, i, tid, why);
+                }
+            }
             f += (size_t)len;
         }
         sl_batch_end_row(b);
         cs->rows++;
-        cs->batch_bytes += rowbytes;
-        pos = q;
+        /* The field bytes, as the batch limit counts them (no lengths). */
+        cs->batch_bytes += f - pos - 2 - 4 * ((size_t)ncols + 1);
+        pos = f;
         if (b->nrows == b->capacity || cs->batch_bytes > BATCH_FLUSH_BYTES) {
             if (cs->emit(cs->arg, b, cs->err))
                 return SL_ERROR;
@@ -1133,6 +1172,10 @@ static int parse_stream(struct copy_state *cs, const uint8_t *p, size_t n, size_
             cs->batch_bytes = 0;
         }
     }
+    *used = pos;
+    return SL_OK;
+partial:
+    row_undo(b);
     *used = pos;
     return SL_OK;
 }
