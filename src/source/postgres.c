@@ -35,8 +35,9 @@
  * partition's blocks.  Older servers read each table as one chunk.
  *
  * Reading: COPY (SELECT cols…, ctid FROM [ONLY] "s"."t" WHERE …) TO STDOUT
- * (FORMAT binary); the stream is parsed straight into the batch (pg_types.c
- * decodes each field).  The trailing ctid names the row in value errors.
+ * (FORMAT binary); the stream is parsed straight into the batch (pg_copy.c;
+ * pg_types.c decodes each field).  The trailing ctid names the row in value
+ * errors.
  * Errors: a lost connection, terminated backend, cancelled statement,
  * serialization failure or lack of resources is transient (the orchestrator
  * retries the chunk in the same snapshot with a new reader); a snapshot that
