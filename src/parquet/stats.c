@@ -170,17 +170,34 @@ static int fold_bytes(struct pq_stats *s, const uint8_t *lo, size_t llo, const u
     return SL_OK;
 }
 
+/* The first 8 bytes big-endian, zero-padded: when two keys differ they
+ * order their strings as cmp_bytes does (a zero pad sorts a string before
+ * any longer one it prefixes), so only equal keys need the full compare. */
+static inline uint64_t prefix_key(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    if (n >= 8) {
+        memcpy(&v, p, 8);
+        return __builtin_bswap64(v);
+    }
+    for (size_t i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (56 - 8 * i);
+    return v;
+}
+
 int pq_stats_update_bytes(struct pq_stats *s, const uint8_t *const *p, const uint32_t *len,
                           size_t n)
 {
     if (!n)
         return SL_OK;
     size_t lo = 0, hi = 0;
+    uint64_t klo = prefix_key(p[0], len[0]), khi = klo;
     for (size_t i = 1; i < n; i++) {
-        if (cmp_bytes(p[i], len[i], p[lo], len[lo]) < 0)
-            lo = i;
-        else if (cmp_bytes(p[i], len[i], p[hi], len[hi]) > 0)
-            hi = i;
+        uint64_t k = prefix_key(p[i], len[i]);
+        if (k < klo || (k == klo && cmp_bytes(p[i], len[i], p[lo], len[lo]) < 0))
+            lo = i, klo = k;
+        else if (k > khi || (k == khi && cmp_bytes(p[i], len[i], p[hi], len[hi]) > 0))
+            hi = i, khi = k;
     }
     return fold_bytes(s, p[lo], len[lo], p[hi], len[hi]);
 }

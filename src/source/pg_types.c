@@ -75,9 +75,6 @@ enum {
     JSONBOID = 3802,
 };
 
-#define PG_EPOCH_DAYS 10957                 /* 2000-01-01 - 1970-01-01 */
-#define PG_EPOCH_MICROS 946684800000000LL   /* the same in microseconds */
-#define MICROS_PER_DAY 86400000000LL
 
 enum pg_kind pg_type_map(const struct pg_type_info *ti, struct sl_column *c, bool *lossy)
 {

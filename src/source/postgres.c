@@ -35,8 +35,9 @@
  * partition's blocks.  Older servers read each table as one chunk.
  *
  * Reading: COPY (SELECT cols…, ctid FROM [ONLY] "s"."t" WHERE …) TO STDOUT
- * (FORMAT binary); the stream is parsed straight into the batch (pg_types.c
- * decodes each field).  The trailing ctid names the row in value errors.
+ * (FORMAT binary); the stream is parsed straight into the batch (pg_copy.c;
+ * pg_types.c decodes each field).  The trailing ctid names the row in value
+ * errors.
  * Errors: a lost connection, terminated backend, cancelled statement,
  * serialization failure or lack of resources is transient (the orchestrator
  * retries the chunk in the same snapshot with a new reader); a snapshot that
@@ -47,6 +48,7 @@
  * snap's immutable fields (conninfo, snapshot id, table plans) and own their
  * reader.
  */
+#include "source/pg_copy.h"
 #include "source/pg_types.h"
 #include "source/source.h"
 #include "util/log.h"
@@ -64,7 +66,6 @@
 
 #define DEFAULT_CHUNK_BYTES (128LL << 20)
 #define MAX_CHUNKS 4096
-#define BATCH_FLUSH_BYTES (32u << 20) /* end a batch early past this much data */
 #define MAX_FIELD_BYTES ((size_t)1 << 30) /* PostgreSQL's own limit per value */
 #define APP_COORDINATOR "snaplake"
 #define APP_WORKER "snaplake-worker"
@@ -997,167 +998,6 @@ static void pg_reader_close(void *ctx)
     free(r);
 }
 
-/* The state of one COPY stream being parsed. */
-struct copy_state {
-    const struct src_table *t;
-    const struct table_plan *plan;
-    struct reader *r;
-    struct sl_batch *b;
-    src_emit_fn emit;
-    void *arg;
-    struct sl_err *err;
-    bool header_done, trailer_seen;
-    size_t batch_bytes;
-    int64_t rows;
-};
-
-static int stream_error(struct copy_state *cs, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int stream_error(struct copy_state *cs, const char *fmt, ...)
-{
-    char msg[512], obj[700];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    snprintf(obj, sizeof obj, "table %s.%s", cs->t->schema, cs->t->name);
-    return sl_err_set(cs->err, false, "export", obj, "binary COPY stream: %s", msg);
-}
-
-static int value_error(struct copy_state *cs, int col, const uint8_t *tid, const char *why)
-{
-    const struct sl_column *c = &cs->t->columns.cols[col];
-    char obj[900];
-    unsigned blk = tid ? (unsigned)tid[0] << 24 | (unsigned)tid[1] << 16 |
-                             (unsigned)tid[2] << 8 | tid[3]
-                       : 0;
-    unsigned off = tid ? (unsigned)(tid[4] << 8 | tid[5]) : 0;
-    snprintf(obj, sizeof obj, "table %s.%s, column %s, row ctid (%u,%u)", cs->t->schema,
-             cs->t->name, c->source_name, blk, off);
-    return sl_err_set(cs->err, false, "export", obj,
-                      "%s; fix the value in the source or exclude the table (type %s)", why,
-                      c->source_type);
-}
-
-static inline int32_t rd32(const uint8_t *p)
-{
-    return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
-}
-
-/* Parse complete tuples from p[0..n); *used gets the bytes consumed (the
- * rest is an incomplete tuple to be continued by the next message). */
-static int parse_stream(struct copy_state *cs, const uint8_t *p, size_t n, size_t *used)
-{
-    static const uint8_t signature[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0};
-    size_t pos = 0;
-    int ncols = cs->plan->ncols;
-    *used = 0;
-    if (!cs->header_done) {
-        if (n < 19)
-            return SL_OK;
-        if (memcmp(p, signature, 11))
-            return stream_error(cs, "bad signature");
-        uint32_t ext = (uint32_t)rd32(p + 15);
-        if (n - 19 < ext)
-            return SL_OK;
-        pos = 19 + ext;
-        cs->header_done = true;
-    }
-    while (pos < n) {
-        if (cs->trailer_seen)
-            return stream_error(cs, "data after the trailer");
-        if (n - pos < 2)
-            break;
-        int16_t fc = (int16_t)(p[pos] << 8 | p[pos + 1]);
-        if (fc == -1) {
-            cs->trailer_seen = true;
-            pos += 2;
-            continue;
-        }
-        if (fc != ncols + 1)
-            return stream_error(cs, "tuple with %d fields, expected %d", fc, ncols + 1);
-        /* Is the whole tuple here?  Find its end and the ctid (last field). */
-        size_t q = pos + 2, rowbytes = 0;
-        const uint8_t *tid = NULL;
-        bool complete = true;
-        for (int i = 0; i <= ncols; i++) {
-            if (n - q < 4) {
-                complete = false;
-                break;
-            }
-            int32_t len = rd32(p + q);
-            q += 4;
-            if (len < -1)
-                return stream_error(cs, "negative field length %d", len);
-            if (len > 0) {
-                if (n - q < (size_t)len) {
-                    complete = false;
-                    break;
-                }
-                if (i == ncols && len == 6)
-                    tid = p + q;
-                q += (size_t)len;
-                rowbytes += (size_t)len;
-            }
-        }
-        if (!complete)
-            break;
-        struct sl_batch *b = cs->b;
-        size_t f = pos + 2;
-        char why[256];
-        for (int i = 0; i < ncols; i++) {
-            int32_t len = rd32(p + f);
-            f += 4;
-            if (len < 0) {
-                sl_batch_set_null(b, i);
-                continue;
-            }
-            enum pg_kind k = cs->plan->kinds[i];
-            if (k == PGK_ARRAY
-                    ? pg_decode_array(&cs->r->dec, cs->plan->elem_kinds[i],
-                                      &cs->t->columns.cols[i], p + f, (size_t)len, b, i, why,
-                                      sizeof why)
-                    : pg_decode_field(&cs->r->dec, k, &cs->t->columns.cols[i], p + f,
-                                      (size_t)len, b, i, why, sizeof why))
-                return value_error(cs, i, tid, why);
-            f += (size_t)len;
-        }
-        sl_batch_end_row(b);
-        cs->rows++;
-        cs->batch_bytes += rowbytes;
-        pos = q;
-        if (b->nrows == b->capacity || cs->batch_bytes > BATCH_FLUSH_BYTES) {
-            if (cs->emit(cs->arg, b, cs->err))
-                return SL_ERROR;
-            sl_batch_reset(b);
-            cs->batch_bytes = 0;
-        }
-    }
-    *used = pos;
-    return SL_OK;
-}
-
-/* Feed one CopyData message; tuples split across messages wait in pending. */
-static int feed(struct copy_state *cs, const uint8_t *p, size_t n)
-{
-    struct sl_buf *pend = &cs->r->pending;
-    size_t used;
-    if (pend->len == 0) {
-        if (parse_stream(cs, p, n, &used))
-            return SL_ERROR;
-        if (used < n && sl_buf_append(pend, p + used, n - used))
-            return stream_error(cs, "a row larger than %zu bytes", pend->max);
-        return SL_OK;
-    }
-    if (sl_buf_append(pend, p, n))
-        return stream_error(cs, "a row larger than %zu bytes", pend->max);
-    if (parse_stream(cs, pend->data, pend->len, &used))
-        return SL_ERROR;
-    memmove(pend->data, pend->data + used, pend->len - used);
-    pend->len -= used;
-    return SL_OK;
-}
-
 static int build_copy_sql(struct reader *r, const struct table_plan *p, const struct src_chunk *c)
 {
     struct sl_buf *b = &r->sql;
@@ -1200,8 +1040,9 @@ static int pg_read_chunk(void *ctx, const struct src_table *t, const struct src_
         return SL_ERROR;
     if (build_copy_sql(r, p, c))
         return sl_err_set(err, false, "export", full, "query too long");
-    struct copy_state cs = {.t = t, .plan = p, .r = r, .b = b, .emit = emit, .arg = arg,
-                            .err = err};
+    struct pg_copy cs = {.t = t, .ncols = p->ncols, .kinds = p->kinds,
+                         .elem_kinds = p->elem_kinds, .dec = &r->dec, .pending = &r->pending,
+                         .b = b, .emit = emit, .arg = arg, .err = err};
     int rc = SL_ERROR;
     sl_buf_reset(&r->pending);
     sl_batch_reset(b);
@@ -1221,7 +1062,7 @@ static int pg_read_chunk(void *ctx, const struct src_table *t, const struct src_
             pg_error(err, r->conn, NULL, "export", full, "reading the table failed");
             goto out;
         }
-        int frc = feed(&cs, (const uint8_t *)buf, (size_t)n);
+        int frc = pg_copy_feed(&cs, (const uint8_t *)buf, (size_t)n);
         PQfreemem(buf);
         if (frc)
             goto out;
@@ -1236,7 +1077,7 @@ static int pg_read_chunk(void *ctx, const struct src_table *t, const struct src_
     while ((res = PQgetResult(r->conn)))
         PQclear(res);
     if (!cs.trailer_seen || r->pending.len) {
-        stream_error(&cs, "ended without its trailer");
+        pg_copy_error(&cs, "ended without its trailer");
         goto out;
     }
     if (b->nrows && emit(arg, b, err))
