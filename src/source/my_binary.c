@@ -181,14 +181,19 @@ static bool valid_date(unsigned y, unsigned m, unsigned d)
 /* A date with a zero month or day: NULL and counted, or (zero-dates=error)
  * the failure, quoting the value as the text protocol prints it. */
 static void zero_date(struct my_binary_row *st, int col, unsigned y, unsigned m, unsigned d,
-                      bool with_time)
+                      const unsigned *hms)
 {
     const struct my_decoder *dec = st->dec;
     if (dec->zero_error) {
         st->bad = col;
-        snprintf(st->why, sizeof st->why,
-                 "a zero date '%04u-%02u-%02u%s' (the source URL says zero-dates=error)", y, m, d,
-                 with_time ? " 00:00:00" : "");
+        char text[32];
+        if (hms)
+            snprintf(text, sizeof text, "%04u-%02u-%02u %02u:%02u:%02u", y, m, d, hms[0], hms[1],
+                     hms[2]);
+        else
+            snprintf(text, sizeof text, "%04u-%02u-%02u", y, m, d);
+        snprintf(st->why, sizeof st->why, "a zero date '%s' (the source URL says zero-dates=error)",
+                 text);
         return;
     }
     dec->zero[col]++;
@@ -220,7 +225,8 @@ static void put_datetime(struct my_binary_row *st, int col, const unsigned char 
     uint32_t us = len >= 11 ? le32(r + 8) : 0;
     bool is_date = st->wire[col] == MYW_DATE;
     if (m == 0 || d == 0) {
-        zero_date(st, col, y, m, d, !is_date);
+        const unsigned hms[3] = {h, mi, s};
+        zero_date(st, col, y, m, d, is_date ? NULL : hms);
         return;
     }
     if (!valid_date(y, m, d)) {

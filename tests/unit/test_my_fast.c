@@ -395,6 +395,18 @@ static void test_binary_values(void)
     CHECK_EQ_INT(r.st.bad, 1);
     CHECK_EQ_STR(r.st.why, "a zero date '2020-00-15' (the source URL says zero-dates=error)");
     sl_batch_free(r.b);
+    memset(&r, 0, sizeof r);
+    add_col(&r, "int", "int(11)", 10, 0, MYSQL_TYPE_LONG, 0);
+    add_col(&r, "datetime", "datetime", 0, 0, MYSQL_TYPE_DATETIME, 0);
+    CHECK(brow_open(&r));
+    r.dec.zero_error = true;
+    static const unsigned char dt0[8] = {7, 0xe4, 0x07, 0, 15, 10, 11, 12};
+    feed(&r, 0, i3, 4);
+    feed(&r, 1, dt0, 8);
+    CHECK_EQ_INT(r.st.bad, 1);
+    CHECK_EQ_STR(r.st.why,
+                 "a zero date '2020-00-15 10:11:12' (the source URL says zero-dates=error)");
+    sl_batch_free(r.b);
 
     /* A wire type the column's decoder does not take: no binary plan. */
     memset(&r, 0, sizeof r);
