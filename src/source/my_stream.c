@@ -7,8 +7,8 @@
  * goes to the Parquet writer every 8192 rows or 32 MB.
  *
  * The binary protocol is tried first: the server sends integers, floats and
- * dates as machine values (about a quarter less server CPU on the benchmark
- * table) and the client decodes them without parsing text (my_binary.c).
+ * dates as machine values (a sixth to a quarter less server CPU on the
+ * benchmark table) and the client decodes them without parsing text (my_binary.c).
  * A chunk falls back to the text protocol, before any row is read, when a
  * column's wire type has no binary decoder, when the library lacks the
  * row callback (STMT_ATTR_CB_RESULT, MariaDB Connector/C 3.1 and later) or

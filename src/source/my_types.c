@@ -1,8 +1,10 @@
 /*
  * my_types.c — MySQL / MariaDB types (see my_types.h, docs/mysql.md "Types").
  *
- * Values arrive over the text protocol, in the session's utf8mb4 and
- * time_zone '+00:00' (mysql.c pins both).  Every decoder is exact or fails:
+ * Values arrive in the text protocol's form — over the text protocol, or
+ * over the binary one for strings, DECIMAL and BIT (my_binary.c decodes the
+ * rest) — in the session's utf8mb4 and time_zone '+00:00' (mysql.c pins
+ * both).  Every decoder is exact or fails:
  * integers, decimals (sl_decimal_parse never rounds), doubles in shortest
  * round-trip text (FLOAT is selected as CAST(… AS DOUBLE): the text
  * protocol would print 6 digits), dates and datetimes strictly parsed, TIME

@@ -34,12 +34,13 @@
  *
  * Tables: BASE TABLEs of the URL's database (information_schema.TABLES);
  * views and sequences skipped with a line.  Types (load_columns,
- * my_type_map) map to batch.h types; docs/mysql.md has the table.  Values come over the text
- * protocol (mysql_use_result: rows streamed, never a whole table in client
- * memory), exact because the SELECT list casts where the text form would
- * round: FLOAT as CAST(… AS DOUBLE) (the text protocol prints FLOAT with 6
- * digits; a double prints shortest round-trip, and float→double is exact),
- * GEOMETRY as ST_AsBinary (WKB).  Session: time_zone '+00:00' (TIMESTAMP
+ * my_type_map) map to batch.h types; docs/mysql.md has the table.  Rows are
+ * streamed by my_stream.c (never a whole table in client memory), over the
+ * binary protocol where every column has a binary decoder, else the text
+ * protocol; exact either way because the SELECT list casts where the text
+ * form would round: FLOAT as CAST(… AS DOUBLE) (the text protocol prints
+ * FLOAT with 6 digits; a double prints shortest round-trip, and
+ * float→double is exact), GEOMETRY as ST_AsBinary (WKB).  Session: time_zone '+00:00' (TIMESTAMP
  * values come in UTC), NAMES utf8mb4 (the server converts latin1 — cp1252 —
  * and utf8mb3 text to UTF-8).
  *
