@@ -11,8 +11,12 @@
 #   (b) the old way: mariadb --batch TSV per table, then DuckDB converts → Parquet
 #   (c) mydumper -t JOBS --rows 500000 (Debian package; SQL text, uncompressed)
 #   (d) snaplake export with jobs: JOBS (typed, zstd-compressed Parquet)
-# and prints seconds and peak RSS of each and the ratios (d)/(a), (b)/(d),
-# (d)/(c) — the issue's target is (d)/(c) <= 1.0.
+#   (e) the same over the text protocol (?protocol=text)
+# and prints the wall seconds, the client's CPU seconds (user + sys), the
+# server's CPU seconds during the step (from /proc), peak RSS and output size
+# of each, the ratios (d)/(a), (b)/(d), (d)/(c) — the issue's target is
+# (d)/(c) <= 1.0 — and the machine's load.  On a shared machine the wall
+# times move with the load; the CPU seconds much less.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -53,12 +57,17 @@ ANALYZE TABLE receipts, users, products;
 SQL
 tables="receipts users products"
 
-timed() { # label, command… → $secs $rss_mb
-    local out="$work/time.$1"
+server_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$MYTEST_DIR/mysqld.pid")/stat"; }
+timed() { # label, command… → $secs $rss_mb $cpu (the client's user+sys s) $srv (the server's s)
+    local out="$work/time.$1" t0 t1
     shift
-    /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null
-    read -r secs rss_kb <"$out"
+    t0=$(server_ticks)
+    /usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >/dev/null
+    t1=$(server_ticks)
+    read -r secs rss_kb usr sys <"$out"
     rss_mb=$((rss_kb / 1024))
+    cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN{printf "%.2f", u + s}')
+    srv=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b - a) / hz}')
 }
 
 read_all() { for t in $tables; do M --quick -N shop -e "SELECT * FROM $t" >/dev/null; done; }
@@ -72,22 +81,35 @@ old_way() {
 export -f read_all old_way M
 export tables work duck MYTEST_PORT
 
-timed a bash -c read_all;  a_s=$secs a_m=$rss_mb
-timed b bash -c old_way;   b_s=$secs b_m=$rss_mb
+load0=$(cut -d' ' -f1 /proc/loadavg)
+timed a bash -c read_all;  a_s=$secs a_m=$rss_mb a_c=$cpu a_v=$srv
+timed b bash -c old_way;   b_s=$secs b_m=$rss_mb b_c=$cpu b_v=$srv
 timed c mydumper -h 127.0.0.1 -P "$MYTEST_PORT" -u root -B shop -o "$work/dump" -t "$jobs" --rows 500000
-c_s=$secs c_m=$rss_mb
-cat >"$work/snaplake.yml" <<YML
-source: mysql://root@127.0.0.1:$MYTEST_PORT/shop
+c_s=$secs c_m=$rss_mb c_c=$cpu c_v=$srv
+project() { # DIR URL-OPTIONS
+    mkdir -p "$work/$1"
+    cat >"$work/$1/snaplake.yml" <<YML
+source: mysql://root@127.0.0.1:$MYTEST_PORT/shop$2
 lake: ./lake
 jobs: $jobs
 YML
-SNAPLAKE_MYSQL_CHUNK_ROWS=500000 timed d "$snaplake" export -q -c "$work/snaplake.yml"
-d_s=$secs d_m=$rss_mb
+}
+project d ""
+project e "?protocol=text"
+SNAPLAKE_MYSQL_CHUNK_ROWS=500000 timed d "$snaplake" export -q -c "$work/d/snaplake.yml"
+d_s=$secs d_m=$rss_mb d_c=$cpu d_v=$srv
+SNAPLAKE_MYSQL_CHUNK_ROWS=500000 timed e "$snaplake" export -q -c "$work/e/snaplake.yml"
+e_s=$secs e_m=$rss_mb e_c=$cpu e_v=$srv
+load1=$(cut -d' ' -f1 /proc/loadavg)
 
-printf '%-46s %9s %12s %10s\n' "pipeline (receipts $rows, jobs $jobs)" seconds "peak RSS MB" "output MB"
-printf '%-46s %9.2f %12d %10s\n' "(a) mariadb --quick SELECT * > /dev/null" "$a_s" "$a_m" -
-printf '%-46s %9.2f %12d %10d\n' "(b) old way: TSV + DuckDB → Parquet" "$b_s" "$b_m" "$(du -sm "$work/old" | cut -f1)"
-printf '%-46s %9.2f %12d %10d\n' "(c) mydumper -t $jobs --rows 500000" "$c_s" "$c_m" "$(du -sm "$work/dump" | cut -f1)"
-printf '%-46s %9.2f %12d %10d\n' "(d) snaplake export" "$d_s" "$d_m" "$(du -sm "$work/lake" | cut -f1)"
-awk -v a="$a_s" -v b="$b_s" -v c="$c_s" -v d="$d_s" \
-    'BEGIN{printf "(d)/(a) = %.2f   (b)/(d) = %.2f   (d)/(c) = %.2f  (target <= 1.0)\n", d/a, b/d, d/c}'
+printf '%-46s %8s %8s %8s %8s %8s\n' "pipeline (receipts $rows, jobs $jobs)" seconds "client" "server" "RSS MB" "out MB"
+printf '%-46s %8s %8s %8s %8s %8s\n' "" "(wall)" "CPU s" "CPU s" "(peak)" ""
+printf '%-46s %8.2f %8.2f %8.2f %8d %8s\n' "(a) mariadb --quick SELECT * > /dev/null" "$a_s" "$a_c" "$a_v" "$a_m" -
+printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(b) old way: TSV + DuckDB → Parquet" "$b_s" "$b_c" "$b_v" "$b_m" "$(du -sm "$work/old" | cut -f1)"
+printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(c) mydumper -t $jobs --rows 500000" "$c_s" "$c_c" "$c_v" "$c_m" "$(du -sm "$work/dump" | cut -f1)"
+printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(d) snaplake export (binary protocol)" "$d_s" "$d_c" "$d_v" "$d_m" "$(du -sm "$work/d/lake" | cut -f1)"
+printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(e) snaplake export, ?protocol=text" "$e_s" "$e_c" "$e_v" "$e_m" "$(du -sm "$work/e/lake" | cut -f1)"
+awk -v a="$a_s" -v b="$b_s" -v c="$c_s" -v d="$d_s" -v cc="$c_c" -v cv="$c_v" -v dc="$d_c" -v dv="$d_v" \
+    'BEGIN{printf "(d)/(a) = %.2f   (b)/(d) = %.2f   (d)/(c) = %.2f  (target <= 1.0)\n", d/a, b/d, d/c;
+           printf "CPU, client + server: (c) %.2f s, (d) %.2f s, (d)/(c) = %.2f\n", cc + cv, dc + dv, (dc + dv) / (cc + cv)}'
+echo "load average (1 min) before / after: $load0 / $load1 on $(nproc) cores"

@@ -33,17 +33,36 @@ enum my_kind {
 bool my_type_map(const char *dt, const char *ct, long prec, long scale, struct sl_column *c,
                  enum my_kind *k, const char **cast);
 
+/* The last date part a DATE or DATETIME column decoded (the text
+ * "YYYY-MM-DD" as 8 + 2 bytes, or the binary protocol's year-month-day with
+ * tail 0xffff, which text never has), and its day number: rows read in key
+ * order often share the day. */
+struct my_day_cache {
+    uint64_t head;
+    uint16_t tail;
+    int32_t days;
+    bool valid;
+};
+
 /* What decoding one table's values needs. */
 struct my_decoder {
     const struct sl_schema *columns;
     const enum my_kind *kinds;
-    int64_t *zero;   /* per column: zero dates turned into NULL */
-    bool zero_error; /* a zero date is an error instead */
+    int64_t *zero;             /* per column: zero dates turned into NULL */
+    bool zero_error;           /* a zero date is an error instead */
+    struct my_day_cache *days; /* per column, or NULL: no cache */
 };
 
 /* Decode one non-NULL value v[0..n) into column i of the current row.
  * Returns 0, or SL_ERROR with the reason in why. */
 int my_decode_value(const struct my_decoder *d, struct sl_batch *b, int i, const char *v,
                     unsigned long n, char *why, size_t wsize);
+
+/* Decode one row of the text protocol (row[i] NULL for SQL NULL, len[i]
+ * from mysql_fetch_lengths) into the batch's current row and end it; adds
+ * the row's bytes to *bytes.  Returns 0, or SL_ERROR with the column in
+ * *col and the reason in why (the row is then not ended). */
+int my_decode_row(const struct my_decoder *d, struct sl_batch *b, char *const *row,
+                  const unsigned long *len, size_t *bytes, int *col, char *why, size_t wsize);
 
 #endif

@@ -34,12 +34,13 @@
  *
  * Tables: BASE TABLEs of the URL's database (information_schema.TABLES);
  * views and sequences skipped with a line.  Types (load_columns,
- * my_type_map) map to batch.h types; docs/mysql.md has the table.  Values come over the text
- * protocol (mysql_use_result: rows streamed, never a whole table in client
- * memory), exact because the SELECT list casts where the text form would
- * round: FLOAT as CAST(… AS DOUBLE) (the text protocol prints FLOAT with 6
- * digits; a double prints shortest round-trip, and float→double is exact),
- * GEOMETRY as ST_AsBinary (WKB).  Session: time_zone '+00:00' (TIMESTAMP
+ * my_type_map) map to batch.h types; docs/mysql.md has the table.  Rows are
+ * streamed by my_stream.c (never a whole table in client memory), over the
+ * binary protocol where every column has a binary decoder, else the text
+ * protocol; exact either way because the SELECT list casts where the text
+ * form would round: FLOAT as CAST(… AS DOUBLE) (the text protocol prints
+ * FLOAT with 6 digits; a double prints shortest round-trip, and
+ * float→double is exact), GEOMETRY as ST_AsBinary (WKB).  Session: time_zone '+00:00' (TIMESTAMP
  * values come in UTC), NAMES utf8mb4 (the server converts latin1 — cp1252 —
  * and utf8mb3 text to UTF-8).
  *
@@ -67,6 +68,7 @@
  * only the connection pool and the zero-date counters, both under `mu`.
  */
 #include "source/my_keys.h"
+#include "source/my_stream.h"
 #include "source/my_types.h"
 #include "source/source.h"
 #include "util/log.h"
@@ -84,10 +86,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_ROWS        1000000
-#define MAX_CHUNKS        4096
-#define SPARES            2 /* connections opened inside the lock beyond `jobs`, for retries */
-#define BATCH_FLUSH_BYTES (32u << 20)
+#define CHUNK_ROWS 1000000
+#define MAX_CHUNKS 4096
+#define SPARES     2 /* connections opened inside the lock beyond `jobs`, for retries */
 
 struct table_plan {
     char name[256];
@@ -106,6 +107,7 @@ struct params {
     unsigned port;
     bool have_password;
     bool zero_dates_error; /* ?zero-dates=error */
+    bool text_protocol;    /* ?protocol=text: no prepared statements */
     char ssl_mode[32], ssl_ca[1024], ssl_cert[1024], ssl_key[1024];
 };
 
@@ -337,6 +339,12 @@ static int parse_url(const char *url, struct params *p, char *scheme, size_t ssi
                 snprintf(p->ssl_key, sizeof p->ssl_key, "%s", val);
             } else if (!strcmp(key, "socket")) {
                 snprintf(p->socket, sizeof p->socket, "%s", val);
+            } else if (!strcmp(key, "protocol")) {
+                if (strcmp(val, "binary") && strcmp(val, "text")) {
+                    snprintf(why, wsize, "protocol must be binary or text");
+                    return SL_ERROR;
+                }
+                p->text_protocol = !strcmp(val, "text");
             } else if (!strcmp(key, "zero-dates")) {
                 if (strcmp(val, "null") && strcmp(val, "error")) {
                     snprintf(why, wsize, "zero-dates must be null or error");
@@ -346,7 +354,7 @@ static int parse_url(const char *url, struct params *p, char *scheme, size_t ssi
             } else {
                 snprintf(why, wsize,
                          "unknown URL option '%s'; known: ssl-mode, ssl-ca, ssl-cert, "
-                         "ssl-key, socket, zero-dates",
+                         "ssl-key, socket, zero-dates, protocol",
                          key);
                 return SL_ERROR;
             }
@@ -1199,31 +1207,6 @@ static void my_reader_close(void *ctx)
     free(r);
 }
 
-struct read_state {
-    const struct src_table *t;
-    const struct table_plan *plan;
-    const struct src_chunk *c;
-    struct sl_err *err;
-    int64_t row; /* 1-based within the chunk */
-};
-
-static int value_error(struct read_state *rs, MYSQL_ROW row, unsigned long *len, int col,
-                       const char *why)
-{
-    const struct sl_column *c = &rs->t->columns.cols[col];
-    char obj[900];
-    int k = rs->plan->key_col;
-    if (k >= 0 && row[k])
-        snprintf(obj, sizeof obj, "table %s, column %s, row %s=%.*s", rs->t->name, c->source_name,
-                 rs->t->columns.cols[k].source_name, (int)len[k], row[k]);
-    else
-        snprintf(obj, sizeof obj, "table %s, column %s, row %" PRId64 " of part %d", rs->t->name,
-                 c->source_name, rs->row, rs->c->index);
-    return sl_err_set(rs->err, false, "export", obj,
-                      "%s; fix the value in the source or exclude the table (type %s)", why,
-                      c->source_type);
-}
-
 /* The chunk's SELECT into r->sql.  SL_ERROR with err set when its bounds
  * are not the table's key's (a resumed run's table changed). */
 static int build_sql(struct reader *r, const struct src_table *t, const struct table_plan *p,
@@ -1287,58 +1270,36 @@ static int my_read_chunk(void *ctx, const struct src_table *t, const struct src_
     if (build_sql(r, t, p, c, err))
         return SL_ERROR;
     int64_t *zero = calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *zero);
-    if (!zero)
+    struct my_day_cache *days = calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *days);
+    if (!zero || !days) {
+        free(zero);
+        free(days);
         return sl_err_set(err, false, "export", t->name, "out of memory");
-    struct read_state rs = {.t = t, .plan = p, .c = c, .err = err};
+    }
     struct my_decoder dec = {.columns = &t->columns,
                              .kinds = p->kinds,
                              .zero = zero,
-                             .zero_error = s->par.zero_dates_error};
-    MYSQL_RES *res = NULL;
-    int rc = SL_ERROR;
-    size_t batch_bytes = 0;
-    char why[256];
-    sl_batch_reset(b);
-    if (mysql_query(r->conn, (const char *)r->sql.data) || !(res = mysql_use_result(r->conn))) {
-        my_error(err, s, r->conn, "export", t->name, "cannot read the table");
-        goto out;
+                             .zero_error = s->par.zero_dates_error,
+                             .days = days};
+    struct my_stream st = {.conn = r->conn,
+                           .sql = (const char *)r->sql.data,
+                           .dec = &dec,
+                           .t = t,
+                           .part = c->index,
+                           .key_col = p->key_col,
+                           .binary = !s->par.text_protocol,
+                           .b = b,
+                           .emit = emit,
+                           .arg = arg};
+    int rc = my_stream_read(&st, err);
+    if (rc == MY_STREAM_DB_ERROR) {
+        char msg[sizeof st.msg];
+        snprintf(msg, sizeof msg, "%s", st.msg);
+        scrub(msg, s->par.password);
+        sl_err_set(err, code_transient(st.code), "export", t->name, "%s: %s (error %u)", st.what,
+                   msg, st.code);
+        rc = SL_ERROR;
     }
-    if ((int)mysql_num_fields(res) != p->ncols) {
-        sl_err_set(err, false, "export", t->name, "the table has %u columns, expected %d",
-                   mysql_num_fields(res), p->ncols);
-        goto out;
-    }
-    for (MYSQL_ROW row; (row = mysql_fetch_row(res));) {
-        unsigned long *len = mysql_fetch_lengths(res);
-        rs.row++;
-        for (int i = 0; i < p->ncols; i++) {
-            if (!row[i]) {
-                sl_batch_set_null(b, i);
-                continue;
-            }
-            if (my_decode_value(&dec, b, i, row[i], len[i], why, sizeof why)) {
-                value_error(&rs, row, len, i, why);
-                goto out;
-            }
-            batch_bytes += len[i];
-        }
-        sl_batch_end_row(b);
-        if (b->nrows == b->capacity || batch_bytes > BATCH_FLUSH_BYTES) {
-            if (emit(arg, b, err))
-                goto out;
-            sl_batch_reset(b);
-            batch_bytes = 0;
-        }
-    }
-    if (mysql_errno(r->conn)) {
-        my_error(err, s, r->conn, "export", t->name, "reading the table failed");
-        goto out;
-    }
-    if (b->nrows && emit(arg, b, err))
-        goto out;
-    rc = SL_OK;
-out:
-    mysql_free_result(res); /* reads what is left of the stream */
     if (rc) {
         /* The connection may be broken, or mid-stream: never reuse it (a
          * new one would not share the snapshot). */
@@ -1359,6 +1320,7 @@ out:
                         t->name, t->columns.cols[i].source_name, zero[i]);
     }
     free(zero);
+    free(days);
     return rc;
 }
 

@@ -10,7 +10,8 @@
 #                query) and the independent readers (pqread.mjs, hyparquet;
 #                pqread_arrow.mjs, arrow-rs),
 #                value by value against the expected text; zero dates counted
-#                in the manifest, or an error with ?zero-dates=error
+#                in the manifest, or an error with ?zero-dates=error; read over
+#                the binary protocol, and the same values with ?protocol=text
 #   consistency  transfers between accounts and parent/child inserts run while
 #                snaplake exports with jobs: 4 and many key-range chunks: the
 #                lake's total is the constant, every child has its parent
@@ -130,8 +131,13 @@ new line "q" \\ b', '€', 'ünï', 0x00ff00, '', 'abc', 'ü', 'x,z', '{"a": [1,
 CREATE VIEW v_types AS SELECT id FROM t_types;
 SQL
 cfg=$(project types "$BASE/types")
+stmt_executes() { M -N -e "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'" | cut -f2; }
+execs=$(stmt_executes)
 run_sl "$cfg"
 expect_eq "types: run succeeds" "$RC" 0
+# The chunk is read over the binary protocol (a prepared statement).
+[ "$(stmt_executes)" -gt "$execs" ] && pass "types: read over the binary protocol" ||
+    fail "types: read over the binary protocol" "Com_stmt_execute stayed at $execs"
 [ "$RC" -eq 0 ] || cat "$T/err"
 expect_grep "types: zero dates warned with table and column" "$T/err" "table t_types, column dt: 2 zero date(s)"
 expect_grep "types: DECIMAL(65) warned as text" "$T/err" "d65 (decimal(65,30))"
@@ -226,6 +232,14 @@ for reader, got in (('pqread', pq), ('arrow', arrow), ('duckdb', duck)):
         print('PASS mysql/types: %s values' % reader)
 PY
 CFG=$cfg SNAPLAKE=$SNAPLAKE LAKE=$T/types/lake TOOLS=$TOOLS python3 "$T/cmp.py" "$T/expect.json" t_types
+# The same values over the text protocol (?protocol=text: no prepared statement).
+cfg_text=$(project typestext "$BASE/types?protocol=text")
+execs=$(stmt_executes)
+run_sl "$cfg_text"
+expect_eq "types: protocol=text run succeeds" "$RC" 0
+expect_eq "types: protocol=text prepares no statement" "$(stmt_executes)" "$execs"
+CFG=$cfg_text SNAPLAKE=$SNAPLAKE LAKE=$T/typestext/lake TOOLS=$TOOLS python3 "$T/cmp.py" "$T/expect.json" t_types |
+    sed 's|mysql/types: |mysql/types: protocol=text, |'
 expect_eq "types: column types" "$(sq "$cfg" "SELECT string_agg(column_name || ' ' || data_type, '; ' ORDER BY column_name) FROM information_schema.columns WHERE table_name = 't_types' AND column_name IN ('bu', 'd65', 'dtm', 'ts', 'tm', 'yr', 'f', 'js', 'gm', 'bt', 'b64', 'ti')" | tr -d '"')" \
     "b64 DECIMAL(20,0); bt BIGINT; bu DECIMAL(20,0); d65 VARCHAR; dtm TIMESTAMP; f FLOAT; gm BLOB; js JSON; ti SMALLINT; tm BIGINT; ts TIMESTAMP WITH TIME ZONE; yr SMALLINT"
 expect_eq "types: zero dates counted in the manifest" "$(snapshot_field "$cfg" zero_dates)" \
@@ -244,6 +258,10 @@ cfg=$(project zeroerr "$BASE/types?zero-dates=error")
 run_sl "$cfg"
 expect_eq "types: zero-dates=error fails the run" "$RC" 1
 expect_grep "types: the zero date error names table, column and key" "$T/err" "table t_types, column dt, row id=3: a zero date '0000-00-00'"
+cfg=$(project zeroerrtext "$BASE/types?zero-dates=error&protocol=text")
+run_sl "$cfg"
+expect_eq "types: zero-dates=error fails the run (protocol=text)" "$RC" 1
+expect_grep "types: the zero date error is the same over the text protocol" "$T/err" "table t_types, column dt, row id=3: a zero date '0000-00-00'"
 
 # ---- consistency under concurrent transfers --------------------------------
 M -e "CREATE DATABASE bank" || fail "createdb bank"
@@ -316,7 +334,7 @@ killer() { # kill every (or the first N) chunk SELECT of user killer
     # table, and killing one of them instead left no retry to report.
     local n=${1:-0} done=0 id
     while [ "$n" -eq 0 ] || [ "$done" -lt "$n" ]; do
-        id=$(M -N -e "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'killer' AND COMMAND = 'Query' AND INFO LIKE 'SELECT \`id\`, \`pad\` FROM \`big\`%' LIMIT 1" 2>/dev/null)
+        id=$(M -N -e "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'killer' AND COMMAND IN ('Query', 'Execute') AND INFO LIKE 'SELECT \`id\`, \`pad\` FROM \`big\`%' LIMIT 1" 2>/dev/null)
         if [ -n "$id" ]; then
             M -e "KILL CONNECTION $id" 2>/dev/null && done=$((done + 1))
         fi
