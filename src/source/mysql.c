@@ -138,6 +138,9 @@ struct reader {
     struct snap *snap;
     MYSQL *conn; /* NULL after a failure */
     struct sl_buf sql;
+    /* conn's server thread id while a chunk reads, else 0: what
+     * my_reader_cancel kills (read from the cancelling thread). */
+    unsigned long thread_id;
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -1267,6 +1270,7 @@ static int my_read_chunk(void *ctx, const struct src_table *t, const struct src_
         err->transient = false;
         return SL_ERROR;
     }
+    __atomic_store_n(&r->thread_id, mysql_thread_id(r->conn), __ATOMIC_RELEASE);
     if (build_sql(r, t, p, c, err))
         return SL_ERROR;
     int64_t *zero = calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *zero);
@@ -1300,6 +1304,7 @@ static int my_read_chunk(void *ctx, const struct src_table *t, const struct src_
                    msg, st.code);
         rc = SL_ERROR;
     }
+    __atomic_store_n(&r->thread_id, 0, __ATOMIC_RELEASE);
     if (rc) {
         /* The connection may be broken, or mid-stream: never reuse it (a
          * new one would not share the snapshot). */
@@ -1361,15 +1366,36 @@ static char *my_describe(void *ctx)
     return out;
 }
 
-/* Not built: the workers' connections are opened with the snapshot (one
- * consistent snapshot each, taken under one lock), so the ways to stop a
- * blocked query — KILL QUERY from another connection, shutdown() of the
- * socket — would cost a connection that cannot be replaced within the
- * snapshot.  A timed-out or interrupted chunk stops at its next batch
- * instead (flow/export.c). */
+/* KILL QUERY from a connection of its own: it stops the chunk's statement
+ * also while it waits in the server (a metadata lock held by a migration,
+ * a slow disk), where no check between batches would see it.  The
+ * worker's connection and its snapshot transaction survive a KILL QUERY,
+ * but the read fails mid-stream and my_read_chunk gives the connection up:
+ * the retry takes a spare, as after a lost connection.  The killing
+ * connection is outside the snapshot, which a KILL does not need (the same
+ * user may kill its own statements without any privilege).  Called only
+ * while a read runs (util/cancel.h), and repeated every second while it
+ * still does. */
 static void my_reader_cancel(void *ctx)
 {
-    (void)ctx;
+    struct reader *r = ctx;
+    unsigned long id = __atomic_load_n(&r->thread_id, __ATOMIC_ACQUIRE);
+    if (!id)
+        return;
+    MYSQL *k = NULL;
+    struct sl_err e = {0};
+    char sql[64], buf[2200];
+    if (connect_db(r->snap, &k, &e)) {
+        sl_warn("cannot stop MySQL statement %lu (the chunk stops at its next batch): %s", id,
+                sl_err_format(&e, buf, sizeof buf));
+        return;
+    }
+    snprintf(sql, sizeof sql, "KILL QUERY %lu", id);
+    if (mysql_query(k, sql)) /* ended meanwhile: "Unknown thread id" */
+        sl_debug("%s: %s", sql, mysql_error(k));
+    else
+        sl_debug("%s: the chunk's statement was stopped", sql);
+    mysql_close(k);
 }
 
 const struct source_type src_mysql_type = {
