@@ -38,10 +38,13 @@ install_packages() {
         mariadb-server mariadb-client >/dev/null
 }
 
+# Below the kernel's ephemeral range (32768-60999 on Debian): a port there can
+# be taken by any outgoing connection's local end between this check and the
+# server's bind (seen: "Address already in use" while the suite ran).
 free_port() {
     local p i
     for i in $(seq 1 200); do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        p=$((10000 + (RANDOM * 32768 + RANDOM) % 22000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0
@@ -70,13 +73,18 @@ start() {
         rm -rf "$dir"
         return 1
     }
+    local pid
     for attempt in 1 2 3 4 5; do
         port=$(free_port) || break
+        # Each attempt's own log: an earlier attempt's "already in use" must
+        # not end this one's wait.
+        : >"$dir/server.log"
         "$mariadbd" --no-defaults "${user[@]}" --datadir="$dir/data" --bind-address=127.0.0.1 \
             --port="$port" --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \
             --log-error="$dir/server.log" --log-bin="$dir/binlog" --server-id=1 \
             --innodb-flush-log-at-trx-commit=0 --sync-binlog=0 --innodb-buffer-pool-size=128M \
             --max-connections=200 --skip-name-resolve >/dev/null 2>&1 &
+        pid=$!
         for i in $(seq 1 150); do
             if "$client" --no-defaults -uroot --socket="$dir/mysqld.sock" -e 'SELECT 1' \
                 >/dev/null 2>&1; then
@@ -89,10 +97,17 @@ start() {
                 echo "MYTEST_URL=mariadb://root@127.0.0.1:$port"
                 return 0
             fi
-            [ -f "$dir/mysqld.pid" ] || ! grep -q "Do you already have another" "$dir/server.log" 2>/dev/null || break
+            kill -0 "$pid" 2>/dev/null || break # it gave up (a port taken meanwhile)
             sleep 0.2
         done
+        # Gone before the next attempt: a server still shutting down holds
+        # the data folder's locks (aria_log_control) and the next one fails.
         stop_server "$dir"
+        kill "$pid" 2>/dev/null || true
+        for i in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        rm -f "$dir/mysqld.pid"
     done
     echo "mariadb_test_server: cannot start MariaDB; log:" >&2
     tail -20 "$dir/server.log" >&2 || true

@@ -69,10 +69,13 @@ install_missing() {
     fi
 }
 
+# Below the kernel's ephemeral range (32768-60999 on Debian): a port there can
+# be taken by any outgoing connection's local end between this check and the
+# server's bind (seen: "Address already in use" while the suite ran).
 free_port() {
     local p i
     for i in $(seq 1 200); do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        p=$((10000 + (RANDOM * 32768 + RANDOM) % 22000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0
