@@ -136,12 +136,13 @@ static int check_magic(const char *path, const struct stat *st, struct sl_err *e
  * (decimals, timestamps) are left raw: the row group min/max above show them. */
 static void show_bound(int type, const uint8_t *b, uint32_t len, char *out, size_t size)
 {
-    int64_t i64 = 0;
     if ((type == 1 && len == 4) || (type == 2 && len == 8)) { /* INT32, INT64 */
+        /* Assembled unsigned: a shift into the sign bit of a signed value is
+         * undefined (UBSan caught it on INT64 minimums). */
+        uint64_t u = 0;
         for (uint32_t k = 0; k < len; k++)
-            i64 |= (int64_t)b[k] << (8 * k);
-        if (len == 4)
-            i64 = (int32_t)(uint32_t)i64;
+            u |= (uint64_t)b[k] << (8 * k);
+        int64_t i64 = len == 4 ? (int64_t)(int32_t)(uint32_t)u : (int64_t)u;
         snprintf(out, size, "%" PRId64, i64);
         return;
     }
