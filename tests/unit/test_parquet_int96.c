@@ -5,43 +5,12 @@
  * bloom filter or ColumnIndex; read back by DuckDB (as TIMESTAMP) and by
  * hyparquet (pqread.mjs) against the same rows written as INT64.
  */
-#include "check.h"
+#include "duck_check.h"
 #include "parquet/writer.h"
 
 #include <duckdb.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-static int file_sink(void *ctx, const void *data, size_t n, struct sl_err *err)
-{
-    (void)err;
-    return fwrite(data, 1, n, ctx) == n ? SL_OK : SL_ERROR;
-}
-
-static duckdb_database db;
-static duckdb_connection con;
-
-static char *scalar(const char *sql)
-{
-    duckdb_result r;
-    if (duckdb_query(con, sql, &r) != DuckDBSuccess) {
-        fprintf(stderr, "  %s\n  in: %s\n", duckdb_result_error(&r), sql);
-        duckdb_destroy_result(&r);
-        return NULL;
-    }
-    char *v = duckdb_row_count(&r) ? duckdb_value_varchar(&r, 0, 0) : NULL;
-    char *out = strdup(v ? v : "NULL");
-    duckdb_free(v);
-    duckdb_destroy_result(&r);
-    return out;
-}
-
-#define CHECK_SQL(sql, want)                                                                       \
-    do {                                                                                           \
-        char *got_ = scalar(sql);                                                                  \
-        CHECK_EQ_STR(got_, want);                                                                  \
-        free(got_);                                                                                \
-    } while (0)
 
 /* Microseconds since 1970: 0001-01-01, the last microsecond before 1970,
  * 1970-01-01, a leap day at noon, 9999-12-31 23:59:59.999999. */

@@ -3,28 +3,12 @@
  * or PLAIN chosen per chunk by measured size, and the page index
  * (ColumnIndex/OffsetIndex, PageIndex.md), read back by DuckDB.
  */
-#include "check.h"
+#include "duck_check.h"
 #include "parquet/writer.h"
 
 #include <duckdb.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-static int file_sink(void *ctx, const void *data, size_t n, struct sl_err *err)
-{
-    (void)err;
-    return fwrite(data, 1, n, ctx) == n ? SL_OK : SL_ERROR;
-}
-
-/* A fixed pseudo-random permutation-like mix (splitmix64's finaliser): data
- * without a period zstd could find in either encoding. */
-static uint64_t mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
 
 static const char *const cats[] = {"books", "food", "garden", "toys", "tools"};
 
@@ -75,32 +59,6 @@ static void write_receipts(const char *path, size_t rows, const struct pq_option
     sl_batch_free(b);
     fclose(f);
 }
-
-static duckdb_database db;
-static duckdb_connection con;
-
-/* The first value of a query as text (caller frees), or NULL on error. */
-static char *scalar(const char *sql)
-{
-    duckdb_result r;
-    if (duckdb_query(con, sql, &r) != DuckDBSuccess) {
-        fprintf(stderr, "  %s\n  in: %s\n", duckdb_result_error(&r), sql);
-        duckdb_destroy_result(&r);
-        return NULL;
-    }
-    char *v = duckdb_row_count(&r) ? duckdb_value_varchar(&r, 0, 0) : NULL;
-    char *out = strdup(v ? v : "NULL");
-    duckdb_free(v);
-    duckdb_destroy_result(&r);
-    return out;
-}
-
-#define CHECK_SQL(sql, want)                                                                       \
-    do {                                                                                           \
-        char *got_ = scalar(sql);                                                                  \
-        CHECK_EQ_STR(got_, want);                                                                  \
-        free(got_);                                                                                \
-    } while (0)
 
 /* Mostly distinct values (id, amount) are smaller PLAIN; repeated ones
  * (cat, note) keep their dictionary.  Before the choice was measured, every

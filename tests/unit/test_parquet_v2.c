@@ -9,7 +9,7 @@
  * row carrying its id), plus exact text for the values where equality
  * could hide a difference (-0.0, NaN, extremes).
  */
-#include "check.h"
+#include "duck_check.h"
 #include "parquet/delta.h"
 #include "parquet/encode.h"
 #include "parquet/writer.h"
@@ -18,45 +18,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-static int file_sink(void *ctx, const void *data, size_t n, struct sl_err *err)
-{
-    (void)err;
-    return fwrite(data, 1, n, ctx) == n ? SL_OK : SL_ERROR;
-}
-
-static uint64_t mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-static duckdb_database db;
-static duckdb_connection con;
-
-static char *scalar(const char *sql)
-{
-    duckdb_result r;
-    if (duckdb_query(con, sql, &r) != DuckDBSuccess) {
-        fprintf(stderr, "  %s\n  in: %s\n", duckdb_result_error(&r), sql);
-        duckdb_destroy_result(&r);
-        return NULL;
-    }
-    char *v = duckdb_row_count(&r) ? duckdb_value_varchar(&r, 0, 0) : NULL;
-    char *out = strdup(v ? v : "NULL");
-    duckdb_free(v);
-    duckdb_destroy_result(&r);
-    return out;
-}
-
-#define CHECK_SQL(sql, want)                                                                       \
-    do {                                                                                           \
-        char *got_ = scalar(sql);                                                                  \
-        CHECK_EQ_STR(got_, want);                                                                  \
-        free(got_);                                                                                \
-    } while (0)
 
 /* The columns of every case: one per value kind of the writer. */
 enum {
