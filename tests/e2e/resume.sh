@@ -15,7 +15,9 @@ sqlite3 db.sqlite "CREATE TABLE t (i INTEGER PRIMARY KEY, s TEXT);
     CREATE TABLE u (a TEXT); INSERT INTO u VALUES ('x'), ('y');"
 mkdir -p models/stage1 models/stage2
 echo "SELECT count(*) AS n FROM raw.t" >models/stage1/cnt.sql
-echo "SELECT nope FROM raw.t" >models/stage1/bad.sql
+# bad reads cnt, so cnt is done before bad fails: a failure stops the pool
+# taking new work, and two independent models would race to start.
+echo "SELECT nope FROM stage1.cnt" >models/stage1/bad.sql
 echo "SELECT n * 2 AS n2 FROM stage1.cnt" >models/stage2/dbl.sql
 write_cfg snaplake.yml 'source: sqlite://db.sqlite' 'lake: ./lake'
 cd "$T"
