@@ -9,6 +9,7 @@
 #include "parquet/delta.h"
 #include "parquet/writer_internal.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Compress w->body into a page: header into w->header, body into w->packed
@@ -253,6 +254,11 @@ static int store_page(struct pq_writer *w, struct column *c, bool dict, struct s
  *     added (at the dictionary's compressed bytes per entry) than PLAIN,
  *     by 10 %: dictionary — its growth has slowed, so the rest of a long
  *     chunk repays the entries already paid for;
+ *   - the distinct values, estimated from how many of the last page's
+ *     values were new, would overflow dict_max_bytes: PLAIN — the
+ *     dictionary would be dropped when full anyway, and carrying it
+ *     through the trial costs a hash insert and a second compression per
+ *     value (mostly distinct timestamps, amounts, keys);
  *   - else decide again after the next page, until TRIAL_PAGES /
  *     TRIAL_BYTES or `final` (chunk end, dictionary full), then take the
  *     smaller total.
@@ -277,6 +283,27 @@ static bool dictionary_pays(const struct column *c, double dictionary, bool marg
     return cost < 0.9 * (double)c->trial_last_plain;
 }
 
+/* Would the chunk's distinct values overflow dict_max_bytes (the "too
+ * many values" rule)?  Drawn at random from D distinct values, a fraction
+ * e^(-n/D) of the values after the n-th are new; the last page's new
+ * fraction at its middle gives D.  Sorted or unique values (all new) give
+ * D = infinity.  Values that repeat in a pattern (not at random) fool the
+ * estimate; they then lose the dictionary's saving, never a value. */
+static bool dictionary_overflows(const struct pq_writer *w, const struct column *c)
+{
+    if (c->trial_count < 2 || !c->trial_last_values || !c->dict.count)
+        return false;
+    double m = (double)c->trial_last_values;
+    double fresh = (double)(c->dict.count - c->trial_entries) / m;
+    if (fresh < 0.5)
+        return false; /* growth has slowed: the dictionary may still pay */
+    if (fresh >= 0.999)
+        return true;
+    double distinct = ((double)c->trial_values - m / 2) / -log(fresh);
+    double per_entry = (double)pq_dict_bytes(&c->dict) / (double)c->dict.count;
+    return distinct * per_entry > (double)w->opt.dict_max_bytes;
+}
+
 int pq_decide_encoding(struct pq_writer *w, struct column *c, bool final, struct sl_err *err)
 {
     bool plain = c->trial_dict_bytes >= c->trial_plain_bytes;
@@ -290,7 +317,8 @@ int pq_decide_encoding(struct pq_writer *w, struct column *c, bool final, struct
                            : 1.0;
         double fix = c->trial_fix ? c->trial_fix : 1.0;
         double estimate = ratio * (double)pq_dict_bytes(&c->dict) * fix;
-        bool more = !final && c->trial_count < TRIAL_PAGES && c->trial_plain_bytes < TRIAL_BYTES;
+        bool more = !final && c->trial_count < TRIAL_PAGES && c->trial_plain_bytes < TRIAL_BYTES &&
+                    !dictionary_overflows(w, c);
         bool paid = dictionary_pays(c, estimate, !final);
         if (paid || !more) {
             /* Confirm with the real size; a wrong estimate (distinct values
@@ -323,6 +351,7 @@ int pq_decide_encoding(struct pq_writer *w, struct column *c, bool final, struct
     c->trial_uncompressed = 0;
     c->trial_plain_bytes = c->trial_dict_bytes = 0;
     c->trial_last_plain = c->trial_last_dict = 0;
+    c->trial_values = c->trial_last_values = 0;
     c->trial_entries = 0;
     c->trial_fix = 0;
     c->trial_count = 0;
@@ -344,6 +373,8 @@ int pq_page_cut(struct pq_writer *w, struct column *c, struct sl_err *err)
             return SL_ERROR;
         c->trial_plain_bytes += stored;
         c->trial_last_plain = stored;
+        c->trial_last_values = c->page_values;
+        c->trial_values += c->page_values;
         c->dict_pages = d, c->plain_pages = p; /* counted below, for the kept variant */
         if (store_page(w, c, dict, &c->pages, &c->page_index, &c->pages_uncompressed, &stored,
                        err))

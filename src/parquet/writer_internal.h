@@ -100,6 +100,7 @@ struct column {
     int64_t trial_uncompressed;
     size_t trial_plain_bytes, trial_dict_bytes; /* all trial pages */
     size_t trial_last_plain, trial_last_dict;   /* the last one */
+    size_t trial_values, trial_last_values;      /* non-null values: all, the last */
     uint32_t trial_entries;                      /* dictionary entries before it */
     double trial_fix; /* measured / estimated dictionary page size, 0 = not measured */
     int trial_count;
