@@ -142,7 +142,11 @@ $(BUILD)/bench/duckdb_sql: bench/duckdb_sql.c | $(STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-bench: $(BUILD)/snaplake $(BUILD)/bench/duckdb_sql
+$(BUILD)/bench/writer_cpu: bench/writer_cpu.c $(BUILD)/libsnaplake.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsnaplake.a $(LDLIBS)
+
+bench: $(BUILD)/snaplake $(BUILD)/bench/duckdb_sql $(BUILD)/bench/writer_cpu
 	BUILD=$(BUILD) bench/sqlite_export.sh $(ROWS)
 	BUILD=$(BUILD) bench/writer.sh
 

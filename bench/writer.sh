@@ -15,6 +15,9 @@
 #       export splits a big table into part files, all counted
 #   (b) DuckDB: COPY (SELECT * FROM <(a)'s files>) TO … (FORMAT parquet,
 #       COMPRESSION zstd): read Parquet + write one file, one thread
+#   (c) the writers alone, CPU seconds: snaplake's writer fed by the SQLite
+#       source, the source's CPU left out (bench/writer_cpu.c), against
+#       DuckDB's COPY of the same rows from a table in memory, one thread
 # Printed: seconds, peak RSS (/usr/bin/time), bytes per column (compressed,
 # from parquet_metadata) and in total, and the ratios ours/DuckDB.  The
 # time ratio favours DuckDB a little: reading Parquet costs less than
@@ -27,10 +30,11 @@ rows=${1:-5000000}
 wide_rows=${2:-1000000}
 snaplake=${SNAPLAKE:-$top/$BUILD/snaplake}  # SNAPLAKE=other/binary for a before/after
 duck="$top/$BUILD/bench/duckdb_sql"
+wcpu="$top/$BUILD/bench/writer_cpu"
 data="$top/bench/.data"
 mkdir -p "$data"
 command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
-[ -x "$duck" ] || make -C "$top" BUILD="$BUILD" "$BUILD/bench/duckdb_sql" >/dev/null
+make -C "$top" BUILD="$BUILD" "$BUILD/bench/duckdb_sql" "$BUILD/bench/writer_cpu" >/dev/null
 
 db="$data/writer2-$rows-$wide_rows.db"
 if [ ! -f "$db" ]; then
@@ -132,4 +136,18 @@ for t in receipts wide; do
     awk -v os="$ours_s" -v ds="$duck_s" -v ob="$(cat $ours | wc -c)" -v db="$(stat -c %s "$work/duck-$t.parquet")" \
         -v om="$((ours_kb / 1024))" -v dm="$duck_mb" \
         'BEGIN{printf "ratios ours/DuckDB: time %.2f  size %.3f  peak RSS %.2f\n", os/ds, ob/db, (dm>0? om/dm : 0)}'
+    # The writers alone, CPU seconds (issue 13's target is CPU per row):
+    # snaplake's writer fed by the SQLite source with the source's CPU left
+    # out (bench/writer_cpu.c) against DuckDB's COPY of a table already in
+    # memory, one thread.  Best of three each, alternating.
+    ours_cpu=9999 duck_cpu=9999
+    for _ in 1 2 3; do
+        c=$("$wcpu" "$db" "$t" "$work/wcpu-$t.parquet" "${FORMAT_VERSION:-1}" | sed -n 's/.*writer_cpu_s=//p')
+        ours_cpu=$(awk -v a="$ours_cpu" -v b="$c" 'BEGIN{print (b < a ? b : a)}')
+        c=$("$duck" "SET threads = 1" "CREATE TABLE t AS SELECT * FROM read_parquet('$ours')" \
+                "COPY t TO '$work/duck-mem-$t.parquet' (FORMAT parquet, COMPRESSION zstd)" |
+                tail -1 | sed 's/cpu_s=\([0-9.]*\).*/\1/')
+        duck_cpu=$(awk -v a="$duck_cpu" -v b="$c" 'BEGIN{print (b < a ? b : a)}')
+    done
+    awk -v o="$ours_cpu" -v d="$duck_cpu" -v n="$n" 'BEGIN{printf "writer CPU alone: snaplake %.3f s (%.0f ns/row), DuckDB %.3f s (%.0f ns/row): ratio %.2f\n", o, o * 1e9 / n, d, d * 1e9 / n, o / d}'
 done
