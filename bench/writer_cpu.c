@@ -85,6 +85,7 @@ static int run(const char *db, const char *table, const char *out, int version,
     pq_options_default(&po);
     po.format_version = version;
     po.table = t->name;
+    po.expected_rows = t->est_rows; /* as the export passes its chunk's */
     if (!(s.f = fopen(out, "wb"))) {
         rc = sl_err_set(err, false, "bench", out, "cannot create it");
         goto out;

@@ -123,6 +123,7 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     snprintf(table, sizeof table, "%s.%s", t->schema, t->name);
     struct pq_options po = r->pq;
     po.table = table;
+    po.expected_rows = c->est_rows; /* the writer's dictionary choice projects to it */
     if (r->store.type->put_open(r->store.ctx, path, &sink.f, err) ||
         pq_writer_open(&w, &t->columns, &po, sink_write, &sink, err))
         goto out;

@@ -254,11 +254,11 @@ static int store_page(struct pq_writer *w, struct column *c, bool dict, struct s
  *     added (at the dictionary's compressed bytes per entry) than PLAIN,
  *     by 10 %: dictionary — its growth has slowed, so the rest of a long
  *     chunk repays the entries already paid for;
- *   - the distinct values, estimated from how many of the last page's
- *     values were new, would overflow dict_max_bytes: PLAIN — the
- *     dictionary would be dropped when full anyway, and carrying it
- *     through the trial costs a hash insert and a second compression per
- *     value (mostly distinct timestamps, amounts, keys);
+ *   - the dictionary cannot pay by the chunk's end, projected from how
+ *     fast it grows (dictionary_loses: it would overflow dict_max_bytes,
+ *     or, with the chunk's length known, cost more than PLAIN): PLAIN —
+ *     carrying it through the trial costs a hash insert and a second
+ *     compression per value (mostly distinct timestamps, amounts, keys);
  *   - else decide again after the next page, until TRIAL_PAGES /
  *     TRIAL_BYTES or `final` (chunk end, dictionary full), then take the
  *     smaller total.
@@ -283,25 +283,44 @@ static bool dictionary_pays(const struct column *c, double dictionary, bool marg
     return cost < 0.9 * (double)c->trial_last_plain;
 }
 
-/* Would the chunk's distinct values overflow dict_max_bytes (the "too
- * many values" rule)?  Drawn at random from D distinct values, a fraction
- * e^(-n/D) of the values after the n-th are new; the last page's new
- * fraction at its middle gives D.  Sorted or unique values (all new) give
- * D = infinity.  Values that repeat in a pattern (not at random) fool the
- * estimate; they then lose the dictionary's saving, never a value. */
-static bool dictionary_overflows(const struct pq_writer *w, const struct column *c)
+/* Can the dictionary still pay by the chunk's end (the "projection" rule)?
+ * Drawn at random from D distinct values, a fraction e^(-n/D) of the
+ * values after the n-th are new: the last page's new fraction, at its
+ * middle, gives D (sorted or unique values, all new: D infinite).  A chunk
+ * of N values then ends with D(1 - e^(-N/D)) entries — D itself when N is
+ * unknown.  The dictionary loses when those entries overflow
+ * dict_max_bytes (it would be dropped when full), or, with N known from
+ * options.expected_rows, when they (at `dictionary`'s compressed bytes per
+ * entry) plus N indices cost no less than N PLAIN values, each at its
+ * compressed size in the trial so far.  Values that repeat in a pattern,
+ * not at random, fool the estimate: they lose the dictionary's saving,
+ * never a value. */
+static bool dictionary_loses(const struct pq_writer *w, const struct column *c,
+                             double dictionary)
 {
-    if (c->trial_count < 2 || !c->trial_last_values || !c->dict.count)
+    if (c->trial_count < 2 || !c->trial_last_values || !c->dict.count || !c->chunk_rows)
         return false;
-    double m = (double)c->trial_last_values;
+    double m = (double)c->trial_last_values, count = (double)c->dict.count;
+    double seen = (double)c->trial_values;
     double fresh = (double)(c->dict.count - c->trial_entries) / m;
-    if (fresh < 0.5)
-        return false; /* growth has slowed: the dictionary may still pay */
-    if (fresh >= 0.999)
+    double distinct = fresh >= 0.999 ? INFINITY
+                      : fresh <= 0   ? count
+                                     : fmax(count, (seen - m / 2) / -log(fresh));
+    bool known = w->opt.expected_rows > 0;
+    double values = seen, entries = distinct;
+    if (known) {
+        double rows = fmax((double)(w->opt.expected_rows - w->rows), (double)c->chunk_rows);
+        values = rows * seen / (double)c->chunk_rows;
+        entries = isinf(distinct) ? values : distinct * -expm1(-values / distinct);
+    } else if (fresh < 0.5) {
+        return false; /* growth has slowed, and how long the chunk runs is unknown */
+    }
+    if (entries * (double)pq_dict_bytes(&c->dict) / count > (double)w->opt.dict_max_bytes)
         return true;
-    double distinct = ((double)c->trial_values - m / 2) / -log(fresh);
-    double per_entry = (double)pq_dict_bytes(&c->dict) / (double)c->dict.count;
-    return distinct * per_entry > (double)w->opt.dict_max_bytes;
+    if (!known)
+        return false;
+    double dict_end = entries * dictionary / count + values * (double)c->trial_dict_bytes / seen;
+    return dict_end >= values * (double)c->trial_plain_bytes / seen;
 }
 
 int pq_decide_encoding(struct pq_writer *w, struct column *c, bool final, struct sl_err *err)
@@ -318,7 +337,7 @@ int pq_decide_encoding(struct pq_writer *w, struct column *c, bool final, struct
         double fix = c->trial_fix ? c->trial_fix : 1.0;
         double estimate = ratio * (double)pq_dict_bytes(&c->dict) * fix;
         bool more = !final && c->trial_count < TRIAL_PAGES && c->trial_plain_bytes < TRIAL_BYTES &&
-                    !dictionary_overflows(w, c);
+                    !dictionary_loses(w, c, estimate);
         bool paid = dictionary_pays(c, estimate, !final);
         if (paid || !more) {
             /* Confirm with the real size; a wrong estimate (distinct values

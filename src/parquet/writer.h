@@ -75,6 +75,10 @@ struct pq_options {
     /* Written as key-value metadata "snaplake.run_id" when set (not copied:
      * must outlive the writer). */
     const char *run_id;
+    /* The source's estimate of the file's rows, 0 = unknown.  Lets a column
+     * chunk give up early a dictionary that cannot pay by the chunk's end
+     * (page.c); a wrong estimate costs size, never a value. */
+    int64_t expected_rows;
 };
 
 void pq_options_default(struct pq_options *o);

@@ -3,8 +3,9 @@
  * (page.c, pq_decide_encoding).  The trial encodes each page both ways
  * until the sizes decide; a chunk whose distinct values, estimated from
  * how fast the dictionary grows, would overflow dict_max_bytes stops the
- * trial after its second page (the "too many values" rule), while a
- * dictionary that will fit keeps going.  White box: the column's state is
+ * trial after its second page, and so does one that, projected to the
+ * chunk's expected length, costs more than PLAIN (the "projection" rule),
+ * while a dictionary that will fit and may pay keeps going.  White box: the column's state is
  * read between pages, before the chunk ends.
  */
 #include "check.h"
@@ -40,7 +41,7 @@ static void value(struct sl_batch *b, enum gen g, int64_t i)
     char s[32];
     switch (g) {
     case UNIQUE: sl_batch_set_i64(b, 0, i * 1000003); break;
-    case FEW: sl_batch_set_i64(b, 0, (int64_t)(next() % 8000) * 7); break;
+    case FEW: sl_batch_set_i64(b, 0, (int64_t)(next() % 2000) * 7); break;
     case FITS: sl_batch_set_i64(b, 0, (int64_t)(next() % 100000) * 7); break;
     case UNIQUE_TEXT:
         sl_batch_set_bytes(b, 0, s, (size_t)snprintf(s, sizeof s, "user-%lld", (long long)i));
@@ -48,9 +49,10 @@ static void value(struct sl_batch *b, enum gen g, int64_t i)
     }
 }
 
-/* Write `pages` full pages of generator g into one chunk; *deciding and
- * *use_dict are the column's state after them (the chunk still open). */
-static void write_pages(enum gen g, int pages, bool *deciding, bool *use_dict)
+/* Write `pages` full pages of generator g into one chunk, the writer told
+ * to expect `expected` rows (0 = unknown); *deciding and *use_dict are the
+ * column's state after them (the chunk still open). */
+static void write_pages(enum gen g, int pages, int64_t expected, bool *deciding, bool *use_dict)
 {
     struct sl_column col = {.type = g == UNIQUE_TEXT ? SL_T_STRING : SL_T_INT64};
     snprintf(col.name, sizeof col.name, "v");
@@ -58,6 +60,7 @@ static void write_pages(enum gen g, int pages, bool *deciding, bool *use_dict)
     struct pq_options opt;
     pq_options_default(&opt);
     opt.page_rows = PAGE_ROWS;
+    opt.expected_rows = expected;
     struct sl_buf file;
     sl_buf_init(&file, (size_t)1 << 28);
     struct sl_err err = {0};
@@ -88,7 +91,7 @@ static void write_pages(enum gen g, int pages, bool *deciding, bool *use_dict)
 static void test_unique_ints_stop_early(void)
 {
     bool deciding, use_dict;
-    write_pages(UNIQUE, 3, &deciding, &use_dict);
+    write_pages(UNIQUE, 3, 0, &deciding, &use_dict);
     CHECK(!deciding);
     CHECK(!use_dict);
 }
@@ -96,7 +99,7 @@ static void test_unique_ints_stop_early(void)
 static void test_unique_strings_stop_early(void)
 {
     bool deciding, use_dict;
-    write_pages(UNIQUE_TEXT, 3, &deciding, &use_dict);
+    write_pages(UNIQUE_TEXT, 3, 0, &deciding, &use_dict);
     CHECK(!deciding);
     CHECK(!use_dict);
 }
@@ -107,14 +110,29 @@ static void test_unique_strings_stop_early(void)
 static void test_fitting_dictionary_stays_on_trial(void)
 {
     bool deciding, use_dict;
-    write_pages(FITS, 3, &deciding, &use_dict);
+    write_pages(FITS, 3, 0, &deciding, &use_dict);
+    CHECK(use_dict);
+}
+
+/* The same 100 000 values in a chunk expected to end after three pages:
+ * its ~12 000 entries cost more than PLAIN's 12 288 values, so PLAIN after
+ * the second page; expected to run 10 M rows, the dictionary stays. */
+static void test_projection_to_expected_rows(void)
+{
+    bool deciding, use_dict;
+    write_pages(FITS, 3, 3 * PAGE_ROWS, &deciding, &use_dict);
+    CHECK(!deciding);
+    CHECK(!use_dict);
+    write_pages(FITS, 3, 10000000, &deciding, &use_dict);
     CHECK(use_dict);
 }
 
 static void test_few_values_keep_dictionary(void)
 {
     bool deciding, use_dict;
-    write_pages(FEW, 3, &deciding, &use_dict);
+    write_pages(FEW, 3, 0, &deciding, &use_dict);
+    CHECK(use_dict);
+    write_pages(FEW, 3, 3 * PAGE_ROWS, &deciding, &use_dict);
     CHECK(use_dict);
 }
 
@@ -123,6 +141,7 @@ int main(void)
     RUN(test_unique_ints_stop_early);
     RUN(test_unique_strings_stop_early);
     RUN(test_fitting_dictionary_stays_on_trial);
+    RUN(test_projection_to_expected_rows);
     RUN(test_few_values_keep_dictionary);
     return CHECK_DONE();
 }
