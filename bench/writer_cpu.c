@@ -54,8 +54,7 @@ static int emit(void *arg, const struct sl_batch *b, struct sl_err *err)
     return rc;
 }
 
-static int run(const char *db, const char *table, const char *out, int version,
-               struct sl_err *err)
+static int run(const char *db, const char *table, const char *out, int version, struct sl_err *err)
 {
     char url[4200];
     snprintf(url, sizeof url, "sqlite://%s", db);
