@@ -24,46 +24,14 @@
 #   password     never in the output, the run state or the manifest
 #
 # Prints "PASS mysql/…" / "FAIL mysql/…" lines (tests/run.sh).
-set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-SNAPLAKE=${SNAPLAKE:-$top/build/snaplake}
-TOOLS=$top/tests/tools
-export NODE_PATH=${NODE_PATH:-$top/.deps/node/node_modules}
-SUITE=mysql
-T=$(mktemp -d "${TMPDIR:-/tmp}/snaplake-e2e-my.XXXXXX")
-chmod 755 "$T"
-MYTEST_DIR=
-bg_pids=()
-cleanup() {
-    local p
-    for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    [ -n "$MYTEST_DIR" ] && "$top/scripts/mariadb_test_server.sh" stop "$MYTEST_DIR"
-    rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../tools/e2e-lib.sh"
+. "$TOOLS/my-lib.sh"
+top=$SNAPLAKE_TOP
+my_start || exit 1
 
-pass() { echo "PASS $SUITE/$1"; }
-fail() {
-    local n=$1
-    shift
-    echo "FAIL $SUITE/$n"
-    local l
-    for l in "$@"; do printf '    %s\n' "$l"; done
-}
 expect_eq() { # name got want
     if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
 }
-expect_grep() { # name file fixed-string
-    if grep -qF -- "$3" "$2"; then pass "$1"; else fail "$1" "no '$3' in: $(head -c 800 "$2" | tr '\n' '|')"; fi
-}
-
-if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ] && [ "$(id -u)" -ne 0 ]; then
-    echo "mysql.sh: MariaDB not installed (scripts/setup.sh --test installs it); skipped"
-    exit 0
-fi
-eval "$("$top/scripts/mariadb_test_server.sh" start)" || { fail "server starts"; exit 1; }
-M() { mariadb --no-defaults --default-character-set=utf8mb4 -uroot -h127.0.0.1 -P"$MYTEST_PORT" "$@"; }
 BASE=mysql://root@127.0.0.1:$MYTEST_PORT
 
 # A project folder: project NAME SOURCE-URL [extra yaml lines…]
@@ -400,3 +368,4 @@ grep -rqa --exclude=snaplake.yml "Zq7wrong" "$T/out" "$T/err" "$T/pwbad" && fail
 cfg=$(project pwenv "mysql://pw@127.0.0.1:$MYTEST_PORT/bank")
 MYSQL_PWD=Zq7s3cretTAIL run_sl "$cfg"
 expect_eq "password: MYSQL_PWD is honoured" "$RC" 0
+exit $((NFAIL > 0))

@@ -7,43 +7,16 @@
 # The run reads `a` first (largest first, jobs 1), whose first attempt hangs
 # after its first batch (SNAPLAKE_FAULT=slow:a:1): time for this script to
 # take LOCK TABLES b WRITE after the snapshot, so that b's SELECT waits.
-set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-SNAPLAKE=${SNAPLAKE:-$top/build/snaplake}
-SUITE=mysql_cancel
-T=$(mktemp -d "${TMPDIR:-/tmp}/snaplake-e2e-mycancel.XXXXXX")
-chmod 755 "$T"
-MYTEST_DIR=
-bg_pids=()
-cleanup() {
-    local p
-    for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    [ -n "$MYTEST_DIR" ] && "$top/scripts/mariadb_test_server.sh" stop "$MYTEST_DIR"
-    rm -rf "$T"
-}
-trap cleanup EXIT
-NFAIL=0
-pass() { echo "PASS $SUITE/$1"; }
-fail() {
-    NFAIL=$((NFAIL + 1))
-    echo "FAIL $SUITE/$1"
-    shift
-    local l
-    for l in "$@"; do printf '    %s\n' "$l"; done
-}
+source "$(dirname "$0")/../tools/e2e-lib.sh"
+. "$TOOLS/my-lib.sh"
+top=$SNAPLAKE_TOP
+# check NAME COMMAND… — e2e-lib.sh's, with the run's stderr under a FAIL.
 check() {
     local n=$1
     shift
     if "$@"; then pass "$n"; else fail "$n" "failed: $*" "stderr: $(tail -c 800 "$T/err" | tr '\n' '|')"; fi
 }
-
-if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ] && [ "$(id -u)" -ne 0 ]; then
-    echo "mysql_cancel.sh: MariaDB not installed (scripts/setup.sh --test installs it); skipped"
-    exit 0
-fi
-eval "$("$top/scripts/mariadb_test_server.sh" start)" || { fail "server starts"; exit 1; }
-M() { mariadb --no-defaults -uroot -h127.0.0.1 -P"$MYTEST_PORT" "$@"; }
+my_start || exit 1
 M -e "CREATE DATABASE c" && M c -e "
   CREATE TABLE a (id int PRIMARY KEY, pad varchar(100));
   CREATE TABLE b (id int PRIMARY KEY, v int);

@@ -20,43 +20,17 @@
 #            (the plan is not made again), every row once
 #
 # Prints "PASS mysql_keys/…" / "FAIL mysql_keys/…" lines (tests/run.sh).
-set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-SNAPLAKE=${SNAPLAKE:-$top/build/snaplake}
-export NODE_PATH=${NODE_PATH:-$top/.deps/node/node_modules}
-SUITE=mysql_keys
-T=$(mktemp -d "${TMPDIR:-/tmp}/snaplake-e2e-mykeys.XXXXXX")
-chmod 755 "$T"
-MYTEST_DIR=
-NFAIL=0
-cleanup() {
-    [ -n "$MYTEST_DIR" ] && "$top/scripts/mariadb_test_server.sh" stop "$MYTEST_DIR"
-    rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../tools/e2e-lib.sh"
+. "$TOOLS/my-lib.sh"
+top=$SNAPLAKE_TOP
+my_start || exit 1
 
-pass() { echo "PASS $SUITE/$1"; }
-fail() {
-    local n=$1
-    shift
-    NFAIL=$((NFAIL + 1))
-    echo "FAIL $SUITE/$n"
-    local l
-    for l in "$@"; do printf '    %s\n' "$l"; done
-}
 expect_eq() { # name got want
     if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
 }
 expect_ge() { # name got min
     if [ "$2" -ge "$3" ] 2>/dev/null; then pass "$1"; else fail "$1" "got '$2', want >= $3"; fi
 }
-
-if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ] && [ "$(id -u)" -ne 0 ]; then
-    echo "mysql_keys.sh: MariaDB not installed (scripts/setup.sh --test installs it); skipped"
-    exit 0
-fi
-eval "$("$top/scripts/mariadb_test_server.sh" start)" || { fail "server starts"; exit 1; }
-M() { mariadb --no-defaults --default-character-set=utf8mb4 -uroot -h127.0.0.1 -P"$MYTEST_PORT" "$@"; }
 MQ() { M -N -B "$@"; } # bare values
 BASE=mysql://root@127.0.0.1:$MYTEST_PORT
 
