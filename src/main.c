@@ -44,6 +44,13 @@ int main(int argc, char **argv)
      * chunks a worker wrote (99 → 121 MB from 5 M to 20 M PostgreSQL rows;
      * 97 → 105 MB with the fixed threshold, and faster). */
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    /* The smaller ones (a page's values, levels, dictionary slots) are
+     * freed with each file's writer and wanted again at once by the next.
+     * With glibc's 128 KiB trim threshold a worker's arena gave them back
+     * to the kernel after every file, and the next file faulted them in
+     * again: 22 500 page faults and 15 % of the CPU in a 2 M-row MySQL
+     * export, against 15 500 with the free space kept (RSS 69 → 73 MB). */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
 
     static const struct {
         const char *name;
