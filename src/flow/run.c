@@ -654,6 +654,18 @@ static int run_steps(struct run *r, struct sl_err *err)
     return rc;
 }
 
+/* A run's start reads the catalog (a DuckDB open, 50 ms; or a download
+ * from S3) only when the state cannot vouch for what it publishes
+ * (flow_state_publish_unsettled); gc always reads it.  A `current` whose
+ * update failed (warned then) is set again by the next publish. */
+static int recover_if_unsettled(struct run *r, struct sl_err *err)
+{
+    bool unsettled = true;
+    if (flow_state_publish_unsettled(r->state, &unsettled, err))
+        return SL_ERROR;
+    return unsettled ? run_recover_published(r, err) : SL_OK;
+}
+
 int flow_gc(const struct sl_config *cfg, int *removed, struct sl_err *err)
 {
     struct run r = {.cfg = cfg};
@@ -799,7 +811,7 @@ int flow_run(const struct sl_config *cfg, struct flow_run_options *opt, struct s
     struct store_options sopt = {.config = cfg,
                                  .interrupt = (const volatile int *)&run_interrupt_signal};
     if (so || flow_state_mark_interrupted(r.state, err) || store_open(&r.store, cfg->lake, &sopt, err) ||
-        run_recover_published(&r, err))
+        recover_if_unsettled(&r, err))
         goto out;
     sl_debug("run history %s; run lock %s/.snaplake/lock", state_path, cfg->dir);
     if (opt->resume) {

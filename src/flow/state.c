@@ -442,6 +442,27 @@ int flow_state_mark_published(struct flow_state *s, const char *run_id, const ch
     return rc;
 }
 
+int flow_state_publish_unsettled(struct flow_state *s, bool *unsettled, struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    *unsettled = true;
+    /* max() of no rows is NULL, and no comparison with NULL is true: with
+     * no done run the answer is 1 from the coalesce. */
+    if (sqlite3_prepare_v2(
+            s->db,
+            "SELECT coalesce((SELECT EXISTS (SELECT 1 FROM tasks t JOIN runs r USING (run_id) "
+            " WHERE t.task_id = 'publish' AND t.state NOT IN ('pending', 'skipped') "
+            " AND r.state <> 'done' AND r.run_id > d.last) FROM (SELECT max(run_id) AS last "
+            " FROM runs WHERE state = 'done') d WHERE d.last IS NOT NULL), 1)",
+            -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, "cannot read runs");
+    int rc = sqlite3_step(st) == SQLITE_ROW ? SL_OK : db_err(s, err, "cannot read runs");
+    if (rc == SL_OK)
+        *unsettled = sqlite3_column_int(st, 0) != 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* A run recorded as running that is not the one going now (live_run) ended
  * without recording its end: show it as interrupted. */
 static const char *shown_state(const char *run_id, const char *state, const char *live_run)

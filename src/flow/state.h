@@ -23,6 +23,7 @@
 #ifndef SL_FLOW_STATE_H
 #define SL_FLOW_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -192,6 +193,14 @@ int flow_state_mark_interrupted(struct flow_state *s, struct sl_err *err);
  * done with `note` and its publish task done. */
 int flow_state_mark_published(struct flow_state *s, const char *run_id, const char *note,
                               struct sl_err *err);
+
+/* Whether the catalog may publish a run the state does not record as done,
+ * into *unsettled: true when no run is recorded done (a new history beside
+ * a lake that may have runs), or when a run newer than the newest done one
+ * began its publish step and did not record its end (killed, or failed, at
+ * or after the catalog switch).  False means the newest done run is the
+ * published one, and a start need not open the catalog to ask. */
+int flow_state_publish_unsettled(struct flow_state *s, bool *unsettled, struct sl_err *err);
 
 /* 1 when a run with this id was ever recorded, else 0. */
 int flow_state_run_exists(struct flow_state *s, const char *run_id);

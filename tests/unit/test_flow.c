@@ -270,6 +270,58 @@ static void test_state_roundtrip(void)
     CHECK_EQ_INT(system(cmd), 0);
 }
 
+/* When a start must read the catalog to learn what is published: with no
+ * done run in the history, and when a run newer than the last done one
+ * began publishing without recording its end; not for a run that failed
+ * before publishing, nor for one older than the last done run. */
+static void test_state_publish_unsettled(void)
+{
+    char dir[] = "/tmp/snaplake-test-settled-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    struct flow_state *s = NULL;
+    struct sl_err err = {0};
+    bool unsettled = false;
+    CHECK_EQ_INT(flow_state_open(path, FLOW_STATE_CREATE, &s, &err), 0);
+    CHECK_EQ_INT(flow_state_publish_unsettled(s, &unsettled, &err), 0);
+    CHECK(unsettled); /* a new history: the lake may have runs */
+    struct flow_task_update pub = {.kind = "publish", .name = "publish", .state = "running",
+                                   .attempts = 1};
+    const char *a = "20260101T000000Z", *b = "20260102T000000Z", *c = "20260103T000000Z";
+    CHECK_EQ_INT(flow_state_run_begin(s, a, "sqlite:///x.db", "/lake", &err), 0);
+    CHECK_EQ_INT(flow_state_task(s, a, "publish", &pub, &err), 0);
+    CHECK_EQ_INT(flow_state_publish_unsettled(s, &unsettled, &err), 0);
+    CHECK(unsettled); /* still no done run */
+    pub.state = "done";
+    CHECK_EQ_INT(flow_state_task(s, a, "publish", &pub, &err), 0);
+    CHECK_EQ_INT(flow_state_run_end(s, a, "done", 1, 1, NULL, &err), 0);
+    CHECK_EQ_INT(flow_state_publish_unsettled(s, &unsettled, &err), 0);
+    CHECK(!unsettled);
+    /* b failed in its export: its publish task never started. */
+    CHECK_EQ_INT(flow_state_run_begin(s, b, "sqlite:///x.db", "/lake", &err), 0);
+    pub.state = "pending";
+    CHECK_EQ_INT(flow_state_task(s, b, "publish", &pub, &err), 0);
+    CHECK_EQ_INT(flow_state_run_end(s, b, "failed", 0, 0, "boom", &err), 0);
+    CHECK_EQ_INT(flow_state_publish_unsettled(s, &unsettled, &err), 0);
+    CHECK(!unsettled);
+    /* c was killed while publishing: the catalog may have switched to it. */
+    CHECK_EQ_INT(flow_state_run_begin(s, c, "sqlite:///x.db", "/lake", &err), 0);
+    pub.state = "running";
+    CHECK_EQ_INT(flow_state_task(s, c, "publish", &pub, &err), 0);
+    CHECK_EQ_INT(flow_state_mark_interrupted(s, &err), 0);
+    CHECK_EQ_INT(flow_state_publish_unsettled(s, &unsettled, &err), 0);
+    CHECK(unsettled);
+    /* Once recovered (recorded done), settled again. */
+    CHECK_EQ_INT(flow_state_mark_published(s, c, "recovered", &err), 0);
+    CHECK_EQ_INT(flow_state_publish_unsettled(s, &unsettled, &err), 0);
+    CHECK(!unsettled);
+    flow_state_close(s);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
 /* The schema of a version 1 file, as snaplake 0.x (main before state v2)
  * made it, word for word: the migration starts from it. */
 static const char *v1_sql =
@@ -411,6 +463,7 @@ int main(void)
     RUN(test_retry_delay);
     RUN(test_pool_retry_policy);
     RUN(test_state_roundtrip);
+    RUN(test_state_publish_unsettled);
     RUN(test_state_migrates_v1);
     RUN(test_state_task_graph);
     return CHECK_DONE();
