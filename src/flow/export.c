@@ -124,6 +124,9 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     struct pq_options po = r->pq;
     po.table = table;
     po.expected_rows = c->est_rows; /* the writer's dictionary choice projects to it */
+    if (!r->spares[worker])
+        r->spares[worker] = pq_spare_new(); /* NULL: the writer allocates its own */
+    po.spare = r->spares[worker];
     if (r->store.type->put_open(r->store.ctx, path, &sink.f, err) ||
         pq_writer_open(&w, &t->columns, &po, sink_write, &sink, err))
         goto out;
@@ -268,6 +271,21 @@ static void export_event(void *arg, int job, enum flow_event ev, int attempt,
         break;
     case FLOW_SKIPPED: break; /* chunks wait for no other job */
     }
+}
+
+/* The workers' source readers and writer spares. */
+static void free_workers(struct run *r)
+{
+    for (int w = 0; w < r->cfg->jobs; w++) {
+        if (r->readers && r->readers[w])
+            r->source.type->reader_close(r->readers[w]);
+        if (r->spares)
+            pq_spare_free(r->spares[w]);
+    }
+    free(r->readers);
+    free(r->spares);
+    r->readers = NULL;
+    r->spares = NULL;
 }
 
 static int cmp_chunk_size(const void *a, const void *b, void *arg)
@@ -548,8 +566,10 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
         if (!(r->reuse && r->recorded[i].done))
             r->chunks_left[r->chunks[i].table]++;
     r->readers = calloc((size_t)r->cfg->jobs, sizeof *r->readers);
-    if (!order || !r->results || !r->readers) {
+    r->spares = calloc((size_t)r->cfg->jobs, sizeof *r->spares);
+    if (!order || !r->results || !r->readers || !r->spares) {
         free(order);
+        free_workers(r);
         return sl_err_set(err, false, "export", "", "out of memory");
     }
     for (int i = 0; i < r->nchunks; i++) {
@@ -569,6 +589,7 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
                                        .snapshot = r->snapshot_identity};
         if (flow_state_task_chunk(r->state, r->run_id, id, &plan, err)) {
             free(order);
+            free_workers(r);
             return SL_ERROR;
         }
     }
@@ -604,11 +625,7 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
         free(snap);
     }
     free(order);
-    for (int w = 0; w < r->cfg->jobs; w++)
-        if (r->readers[w])
-            r->source.type->reader_close(r->readers[w]);
-    free(r->readers);
-    r->readers = NULL;
+    free_workers(r);
     return rc;
 }
 

@@ -131,6 +131,7 @@ struct run {
     struct src_chunk *chunks;
     int nchunks;
     void **readers; /* one per worker */
+    struct pq_spare **spares; /* one per worker: its last writer's memory */
     struct job_result *results;
     int *chunks_left; /* per table: chunks not done yet (leader only) */
 

@@ -84,6 +84,11 @@ void pq_compressor_free(struct pq_compressor *c)
     free(c);
 }
 
+bool pq_compressor_is(const struct pq_compressor *c, enum pq_codec codec, int level)
+{
+    return c->codec == codec && c->level == level;
+}
+
 static int gzip(struct pq_compressor *c, const void *src, size_t n, struct sl_buf *out,
                 struct sl_err *err)
 {

@@ -356,9 +356,13 @@ int pq_decide_encoding(struct pq_writer *w, struct column *c, bool final, struct
     }
     c->deciding = false;
     if (plain) {
-        struct sl_buf pages = c->pages;
+        /* Copied, not swapped: `pages` keeps its capacity, a whole chunk's
+         * when it came from a spare (writer.h), where the trial buffer
+         * holds a few pages and would grow again page by page. */
+        sl_buf_reset(&c->pages);
+        if (sl_buf_append(&c->pages, c->trial_pages.data, c->trial_pages.len))
+            return pq_writer_fail(w, c, err, "out of memory buffering a column chunk");
         struct pq_page_index index = c->page_index;
-        c->pages = c->trial_pages, c->trial_pages = pages;
         c->page_index = c->trial_index, c->trial_index = index;
         c->pages_uncompressed = c->trial_uncompressed;
         c->plain_pages = c->trial_count, c->dict_pages = 0;

@@ -140,33 +140,34 @@ int pq_column_setup(struct column *c, const struct sl_column *sc, const struct p
     pq_stats_init(&c->chunk_stats, sk, swidth, utf8);
     pq_page_index_init(&c->page_index, sk);
     pq_page_index_init(&c->trial_index, sk);
-    sl_buf_init(&c->trial_pages, CHUNK_CAP);
-    sl_buf_init(&c->bloom_hashes, CHUNK_CAP);
     c->bloom = c->vk != V_BOOL && c->vk != V_INT96 && bloom_wanted(o, sc->name);
-    sl_buf_init(&c->levels, PAGE_CAP);
-    sl_buf_init(&c->reps, PAGE_CAP);
-    sl_buf_init(&c->values, PAGE_CAP);
-    sl_buf_init(&c->indices, PAGE_CAP);
-    sl_buf_init(&c->pages, CHUNK_CAP);
+    /* In the order pq_column_free gives them back, reversed (spare.c). */
+    pq_spare_take(o->spare, &c->pages, CHUNK_CAP);
+    pq_spare_take(o->spare, &c->trial_pages, CHUNK_CAP);
+    pq_spare_take(o->spare, &c->values, PAGE_CAP);
+    pq_spare_take(o->spare, &c->indices, PAGE_CAP);
+    pq_spare_take(o->spare, &c->levels, PAGE_CAP);
+    pq_spare_take(o->spare, &c->reps, PAGE_CAP);
+    pq_spare_take(o->spare, &c->bloom_hashes, CHUNK_CAP);
     if (pq_dict_init(&c->dict, dk, c->width))
         return sl_err_set(err, false, "parquet", sc->name, "out of memory");
     return SL_OK;
 }
 
-void pq_column_free(struct column *c)
+void pq_column_free(struct column *c, struct pq_spare *spare)
 {
     pq_dict_free(&c->dict);
     pq_stats_free(&c->page_stats);
     pq_stats_free(&c->chunk_stats);
     pq_page_index_free(&c->page_index);
     pq_page_index_free(&c->trial_index);
-    sl_buf_free(&c->trial_pages);
-    sl_buf_free(&c->bloom_hashes);
-    sl_buf_free(&c->levels);
-    sl_buf_free(&c->reps);
-    sl_buf_free(&c->values);
-    sl_buf_free(&c->indices);
-    sl_buf_free(&c->pages);
+    pq_spare_give(spare, &c->bloom_hashes);
+    pq_spare_give(spare, &c->reps);
+    pq_spare_give(spare, &c->levels);
+    pq_spare_give(spare, &c->indices);
+    pq_spare_give(spare, &c->values);
+    pq_spare_give(spare, &c->trial_pages);
+    pq_spare_give(spare, &c->pages);
 }
 
 /* SchemaElement of a leaf: physical type, repetition, name, ConvertedType

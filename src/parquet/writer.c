@@ -85,6 +85,7 @@
 
 void pq_options_default(struct pq_options *o)
 {
+    *o = (struct pq_options){0}; /* every field a later version adds starts unset */
     o->codec = PQ_CODEC_ZSTD;
     o->level = 0;
     o->row_group_bytes = (size_t)128 << 20;
@@ -394,17 +395,19 @@ int pq_writer_open(struct pq_writer **out, const struct sl_schema *schema,
         w->opt.page_rows = INT32_MAX;
     w->sink = sink;
     w->sink_ctx = sink_ctx;
-    sl_buf_init(&w->body, PAGE_CAP);
-    sl_buf_init(&w->packed, PAGE_CAP);
-    sl_buf_init(&w->header, META_CAP);
-    sl_buf_init(&w->scratch, PAGE_CAP);
-    sl_buf_init(&w->chunk_refs, META_CAP);
-    sl_buf_init(&w->row_group_refs, META_CAP);
-    sl_buf_init(&w->chunk_meta, META_CAP);
-    sl_buf_init(&w->column_index, META_CAP);
-    sl_buf_init(&w->offset_index, META_CAP);
-    sl_buf_init(&w->blooms, CHUNK_CAP);
-    sl_buf_init(&w->probe, PAGE_CAP);
+    /* In the order pq_writer_free gives them back, reversed (spare.c). */
+    struct pq_spare *sp = w->opt.spare;
+    pq_spare_take(sp, &w->body, PAGE_CAP);
+    pq_spare_take(sp, &w->packed, PAGE_CAP);
+    pq_spare_take(sp, &w->header, META_CAP);
+    pq_spare_take(sp, &w->scratch, PAGE_CAP);
+    pq_spare_take(sp, &w->chunk_refs, META_CAP);
+    pq_spare_take(sp, &w->row_group_refs, META_CAP);
+    pq_spare_take(sp, &w->chunk_meta, META_CAP);
+    pq_spare_take(sp, &w->column_index, META_CAP);
+    pq_spare_take(sp, &w->offset_index, META_CAP);
+    pq_spare_take(sp, &w->blooms, CHUNK_CAP);
+    pq_spare_take(sp, &w->probe, PAGE_CAP);
     w->created_by = strdup(w->opt.created_by ? w->opt.created_by : sl_created_by());
     w->opt.created_by = NULL;
     if (!w->created_by || sl_schema_copy(&w->schema, schema)) {
@@ -422,7 +425,8 @@ int pq_writer_open(struct pq_writer **out, const struct sl_schema *schema,
             return SL_ERROR;
         }
     }
-    if (pq_compressor_new(&w->comp, w->opt.codec, w->opt.level, err) ||
+    w->comp = pq_spare_take_compressor(sp, w->opt.codec, w->opt.level);
+    if ((!w->comp && pq_compressor_new(&w->comp, w->opt.codec, w->opt.level, err)) ||
         emit(w, "PAR1", 4, err)) {
         pq_writer_free(w);
         return SL_ERROR;
@@ -531,23 +535,25 @@ void pq_writer_free(struct pq_writer *w)
 {
     if (!w)
         return;
+    /* Everything pq_writer_open took, given back in the reverse order. */
+    struct pq_spare *sp = w->opt.spare;
     if (w->cols)
-        for (int i = 0; i < w->schema.ncols; i++)
-            pq_column_free(&w->cols[i]);
+        for (int i = w->schema.ncols - 1; i >= 0; i--)
+            pq_column_free(&w->cols[i], sp);
     free(w->cols);
     sl_schema_free(&w->schema);
-    pq_compressor_free(w->comp);
-    sl_buf_free(&w->body);
-    sl_buf_free(&w->packed);
-    sl_buf_free(&w->header);
-    sl_buf_free(&w->scratch);
-    sl_buf_free(&w->chunk_refs);
-    sl_buf_free(&w->row_group_refs);
-    sl_buf_free(&w->chunk_meta);
-    sl_buf_free(&w->column_index);
-    sl_buf_free(&w->offset_index);
-    sl_buf_free(&w->blooms);
-    sl_buf_free(&w->probe);
+    pq_spare_give_compressor(sp, w->comp);
+    pq_spare_give(sp, &w->probe);
+    pq_spare_give(sp, &w->blooms);
+    pq_spare_give(sp, &w->offset_index);
+    pq_spare_give(sp, &w->column_index);
+    pq_spare_give(sp, &w->chunk_meta);
+    pq_spare_give(sp, &w->row_group_refs);
+    pq_spare_give(sp, &w->chunk_refs);
+    pq_spare_give(sp, &w->scratch);
+    pq_spare_give(sp, &w->header);
+    pq_spare_give(sp, &w->packed);
+    pq_spare_give(sp, &w->body);
     free(w->created_by);
     free(w);
 }

@@ -155,12 +155,24 @@ struct pq_writer {
     uint32_t idx[CHUNK_ROWS];
 };
 
+/* spare.c: a new writer's buffer, taken from the spare when it has one
+ * (its memory, emptied, capped at `max`); else an empty one.  Given back
+ * in the reverse order of the takes (see spare.c); give leaves b empty. */
+void pq_spare_take(struct pq_spare *s, struct sl_buf *b, size_t max);
+void pq_spare_give(struct pq_spare *s, struct sl_buf *b);
+/* The spare's compressor when it fits codec and level, else NULL. */
+struct pq_compressor *pq_spare_take_compressor(struct pq_spare *s, enum pq_codec codec,
+                                               int level);
+/* Keep c for the next writer (or free it when there is no spare). */
+void pq_spare_give_compressor(struct pq_spare *s, struct pq_compressor *c);
+
 /* schema.c */
 
 /* Fill c for schema column sc (types, kinds, buffers).  0 or SL_ERROR. */
 int pq_column_setup(struct column *c, const struct sl_column *sc, const struct pq_options *o,
                     struct sl_err *err);
-void pq_column_free(struct column *c);
+/* Free c's memory; its buffers go to `spare` (may be NULL). */
+void pq_column_free(struct column *c, struct pq_spare *spare);
 /* The SchemaElement(s) of column c (three for a LIST) as list elements. */
 void pq_schema_element(struct pq_thrift *t, const struct column *c, int id, int element_id);
 /* FileMetaData field 5.  0 or SL_ERROR (out of memory). */
