@@ -668,11 +668,8 @@ int run_add_file(struct lake_dataset *d, const char *path, const struct job_resu
 
 int run_register_dataset(struct run *r, const struct lake_dataset *d, struct sl_err *err)
 {
-    /* `snaplake export` runs no model, so the engine need not read the
-     * datasets: DuckDB could not read an S3 lake's s3:// locations here
-     * (no httpfs), and models on S3 read local copies instead. */
-    bool engine_reads = !r->export_only || (r->store.type->caps & STORE_CAP_LOCAL);
-    if ((engine_reads && r->engine.type->register_dataset(r->engine.ctx, d, err)) ||
+    /* `snaplake export` runs no model and opens no engine (run.c). */
+    if ((!r->export_only && r->engine.type->register_dataset(r->engine.ctx, d, err)) ||
         r->catalog.type->register_dataset(r->catalog.ctx, d, err))
         return SL_ERROR;
     return SL_OK;
