@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <malloc.h>
 #include <time.h>
 
@@ -35,6 +36,12 @@ static double thread_cpu(void)
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
 }
 
 static int file_sink(void *ctx, const void *data, size_t n, struct sl_err *err)
@@ -120,10 +127,7 @@ out:
     src_chunks_free(chunks, nchunks);
     src_tables_free(tables, ntables);
     source_close(&src);
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp); /* the snapshot copy */
-    if (system(cmd)) {
-    }
+    nftw(tmp, remove_entry, 8, FTW_DEPTH | FTW_PHYS); /* the snapshot copy */
     return rc;
 }
 
@@ -134,6 +138,7 @@ int main(int argc, char **argv)
         return 2;
     }
     mallopt(M_MMAP_THRESHOLD, 1 << 20); /* as main.c does */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     struct sl_err err = {0};
     if (run(argv[1], argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 1, &err)) {
         char buf[2200];
