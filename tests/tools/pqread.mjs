@@ -279,28 +279,32 @@ export async function readParquet(file) {
   })
 }
 
-async function main(argv) {
-  const args = argv.slice(2)
-  const schema = args[0] === '--schema'
-  if (schema) args.shift()
-  if (args.length !== 1) {
-    process.stderr.write('usage: node pqread.mjs [--schema] FILE.parquet\n')
-    process.exit(2)
-  }
-  if (schema) {
-    process.stdout.write(JSON.stringify(await parquetSchemaOf(args[0]), null, 1) + '\n')
-    return
-  }
-  const rows = await readParquet(args[0])
-  const out = []
-  for (const r of rows) out.push(JSON.stringify(r))
-  process.stdout.write(out.length ? out.join('\n') + '\n' : '')
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// The command line both readers share: `node READER.mjs [--schema] FILE.parquet` prints the
+// file's schema as JSON, or one JSON object per row.  Runs only when the module at `url`
+// (the reader's import.meta.url) is the script node was started with.
+export function runCli(url, name, readRows, readSchema) {
+  if (!process.argv[1] || url !== pathToFileURL(process.argv[1]).href) return
   process.stdout.on('error', e => process.exit(e.code === 'EPIPE' ? 0 : 1))
-  main(process.argv).catch(e => {
-    process.stderr.write(`pqread: ${e.stack || e}\n`)
+  const main = async () => {
+    const args = process.argv.slice(2)
+    const schema = args[0] === '--schema'
+    if (schema) args.shift()
+    if (args.length !== 1) {
+      process.stderr.write(`usage: node ${name}.mjs [--schema] FILE.parquet\n`)
+      process.exit(2)
+    }
+    if (schema) {
+      process.stdout.write(JSON.stringify(await readSchema(args[0]), null, 1) + '\n')
+      return
+    }
+    const out = []
+    for (const r of await readRows(args[0])) out.push(JSON.stringify(r))
+    process.stdout.write(out.length ? out.join('\n') + '\n' : '')
+  }
+  main().catch(e => {
+    process.stderr.write(`${name}: ${e.stack || e}\n`)
     process.exit(1)
   })
 }
+
+runCli(import.meta.url, 'pqread', readParquet, parquetSchemaOf)

@@ -28,8 +28,7 @@
 // Also usable as a module: import { readParquetArrow, arrowSchemaOf } from it.
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
-import { pathToFileURL } from 'node:url'
-import { canonDouble, dateText, decimalText, timestampText } from './pqread.mjs'
+import { canonDouble, dateText, decimalText, runCli, timestampText } from './pqread.mjs'
 
 // NODE_PATH holds .deps/node/node_modules (tests/tools/e2e-lib.sh); resolve from
 // there, as pqread.mjs does, rather than from this file's folder.
@@ -199,28 +198,4 @@ export async function arrowSchemaOf(file) {
   }
 }
 
-async function main(argv) {
-  const args = argv.slice(2)
-  const schema = args[0] === '--schema'
-  if (schema) args.shift()
-  if (args.length !== 1) {
-    process.stderr.write('usage: node pqread_arrow.mjs [--schema] FILE.parquet\n')
-    process.exit(2)
-  }
-  if (schema) {
-    process.stdout.write(JSON.stringify(await arrowSchemaOf(args[0]), null, 1) + '\n')
-    return
-  }
-  const rows = await readParquetArrow(args[0])
-  const out = []
-  for (const r of rows) out.push(JSON.stringify(r))
-  process.stdout.write(out.length ? out.join('\n') + '\n' : '')
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.stdout.on('error', e => process.exit(e.code === 'EPIPE' ? 0 : 1))
-  main(process.argv).catch(e => {
-    process.stderr.write(`pqread_arrow: ${e.stack || e}\n`)
-    process.exit(1)
-  })
-}
+runCli(import.meta.url, 'pqread_arrow', readParquetArrow, arrowSchemaOf)
