@@ -296,18 +296,44 @@ M big -e "CREATE TABLE big (id int PRIMARY KEY, pad varchar(300));
   INSERT INTO big WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 300000)
   SELECT n, REPEAT('x', 200) FROM s;" || fail "big: data loads"
 M -e "CREATE USER killer@'127.0.0.1'; GRANT RELOAD, SELECT, LOCK TABLES ON *.* TO killer@'127.0.0.1';" || fail "killer user"
-killer() { # kill every (or the first N) chunk SELECT of user killer
-    # Only the chunk's own query (`SELECT `id`, `pad` FROM `big` …`): the
-    # planning queries (MIN/MAX, information_schema with 'big') also name the
-    # table, and killing one of them instead left no retry to report.
-    local n=${1:-0} done=0 id
-    while [ "$n" -eq 0 ] || [ "$done" -lt "$n" ]; do
-        id=$(M -N -e "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'killer' AND COMMAND IN ('Query', 'Execute') AND INFO LIKE 'SELECT \`id\`, \`pad\` FROM \`big\`%' LIMIT 1" 2>/dev/null)
-        if [ -n "$id" ]; then
-            M -e "KILL CONNECTION $id" 2>/dev/null && done=$((done + 1))
-        fi
-        sleep 0.02
-    done
+# The killer runs in the server, polling every 5 ms: a client spawned per
+# poll (about 40 ms a round) could miss the chunk's query, which lasts a few
+# tenths of a second, and the run then had no retry to report.  It kills the
+# chunk's own query only (`SELECT `id`, `pad` FROM `big` …`): the planning
+# queries (MIN/MAX, information_schema with 'big') also name the table.
+# At most 60 s; KILL from a procedure goes through a prepared statement.
+M big <<'SQL' || fail "killer procedure"
+DELIMITER //
+CREATE PROCEDURE kill_chunks(n INT)
+BEGIN
+  DECLARE done INT DEFAULT 0;
+  DECLARE victim BIGINT;
+  DECLARE until_ts DATETIME DEFAULT NOW() + INTERVAL 60 SECOND;
+  WHILE (n = 0 OR done < n) AND NOW() < until_ts DO
+    SET victim = (SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'killer'
+                  AND COMMAND IN ('Query', 'Execute')
+                  AND INFO LIKE 'SELECT `id`, `pad` FROM `big`%' LIMIT 1);
+    IF victim IS NOT NULL THEN
+      SET @kill_sql = CONCAT('KILL CONNECTION ', victim);
+      PREPARE kill_stmt FROM @kill_sql;
+      EXECUTE kill_stmt;
+      DEALLOCATE PREPARE kill_stmt;
+      SET done = done + 1;
+    END IF;
+    DO SLEEP(0.005);
+  END WHILE;
+END//
+DELIMITER ;
+SQL
+killer() { # kill the first N chunk SELECTs of user killer (0: every one, for 60 s)
+    M big -e "CALL kill_chunks(${1:-0})" 2>/dev/null
+}
+killer_stop() { # the procedure outlives its client: kill its connection
+    local id
+    id=$(M -N -e "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'CALL kill_chunks%' LIMIT 1")
+    [ -n "$id" ] && M -e "KILL CONNECTION $id" 2>/dev/null
+    kill "$kpid" 2>/dev/null
+    wait "$kpid" 2>/dev/null
 }
 # jobs: 1, so the retry cannot borrow an idle worker's connection: it needs a spare.
 cfg=$(project kill1 "mysql://killer@127.0.0.1:$MYTEST_PORT/big")
@@ -320,14 +346,14 @@ expect_eq "kill: a chunk killed once is retried and the run succeeds" "$RC" 0
 [ "$RC" -eq 0 ] || cat "$T/err"
 expect_grep "kill: the retry is reported" "$T/err" "retrying"
 expect_eq "kill: the data is exact" "$(sq "$cfg" "SELECT count(*), sum(id) FROM raw.big")" "300000,45000150000"
-kill "$kpid" 2>/dev/null
+killer_stop
 cfg=$(project killall "mysql://killer@127.0.0.1:$MYTEST_PORT/big")
 sed -i 's/^jobs: 2/jobs: 1/' "$cfg"
 killer 0 &
 bg_pids+=($!)
 kpid=$!
 run_sl "$cfg"
-kill "$kpid" 2>/dev/null
+killer_stop
 expect_eq "kill: killed every time, the run fails" "$RC" 1
 expect_grep "kill: the failure says no spare connection is left" "$T/err" "no spare is left"
 [ ! -e "$T/killall/lake/_snaplake/current" ] && pass "kill: nothing published" || fail "kill: nothing published"
