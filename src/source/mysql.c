@@ -124,7 +124,6 @@ struct snap {
     char *gtid;
     bool mariadb;
     int64_t chunk_rows;
-    int jobs; /* workers reading in parallel: chunk counts are rounded to them */
     pthread_mutex_t mu; /* guards pool, npool, lost and every plan's zero_dates */
     MYSQL **pool;
     int npool, opened, lost;
@@ -600,7 +599,6 @@ static int my_open(const char *url, const struct source_options *opt, void **out
     s->text_columns = json_array();
     s->non_transactional = json_array();
     s->chunk_rows = chunk_rows_setting();
-    s->jobs = opt && opt->jobs > 0 ? opt->jobs : 1;
     src_redact_url(url, s->display, sizeof s->display);
     if (parse_url(url, &s->par, s->scheme, sizeof s->scheme, why, sizeof why)) {
         sl_err_set(err, false, "source", s->display, "cannot read the source URL: %s", why);
@@ -617,7 +615,7 @@ static int my_open(const char *url, const struct source_options *opt, void **out
     s->mariadb = strstr(s->server_version, "MariaDB") != NULL;
     /* Do not queue behind a long statement for ever while holding writers up. */
     exec_ok(s, s->coord, "SET SESSION lock_wait_timeout = 60", "snapshot", s->display, "", NULL);
-    int want = s->jobs + SPARES;
+    int want = (opt && opt->jobs > 0 ? opt->jobs : 1) + SPARES;
     if (mysql_query(s->coord, "FLUSH TABLES WITH READ LOCK") == 0) {
         snprintf(s->guarantee, sizeof s->guarantee, "global read lock");
     } else {
@@ -1021,7 +1019,9 @@ static struct table_plan *find_plan(const struct snap *s, const struct src_table
 static int sample_chunks(struct snap *s, const struct src_table *t, const struct table_plan *p,
                          int ti, struct src_chunk **out, int *nout, struct sl_err *err)
 {
-    int64_t n = src_chunk_count(t->est_rows, s->chunk_rows, s->jobs, MAX_CHUNKS);
+    int64_t n = (t->est_rows + s->chunk_rows - 1) / s->chunk_rows;
+    if (n > MAX_CHUNKS)
+        n = MAX_CHUNKS;
     int64_t step = t->est_rows / n > 0 ? t->est_rows / n : 1;
     char **bound = calloc((size_t)n, sizeof *bound), why[512], num[64];
     struct src_chunk *c = calloc((size_t)n, sizeof *c);
@@ -1114,7 +1114,9 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
         if (row && row[0] && row[1]) {
             lo = strtoll(row[0], NULL, 10);
             hi = strtoll(row[1], NULL, 10);
-            n = src_chunk_count(t->est_rows, s->chunk_rows, s->jobs, MAX_CHUNKS);
+            n = (t->est_rows + s->chunk_rows - 1) / s->chunk_rows;
+            if (n > MAX_CHUNKS)
+                n = MAX_CHUNKS;
             if ((uint64_t)hi - (uint64_t)lo < (uint64_t)n)
                 n = hi - lo + 1 > 0 ? hi - lo + 1 : 1;
         } else if (!row && mysql_errno(s->coord)) {

@@ -104,7 +104,6 @@ struct snap {
     int block_size;
     bool sql_ascii;
     int64_t chunk_bytes;
-    int jobs; /* workers reading in parallel: chunk counts are rounded to them */
     struct table_plan *plans;
     int nplans;
     json_t *text_columns; /* [{table, column, type}] exported as text */
@@ -398,6 +397,7 @@ static void pg_close(void *ctx);
 static int pg_open(const char *url, const struct source_options *opt, void **out,
                    struct sl_err *err)
 {
+    (void)opt;
     struct snap *s = calloc(1, sizeof *s);
     PGresult *res = NULL;
     if (!s)
@@ -405,7 +405,6 @@ static int pg_open(const char *url, const struct source_options *opt, void **out
     src_redact_url(url, s->display, sizeof s->display);
     url_conninfo(url, s->conninfo, sizeof s->conninfo);
     s->chunk_bytes = chunk_bytes_setting();
-    s->jobs = opt && opt->jobs > 0 ? opt->jobs : 1;
     s->text_columns = json_array();
     s->skipped = json_array();
     if (is_conninfo(s->conninfo)) {
@@ -875,9 +874,11 @@ static int pg_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
 
     int64_t n = 1;
     if (p->bytes > s->chunk_bytes && p->blocks > 1 && s->version_num >= 140000) {
-        n = src_chunk_count(p->bytes, s->chunk_bytes, s->jobs, MAX_CHUNKS);
+        n = (p->bytes + s->chunk_bytes - 1) / s->chunk_bytes;
         if (n > p->blocks)
             n = p->blocks;
+        if (n > MAX_CHUNKS)
+            n = MAX_CHUNKS;
     }
     struct src_chunk *c = calloc((size_t)n, sizeof *c);
     if (!c)

@@ -70,16 +70,6 @@ int src_chunk_set_int(struct src_chunk *c, int64_t lo, int64_t hi);
  * decimal integer (a run state written by something else). */
 int src_bound_int(const char *bound, int64_t open, int64_t *out);
 
-/* How many chunks to cut a table into: `amount` (rows, bytes) at most
- * `per_chunk` each, capped at `max`.  Once a table needs more chunks than
- * there are `jobs`, the count is rounded up to a multiple of them, so that
- * a lone big table keeps every worker busy to its end (5 chunks on 2
- * workers end with one worker idle for a whole chunk; 6 do not).  Chunks
- * then hold at least half of `per_chunk`; a table that needs fewer chunks
- * than there are workers is left alone (other tables fill the pool, and
- * smaller files would cost every reader). */
-int64_t src_chunk_count(int64_t amount, int64_t per_chunk, int jobs, int64_t max);
-
 /* Called by read_chunk for every full batch and once for the last partial
  * one (never for an empty batch).  The batch is reused after the call. */
 typedef int (*src_emit_fn)(void *arg, const struct sl_batch *b, struct sl_err *err);

@@ -1,5 +1,5 @@
 /*
- * test_my_keys.c — chunk counts and bounds as text (source.h: integers; my_keys.c: a
+ * test_my_keys.c — chunk bounds as text (source.h: integers; my_keys.c: a
  * MySQL composite or string key as a JSON array) and the conditions a bound
  * turns back into: binary-safe, exact for numbers, and refused when the
  * recorded text does not fit the table's key (a resumed run's table changed).
@@ -39,22 +39,6 @@ static void test_integer_bounds(void)
     src_chunks_free(NULL, 0);
     free(c.lo);
     free(c.hi);
-}
-
-/* source.h's chunk count: rounded up to a multiple of the workers once a
- * table needs more chunks than there are workers, never above the cap. */
-static void test_chunk_count(void)
-{
-    CHECK_EQ_INT(src_chunk_count(0, 100, 2, 4096), 1);
-    CHECK_EQ_INT(src_chunk_count(100, 100, 2, 4096), 1);
-    CHECK_EQ_INT(src_chunk_count(101, 100, 2, 4096), 2);
-    CHECK_EQ_INT(src_chunk_count(250, 100, 4, 4096), 3);  /* fewer than the workers: as is */
-    CHECK_EQ_INT(src_chunk_count(450, 100, 2, 4096), 6);  /* 5 on 2 workers: 6 */
-    CHECK_EQ_INT(src_chunk_count(400, 100, 2, 4096), 4);
-    CHECK_EQ_INT(src_chunk_count(450, 100, 1, 4096), 5);
-    CHECK_EQ_INT(src_chunk_count(900, 100, 4, 4096), 12); /* 9 on 4: 12, each 75 >= 50 */
-    CHECK_EQ_INT(src_chunk_count(1000000, 100, 3, 4096), 4096);
-    CHECK_EQ_INT(src_chunk_count(100, 0, 2, 4096), 1);
 }
 
 static void test_key_classes(void)
@@ -144,7 +128,6 @@ static void test_condition(void)
 int main(void)
 {
     RUN(test_integer_bounds);
-    RUN(test_chunk_count);
     RUN(test_key_classes);
     RUN(test_encode);
     RUN(test_condition);
