@@ -7,9 +7,10 @@
  *   tuple    i16 field count | per field: i32 length (-1 = NULL) | bytes
  *   trailer  i16 -1
  *
- * all integers big-endian.  Our COPY selects the table's columns and then
- * ctid, so each tuple has ncols + 1 fields and the last one names the row in
- * value errors.  Fields are the types' binary send forms (pg_types.c).
+ * all integers big-endian.  Our COPY selects the table's columns, and then
+ * ctid when no one-column primary key (key_col) can name a row in value
+ * errors: each tuple has ncols or ncols + 1 fields.  Fields are the types'
+ * binary send forms (pg_types.c).
  *
  * One pass per tuple: each field is bounds-checked and decoded straight
  * into the batch, the common kinds inline (pg_decode_fast), the rest — and
@@ -17,11 +18,11 @@
  * one tuple per CopyData message, but proxies and other servers may cut
  * anywhere: a tuple cut off by the end of a message is undone (row_undo),
  * kept in `pending` and parsed again once the rest has arrived.  A value
- * error looks ahead for the trailing ctid to name the row, waiting for the
- * rest of the tuple first if need be.
+ * error waits for the whole tuple, then names the row by its key or ctid.
  */
 #include "source/pg_copy.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,22 +40,70 @@ int pg_copy_error(struct pg_copy *cs, const char *fmt, ...)
     return sl_err_set(cs->err, false, "export", obj, "binary COPY stream: %s", msg);
 }
 
-static int value_error(struct pg_copy *cs, int col, const uint8_t *tid, const char *why)
+static inline int32_t rd32(const uint8_t *p) { return (int32_t)pg_rd32(p); }
+
+bool pg_copy_names_rows(enum pg_kind k)
+{
+    return k == PGK_INT2 || k == PGK_INT4 || k == PGK_INT8 || k == PGK_TEXT || k == PGK_UUID;
+}
+
+/* "name=value" of the row's key (binary form v of len bytes, len < 0 for
+ * NULL), text quoted SQL-style and cut at 200 bytes. */
+static void format_key(char *out, size_t size, const char *name, enum pg_kind k,
+                       const uint8_t *v, int32_t len)
+{
+    int64_t x;
+    if (len < 0) {
+        snprintf(out, size, "%s=NULL", name);
+    } else if ((k == PGK_INT2 && len == 2) || (k == PGK_INT4 && len == 4) ||
+               (k == PGK_INT8 && len == 8)) {
+        x = (int8_t)v[0];
+        for (int32_t i = 1; i < len; i++)
+            x = x * 256 + v[i];
+        snprintf(out, size, "%s=%" PRId64, name, x);
+    } else if (k == PGK_UUID && len == 16) {
+        int w = snprintf(out, size, "%s='", name);
+        for (int i = 0; i < 16 && w > 0 && (size_t)w + 3 < size; i++)
+            w += snprintf(out + w, size - (size_t)w, "%s%02x",
+                          i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", v[i]);
+        if (w > 0 && (size_t)w + 1 < size)
+            snprintf(out + w, size - (size_t)w, "'");
+    } else {
+        int w = snprintf(out, size, "%s='", name);
+        for (int32_t i = 0; i < len && i < 200 && w > 0 && (size_t)w + 8 < size; i++) {
+            if (v[i] == '\'')
+                out[w++] = '\'';
+            out[w++] = v[i] >= 0x20 && v[i] != 0x7f ? (char)v[i] : '?';
+        }
+        if (w > 0 && (size_t)w + 5 < size)
+            snprintf(out + w, size - (size_t)w, "%s'", len > 200 ? "…" : "");
+    }
+}
+
+/* The value error of column `col`; the row is named by `name`, the bytes
+ * of its key or ctid field (len -1: NULL). */
+static int value_error(struct pg_copy *cs, int col, const uint8_t *name, int32_t len,
+                       const char *why)
 {
     const struct sl_column *c = &cs->t->columns.cols[col];
-    char obj[900];
-    unsigned blk = tid ? (unsigned)tid[0] << 24 | (unsigned)tid[1] << 16 |
-                             (unsigned)tid[2] << 8 | tid[3]
-                       : 0;
-    unsigned off = tid ? (unsigned)(tid[4] << 8 | tid[5]) : 0;
-    snprintf(obj, sizeof obj, "table %s.%s, column %s, row ctid (%u,%u)", cs->t->schema,
-             cs->t->name, c->source_name, blk, off);
+    char obj[900], row[600];
+    if (cs->key_col >= 0) {
+        format_key(row, sizeof row, cs->t->columns.cols[cs->key_col].source_name,
+                   cs->kinds[cs->key_col], name, len);
+    } else if (len == 6) {
+        snprintf(row, sizeof row, "ctid (%u,%u)",
+                 (unsigned)name[0] << 24 | (unsigned)name[1] << 16 | (unsigned)name[2] << 8 |
+                     name[3],
+                 (unsigned)(name[4] << 8 | name[5]));
+    } else {
+        snprintf(row, sizeof row, "%" PRId64 " of the part", cs->rows + 1);
+    }
+    snprintf(obj, sizeof obj, "table %s.%s, column %s, row %s", cs->t->schema, cs->t->name,
+             c->source_name, row);
     return sl_err_set(cs->err, false, "export", obj,
                       "%s; fix the value in the source or exclude the table (type %s)", why,
                       c->source_type);
 }
-
-static inline int32_t rd32(const uint8_t *p) { return (int32_t)pg_rd32(p); }
 
 /* Undo the fields of the unfinished row b->nrows: variable-length data and
  * list elements already appended go; fixed-width slots and validity bytes
@@ -74,22 +123,24 @@ static void row_undo(struct sl_batch *b)
     }
 }
 
-/* End of the tuple whose fields start at p + f (field `i` of `fields`), or
- * 0 when it does not end inside p[0..n).  *tid gets the trailing ctid. */
-static size_t tuple_end(const uint8_t *p, size_t n, size_t f, int i, int fields,
-                        const uint8_t **tid)
+/* End of the tuple whose field `i` (of `fields`) starts at p + f, or 0
+ * when it does not end inside p[0..n).  With want >= 0, *v and *vlen get
+ * that field's bytes and length (-1: NULL; untouched if it is before i). */
+static size_t tuple_end(const uint8_t *p, size_t n, size_t f, int i, int fields, int want,
+                        const uint8_t **v, int32_t *vlen)
 {
-    *tid = NULL;
     for (; i < fields; i++) {
         if (n - f < 4)
             return 0;
         int32_t len = rd32(p + f);
         f += 4;
+        if (i == want) {
+            *v = p + f;
+            *vlen = len;
+        }
         if (len > 0) {
             if (n - f < (size_t)len)
                 return 0;
-            if (i == fields - 1 && len == 6)
-                *tid = p + f;
             f += (size_t)len;
         }
     }
@@ -103,6 +154,7 @@ static int parse_stream(struct pg_copy *cs, const uint8_t *p, size_t n, size_t *
     static const uint8_t signature[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0};
     size_t pos = 0;
     const int ncols = cs->ncols;
+    const int fields = ncols + (cs->key_col < 0); /* the trailing ctid */
     const enum pg_kind *kinds = cs->kinds;
     const struct sl_column *cols = cs->t->columns.cols;
     struct pg_decoder *dec = cs->dec;
@@ -131,11 +183,11 @@ static int parse_stream(struct pg_copy *cs, const uint8_t *p, size_t n, size_t *
             pos += 2;
             continue;
         }
-        if (fc != ncols + 1)
-            return pg_copy_error(cs, "tuple with %d fields, expected %d", fc, ncols + 1);
+        if (fc != fields)
+            return pg_copy_error(cs, "tuple with %d fields, expected %d", fc, fields);
         size_t f = pos + 2, row = b->nrows;
         struct sl_batch_column *bcols = b->cols;
-        for (int i = 0; i <= ncols; i++) {
+        for (int i = 0; i < fields; i++) {
             if (n - f < 4)
                 goto partial;
             int32_t len = rd32(p + f);
@@ -158,10 +210,15 @@ static int parse_stream(struct pg_copy *cs, const uint8_t *p, size_t n, size_t *
                                           (size_t)len, b, i, why, sizeof why)
                         : pg_decode_field(dec, kinds[i], &cols[i], p + f, (size_t)len, b, i, why,
                                           sizeof why)) {
-                    const uint8_t *tid;
-                    if (!tuple_end(p, n, f + (size_t)len, i + 1, ncols + 1, &tid))
-                        goto partial; /* name the row once all of it is here */
-                    return value_error(cs, i, tid, why);
+                    /* Name the row once all of it is here: by its key
+                     * (wherever it is in the tuple) or its trailing ctid. */
+                    const uint8_t *v = NULL;
+                    int32_t vlen = -1;
+                    if (!tuple_end(p, n, f + (size_t)len, i + 1, fields, -1, NULL, NULL))
+                        goto partial;
+                    tuple_end(p, n, pos + 2, 0, fields, cs->key_col < 0 ? ncols : cs->key_col,
+                              &v, &vlen);
+                    return value_error(cs, i, v, vlen, why);
                 }
             }
             f += (size_t)len;
@@ -169,7 +226,7 @@ static int parse_stream(struct pg_copy *cs, const uint8_t *p, size_t n, size_t *
         sl_batch_end_row(b);
         cs->rows++;
         /* The field bytes, as the batch limit counts them (no lengths). */
-        cs->batch_bytes += f - pos - 2 - 4 * ((size_t)ncols + 1);
+        cs->batch_bytes += f - pos - 2 - 4 * (size_t)fields;
         pos = f;
         if (b->nrows == b->capacity || cs->batch_bytes > BATCH_FLUSH_BYTES) {
             if (cs->emit(cs->arg, b, cs->err))

@@ -23,7 +23,8 @@
  * borrowed) and zeroes the rest, e.g. with a designated initializer. */
 struct pg_copy {
     const struct src_table *t;     /* names and columns, for messages */
-    int ncols;                     /* selected columns; the stream has one more (ctid) */
+    int ncols;                     /* the table's columns */
+    int key_col;                   /* names rows in errors; -1: a trailing ctid field does */
     const enum pg_kind *kinds;     /* per column */
     const enum pg_kind *elem_kinds; /* per column, for PGK_ARRAY */
     struct pg_decoder *dec;
@@ -41,8 +42,11 @@ struct pg_copy {
 /* Parse one CopyData message (n bytes at p).  Complete tuples go into the
  * batch (full batches to emit); an incomplete tail waits in pending.
  * 0, or SL_ERROR having filled err (a malformed stream, a value that does
- * not fit — naming the table, column and ctid — or emit's error). */
+ * not fit — naming the table, column and row — or emit's error). */
 int pg_copy_feed(struct pg_copy *cs, const uint8_t *p, size_t n);
+
+/* Whether a key column of this kind can name rows in errors (key_col). */
+bool pg_copy_names_rows(enum pg_kind k);
 
 /* Fill err with "binary COPY stream: <message>" for the table; SL_ERROR. */
 int pg_copy_error(struct pg_copy *cs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

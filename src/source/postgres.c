@@ -34,10 +34,11 @@
  * Partitioned tables split the same way: each range applies to every
  * partition's blocks.  Older servers read each table as one chunk.
  *
- * Reading: COPY (SELECT cols…, ctid FROM [ONLY] "s"."t" WHERE …) TO STDOUT
+ * Reading: COPY (SELECT cols… FROM [ONLY] "s"."t" WHERE …) TO STDOUT
  * (FORMAT binary); the stream is parsed straight into the batch (pg_copy.c;
- * pg_types.c decodes each field).  The trailing ctid names the row in value
- * errors.
+ * pg_types.c decodes each field).  A value error names its row by the
+ * table's primary key when that is one integer, text or uuid column, else by
+ * its ctid, which is then selected as a trailing column.
  * Errors: a lost connection, terminated backend, cancelled statement,
  * serialization failure or lack of resources is transient (the orchestrator
  * retries the chunk in the same snapshot with a new reader); a snapshot that
@@ -86,7 +87,8 @@ struct table_plan {
     int ncols;
     enum pg_kind *kinds;
     enum pg_kind *elem_kinds; /* of PGK_ARRAY columns */
-    char *select_list; /* "\"a\", \"b\"::text, …" */
+    char *select_list; /* "\"a\", \"b\"::text, …" and ", ctid" when key_col < 0 */
+    int key_col;       /* the one-column primary key that names rows in errors, or -1 */
     int64_t blocks;    /* main fork blocks (largest partition) */
     int64_t bytes;     /* main fork bytes (all partitions) */
 };
@@ -577,7 +579,8 @@ static int load_columns(struct snap *s, const char *oid, struct src_table *t,
         s->coord,
         "SELECT a.attname, a.attnotnull, a.atttypid, a.atttypmod, "
         "pg_catalog.format_type(a.atttypid, a.atttypmod), ty.typtype, ty.typcategory, "
-        "ty.typname "
+        "ty.typname, EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = a.attrelid "
+        "AND i.indisprimary AND i.indnatts = 1 AND i.indkey[0] = a.attnum) "
         "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid "
         "WHERE a.attrelid = $1::pg_catalog.oid AND a.attnum > 0 AND NOT a.attisdropped "
         "ORDER BY a.attnum",
@@ -600,6 +603,7 @@ static int load_columns(struct snap *s, const char *oid, struct src_table *t,
         goto out;
     }
     t->columns.ncols = plan->ncols = n;
+    plan->key_col = -1;
     for (int i = 0; i < n; i++) {
         struct sl_column *c = &t->columns.cols[i];
         char tname[256];
@@ -649,6 +653,16 @@ static int load_columns(struct snap *s, const char *oid, struct src_table *t,
             sl_err_set(err, false, "snapshot", full, "column list too long");
             goto out;
         }
+        if (PQgetvalue(res, i, 8)[0] == 't' && pg_copy_names_rows(plan->kinds[i]))
+            plan->key_col = i;
+    }
+    /* Rows are named in value errors by their primary key when it is one
+     * column pg_copy can print, else by their ctid.  Selecting ctid costs the
+     * server about a tenth of its CPU (a projection per row and one more
+     * field to send), so it is selected only when no key can name the row. */
+    if (plan->key_col < 0 && append_str(&sel, n ? ", ctid" : "ctid")) {
+        sl_err_set(err, false, "snapshot", full, "column list too long");
+        goto out;
     }
     if (list[0])
         sl_warn("table %s: no exact mapping for column(s) %s; exported as text", full, list);
@@ -1008,7 +1022,7 @@ static int build_copy_sql(struct reader *r, const struct table_plan *p, const st
     if (src_bound_int(c->lo, INT64_MIN, &lo) || src_bound_int(c->hi, INT64_MAX, &hi))
         return SL_ERROR;
     int rc = append_str(b, "COPY (SELECT ") || append_str(b, p->select_list) ||
-             append_str(b, ", ctid FROM ") || append_relation(b, p);
+             append_str(b, " FROM ") || append_relation(b, p);
     if (!c->whole && lo > 0) {
         snprintf(range, sizeof range, " WHERE ctid >= '(%" PRId64 ",0)'::pg_catalog.tid", lo);
         rc = rc || append_str(b, range);
@@ -1040,7 +1054,7 @@ static int pg_read_chunk(void *ctx, const struct src_table *t, const struct src_
         return SL_ERROR;
     if (build_copy_sql(r, p, c))
         return sl_err_set(err, false, "export", full, "query too long");
-    struct pg_copy cs = {.t = t, .ncols = p->ncols, .kinds = p->kinds,
+    struct pg_copy cs = {.t = t, .ncols = p->ncols, .key_col = p->key_col, .kinds = p->kinds,
                          .elem_kinds = p->elem_kinds, .dec = &r->dec, .pending = &r->pending,
                          .b = b, .emit = emit, .arg = arg, .err = err};
     int rc = SL_ERROR;

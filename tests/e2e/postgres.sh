@@ -369,13 +369,20 @@ expect_eq "types: PGHOST/PGPORT/PGUSER honoured" "$RC" 0
 P types -c "CREATE TABLE bad_inf (id int, d date); INSERT INTO bad_inf VALUES (1, '2020-01-01'), (2, 'infinity')" \
     -c "CREATE TABLE bad_tsinf (id int, ts timestamptz); INSERT INTO bad_tsinf VALUES (1, '-infinity')" \
     -c "CREATE TABLE bad_nan (id int, n numeric(10,2)); INSERT INTO bad_nan VALUES (1, 'NaN')" \
-    -c "CREATE TABLE bad_md (id int, m int[]); INSERT INTO bad_md VALUES (1, '{1}'), (2, '{{1,2},{3,4}}')"
-for t in bad_inf:d:infinity bad_tsinf:ts:-infinity bad_nan:n:NaN bad_md:m:2-dimensional; do
-    IFS=: read -r tab col what <<<"$t"
+    -c "CREATE TABLE bad_md (id int, m int[]); INSERT INTO bad_md VALUES (1, '{1}'), (2, '{{1,2},{3,4}}')" \
+    -c "CREATE TABLE bad_pk (id bigint PRIMARY KEY, n numeric(10,2)); INSERT INTO bad_pk VALUES (-7, 1), (-9000000000, 'NaN')" \
+    -c "CREATE TABLE bad_pkt (d date, code varchar(20) PRIMARY KEY); INSERT INTO bad_pkt VALUES ('2020-01-01', 'a'), ('infinity', 'it''s')" \
+    -c "CREATE TABLE bad_pku (u uuid PRIMARY KEY, d date); INSERT INTO bad_pku VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'infinity')" \
+    -c "CREATE TABLE bad_pk2 (a int, b int, d date, PRIMARY KEY (a, b)); INSERT INTO bad_pk2 VALUES (1, 2, 'infinity')"
+# Rows are named by a one-column primary key, else by ctid.
+for t in "bad_inf:d:infinity:ctid (0," "bad_tsinf:ts:-infinity:ctid (0," "bad_nan:n:NaN:ctid (0," \
+    "bad_md:m:2-dimensional:ctid (0," "bad_pk:n:NaN:id=-9000000000" "bad_pkt:d:infinity:code='it''s'" \
+    "bad_pku:d:infinity:u='a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'" "bad_pk2:d:infinity:ctid (0,"; do
+    IFS=: read -r tab col what row <<<"$t"
     cfg=$(project "err_$tab" "$BASE/types" "tables: { include: [\"public.$tab\"] }")
     run_sl "$cfg"
     expect_eq "errors: $tab fails the run" "$RC" 1
-    expect_grep "errors: $tab error names table, column, row" "$T/err" "table public.$tab, column $col, row ctid (0,"
+    expect_grep "errors: $tab error names table, column, row" "$T/err" "table public.$tab, column $col, row $row"
     expect_grep "errors: $tab error says why" "$T/err" "$what"
     check "errors: $tab publishes nothing" test ! -e "$T/err_$tab/lake/_snaplake/current"
 done

@@ -115,11 +115,15 @@ static void table_init(struct src_table *t, struct sl_column *cols)
     t->columns.cols = cols;
 }
 
+/* Whether the streams built end each tuple with a ctid (the COPY of a table
+ * without a key to name rows by) and the parser expects it. */
+static bool with_ctid = true;
+
 /* Row r of the stream: varied values, NULLs, empty and NULL arrays, long
  * text (so a tuple spans many pieces). */
 static void put_row(struct stream *s, int r)
 {
-    put16(s, NCOLS + 1);
+    put16(s, NCOLS + with_ctid);
     put32(s, 8), put64(s, (int64_t)r * 1000003 - 7);
     if (r % 4 == 1)
         put32(s, -1);
@@ -148,7 +152,8 @@ static void put_row(struct stream *s, int r)
     int big[] = {12, 3456, 7890, 1234, 5600};
     put_numeric(s, 0, 4, 2, 5, big);
     /* ctid (block r, offset r % 7 + 1) */
-    put32(s, 6), put32(s, r), put16(s, r % 7 + 1);
+    if (with_ctid)
+        put32(s, 6), put32(s, r), put16(s, r % 7 + 1);
 }
 
 static void stream_build(struct stream *s, int rows)
@@ -224,7 +229,8 @@ static void parse_open(struct parse *ps, size_t capacity)
     sl_buf_init(&ps->pending, 1 << 20);
     sl_buf_init(&ps->out, 1 << 24);
     ps->b = sl_batch_new(&ps->t.columns, capacity, 1 << 20);
-    ps->cs = (struct pg_copy){.t = &ps->t, .ncols = NCOLS, .kinds = kinds,
+    ps->cs = (struct pg_copy){.t = &ps->t, .ncols = NCOLS, .key_col = with_ctid ? -1 : 0,
+                              .kinds = kinds,
                               .elem_kinds = elem_kinds, .dec = &ps->dec,
                               .pending = &ps->pending, .b = ps->b, .emit = dump_batch,
                               .arg = &ps->out, .err = &ps->err};
@@ -297,9 +303,9 @@ static void test_split_everywhere(void)
     parse_close(&whole);
 }
 
-/* A value that does not fit names its row by the ctid that follows it in
- * the tuple, also when that ctid arrives in a later message. */
-static void test_value_error_names_ctid(void)
+/* A stream of rows 0, 1, 2 and 5 whose row 5 has an amount (c3) too large
+ * for DECIMAL(12,2); *at gets the offset right after that bad field. */
+static void bad_stream(struct stream *bad, size_t *at)
 {
     static struct stream s;
     stream_build(&s, 3);
@@ -308,7 +314,7 @@ static void test_value_error_names_ctid(void)
     put_row(&s, 5);
     put16(&s, -1);
     /* amount of row 5 becomes 12345678901.00: 11 integer digits, (12,2) holds 10 */
-    struct stream bad = s;
+    *bad = s;
     int digits[] = {123, 4567, 8901};
     struct stream num = {.len = 0};
     put_numeric(&num, 0, 2, 2, 3, digits);
@@ -321,19 +327,67 @@ static void test_value_error_names_ctid(void)
     }
     int32_t old = (int32_t)((uint32_t)s.data[f] << 24 | (uint32_t)s.data[f + 1] << 16 |
                             (uint32_t)s.data[f + 2] << 8 | s.data[f + 3]);
-    memcpy(bad.data + f, num.data, num.len);
-    memcpy(bad.data + f + num.len, s.data + f + 4 + (size_t)old, s.len - f - 4 - (size_t)old);
-    bad.len = s.len - (4 + (size_t)old) + num.len;
+    memcpy(bad->data + f, num.data, num.len);
+    memcpy(bad->data + f + num.len, s.data + f + 4 + (size_t)old, s.len - f - 4 - (size_t)old);
+    bad->len = s.len - (4 + (size_t)old) + num.len;
+    *at = f + num.len;
+}
+
+/* A value that does not fit names its row by the ctid that follows it in
+ * the tuple, also when that ctid arrives in a later message. */
+static void test_value_error_names_ctid(void)
+{
+    static struct stream bad;
+    size_t at;
+    bad_stream(&bad, &at);
     for (size_t cut = 0; cut < 2; cut++) {
         struct parse ps;
         parse_open(&ps, 1024);
         /* whole, then cut right after the bad field (the ctid comes later) */
-        int rc = parse_run(&ps, &bad, cut ? f + num.len : 0, bad.len);
+        int rc = parse_run(&ps, &bad, cut ? at : 0, bad.len);
         CHECK_EQ_INT(rc, SL_ERROR);
         CHECK(strstr(ps.err.object, "column c3, row ctid (5,6)") != NULL);
         CHECK(strstr(ps.err.msg, "does not fit DECIMAL(12,2)") != NULL);
         parse_close(&ps);
     }
+}
+
+/* Without the ctid, the row is named by its key column: one before the bad
+ * field (c0, an int8) or after it (c4, text, arriving in a later message). */
+static void test_value_error_names_key(void)
+{
+    static struct stream bad;
+    size_t at;
+    with_ctid = false;
+    bad_stream(&bad, &at);
+    for (size_t cut = 0; cut < 4; cut++) {
+        struct parse ps;
+        parse_open(&ps, 1024);
+        if (cut >= 2)
+            ps.cs.key_col = 4;
+        int rc = parse_run(&ps, &bad, cut % 2 ? at : 0, bad.len);
+        CHECK_EQ_INT(rc, SL_ERROR);
+        if (cut < 2)
+            CHECK(strstr(ps.err.object, "column c3, row c0=5000008") != NULL);
+        else
+            CHECK(strstr(ps.err.object, "column c3, row c4='note 5 hijklm") != NULL);
+        CHECK(strstr(ps.err.object, "ctid") == NULL);
+        parse_close(&ps);
+    }
+    /* A good stream without ctid parses to the same rows as one with it. */
+    static struct stream s;
+    struct parse a, b;
+    stream_build(&s, 40);
+    parse_open(&a, 7);
+    CHECK_EQ_INT(parse_run(&a, &s, 0, 13), SL_OK);
+    with_ctid = true;
+    stream_build(&s, 40);
+    parse_open(&b, 7);
+    CHECK_EQ_INT(parse_run(&b, &s, 0, 13), SL_OK);
+    CHECK_EQ_INT((int)a.out.len, (int)b.out.len);
+    CHECK(a.out.len > 0 && !memcmp(a.out.data, b.out.data, a.out.len));
+    parse_close(&a);
+    parse_close(&b);
 }
 
 /* Malformed streams are errors, not crashes. */
@@ -577,6 +631,7 @@ int main(void)
 {
     RUN(test_split_everywhere);
     RUN(test_value_error_names_ctid);
+    RUN(test_value_error_names_key);
     RUN(test_malformed);
     RUN(test_numeric_fast_matches);
     RUN(test_datetime_fast_matches);
