@@ -4,6 +4,10 @@
  * A put writes "<path>.tmp-<pid>-<seq>" beside the final name through a
  * 1 MiB buffer, fsyncs, then renames on commit: rename(2) within one
  * folder is atomic, so readers see the old object or the whole new one.
+ * Every 4 MiB written are handed to the disk at once (sync_file_range,
+ * which does not wait): the fsync at commit then waits for the last few
+ * MiB, not the whole file.  Waiting for all of a 14 MB Parquet file took
+ * a worker 15–65 ms, ~170 ms in a 2.4 s PostgreSQL export.
  * Folders are created on demand.  Paths come from the pipeline, already
  * made safe (source.h src_safe_name); ".." components are still refused
  * here so that no bug upstream can write outside the lake.
@@ -23,6 +27,7 @@
 #include <unistd.h>
 
 #define WRITE_BUFFER (1u << 20)
+#define WRITEBACK_STEP ((off_t)4 << 20)
 
 struct fs {
     char root[PATH_MAX];
@@ -34,6 +39,7 @@ struct store_file {
     char final[PATH_MAX];
     size_t len;
     unsigned char *buf;
+    off_t written, flushed; /* bytes written; bytes handed to writeback */
 };
 
 static atomic_uint seq;
@@ -132,6 +138,12 @@ static int write_all(struct store_file *f, const void *data, size_t n, struct sl
                               "write failed: %s", strerror(errno));
         p += w;
         n -= (size_t)w;
+        f->written += w;
+    }
+    if (f->written - f->flushed >= WRITEBACK_STEP) {
+        /* Best effort: a failure shows at the fsync. */
+        (void)sync_file_range(f->fd, f->flushed, f->written - f->flushed, SYNC_FILE_RANGE_WRITE);
+        f->flushed = f->written;
     }
     return SL_OK;
 }

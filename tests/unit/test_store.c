@@ -8,6 +8,7 @@
 #include "store/store.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,6 +83,37 @@ static void test_sweep_and_abort(void)
     CHECK(st.type->caps & STORE_CAP_LOCAL);
 }
 
+/* A large put in pieces of every size, through the write buffer and past
+ * several writeback steps, reads back byte for byte. */
+static void test_large_put(void)
+{
+    struct sl_err err = {0};
+    struct store_file *f = NULL;
+    size_t total = (size_t)13 << 20, at = 0, piece = 1;
+    unsigned char *data = malloc(total);
+    CHECK(data != NULL);
+    if (!data)
+        return;
+    for (size_t i = 0; i < total; i++)
+        data[i] = (unsigned char)(i * 2654435761u >> 13);
+    CHECK_EQ_INT(st.type->put_open(st.ctx, "raw/big/part-0.parquet", &f, &err), SL_OK);
+    while (at < total) {
+        size_t n = piece < total - at ? piece : total - at;
+        CHECK_EQ_INT(st.type->write(f, data + at, n, &err), SL_OK);
+        at += n;
+        piece = piece * 3 + 7; /* 1 B … past the 1 MiB buffer, then again small */
+        if (piece > ((size_t)3 << 20))
+            piece = 5;
+    }
+    CHECK_EQ_INT(st.type->commit(f, &err), SL_OK);
+    struct sl_buf b;
+    sl_buf_init(&b, (size_t)64 << 20);
+    CHECK_EQ_INT(st.type->get(st.ctx, "raw/big/part-0.parquet", &b, &err), SL_OK);
+    CHECK(b.len == total && !memcmp(b.data, data, total));
+    sl_buf_free(&b);
+    free(data);
+}
+
 int main(void)
 {
     snprintf(root, sizeof root, "/tmp/sl-store-XXXXXX");
@@ -93,6 +125,7 @@ int main(void)
     RUN(test_get_not_found_is_a_status);
     RUN(test_list_with_and_without_delimiter);
     RUN(test_sweep_and_abort);
+    RUN(test_large_put);
     store_close(&st);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);
