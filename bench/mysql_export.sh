@@ -16,7 +16,10 @@
 # server's CPU seconds during the step (from /proc), peak RSS and output size
 # of each, the ratios (d)/(a), (b)/(d), (d)/(c) — the issue's target is
 # (d)/(c) <= 1.0 — and the machine's load.  On a shared machine the wall
-# times move with the load; the CPU seconds much less.
+# times move with the load; the CPU seconds much less.  (c) and (d) are then
+# run ROUNDS - 1 more times (env, default 3 in all), alternating, and the
+# median of the per-round ratios (d)/(c) is printed too: one pair can land
+# on a busy second.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -61,6 +64,7 @@ server_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$MYTEST_DIR/mysqld.pid")/
 timed() { # label, command… → $secs $rss_mb $cpu (the client's user+sys s) $srv (the server's s)
     local out="$work/time.$1" t0 t1
     shift
+    sync # the previous step's files are written back now, not during this one
     t0=$(server_ticks)
     /usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >/dev/null
     t1=$(server_ticks)
@@ -100,16 +104,30 @@ SNAPLAKE_MYSQL_CHUNK_ROWS=500000 timed d "$snaplake" export -q -c "$work/d/snapl
 d_s=$secs d_m=$rss_mb d_c=$cpu d_v=$srv
 SNAPLAKE_MYSQL_CHUNK_ROWS=500000 timed e "$snaplake" export -q -c "$work/e/snaplake.yml"
 e_s=$secs e_m=$rss_mb e_c=$cpu e_v=$srv
+c_mb=$(du -sm "$work/dump" | cut -f1) d_mb=$(du -sm "$work/d/lake" | cut -f1)
+ratios=$(awk -v c="$c_s" -v d="$d_s" 'BEGIN{printf "%.2f", d/c}')
+rounds_s="$c_s/$d_s"
+for r in $(seq 2 "${ROUNDS:-3}"); do
+    rm -rf "$work/dump" "$work/d/lake" "$work/d/.snaplake"
+    timed c mydumper -h 127.0.0.1 -P "$MYTEST_PORT" -u root -B shop -o "$work/dump" -t "$jobs" --rows 500000
+    rc_s=$secs
+    SNAPLAKE_MYSQL_CHUNK_ROWS=500000 timed d "$snaplake" export -q -c "$work/d/snaplake.yml"
+    ratios="$ratios $(awk -v c="$rc_s" -v d="$secs" 'BEGIN{printf "%.2f", d/c}')"
+    rounds_s="$rounds_s  $rc_s/$secs"
+done
 load1=$(cut -d' ' -f1 /proc/loadavg)
 
 printf '%-46s %8s %8s %8s %8s %8s\n' "pipeline (receipts $rows, jobs $jobs)" seconds "client" "server" "RSS MB" "out MB"
 printf '%-46s %8s %8s %8s %8s %8s\n' "" "(wall)" "CPU s" "CPU s" "(peak)" ""
 printf '%-46s %8.2f %8.2f %8.2f %8d %8s\n' "(a) mariadb --quick SELECT * > /dev/null" "$a_s" "$a_c" "$a_v" "$a_m" -
 printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(b) old way: TSV + DuckDB → Parquet" "$b_s" "$b_c" "$b_v" "$b_m" "$(du -sm "$work/old" | cut -f1)"
-printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(c) mydumper -t $jobs --rows 500000" "$c_s" "$c_c" "$c_v" "$c_m" "$(du -sm "$work/dump" | cut -f1)"
-printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(d) snaplake export (binary protocol)" "$d_s" "$d_c" "$d_v" "$d_m" "$(du -sm "$work/d/lake" | cut -f1)"
+printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(c) mydumper -t $jobs --rows 500000" "$c_s" "$c_c" "$c_v" "$c_m" "$c_mb"
+printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(d) snaplake export (binary protocol)" "$d_s" "$d_c" "$d_v" "$d_m" "$d_mb"
 printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(e) snaplake export, ?protocol=text" "$e_s" "$e_c" "$e_v" "$e_m" "$(du -sm "$work/e/lake" | cut -f1)"
 awk -v a="$a_s" -v b="$b_s" -v c="$c_s" -v d="$d_s" -v cc="$c_c" -v cv="$c_v" -v dc="$d_c" -v dv="$d_v" \
     'BEGIN{printf "(d)/(a) = %.2f   (b)/(d) = %.2f   (d)/(c) = %.2f  (target <= 1.0)\n", d/a, b/d, d/c;
            printf "CPU, client + server: (c) %.2f s, (d) %.2f s, (d)/(c) = %.2f\n", cc + cv, dc + dv, (dc + dv) / (cc + cv)}'
+echo "$ratios" | tr ' ' '\n' | sort -n | awk -v n="${ROUNDS:-3}" '{r[NR] = $1; all = all " " $1}
+    END{printf "(d)/(c) over %d alternating rounds:%s; median %.2f (target <= 1.0)\n", n, all, r[int((NR + 1) / 2)]}'
+echo "(c)/(d) seconds of each round: $rounds_s"
 echo "load average (1 min) before / after: $load0 / $load1 on $(nproc) cores"

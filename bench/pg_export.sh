@@ -90,7 +90,7 @@ source: postgres://postgres@127.0.0.1:$PGTEST_PORT/postgres
 lake: ./lake
 jobs: $jobs
 YML
-snaplake_export() { rm -rf "$work/lake"; "$snaplake" export -q -c "$work/snaplake.yml"; }
+snaplake_export() { rm -rf "$work/lake" "$work/.snaplake"; "$snaplake" export -q -c "$work/snaplake.yml"; }
 export -f snaplake_export
 export snaplake
 
