@@ -60,6 +60,25 @@ int my_append_literal(struct sl_buf *b, MYSQL *conn, const char *s, size_t n)
     return SL_OK;
 }
 
+int64_t my_range_chunks(int64_t est_rows, int64_t lo, int64_t hi, int64_t chunk_rows,
+                        int64_t max_chunks, int64_t *rows)
+{
+    /* Unsigned: hi - lo may exceed INT64_MAX (0 = the whole int64 range). */
+    uint64_t values = (uint64_t)hi - (uint64_t)lo + 1;
+    int64_t est = est_rows > 0 ? est_rows : 0;
+    if (values && values < (uint64_t)est)
+        est = (int64_t)values;
+    *rows = est;
+    if (chunk_rows < 1)
+        chunk_rows = 1;
+    int64_t n = est / chunk_rows + (est % chunk_rows != 0);
+    if (n > max_chunks)
+        n = max_chunks;
+    if (values && (uint64_t)n > values)
+        n = (int64_t)values;
+    return n > 1 ? n : 1;
+}
+
 int my_key_encode(const struct my_key *k, char **row, const unsigned long *len, char **out)
 {
     static const char hex[] = "0123456789abcdef";

@@ -10,6 +10,7 @@
 
 #include <mysql.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "batch/batch.h"
 #include "util/buf.h"
@@ -31,6 +32,16 @@ struct my_key {
     int col[MY_KEY_MAX];
     enum my_key_class cls[MY_KEY_MAX];
 };
+
+/* The chunks of a table split by a one-column integer primary key whose
+ * values span [lo, hi], about chunk_rows rows each and at most max_chunks
+ * (and never more than the key has values).  The server's row estimate
+ * (est_rows) is a sample; a primary key holds at most one row per value,
+ * so an estimate above hi - lo + 1 is capped by it: InnoDB's was 3.5 %
+ * high on 2 M dense keys, 5 chunks where 4 hold them.  *rows gets the row
+ * count the chunks were planned for. */
+int64_t my_range_chunks(int64_t est_rows, int64_t lo, int64_t hi, int64_t chunk_rows,
+                        int64_t max_chunks, int64_t *rows);
 
 /* The class of an information_schema DATA_TYPE. */
 enum my_key_class my_key_class_of(const char *data_type);

@@ -1097,7 +1097,7 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
                           "internal: table not listed by the source");
     if (p->key.n > 0 && t->est_rows > s->chunk_rows)
         return sample_chunks(s, t, p, ti, out, nout, err);
-    int64_t n = 1, lo = 0, hi = 0;
+    int64_t n = 1, lo = 0, hi = 0, est = t->est_rows;
     if (p->key_col >= 0 && t->est_rows > s->chunk_rows) {
         /* MIN/MAX on the coordinator, outside the snapshot: the first and
          * last chunks are open-ended, so rows outside [min, max] are read. */
@@ -1114,11 +1114,7 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
         if (row && row[0] && row[1]) {
             lo = strtoll(row[0], NULL, 10);
             hi = strtoll(row[1], NULL, 10);
-            n = (t->est_rows + s->chunk_rows - 1) / s->chunk_rows;
-            if (n > MAX_CHUNKS)
-                n = MAX_CHUNKS;
-            if ((uint64_t)hi - (uint64_t)lo < (uint64_t)n)
-                n = hi - lo + 1 > 0 ? hi - lo + 1 : 1;
+            n = my_range_chunks(t->est_rows, lo, hi, s->chunk_rows, MAX_CHUNKS, &est);
         } else if (!row && mysql_errno(s->coord)) {
             int rc = my_error(err, s, s->coord, "export", t->name, "cannot read the key range");
             mysql_free_result(res);
@@ -1135,7 +1131,7 @@ static int my_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
         c[i].table = ti;
         c[i].index = (int)i;
         c[i].whole = n == 1;
-        c[i].est_rows = t->est_rows / n;
+        c[i].est_rows = est / n;
         int64_t a = (int64_t)((uint64_t)lo +
                               (uint64_t)((unsigned __int128)span * (uint64_t)i / (uint64_t)n)),
                 z = (int64_t)((uint64_t)lo + (uint64_t)((unsigned __int128)span *

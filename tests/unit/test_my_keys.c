@@ -9,6 +9,7 @@
 #include "source/source.h"
 #include "util/err.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 static void test_integer_bounds(void)
@@ -39,6 +40,29 @@ static void test_integer_bounds(void)
     src_chunks_free(NULL, 0);
     free(c.lo);
     free(c.hi);
+}
+
+/* An integer key's chunk count: the estimate, capped by the key's values. */
+static void test_range_chunks(void)
+{
+    int64_t rows;
+    /* InnoDB's 2 070 145 for 2 M dense keys: planned for 2 M, 4 chunks */
+    CHECK_EQ_INT((int)my_range_chunks(2070145, 1, 2000000, 500000, 4096, &rows), 4);
+    CHECK(rows == 2000000);
+    /* a sparse key keeps the estimate */
+    CHECK_EQ_INT((int)my_range_chunks(2070145, 1, 20000000, 500000, 4096, &rows), 5);
+    CHECK(rows == 2070145);
+    /* an estimate below the range, exact multiples, the limit */
+    CHECK_EQ_INT((int)my_range_chunks(1000000, 1, 2000000, 500000, 4096, &rows), 2);
+    CHECK_EQ_INT((int)my_range_chunks(1000001, 1, 2000000, 500000, 4096, &rows), 3);
+    CHECK_EQ_INT((int)my_range_chunks(INT64_MAX / 2, INT64_MIN, INT64_MAX, 10, 4096, &rows), 4096);
+    /* never more chunks than key values, never fewer than one */
+    CHECK_EQ_INT((int)my_range_chunks(5000, 10, 12, 1, 4096, &rows), 3);
+    CHECK(rows == 3);
+    CHECK_EQ_INT((int)my_range_chunks(0, 5, 5, 100, 4096, &rows), 1);
+    /* the whole int64 range: hi - lo + 1 wraps to 0, no cap */
+    CHECK_EQ_INT((int)my_range_chunks(900, INT64_MIN, INT64_MAX, 100, 4096, &rows), 9);
+    CHECK(rows == 900);
 }
 
 static void test_key_classes(void)
@@ -128,6 +152,7 @@ static void test_condition(void)
 int main(void)
 {
     RUN(test_integer_bounds);
+    RUN(test_range_chunks);
     RUN(test_key_classes);
     RUN(test_encode);
     RUN(test_condition);
