@@ -123,13 +123,13 @@ static void row_undo(struct sl_batch *b)
     }
 }
 
-/* End of the tuple whose field `i` (of `fields`) starts at p + f, or 0
- * when it does not end inside p[0..n).  With want >= 0, *v and *vlen get
- * that field's bytes and length (-1: NULL; untouched if it is before i). */
-static size_t tuple_end(const uint8_t *p, size_t n, size_t f, int i, int fields, int want,
+/* End of the tuple whose first field starts at p + f, or 0 when it does
+ * not end inside p[0..n).  *v and *vlen get field `want`'s bytes and
+ * length (-1: NULL). */
+static size_t tuple_end(const uint8_t *p, size_t n, size_t f, int fields, int want,
                         const uint8_t **v, int32_t *vlen)
 {
-    for (; i < fields; i++) {
+    for (int i = 0; i < fields; i++) {
         if (n - f < 4)
             return 0;
         int32_t len = rd32(p + f);
@@ -214,10 +214,9 @@ static int parse_stream(struct pg_copy *cs, const uint8_t *p, size_t n, size_t *
                      * (wherever it is in the tuple) or its trailing ctid. */
                     const uint8_t *v = NULL;
                     int32_t vlen = -1;
-                    if (!tuple_end(p, n, f + (size_t)len, i + 1, fields, -1, NULL, NULL))
+                    if (!tuple_end(p, n, pos + 2, fields, cs->key_col < 0 ? ncols : cs->key_col,
+                                   &v, &vlen))
                         goto partial;
-                    tuple_end(p, n, pos + 2, 0, fields, cs->key_col < 0 ? ncols : cs->key_col,
-                              &v, &vlen);
                     return value_error(cs, i, v, vlen, why);
                 }
             }
