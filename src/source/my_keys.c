@@ -12,6 +12,7 @@
  * X'…' (compared byte by byte, as a binary column sorts).
  */
 #include "source/my_keys.h"
+#include "source/source.h"
 #include "util/err.h"
 
 #include <jansson.h>
@@ -69,14 +70,8 @@ int64_t my_range_chunks(int64_t est_rows, int64_t lo, int64_t hi, int64_t chunk_
     if (values && values < (uint64_t)est)
         est = (int64_t)values;
     *rows = est;
-    if (chunk_rows < 1)
-        chunk_rows = 1;
-    int64_t n = est / chunk_rows + (est % chunk_rows != 0);
-    if (n > max_chunks)
-        n = max_chunks;
-    if (values && (uint64_t)n > values)
-        n = (int64_t)values;
-    return n > 1 ? n : 1;
+    int64_t n = src_chunk_count(est, chunk_rows, max_chunks);
+    return values && (uint64_t)n > values ? (int64_t)values : n;
 }
 
 int my_key_encode(const struct my_key *k, char **row, const unsigned long *len, char **out)

@@ -1019,9 +1019,7 @@ static struct table_plan *find_plan(const struct snap *s, const struct src_table
 static int sample_chunks(struct snap *s, const struct src_table *t, const struct table_plan *p,
                          int ti, struct src_chunk **out, int *nout, struct sl_err *err)
 {
-    int64_t n = (t->est_rows + s->chunk_rows - 1) / s->chunk_rows;
-    if (n > MAX_CHUNKS)
-        n = MAX_CHUNKS;
+    int64_t n = src_chunk_count(t->est_rows, s->chunk_rows, MAX_CHUNKS);
     int64_t step = t->est_rows / n > 0 ? t->est_rows / n : 1;
     char **bound = calloc((size_t)n, sizeof *bound), why[512], num[64];
     struct src_chunk *c = calloc((size_t)n, sizeof *c);

@@ -888,11 +888,9 @@ static int pg_plan_chunks(void *ctx, const struct src_table *t, int ti, struct s
 
     int64_t n = 1;
     if (p->bytes > s->chunk_bytes && p->blocks > 1 && s->version_num >= 140000) {
-        n = (p->bytes + s->chunk_bytes - 1) / s->chunk_bytes;
+        n = src_chunk_count(p->bytes, s->chunk_bytes, MAX_CHUNKS);
         if (n > p->blocks)
             n = p->blocks;
-        if (n > MAX_CHUNKS)
-            n = MAX_CHUNKS;
     }
     struct src_chunk *c = calloc((size_t)n, sizeof *c);
     if (!c)

@@ -91,6 +91,14 @@ int src_chunk_set_int(struct src_chunk *c, int64_t lo, int64_t hi)
     return (lo != INT64_MIN && !c->lo) || (hi != INT64_MAX && !c->hi) ? SL_ERROR : SL_OK;
 }
 
+int64_t src_chunk_count(int64_t amount, int64_t per_chunk, int64_t max)
+{
+    if (per_chunk < 1 || amount <= per_chunk)
+        return 1;
+    int64_t n = amount / per_chunk + (amount % per_chunk != 0);
+    return n > max ? max : n;
+}
+
 int src_bound_int(const char *bound, int64_t open, int64_t *out)
 {
     *out = open;

@@ -70,6 +70,10 @@ int src_chunk_set_int(struct src_chunk *c, int64_t lo, int64_t hi);
  * decimal integer (a run state written by something else). */
 int src_bound_int(const char *bound, int64_t open, int64_t *out);
 
+/* How many chunks of at most `per_chunk` hold `amount` (rows, bytes):
+ * ceil(amount / per_chunk), at least 1 and at most `max`. */
+int64_t src_chunk_count(int64_t amount, int64_t per_chunk, int64_t max);
+
 /* Called by read_chunk for every full batch and once for the last partial
  * one (never for an empty batch).  The batch is reused after the call. */
 typedef int (*src_emit_fn)(void *arg, const struct sl_batch *b, struct sl_err *err);

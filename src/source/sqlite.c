@@ -704,7 +704,7 @@ static int sqlite_plan_chunks(void *ctx, const struct src_table *t, int ti,
     sqlite3_close(db);
     int n = 1;
     if (rid && rows > CHUNK_ROWS && hi >= lo)
-        n = (int)((rows + CHUNK_ROWS - 1) / CHUNK_ROWS);
+        n = (int)src_chunk_count(rows, CHUNK_ROWS, INT_MAX);
     struct src_chunk *c = calloc((size_t)n, sizeof *c);
     if (!c)
         return sl_err_set(err, false, "source", t->name, "out of memory");

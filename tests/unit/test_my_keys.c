@@ -42,9 +42,16 @@ static void test_integer_bounds(void)
     free(c.hi);
 }
 
-/* An integer key's chunk count: the estimate, capped by the key's values. */
+/* Chunk counts: ceil(amount / per chunk), at least 1, at most the limit;
+ * an integer key's: the estimate, capped by the key's values. */
 static void test_range_chunks(void)
 {
+    CHECK_EQ_INT((int)src_chunk_count(0, 100, 4096), 1);
+    CHECK_EQ_INT((int)src_chunk_count(100, 100, 4096), 1);
+    CHECK_EQ_INT((int)src_chunk_count(101, 100, 4096), 2);
+    CHECK_EQ_INT((int)src_chunk_count(500, 100, 4096), 5);
+    CHECK_EQ_INT((int)src_chunk_count(INT64_MAX, 1, 4096), 4096);
+    CHECK_EQ_INT((int)src_chunk_count(500, 0, 4096), 1);
     int64_t rows;
     /* InnoDB's 2 070 145 for 2 M dense keys: planned for 2 M, 4 chunks */
     CHECK_EQ_INT((int)my_range_chunks(2070145, 1, 2000000, 500000, 4096, &rows), 4);
