@@ -15,11 +15,31 @@
  * page allocates nothing beyond growing the output buffer.
  */
 #include "parquet/compress.h"
+#include "util/mem.h"
 
 #include <snappy-c.h>
 #include <stdlib.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createCCtx_advanced, exported by libzstd.so */
 #include <zstd.h>
+
+/* zstd's workspace (its hash and chain tables, a few MiB at level 3) is
+ * cleared on the first page: mapped in one call, not a fault a page
+ * (util/mem.h). */
+static void *zstd_alloc(void *opaque, size_t n)
+{
+    (void)opaque;
+    void *p = malloc(n);
+    if (p)
+        sl_prefault(p, n);
+    return p;
+}
+
+static void zstd_free(void *opaque, void *p)
+{
+    (void)opaque;
+    free(p);
+}
 
 struct pq_compressor {
     enum pq_codec codec;
@@ -39,7 +59,7 @@ int pq_compressor_new(struct pq_compressor **out, enum pq_codec codec, int level
     c->level = level;
     switch (codec) {
     case PQ_CODEC_ZSTD:
-        c->zstd = ZSTD_createCCtx();
+        c->zstd = ZSTD_createCCtx_advanced((ZSTD_customMem){zstd_alloc, zstd_free, NULL});
         if (!c->zstd)
             goto oom;
         if (ZSTD_isError(ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel,

@@ -23,6 +23,7 @@
  */
 #include "parquet/dict.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 
@@ -79,9 +80,11 @@ static inline uint64_t hash16(const uint8_t *p)
 
 static int alloc_slots(struct pq_dict *d, uint32_t nslots)
 {
-    uint32_t *s = calloc(nslots, sizeof *s);
+    uint32_t *s = malloc(nslots * sizeof *s);
     if (!s)
         return SL_ERROR;
+    sl_prefault(s, nslots * sizeof *s);
+    memset(s, 0, nslots * sizeof *s);
     free(d->slots);
     d->slots = s;
     d->mask = nslots - 1;
@@ -155,19 +158,19 @@ static int grow(struct pq_dict *d)
         size_t cap = d->entries_cap ? d->entries_cap * 2 : 256;
         size_t vs = value_size(d);
         if (vs) {
-            uint8_t *v = realloc(d->values, cap * vs);
+            uint8_t *v = sl_grow(d->values, d->count * vs, cap * vs);
             if (!v)
                 return SL_ERROR;
             d->values = v;
         }
         if (d->kind == PQ_DICT_W16 || d->kind == PQ_DICT_BYTES) {
-            uint64_t *h = realloc(d->hashes, cap * sizeof *h);
+            uint64_t *h = sl_grow(d->hashes, d->count * sizeof *h, cap * sizeof *h);
             if (!h)
                 return SL_ERROR;
             d->hashes = h;
         }
         if (d->kind == PQ_DICT_BYTES) {
-            uint32_t *o = realloc(d->offsets, cap * sizeof *o);
+            uint32_t *o = sl_grow(d->offsets, d->count * sizeof *o, cap * sizeof *o);
             if (!o)
                 return SL_ERROR;
             d->offsets = o;

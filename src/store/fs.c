@@ -13,6 +13,7 @@
  * here so that no bug upstream can write outside the lake.
  */
 #include "store/store.h"
+#include "util/mem.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -110,6 +111,8 @@ static int fs_put_open(void *ctx, const char *path, struct store_file **out, str
     snprintf(f->tmp, sizeof f->tmp, "%s.tmp-%d-%u", f->final, (int)getpid(), atomic_fetch_add(&seq, 1));
     f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     f->buf = malloc(WRITE_BUFFER);
+    if (f->buf)
+        sl_prefault(f->buf, WRITE_BUFFER); /* a fresh mmap per file: filled whole */
     if (f->fd < 0 || !f->buf) {
         sl_err_set(err, false, "store", f->tmp, "cannot create file: %s", strerror(errno));
         goto fail;

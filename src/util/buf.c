@@ -3,6 +3,7 @@
  */
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 
@@ -31,7 +32,7 @@ int sl_buf_reserve(struct sl_buf *b, size_t extra)
         cap *= 2;
     if (cap > b->max)
         cap = b->max;
-    uint8_t *p = realloc(b->data, cap);
+    uint8_t *p = sl_grow(b->data, b->len, cap);
     if (!p)
         return SL_ERROR;
     b->data = p;

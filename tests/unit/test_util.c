@@ -6,6 +6,9 @@
 #include "util/buf.h"
 #include "util/datetime.h"
 #include "util/decimal.h"
+#include "util/mem.h"
+
+#include <stdlib.h>
 
 static void test_days_from_civil(void)
 {
@@ -175,6 +178,41 @@ static void test_buf_cap(void)
     sl_buf_free(&b);
 }
 
+/* sl_grow keeps the used bytes on each of its paths (a small block
+ * reallocated, a heap block moved into a prefaulted one, an mmap block
+ * grown by realloc) and the new room is writable. */
+static void test_grow(void)
+{
+    static const size_t sizes[] = {100, 4096, 200000, 900000, 3u << 20, 9u << 20};
+    uint8_t *p = NULL;
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        uint8_t *q = sl_grow(p, used, sizes[i]);
+        CHECK(q != NULL);
+        if (!q)
+            break;
+        p = q;
+        for (size_t j = 0; j < used; j++)
+            if (p[j] != (uint8_t)(j * 7 + used)) {
+                CHECK(!"sl_grow lost a used byte");
+                break;
+            }
+        used = sizes[i] - sizes[i] / 3; /* not the whole block: only `used` must move */
+        for (size_t j = 0; j < used; j++)
+            p[j] = (uint8_t)(j * 7 + used);
+        p[sizes[i] - 1] = 1;
+    }
+    free(p);
+    sl_prefault(NULL, 0);
+    uint8_t odd[3];
+    sl_prefault(odd + 1, 1); /* below the threshold: nothing */
+    p = malloc(100000);
+    sl_prefault(p + 3, 99990); /* unaligned: rounded outward within the block's pages */
+    p[0] = p[99999] = 5;
+    CHECK_EQ_INT(p[0] + p[99999], 10);
+    free(p);
+}
+
 int main(void)
 {
     RUN(test_days_from_civil);
@@ -183,5 +221,6 @@ int main(void)
     RUN(test_decimal);
     RUN(test_safe_name);
     RUN(test_buf_cap);
+    RUN(test_grow);
     return CHECK_DONE();
 }

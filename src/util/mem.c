@@ -1,0 +1,54 @@
+/*
+ * mem.c — see mem.h.
+ */
+#include "util/mem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Below this much new room a fault or two costs less than the madvise call. */
+#define PREFAULT_MIN ((size_t)64 << 10)
+/* glibc serves blocks from this size with mmap (src/main.c sets it) and grows
+ * them with mremap: the old pages move without a copy or a fault. */
+#define MMAP_MIN ((size_t)1 << 20)
+
+void sl_prefault(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+    static size_t page;
+    if (!page)
+        page = (size_t)sysconf(_SC_PAGESIZE);
+    if (n < PREFAULT_MIN)
+        return;
+    /* Rounding outward stays inside mapped, writable pages: the first and
+     * the last byte belong to the block.  Populating writes nothing. */
+    uintptr_t lo = (uintptr_t)p & ~(uintptr_t)(page - 1);
+    uintptr_t hi = ((uintptr_t)p + n + page - 1) & ~(uintptr_t)(page - 1);
+    (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+    (void)p, (void)n;
+#endif
+}
+
+void *sl_grow(void *p, size_t used, size_t new_size)
+{
+    if (new_size - (used < new_size ? used : new_size) < PREFAULT_MIN || used >= MMAP_MIN) {
+        uint8_t *q = realloc(p, new_size);
+        if (q && new_size > used)
+            sl_prefault(q + used, new_size - used);
+        return q;
+    }
+    /* A heap block that cannot grow in place is copied by realloc into a
+     * new one, faulting it in page by page as it copies: map it first. */
+    uint8_t *q = malloc(new_size);
+    if (!q)
+        return NULL;
+    sl_prefault(q, new_size);
+    if (used)
+        memcpy(q, p, used);
+    free(p);
+    return q;
+}
