@@ -15,15 +15,17 @@
  * transaction started WITH CONSISTENT SNAPSHOT its own read view, at the
  * instant it starts; to give N workers the same instant, no commit may land
  * between the first and the last START TRANSACTION.  open() therefore
- *   1. takes FLUSH TABLES WITH READ LOCK on the coordinator (needs RELOAD);
+ *   1. opens jobs + SPARES worker connections (open_pool, several at once),
+ *      each SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ — before
+ *      any lock, so that writers never wait for a handshake;
+ *   2. takes FLUSH TABLES WITH READ LOCK on the coordinator (needs RELOAD);
  *      without that privilege LOCK TABLES … READ on every base table of the
  *      database; without that either, one connection only;
- *   2. reads the binlog file/position (SHOW MASTER STATUS) and the GTID set
+ *   3. reads the binlog file/position (SHOW MASTER STATUS) and the GTID set
  *      (@@gtid_binlog_pos on MariaDB, @@gtid_executed on MySQL) under it;
- *   3. opens jobs + SPARES worker connections, each SET SESSION TRANSACTION
- *      ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT
- *      SNAPSHOT, READ ONLY;
- *   4. UNLOCK TABLES at once.
+ *   4. START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY on each worker
+ *      connection (start_snapshots);
+ *   5. UNLOCK TABLES at once; how long it was held goes to the manifest.
  * The guarantee taken is recorded in describe() ("guarantee").  A worker's
  * reader_open hands out one of these pre-opened connections; a connection
  * that fails is closed and never reused (a new one would read a later
@@ -81,14 +83,16 @@
 #include <mysqld_error.h>
 #include <errmsg.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CHUNK_ROWS 1000000
 #define MAX_CHUNKS 4096
-#define SPARES     2 /* connections opened inside the lock beyond `jobs`, for retries */
+#define SPARES     2 /* connections beyond `jobs` in the snapshot, for retries */
 
 struct table_plan {
     char name[256];
@@ -119,6 +123,7 @@ struct snap {
     char server_version[128];
     char snapshot_time[64];
     char guarantee[32]; /* "global read lock", "table locks", "single connection" */
+    double lock_ms;     /* how long writers were held up by the lock; -1 without one */
     char binlog_file[256];
     char binlog_position[32];
     char *gtid;
@@ -480,20 +485,109 @@ static MYSQL_ROW query_row(MYSQL *conn, const char *sql, MYSQL_RES **res)
     return *res ? mysql_fetch_row(*res) : NULL;
 }
 
-/* A worker connection in the common snapshot (called inside the lock). */
-static int open_snapshot_conn(struct snap *s, MYSQL **out, struct sl_err *err)
+static double now_seconds(void)
 {
-    MYSQL *conn = NULL;
-    if (connect_db(s, &conn, err))
-        return SL_ERROR;
-    if (exec_ok(s, conn, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ", "snapshot",
-                s->display, "cannot set the isolation level", err) ||
-        exec_ok(s, conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "snapshot",
-                s->display, "cannot start the snapshot transaction", err)) {
-        mysql_close(conn);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Worker connections are opened before the lock, all at once: connecting
+ * (TCP, TLS, authentication, the session's settings) is most of the time
+ * a snapshot takes, and done inside the lock it held every writer of the
+ * database up — for jobs + SPARES round trips and handshakes, a good part
+ * of a second against a remote Aurora with TLS.  Inside the lock each
+ * connection only starts its transaction (start_snapshots). */
+#define OPENERS 8 /* connections opened at once */
+
+struct opener {
+    struct snap *s;
+    MYSQL *conn;
+    struct sl_err err;
+    int rc;
+};
+
+struct openers {
+    struct opener *o;
+    int n;
+    atomic_int next;
+};
+
+static void *open_some(void *arg)
+{
+    struct openers *all = arg;
+    for (int i; (i = atomic_fetch_add(&all->next, 1)) < all->n;) {
+        struct opener *o = &all->o[i];
+        o->rc = connect_db(o->s, &o->conn, &o->err);
+        if (o->rc == SL_OK &&
+            (o->rc = exec_ok(o->s, o->conn,
+                             "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ", "snapshot",
+                             o->s->display, "cannot set the isolation level", &o->err))) {
+            mysql_close(o->conn);
+            o->conn = NULL;
+        }
+    }
+    return NULL;
+}
+
+/* Open `want` connections, OPENERS at a time, into s->pool; fewer (with a
+ * warning) when the server refuses some, an error when it refuses all. */
+static int open_pool(struct snap *s, int want, struct sl_err *err)
+{
+    struct openers all = {.o = calloc((size_t)want, sizeof *all.o), .n = want};
+    pthread_t th[OPENERS];
+    int nth = 0, rc = SL_OK;
+    s->pool = calloc((size_t)want, sizeof *s->pool);
+    if (!s->pool || !all.o) {
+        free(all.o);
+        return sl_err_set(err, false, "snapshot", s->display, "out of memory");
+    }
+    atomic_init(&all.next, 0);
+    for (int i = 0; i < want; i++)
+        all.o[i].s = s;
+    while (nth < OPENERS - 1 && nth < want - 1 &&
+           pthread_create(&th[nth], NULL, open_some, &all) == 0)
+        nth++;
+    open_some(&all); /* this thread opens its share too */
+    for (int i = 0; i < nth; i++)
+        pthread_join(th[i], NULL);
+    int failed = -1;
+    for (int i = 0; i < want; i++)
+        if (all.o[i].rc == SL_OK)
+            s->pool[s->npool++] = all.o[i].conn;
+        else if (failed < 0)
+            failed = i;
+    if (!s->npool)
+        *err = all.o[failed].err, rc = SL_ERROR;
+    else if (failed >= 0)
+        sl_warn("only %d snapshot connections could be opened (%s); fewer workers and retries",
+                s->npool, all.o[failed].err.msg);
+    free(all.o);
+    return rc;
+}
+
+/* Inside the lock: every pooled connection starts its snapshot.  One that
+ * cannot is closed (fewer workers); none that can is an error. */
+static int start_snapshots(struct snap *s, struct sl_err *err)
+{
+    struct sl_err e2 = {0};
+    int kept = 0, n = s->npool;
+    for (int i = 0; i < n; i++) {
+        if (exec_ok(s, s->pool[i], "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+                    "snapshot", s->display, "cannot start the snapshot transaction", &e2)) {
+            mysql_close(s->pool[i]);
+            continue;
+        }
+        s->pool[kept++] = s->pool[i];
+    }
+    s->npool = s->opened = kept;
+    if (!kept) {
+        *err = e2;
         return SL_ERROR;
     }
-    *out = conn;
+    if (kept < n)
+        sl_warn("only %d of %d connections started the snapshot (%s); fewer workers and retries",
+                kept, n, e2.msg);
     return SL_OK;
 }
 
@@ -565,27 +659,6 @@ static void read_positions(struct snap *s, MYSQL *conn)
 
 /* Open up to `want` snapshot connections into the pool.  The first failure
  * stops: with none open it is the open's error; else the pool is smaller. */
-static int fill_pool(struct snap *s, int want, struct sl_err *err)
-{
-    s->pool = calloc((size_t)want, sizeof *s->pool);
-    if (!s->pool)
-        return sl_err_set(err, false, "snapshot", s->display, "out of memory");
-    struct sl_err e2 = {0};
-    for (int i = 0; i < want; i++) {
-        if (open_snapshot_conn(s, &s->pool[s->npool], s->npool ? &e2 : err)) {
-            if (!s->npool)
-                return SL_ERROR;
-            sl_warn("only %d snapshot connections could be opened (%s); fewer workers and "
-                    "retries",
-                    s->npool, e2.msg);
-            break;
-        }
-        s->npool++;
-    }
-    s->opened = s->npool;
-    return SL_OK;
-}
-
 static int my_open(const char *url, const struct source_options *opt, void **out,
                    struct sl_err *err)
 {
@@ -595,6 +668,7 @@ static int my_open(const char *url, const struct source_options *opt, void **out
     if (!s)
         return sl_err_set(err, false, "source", "mysql", "out of memory");
     pthread_mutex_init(&s->mu, NULL);
+    s->lock_ms = -1;
     s->skipped = json_array();
     s->text_columns = json_array();
     s->non_transactional = json_array();
@@ -616,6 +690,9 @@ static int my_open(const char *url, const struct source_options *opt, void **out
     /* Do not queue behind a long statement for ever while holding writers up. */
     exec_ok(s, s->coord, "SET SESSION lock_wait_timeout = 60", "snapshot", s->display, "", NULL);
     int want = (opt && opt->jobs > 0 ? opt->jobs : 1) + SPARES;
+    if (open_pool(s, want, err))
+        goto fail;
+    double locked = now_seconds();
     if (mysql_query(s->coord, "FLUSH TABLES WITH READ LOCK") == 0) {
         snprintf(s->guarantee, sizeof s->guarantee, "global read lock");
     } else {
@@ -639,11 +716,12 @@ static int my_open(const char *url, const struct source_options *opt, void **out
                     "comes from one point in time (no parallel reads)",
                     s->display, e2.msg);
             snprintf(s->guarantee, sizeof s->guarantee, "single connection");
-            want = 1;
+            while (s->npool > 1) /* one connection reads everything: no spare either */
+                mysql_close(s->pool[--s->npool]);
         }
     }
     read_positions(s, s->coord);
-    int frc = fill_pool(s, want, err);
+    int frc = start_snapshots(s, err);
     if (!strcmp(s->guarantee, "single connection") && frc == SL_OK && s->mariadb) {
         /* Without a lock, the binlog position of the snapshot itself. */
         MYSQL_ROW row;
@@ -667,9 +745,17 @@ static int my_open(const char *url, const struct source_options *opt, void **out
         frc = SL_ERROR;
     if (frc)
         goto fail;
-    sl_info("mysql snapshot (%s) at %s, binlog %s:%s, %d connections", s->guarantee,
-            s->snapshot_time, s->binlog_file[0] ? s->binlog_file : "-",
-            s->binlog_position[0] ? s->binlog_position : "-", s->npool);
+    if (strcmp(s->guarantee, "single connection")) {
+        s->lock_ms = (now_seconds() - locked) * 1e3;
+        sl_info("mysql snapshot (%s, held %.1f ms) at %s, binlog %s:%s, %d connections",
+                s->guarantee, s->lock_ms, s->snapshot_time,
+                s->binlog_file[0] ? s->binlog_file : "-",
+                s->binlog_position[0] ? s->binlog_position : "-", s->npool);
+    } else {
+        sl_info("mysql snapshot (%s) at %s, binlog %s:%s", s->guarantee, s->snapshot_time,
+                s->binlog_file[0] ? s->binlog_file : "-",
+                s->binlog_position[0] ? s->binlog_position : "-");
+    }
     *out = s;
     return SL_OK;
 fail:
@@ -1342,6 +1428,9 @@ static char *my_describe(void *ctx)
                         s->binlog_position[0] ? json_integer(strtoll(s->binlog_position, NULL, 10))
                                               : json_null());
     json_object_set_new(o, "gtid", s->gtid ? json_string(s->gtid) : json_null());
+    json_object_set_new(o, "lock_held_ms",
+                        s->lock_ms >= 0 ? json_real((double)(int64_t)(s->lock_ms * 10 + 0.5) / 10)
+                                        : json_null());
     json_t *zd = json_array();
     pthread_mutex_lock(&s->mu);
     for (int i = 0; i < s->nplans; i++)

@@ -257,9 +257,27 @@ bg_pids+=($!)
 for _ in $(seq 600); do [ "$(M -N bank -e 'SELECT count(*) > 0 FROM items' 2>/dev/null)" = 1 ] && break; sleep 0.1; done
 cfg=$(project bank "$BASE/bank")
 sed -i 's/^jobs: 2/jobs: 4/' "$cfg"
+# The server's general log shows what ran while writers were held up.
+glog=$MYTEST_DIR/data/general-bank.log
+M -e "SET GLOBAL general_log_file = '$glog'; SET GLOBAL general_log = 1" || fail "general log on"
 SNAPLAKE_MYSQL_CHUNK_ROWS=100 run_sl "$cfg"
+M -e "SET GLOBAL general_log = 0" || fail "general log off"
 expect_eq "consistency: run succeeds while transfers run" "$RC" 0
 [ "$RC" -eq 0 ] || cat "$T/err"
+# Inside the lock only the six snapshot transactions start (jobs 4 + 2
+# spares): every connection was opened before it.
+inside=$(awk '/FLUSH TABLES WITH READ LOCK/ {on = 1} on && /UNLOCK TABLES/ {on = 0} on' "$glog")
+expect_eq "consistency: no connection is opened while the lock is held" "$(grep -c 'Connect' <<<"$inside")" 0
+expect_eq "consistency: the snapshots start inside the lock" \
+    "$(grep -c 'START TRANSACTION WITH CONSISTENT SNAPSHOT' <<<"$inside")" 6
+expect_eq "consistency: the connections were opened before it" \
+    "$(awk '/FLUSH TABLES WITH READ LOCK/ {exit} /Connect/ {n++} END {print n + 0}' "$glog")" 7
+held=$(snapshot_field "$cfg" lock_held_ms)
+if awk -v h="$held" 'BEGIN {exit !(h + 0 > 0 && h + 0 < 60000)}'; then
+    pass "consistency: how long the lock was held is in the manifest ($held ms)"
+else
+    fail "consistency: lock_held_ms in the manifest" "$held"
+fi
 parts=$(ls "$T/bank/lake/raw/accounts/"run=*/ 2>/dev/null | wc -l)
 [ "$parts" -gt 4 ] && pass "consistency: accounts read in $parts key-range chunks" || fail "consistency: several chunks" "parts: $parts"
 expect_eq "consistency: the total is constant" "$(sq "$cfg" "SELECT sum(balance), count(*) FROM raw.accounts")" "2000000,2000"
@@ -284,6 +302,7 @@ expect_eq "fallback: without LOCK TABLES the run succeeds" "$RC" 0
 [ "$RC" -eq 0 ] || cat "$T/err"
 expect_grep "fallback: the single connection is warned" "$T/err" "reading everything through ONE connection"
 expect_eq "fallback: single connection recorded in the manifest" "$(snapshot_field "$cfg" guarantee)" '"single connection"'
+expect_eq "fallback: no lock held, none recorded" "$(snapshot_field "$cfg" lock_held_ms)" null
 expect_eq "fallback: the total is constant (one connection)" "$(sq "$cfg" "SELECT sum(balance) FROM raw.accounts")" "2000000"
 expect_eq "fallback: no orphan items (one connection)" "$(sq "$cfg" "SELECT count(*) FROM raw.items i LEFT JOIN raw.orders o ON o.id = i.order_id WHERE o.id IS NULL")" "0"
 for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
