@@ -161,18 +161,21 @@ static int grow(struct pq_dict *d)
             uint8_t *v = sl_grow(d->values, d->count * vs, cap * vs);
             if (!v)
                 return SL_ERROR;
+            sl_prefault(v + d->count * vs, (cap - d->count) * vs);
             d->values = v;
         }
         if (d->kind == PQ_DICT_W16 || d->kind == PQ_DICT_BYTES) {
             uint64_t *h = sl_grow(d->hashes, d->count * sizeof *h, cap * sizeof *h);
             if (!h)
                 return SL_ERROR;
+            sl_prefault(h + d->count, (cap - d->count) * sizeof *h);
             d->hashes = h;
         }
         if (d->kind == PQ_DICT_BYTES) {
             uint32_t *o = sl_grow(d->offsets, d->count * sizeof *o, cap * sizeof *o);
             if (!o)
                 return SL_ERROR;
+            sl_prefault(o + d->count, (cap - d->count) * sizeof *o);
             d->offsets = o;
         }
         d->entries_cap = cap;

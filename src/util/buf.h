@@ -17,7 +17,8 @@ struct sl_buf {
     uint8_t *data;
     size_t len;
     size_t cap;
-    size_t max; /* hard cap on len */
+    size_t max;   /* hard cap on len */
+    size_t ready; /* bytes from data already mapped (util/mem.h); <= cap */
 };
 
 void sl_buf_init(struct sl_buf *b, size_t max);

@@ -35,20 +35,15 @@ void sl_prefault(void *p, size_t n)
 
 void *sl_grow(void *p, size_t used, size_t new_size)
 {
-    if (new_size - (used < new_size ? used : new_size) < PREFAULT_MIN || used >= MMAP_MIN) {
-        uint8_t *q = realloc(p, new_size);
-        if (q && new_size > used)
-            sl_prefault(q + used, new_size - used);
-        return q;
-    }
+    if (used < PREFAULT_MIN || used >= MMAP_MIN)
+        return realloc(p, new_size);
     /* A heap block that cannot grow in place is copied by realloc into a
-     * new one, faulting it in page by page as it copies: map it first. */
+     * new one, faulting it in page by page as it copies: map that part first. */
     uint8_t *q = malloc(new_size);
     if (!q)
         return NULL;
-    sl_prefault(q, new_size);
-    if (used)
-        memcpy(q, p, used);
+    sl_prefault(q, used);
+    memcpy(q, p, used);
     free(p);
     return q;
 }

@@ -6,8 +6,10 @@
  * a whole range at once (MADV_POPULATE_WRITE) costs about 0.5 µs a page.
  * A worker's buffers grow page by page in its first file — the Parquet
  * writer's column chunks, pages and dictionaries — so a 2 M-row MySQL export
- * took 13 000 faults, about a sixth of its CPU.  Growing them with sl_grow
- * maps the new room in one call instead.
+ * took 13 000 faults, about a sixth of its CPU.  sl_buf maps its room a
+ * step ahead of what it holds (buf.c); dictionaries, zstd's workspace and
+ * file buffers map theirs when allocated.  Mapping ahead costs memory that
+ * may stay unused, so it goes a step at a time, not a whole doubling.
  */
 #ifndef SL_UTIL_MEM_H
 #define SL_UTIL_MEM_H
@@ -15,8 +17,10 @@
 #include <stddef.h>
 
 /* realloc(p, new_size), the block's first `used` bytes kept (used <= the old
- * size), with the memory past them mapped ahead of use when the block is
- * large enough for that to pay.  NULL when out of memory, p then unchanged. */
+ * size).  A block realloc would copy is copied into memory mapped first;
+ * the room past `used` is left to fault or to sl_prefault, as the caller
+ * knows how much of it it will fill.  NULL when out of memory, p then
+ * unchanged. */
 void *sl_grow(void *p, size_t used, size_t new_size);
 
 /* Map [p, p + n) now rather than one fault per page (a hint: errors and

@@ -213,6 +213,34 @@ static void test_grow(void)
     free(p);
 }
 
+/* sl_buf maps its room a step ahead: never past its capacity, always past
+ * what it holds, a step (not a doubling) beyond a large write. */
+static void test_buf_ready(void)
+{
+    struct sl_buf b;
+    sl_buf_init(&b, (size_t)64 << 20);
+    static uint8_t piece[3000];
+    int ok = 1;
+    for (int i = 0; i < 4000 && ok; i++) {
+        memset(piece, i, sizeof piece);
+        ok = sl_buf_append(&b, piece, sizeof piece) == 0 && b.ready <= b.cap && b.ready >= b.len &&
+             b.data[b.len - 1] == (uint8_t)i && b.data[b.len - sizeof piece] == (uint8_t)i;
+    }
+    CHECK(ok);
+    CHECK_EQ_INT(b.len, 4000 * sizeof piece);
+    /* 12 MB held in a 16 MiB block: mapped at most 2 MiB (an eighth) beyond. */
+    CHECK(b.cap == (size_t)16 << 20);
+    CHECK(b.ready - b.len <= (size_t)2 << 20);
+    sl_buf_reset(&b);
+    CHECK_EQ_INT(sl_buf_append(&b, piece, 10), 0);
+    CHECK(b.ready >= b.len && b.ready <= b.cap);
+    sl_buf_free(&b);
+    CHECK_EQ_INT(b.ready, 0);
+    CHECK_EQ_INT(sl_buf_append(&b, piece, 1), 0); /* a freed buffer grows again */
+    CHECK(b.ready >= 1 && b.ready <= b.cap);
+    sl_buf_free(&b);
+}
+
 int main(void)
 {
     RUN(test_days_from_civil);
@@ -222,5 +250,6 @@ int main(void)
     RUN(test_safe_name);
     RUN(test_buf_cap);
     RUN(test_grow);
+    RUN(test_buf_ready);
     return CHECK_DONE();
 }
