@@ -16,7 +16,8 @@
 #                snaplake exports with jobs: 4 and many key-range chunks: the
 #                lake's total is the constant, every child has its parent
 #   fallback     a user without RELOAD: LOCK TABLES used, recorded in the
-#                manifest; a user without LOCK TABLES either: one connection
+#                manifest; a user without LOCK TABLES either: one connection;
+#                a user allowed 3 connections: fewer workers, said and recorded
 #   kill         a worker connection killed mid-chunk: retried on a spare
 #                connection of the same snapshot, the data exact; killed every
 #                time: the run fails saying no spare is left, nothing published
@@ -305,6 +306,19 @@ expect_eq "fallback: single connection recorded in the manifest" "$(snapshot_fie
 expect_eq "fallback: no lock held, none recorded" "$(snapshot_field "$cfg" lock_held_ms)" null
 expect_eq "fallback: the total is constant (one connection)" "$(sq "$cfg" "SELECT sum(balance) FROM raw.accounts")" "2000000"
 expect_eq "fallback: no orphan items (one connection)" "$(sq "$cfg" "SELECT count(*) FROM raw.items i LEFT JOIN raw.orders o ON o.id = i.order_id WHERE o.id IS NULL")" "0"
+# A user the server lets open 3 connections: the coordinator and 2 of the
+# 6 worker connections (opened at once, before the lock) get in; the run goes
+# on with those, says so, and records it.
+M -e "CREATE USER few@'127.0.0.1' WITH MAX_USER_CONNECTIONS 3;
+      GRANT RELOAD, SELECT, LOCK TABLES ON *.* TO few@'127.0.0.1';" || fail "few user"
+cfg=$(project few "mysql://few@127.0.0.1:$MYTEST_PORT/bank")
+sed -i 's/^jobs: 2/jobs: 4/' "$cfg"
+SNAPLAKE_MYSQL_CHUNK_ROWS=100 run_sl "$cfg"
+expect_eq "fallback: with room for 2 worker connections the run succeeds" "$RC" 0
+[ "$RC" -eq 0 ] || cat "$T/err"
+expect_grep "fallback: fewer connections are warned" "$T/err" "only 2 snapshot connections could be opened"
+expect_eq "fallback: the connections recorded" "$(snapshot_field "$cfg" connections)" 2
+expect_eq "fallback: the total is constant (2 connections)" "$(sq "$cfg" "SELECT sum(balance) FROM raw.accounts")" "2000000"
 for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
 bg_pids=()
 
