@@ -849,6 +849,54 @@ static char *dup_column(sqlite3_stmt *st, int i)
     return strdup((const char *)sqlite3_column_text(st, i));
 }
 
+/* The rows of `sql` (?1 bound to `key`) as an array of `size`-byte
+ * elements, each zeroed then filled by row() (SL_ERROR: out of memory).
+ * On failure the elements read so far go to drop(list, count) — which
+ * frees what row() allocated, and the array — and nothing is returned. */
+static int read_list(struct flow_state *s, const char *sql, const char *what, const char *key,
+                     size_t size, int (*row)(sqlite3_stmt *st, void *elem),
+                     void (*drop)(void *list, int n), void **out, int *n, struct sl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    uint8_t *list = NULL;
+    int count = 0, rc = SL_OK, step;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_err(s, err, what);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        void *p = realloc(list, size * (size_t)(count + 1));
+        if (!p) {
+            rc = sl_err_set(err, false, "state", s->path, "out of memory");
+            break;
+        }
+        list = p;
+        void *e = list + size * (size_t)count++;
+        memset(e, 0, size);
+        if (row(st, e)) {
+            rc = sl_err_set(err, false, "state", s->path, "out of memory");
+            break;
+        }
+    }
+    if (rc == SL_OK && step != SQLITE_DONE)
+        rc = db_err(s, err, what); /* not the end of the rows: an error mid-way */
+    sqlite3_finalize(st);
+    if (rc) {
+        drop(list, count);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return SL_OK;
+}
+
+static void drop_plain(void *list, int n)
+{
+    (void)n;
+    free(list);
+}
+
 /* The files of dataset d, in part order (a chunk's index; a model has one). */
 static int load_files(struct flow_state *s, const char *run_id, struct flow_dataset_record *d,
                       struct sl_err *err)
@@ -892,41 +940,41 @@ static int load_files(struct flow_state *s, const char *run_id, struct flow_data
     return rc;
 }
 
+static int dataset_row(sqlite3_stmt *st, void *elem)
+{
+    struct flow_dataset_record *d = elem;
+    snprintf(d->layer, sizeof d->layer, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(d->name, sizeof d->name, "%s", (const char *)sqlite3_column_text(st, 1));
+    snprintf(d->prefix, sizeof d->prefix, "%s", (const char *)sqlite3_column_text(st, 2));
+    snprintf(d->location, sizeof d->location, "%s", (const char *)sqlite3_column_text(st, 3));
+    d->source_table = dup_column(st, 4);
+    d->source_rows = sqlite3_column_int64(st, 5);
+    d->rows_exact = sqlite3_column_int(st, 6);
+    d->schema_json = dup_column(st, 7);
+    return SL_OK;
+}
+
+static void drop_datasets(void *list, int n)
+{
+    flow_state_datasets_free(list, n);
+}
+
 int flow_state_datasets(struct flow_state *s, const char *run_id, struct flow_dataset_record **out,
                         int *n, struct sl_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    struct flow_dataset_record *list = NULL;
-    int count = 0, rc = SL_OK;
+    void *list;
+    int count;
     *out = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT layer, name, prefix, location, source_table, source_rows, "
-                           "rows_exact, schema_json FROM datasets WHERE run_id = ?1 ORDER BY seq",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(s, err, "cannot read datasets");
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    while (rc == SL_OK && sqlite3_step(st) == SQLITE_ROW) {
-        void *p = realloc(list, sizeof *list * (size_t)(count + 1));
-        if (!p) {
-            rc = sl_err_set(err, false, "state", s->path, "out of memory");
-            break;
-        }
-        list = p;
-        struct flow_dataset_record *d = &list[count++];
-        memset(d, 0, sizeof *d);
-        snprintf(d->layer, sizeof d->layer, "%s", (const char *)sqlite3_column_text(st, 0));
-        snprintf(d->name, sizeof d->name, "%s", (const char *)sqlite3_column_text(st, 1));
-        snprintf(d->prefix, sizeof d->prefix, "%s", (const char *)sqlite3_column_text(st, 2));
-        snprintf(d->location, sizeof d->location, "%s", (const char *)sqlite3_column_text(st, 3));
-        d->source_table = dup_column(st, 4);
-        d->source_rows = sqlite3_column_int64(st, 5);
-        d->rows_exact = sqlite3_column_int(st, 6);
-        d->schema_json = dup_column(st, 7);
-    }
-    sqlite3_finalize(st);
+    if (read_list(s,
+                  "SELECT layer, name, prefix, location, source_table, source_rows, "
+                  "rows_exact, schema_json FROM datasets WHERE run_id = ?1 ORDER BY seq",
+                  "cannot read datasets", run_id, sizeof **out, dataset_row, drop_datasets, &list,
+                  &count, err))
+        return SL_ERROR;
+    int rc = SL_OK;
     for (int i = 0; rc == SL_OK && i < count; i++)
-        rc = load_files(s, run_id, &list[i], err);
+        rc = load_files(s, run_id, (struct flow_dataset_record *)list + i, err);
     if (rc) {
         flow_state_datasets_free(list, count);
         return rc;
@@ -982,70 +1030,41 @@ int flow_state_resumable(struct flow_state *s, const char *run_id, char *out, si
     return SL_OK;
 }
 
+static int run_id_row(sqlite3_stmt *st, void *elem)
+{
+    snprintf(elem, 32, "%s", (const char *)sqlite3_column_text(st, 0));
+    return SL_OK;
+}
+
 int flow_state_abandoned(struct flow_state *s, const char *before, char (**ids)[32], int *n,
                          struct sl_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    char(*list)[32] = NULL;
-    int count = 0, rc = SL_OK;
-    *ids = NULL;
-    *n = 0;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT run_id FROM runs WHERE run_id < ?1 AND cleaned_at IS NULL AND "
-                           "state IN ('failed', 'interrupted') AND EXISTS (SELECT 1 FROM runs l "
-                           "WHERE l.run_id > runs.run_id AND l.run_id <= ?1 AND (l.state = "
-                           "'done' OR l.run_id = ?1)) ORDER BY run_id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(s, err, "cannot read runs");
-    sqlite3_bind_text(st, 1, before, -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        void *p = realloc(list, sizeof *list * (size_t)(count + 1));
-        if (!p) {
-            rc = sl_err_set(err, false, "state", s->path, "out of memory");
-            break;
-        }
-        list = p;
-        snprintf(list[count++], 32, "%s", (const char *)sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    if (rc) {
-        free(list);
-        return rc;
-    }
+    void *list;
+    int rc = read_list(s,
+                       "SELECT run_id FROM runs WHERE run_id < ?1 AND cleaned_at IS NULL AND "
+                       "state IN ('failed', 'interrupted') AND EXISTS (SELECT 1 FROM runs l "
+                       "WHERE l.run_id > runs.run_id AND l.run_id <= ?1 AND (l.state = "
+                       "'done' OR l.run_id = ?1)) ORDER BY run_id",
+                       "cannot read runs", before, sizeof **ids, run_id_row, drop_plain, &list, n,
+                       err);
     *ids = list;
-    *n = count;
+    return rc;
+}
+
+static int prefix_row(sqlite3_stmt *st, void *elem)
+{
+    snprintf(elem, PATH_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
     return SL_OK;
 }
 
 int flow_state_prefixes(struct flow_state *s, const char *run_id, char (**out)[PATH_MAX], int *n,
                         struct sl_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    char(*list)[PATH_MAX] = NULL;
-    int count = 0, rc = SL_OK;
-    *out = NULL;
-    *n = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT prefix FROM datasets WHERE run_id = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
-        return db_err(s, err, "cannot read datasets");
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        void *p = realloc(list, sizeof *list * (size_t)(count + 1));
-        if (!p) {
-            rc = sl_err_set(err, false, "state", s->path, "out of memory");
-            break;
-        }
-        list = p;
-        snprintf(list[count++], PATH_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    if (rc) {
-        free(list);
-        return rc;
-    }
+    void *list;
+    int rc = read_list(s, "SELECT prefix FROM datasets WHERE run_id = ?1", "cannot read datasets",
+                       run_id, sizeof **out, prefix_row, drop_plain, &list, n, err);
     *out = list;
-    *n = count;
-    return SL_OK;
+    return rc;
 }
 
 int flow_state_mark_cleaned(struct flow_state *s, const char *run_id, struct sl_err *err)
@@ -1081,58 +1100,46 @@ static void read_file_row(sqlite3_stmt *st, int i, struct lake_file *f)
     f->seconds = sqlite3_column_double(st, i + 4);
 }
 
+static int chunk_row(sqlite3_stmt *st, void *elem)
+{
+    struct flow_chunk_record *c = elem;
+    snprintf(c->dataset, sizeof c->dataset, "%s", (const char *)sqlite3_column_text(st, 0));
+    c->index = sqlite3_column_int(st, 1);
+    c->whole = sqlite3_column_int(st, 2);
+    /* The bounds as the source wrote them (integers before the bounds
+     * became the source's text were written as decimal text too). */
+    if ((sqlite3_column_type(st, 3) != SQLITE_NULL &&
+         !(c->lo = strdup((const char *)sqlite3_column_text(st, 3)))) ||
+        (sqlite3_column_type(st, 4) != SQLITE_NULL &&
+         !(c->hi = strdup((const char *)sqlite3_column_text(st, 4)))))
+        return SL_ERROR;
+    c->est_rows = sqlite3_column_int64(st, 5);
+    c->done = sqlite3_column_int(st, 6);
+    if (c->done)
+        read_file_row(st, 7, &c->file);
+    return SL_OK;
+}
+
+static void drop_chunks(void *list, int n)
+{
+    flow_state_chunks_free(list, n);
+}
+
 int flow_state_chunks(struct flow_state *s, const char *run_id, struct flow_chunk_record **out,
                       int *n, struct sl_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    struct flow_chunk_record *list = NULL;
-    int count = 0, rc = SL_OK;
-    *out = NULL;
-    *n = 0;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT t.dataset, t.chunk_index, t.chunk_whole, t.chunk_lo, "
-                           " t.chunk_hi, t.est_rows, t.state = 'done' AND f.path IS NOT NULL, "
-                           " f.path, f.rows, f.bytes, f.crc32, f.seconds FROM tasks t "
-                           "LEFT JOIN files f ON f.run_id = t.run_id AND f.task_id = t.task_id "
-                           "WHERE t.run_id = ?1 AND t.kind = 'export' AND t.dataset IS NOT NULL "
-                           "ORDER BY t.seq",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(s, err, "cannot read export tasks");
-    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        void *p = realloc(list, sizeof *list * (size_t)(count + 1));
-        if (!p) {
-            rc = sl_err_set(err, false, "state", s->path, "out of memory");
-            break;
-        }
-        list = p;
-        struct flow_chunk_record *c = &list[count++];
-        memset(c, 0, sizeof *c);
-        snprintf(c->dataset, sizeof c->dataset, "%s", (const char *)sqlite3_column_text(st, 0));
-        c->index = sqlite3_column_int(st, 1);
-        c->whole = sqlite3_column_int(st, 2);
-        /* The bounds as the source wrote them (integers before the bounds
-         * became the source's text were written as decimal text too). */
-        if ((sqlite3_column_type(st, 3) != SQLITE_NULL &&
-             !(c->lo = strdup((const char *)sqlite3_column_text(st, 3)))) ||
-            (sqlite3_column_type(st, 4) != SQLITE_NULL &&
-             !(c->hi = strdup((const char *)sqlite3_column_text(st, 4))))) {
-            rc = sl_err_set(err, false, "state", s->path, "out of memory");
-            break;
-        }
-        c->est_rows = sqlite3_column_int64(st, 5);
-        c->done = sqlite3_column_int(st, 6);
-        if (c->done)
-            read_file_row(st, 7, &c->file);
-    }
-    sqlite3_finalize(st);
-    if (rc) {
-        flow_state_chunks_free(list, count);
-        return rc;
-    }
+    void *list;
+    int rc = read_list(s,
+                       "SELECT t.dataset, t.chunk_index, t.chunk_whole, t.chunk_lo, "
+                       " t.chunk_hi, t.est_rows, t.state = 'done' AND f.path IS NOT NULL, "
+                       " f.path, f.rows, f.bytes, f.crc32, f.seconds FROM tasks t "
+                       "LEFT JOIN files f ON f.run_id = t.run_id AND f.task_id = t.task_id "
+                       "WHERE t.run_id = ?1 AND t.kind = 'export' AND t.dataset IS NOT NULL "
+                       "ORDER BY t.seq",
+                       "cannot read export tasks", run_id, sizeof **out, chunk_row, drop_chunks,
+                       &list, n, err);
     *out = list;
-    *n = count;
-    return SL_OK;
+    return rc;
 }
 
 void flow_state_chunks_free(struct flow_chunk_record *c, int n)
