@@ -192,6 +192,61 @@ void sl_batch_reset(struct sl_batch *b)
     }
 }
 
+static int child_grow(struct sl_batch_column *c);
+
+/* Room for `n` elements in a LIST column's child. */
+static int child_grow_to(struct sl_batch_column *c, size_t n)
+{
+    size_t count = c->child_count;
+    c->child_count = c->child_capacity; /* child_grow doubles when full */
+    int rc = c->child_capacity < n ? child_grow(c) : SL_OK;
+    c->child_count = count;
+    return rc;
+}
+
+/* Rows [0, n) of one column (a LIST column's child included). */
+static int copy_column(struct sl_batch_column *d, const struct sl_batch_column *s, size_t n,
+                       size_t width)
+{
+    sl_buf_reset(&d->data);
+    if (!n)
+        return SL_OK; /* a LIST child may have no arrays yet */
+    memcpy(d->valid, s->valid, n);
+    if (s->values)
+        memcpy(d->values, s->values, n * width);
+    if (s->offsets) {
+        memcpy(d->offsets, s->offsets, (n + 1) * sizeof *d->offsets);
+        if (s->data.len && sl_buf_append(&d->data, s->data.data, s->data.len))
+            return SL_ERROR;
+    }
+    return SL_OK;
+}
+
+int sl_batch_copy(struct sl_batch *dst, const struct sl_batch *src)
+{
+    sl_batch_reset(dst);
+    for (int i = 0; i < src->schema->ncols; i++) {
+        struct sl_batch_column *d = &dst->cols[i];
+        const struct sl_batch_column *s = &src->cols[i];
+        size_t w = sl_type_width(src->schema->cols[i].type, src->schema->cols[i].precision);
+        if (!s->list_offsets) {
+            if (copy_column(d, s, src->nrows, w))
+                return SL_ERROR;
+            continue;
+        }
+        memcpy(d->valid, s->valid, src->nrows);
+        memcpy(d->list_offsets, s->list_offsets, (src->nrows + 1) * sizeof *d->list_offsets);
+        while (d->child_capacity < s->child_count)
+            if (child_grow_to(d, s->child_count))
+                return SL_ERROR;
+        if (copy_column(d->child, s->child, s->child_count, w))
+            return SL_ERROR;
+        d->child_count = s->child_count;
+    }
+    dst->nrows = src->nrows;
+    return SL_OK;
+}
+
 /* Make room for one more element in a LIST column's child. */
 static int child_grow(struct sl_batch_column *c)
 {

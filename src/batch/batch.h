@@ -116,6 +116,9 @@ struct sl_batch *sl_batch_new(const struct sl_schema *schema, size_t capacity,
 void sl_batch_free(struct sl_batch *b);
 /* Empty the batch for reuse, keeping its memory. */
 void sl_batch_reset(struct sl_batch *b);
+/* Replace dst's rows with a copy of src's (dst: made by sl_batch_new for the
+ * same schema and capacity).  SL_ERROR when out of memory. */
+int sl_batch_copy(struct sl_batch *dst, const struct sl_batch *src);
 
 /* Row-by-row filling: set every column of row b->nrows, then sl_batch_end_row.
  * Fixed-width setters write b->nrows; the variable-length one appends. */

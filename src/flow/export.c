@@ -11,6 +11,7 @@
 #include "flow/run_internal.h"
 #include "util/log.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,9 +30,123 @@ static int sink_write(void *ctx, const void *data, size_t n, struct sl_err *err)
     return s->store->type->write(s->f, data, n, err);
 }
 
+/* A chunk's writer thread, when the machine has a core to spare for it
+ * (use_pipe): the source decodes the next batch while the last one is
+ * encoded and compressed, instead of the two taking turns on one thread.
+ * The source's batch is copied (memcpy: a few percent of the writer's
+ * work) because the sources keep writing into theirs; `copy` is written
+ * only by the writer thread between a hand-over and its `idle` signal. */
+struct pipe {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct pq_writer *w;
+    struct sl_batch *copy;
+    bool full, quit;
+    int rc;
+    struct sl_err err; /* the writer's, read after rc is set */
+};
+
+static void *pipe_main(void *arg)
+{
+    struct pipe *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->full && !p->quit)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (!p->full)
+            break;
+        pthread_mutex_unlock(&p->mu);
+        int rc = p->rc ? SL_OK : pq_writer_write(p->w, p->copy, &p->err);
+        pthread_mutex_lock(&p->mu);
+        if (rc)
+            p->rc = rc;
+        p->full = false;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Wait until the writer thread has written what it was given; its error. */
+static int pipe_wait(struct pipe *p, struct sl_err *err)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->full)
+        pthread_cond_wait(&p->cv, &p->mu);
+    int rc = p->rc;
+    pthread_mutex_unlock(&p->mu);
+    if (rc)
+        *err = p->err;
+    return rc;
+}
+
+static int pipe_put(struct pipe *p, const struct sl_batch *b, struct sl_err *err)
+{
+    if (pipe_wait(p, err))
+        return SL_ERROR;
+    if (sl_batch_copy(p->copy, b))
+        return sl_err_set(err, false, "export", "", "out of memory copying a batch");
+    pthread_mutex_lock(&p->mu);
+    p->full = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return SL_OK;
+}
+
+static int pipe_start(struct pipe *p, const struct sl_schema *schema, struct pq_writer *w)
+{
+    memset(p, 0, sizeof *p);
+    p->w = w;
+    p->copy = sl_batch_new(schema, BATCH_ROWS, BATCH_MAX_COLUMN_BYTES);
+    if (!p->copy)
+        return SL_ERROR;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if (pthread_create(&p->th, NULL, pipe_main, p)) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->cv);
+        sl_batch_free(p->copy);
+        p->copy = NULL;
+        return SL_ERROR;
+    }
+    return SL_OK;
+}
+
+/* Let the writer thread finish what it holds and end; its error, if any. */
+static int pipe_stop(struct pipe *p, struct sl_err *err)
+{
+    if (!p->copy)
+        return SL_OK;
+    pthread_mutex_lock(&p->mu);
+    p->quit = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->th, NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    sl_batch_free(p->copy);
+    p->copy = NULL;
+    if (p->rc && err)
+        *err = p->err;
+    return p->rc;
+}
+
+/* A writer thread per worker pays when the workers leave cores idle: jobs
+ * below the machine's cores.  SNAPLAKE_PIPE=0/1 decides instead (tests). */
+static bool use_pipe(int jobs)
+{
+    const char *e = getenv("SNAPLAKE_PIPE");
+    if (e && *e)
+        return strcmp(e, "0") != 0;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > jobs;
+}
+
 struct emit {
     struct run *r;
     struct pq_writer *w;
+    struct pipe *pipe; /* NULL: written on the worker's own thread */
     const char *table;
     struct sl_cancel *cancel; /* the worker's: fired on a time limit or a stop */
     int slow;                 /* SNAPLAKE_FAULT=slow: hang after the first batch */
@@ -75,7 +190,7 @@ static int emit_batch(void *arg, const struct sl_batch *b, struct sl_err *err)
     e->rows += (int64_t)b->nrows;
     e->bytes += bytes;
     progress_add(e->table_index, (int64_t)b->nrows, bytes);
-    return pq_writer_write(e->w, b, err);
+    return e->pipe ? pipe_put(e->pipe, b, err) : pq_writer_write(e->w, b, err);
 }
 
 static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_err *err)
@@ -89,6 +204,7 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     struct sink sink = {.store = &r->store, .crc = crc32_z(0, NULL, 0)};
     struct sl_cancel *cancel = &r->cancel[worker];
     struct emit em = {.r = r, .table = t->name, .table_index = c->table, .cancel = cancel};
+    struct pipe pipe = {0};
     struct pq_file_info info = {0};
     char path[PATH_MAX];
     double t0 = run_now();
@@ -131,6 +247,8 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
         pq_writer_open(&w, &t->columns, &po, sink_write, &sink, err))
         goto out;
     em.w = w;
+    if (r->pipe_writes && pipe_start(&pipe, &t->columns, w) == SL_OK)
+        em.pipe = &pipe;
     /* Armed while the source reads: the leader's cancel stops the read even
      * when it waits for the server (a lock, a slow disk, a stalled link). */
     if (sl_cancel_arm(cancel, st->reader_cancel, r->readers[worker]))
@@ -138,6 +256,10 @@ static int export_chunk(void *arg, int job, int worker, int attempt, struct sl_e
     else
         rc = st->read_chunk(r->readers[worker], t, c, batch, emit_batch, &em, err);
     sl_cancel_disarm(cancel);
+    /* A writer's error fails the read through the next emit; one on the
+     * last batch fails the chunk here.  A read that failed keeps its own. */
+    if (pipe_stop(&pipe, rc ? NULL : err) && !rc)
+        rc = SL_ERROR;
     if (rc || (rc = SL_ERROR, pq_writer_finish(w, &info, err)))
         goto out;
     if (r->store.type->commit(sink.f, err)) {
@@ -182,6 +304,7 @@ out:
         if (!strstr(err->object, t->name) && !strstr(err->object, "table "))
             sl_err_context(err, "table %s, part %d", t->name, c->index);
     }
+    pipe_stop(&pipe, NULL); /* stopped already unless a step before the read failed */
     r->store.type->abort(sink.f, NULL);
     pq_writer_free(w);
     sl_batch_free(batch);
@@ -565,6 +688,7 @@ int run_export(struct run *r, const char *arg, struct sl_err *err)
     for (int i = 0; i < r->nchunks; i++)
         if (!(r->reuse && r->recorded[i].done))
             r->chunks_left[r->chunks[i].table]++;
+    r->pipe_writes = use_pipe(r->cfg->jobs);
     r->readers = calloc((size_t)r->cfg->jobs, sizeof *r->readers);
     r->spares = calloc((size_t)r->cfg->jobs, sizeof *r->spares);
     if (!order || !r->results || !r->readers || !r->spares) {

@@ -159,6 +159,7 @@ struct run {
     int nfaults;
     time_t fault_clock; /* clock:<unix seconds>, else 0 */
     char fault_pause[64]; /* pause:<point>[,<point>…], else "" */
+    bool pipe_writes;     /* each chunk written on a thread of its own (export.c use_pipe) */
     /* slow:<dataset>:<n>: the first n attempts of that dataset's chunks
      * hang after their first batch until they are cancelled (at most a
      * minute), as a chunk stuck in the server would. */

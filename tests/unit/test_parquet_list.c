@@ -37,7 +37,11 @@ static void expect_ints(size_t i, char *buf, size_t size)
 
 static const char *const words[] = {"a", "bb", "ccc", "été", ""};
 
-static void write_file(const char *path, size_t rows, size_t dict_max, size_t page_rows)
+/* via_copy: each batch reaches the writer through sl_batch_copy into a
+ * second batch, reused from batch to batch, as export.c's writer thread
+ * gets them. */
+static void write_file(const char *path, size_t rows, size_t dict_max, size_t page_rows,
+                       bool via_copy)
 {
     struct sl_column cols[3] = {0};
     snprintf(cols[0].name, sizeof cols[0].name, "ints");
@@ -48,6 +52,7 @@ static void write_file(const char *path, size_t rows, size_t dict_max, size_t pa
     cols[2].type = SL_T_INT32, cols[2].nullable = false;
     struct sl_schema s = {.ncols = 3, .cols = cols};
     struct sl_batch *b = sl_batch_new(&s, 256, 1 << 24);
+    struct sl_batch *copy = via_copy ? sl_batch_new(&s, 256, 1 << 24) : NULL;
     FILE *f = fopen(path, "wb");
     struct pq_options o;
     pq_options_default(&o);
@@ -81,12 +86,16 @@ static void write_file(const char *path, size_t rows, size_t dict_max, size_t pa
         sl_batch_set_i32(b, 2, (int32_t)i);
         sl_batch_end_row(b);
         if (b->nrows == b->capacity) {
-            CHECK_EQ_INT(pq_writer_write(w, b, &err), 0);
+            if (copy)
+                CHECK_EQ_INT(sl_batch_copy(copy, b), 0);
+            CHECK_EQ_INT(pq_writer_write(w, copy ? copy : b, &err), 0);
             sl_batch_reset(b);
         }
     }
+    if (b->nrows && copy)
+        CHECK_EQ_INT(sl_batch_copy(copy, b), 0);
     if (b->nrows)
-        CHECK_EQ_INT(pq_writer_write(w, b, &err), 0);
+        CHECK_EQ_INT(pq_writer_write(w, copy ? copy : b, &err), 0);
     struct pq_file_info info;
     CHECK_EQ_INT(pq_writer_finish(w, &info, &err), 0);
     CHECK_EQ_INT(info.rows, (long long)rows);
@@ -94,6 +103,7 @@ static void write_file(const char *path, size_t rows, size_t dict_max, size_t pa
         fprintf(stderr, "  %s: %s\n", err.object, err.msg);
     pq_writer_free(w);
     sl_batch_free(b);
+    sl_batch_free(copy);
     fclose(f);
 }
 
@@ -164,7 +174,7 @@ static void check_file(const char *path, size_t rows)
 static void test_list_dictionary(void)
 {
     const char *path = "/tmp/snaplake-test-list-dict.parquet";
-    write_file(path, 5000, 1 << 20, 20000);
+    write_file(path, 5000, 1 << 20, 20000, false);
     check_file(path, 5000);
     unlink(path);
 }
@@ -172,7 +182,7 @@ static void test_list_dictionary(void)
 static void test_list_plain_small_pages(void)
 {
     const char *path = "/tmp/snaplake-test-list-plain.parquet";
-    write_file(path, 3000, 0, 37);
+    write_file(path, 3000, 0, 37, false);
     check_file(path, 3000);
     unlink(path);
 }
@@ -180,8 +190,18 @@ static void test_list_plain_small_pages(void)
 static void test_list_fallback(void)
 {
     const char *path = "/tmp/snaplake-test-list-fallback.parquet";
-    write_file(path, 4000, 600, 500);
+    write_file(path, 4000, 600, 500, false);
     check_file(path, 4000);
+    unlink(path);
+}
+
+/* The same rows through sl_batch_copy (the pipelined export's path): NULL
+ * lists, NULL elements, a 3000-element list growing the copy's child. */
+static void test_list_through_copy(void)
+{
+    const char *path = "/tmp/snaplake-test-list-copy.parquet";
+    write_file(path, 5000, 1 << 20, 20000, true);
+    check_file(path, 5000);
     unlink(path);
 }
 
@@ -190,5 +210,6 @@ int main(void)
     RUN(test_list_dictionary);
     RUN(test_list_plain_small_pages);
     RUN(test_list_fallback);
+    RUN(test_list_through_copy);
     return CHECK_DONE();
 }
