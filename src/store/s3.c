@@ -728,6 +728,27 @@ static int s3_get_file(void *ctx, const char *path, const char *local, struct sl
  * with the key. */
 typedef int (*page_fn)(void *arg, const struct store_s3_entry *e);
 
+/* One page of a listing: GET with query q, the reply parsed by `parse`
+ * into *pg (store_s3_page_free it on success).  `op` names the call in
+ * an error. */
+static int get_page(struct s3 *s, const char *kp, const char *op, const struct aws_query *q,
+                    size_t nq,
+                    int (*parse)(const char *xml, size_t len, const char *what,
+                                 struct store_s3_page *pg, struct sl_err *err),
+                    struct store_s3_page *pg, struct sl_err *err)
+{
+    struct aws_response resp;
+    struct sl_err e = {0};
+    aws_response_init(&resp);
+    int rc = call(s, "GET", NULL, q, nq, NULL, 0, NULL, 0, &resp, &e);
+    if (rc)
+        fail(s, kp, op, &resp, &e, err);
+    else
+        rc = parse((const char *)resp.body.data, resp.body.len, kp, pg, err);
+    aws_response_free(&resp);
+    return rc;
+}
+
 static int list_keys(struct s3 *s, const char *kp, const char *delimiter, page_fn fn, void *arg,
                      struct sl_err *err)
 {
@@ -740,16 +761,8 @@ static int list_keys(struct s3 *s, const char *kp, const char *delimiter, page_f
             q[nq++] = (struct aws_query){"delimiter", delimiter};
         if (token[0])
             q[nq++] = (struct aws_query){"continuation-token", token};
-        struct aws_response resp;
-        struct sl_err e = {0};
         struct store_s3_page pg;
-        aws_response_init(&resp);
-        rc = call(s, "GET", NULL, q, nq, NULL, 0, NULL, 0, &resp, &e);
-        if (rc)
-            fail(s, kp, "ListObjectsV2", &resp, &e, err);
-        else
-            rc = store_s3_parse_list((const char *)resp.body.data, resp.body.len, kp, &pg, err);
-        aws_response_free(&resp);
+        rc = get_page(s, kp, "ListObjectsV2", q, nq, store_s3_parse_list, &pg, err);
         if (rc)
             break;
         for (int i = 0; rc == SL_OK && i < pg.n; i++)
@@ -911,16 +924,8 @@ static int s3_sweep_incomplete(void *ctx, const char *prefix, int *removed, stru
             q[nq++] = (struct aws_query){"key-marker", key_marker};
         if (id_marker[0])
             q[nq++] = (struct aws_query){"upload-id-marker", id_marker};
-        struct aws_response resp;
-        struct sl_err e = {0};
         struct store_s3_page pg;
-        aws_response_init(&resp);
-        rc = call(s, "GET", NULL, q, nq, NULL, 0, NULL, 0, &resp, &e);
-        if (rc)
-            fail(s, kp, "ListMultipartUploads", &resp, &e, err);
-        else
-            rc = store_s3_parse_uploads((const char *)resp.body.data, resp.body.len, kp, &pg, err);
-        aws_response_free(&resp);
+        rc = get_page(s, kp, "ListMultipartUploads", q, nq, store_s3_parse_uploads, &pg, err);
         if (rc)
             break;
         for (int i = 0; rc == SL_OK && i < pg.n; i++) {
