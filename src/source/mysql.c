@@ -591,20 +591,6 @@ static int start_snapshots(struct snap *s, struct sl_err *err)
     return SL_OK;
 }
 
-static int64_t chunk_rows_setting(void)
-{
-    const char *e = getenv("SNAPLAKE_MYSQL_CHUNK_ROWS");
-    if (e && *e) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(e, &end, 10);
-        if (!errno && *end == 0 && v >= 1)
-            return v;
-        sl_warn("SNAPLAKE_MYSQL_CHUNK_ROWS=%s ignored: expected a number of rows >= 1", e);
-    }
-    return CHUNK_ROWS;
-}
-
 /* LOCK TABLES `a` READ, `b` READ, … on every base table of the database. */
 static int lock_tables(struct snap *s, struct sl_err *err)
 {
@@ -672,7 +658,7 @@ static int my_open(const char *url, const struct source_options *opt, void **out
     s->skipped = json_array();
     s->text_columns = json_array();
     s->non_transactional = json_array();
-    s->chunk_rows = chunk_rows_setting();
+    s->chunk_rows = src_env_size("SNAPLAKE_MYSQL_CHUNK_ROWS", 1, CHUNK_ROWS, "rows");
     src_redact_url(url, s->display, sizeof s->display);
     if (parse_url(url, &s->par, s->scheme, sizeof s->scheme, why, sizeof why)) {
         sl_err_set(err, false, "source", s->display, "cannot read the source URL: %s", why);

@@ -380,20 +380,6 @@ static int connect_db(const char *conninfo, const char *app, const char *display
     return SL_OK;
 }
 
-static int64_t chunk_bytes_setting(void)
-{
-    const char *e = getenv("SNAPLAKE_PG_CHUNK_BYTES");
-    if (e && *e) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(e, &end, 10);
-        if (!errno && *end == 0 && v >= 8192)
-            return v;
-        sl_warn("SNAPLAKE_PG_CHUNK_BYTES=%s ignored: expected a number of bytes >= 8192", e);
-    }
-    return DEFAULT_CHUNK_BYTES;
-}
-
 static void pg_close(void *ctx);
 
 static int pg_open(const char *url, const struct source_options *opt, void **out,
@@ -406,7 +392,7 @@ static int pg_open(const char *url, const struct source_options *opt, void **out
         return sl_err_set(err, false, "source", "postgres", "out of memory");
     src_redact_url(url, s->display, sizeof s->display);
     url_conninfo(url, s->conninfo, sizeof s->conninfo);
-    s->chunk_bytes = chunk_bytes_setting();
+    s->chunk_bytes = src_env_size("SNAPLAKE_PG_CHUNK_BYTES", 8192, DEFAULT_CHUNK_BYTES, "bytes");
     s->text_columns = json_array();
     s->skipped = json_array();
     if (is_conninfo(s->conninfo)) {

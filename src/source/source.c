@@ -3,6 +3,7 @@
  * safe names for the lake and catalog, and the URL as shown to people.
  */
 #include "source/source.h"
+#include "util/log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -219,4 +220,18 @@ void src_url_put(char *out, size_t size, size_t *o, const char *s, const char *k
         }
     }
     out[*o < size ? *o : size - 1] = 0;
+}
+
+int64_t src_env_size(const char *name, int64_t min, int64_t fallback, const char *unit)
+{
+    const char *e = getenv(name);
+    if (!e || !*e)
+        return fallback;
+    char *end;
+    errno = 0;
+    long long v = strtoll(e, &end, 10);
+    if (!errno && *end == 0 && v >= min)
+        return v;
+    sl_warn("%s=%s ignored: expected a number of %s >= %lld", name, e, unit, (long long)min);
+    return fallback;
 }

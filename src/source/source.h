@@ -70,6 +70,11 @@ int src_chunk_set_int(struct src_chunk *c, int64_t lo, int64_t hi);
  * decimal integer (a run state written by something else). */
 int src_bound_int(const char *bound, int64_t open, int64_t *out);
 
+/* A chunk size from the environment (the tests' switch for small chunks):
+ * the integer in `name` when it is at least `min`, else `fallback` — with
+ * a warning naming `unit` when the variable is set but not such a number. */
+int64_t src_env_size(const char *name, int64_t min, int64_t fallback, const char *unit);
+
 /* How many chunks of at most `per_chunk` hold `amount` (rows, bytes):
  * ceil(amount / per_chunk), at least 1 and at most `max`. */
 int64_t src_chunk_count(int64_t amount, int64_t per_chunk, int64_t max);

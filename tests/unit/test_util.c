@@ -241,6 +241,21 @@ static void test_buf_ready(void)
     sl_buf_free(&b);
 }
 
+static void test_env_size(void)
+{
+    unsetenv("SNAPLAKE_TEST_SIZE");
+    CHECK_EQ_INT(src_env_size("SNAPLAKE_TEST_SIZE", 8, 100, "rows"), 100);
+    setenv("SNAPLAKE_TEST_SIZE", "64", 1);
+    CHECK_EQ_INT(src_env_size("SNAPLAKE_TEST_SIZE", 8, 100, "rows"), 64);
+    setenv("SNAPLAKE_TEST_SIZE", "4", 1); /* below the minimum */
+    CHECK_EQ_INT(src_env_size("SNAPLAKE_TEST_SIZE", 8, 100, "rows"), 100);
+    setenv("SNAPLAKE_TEST_SIZE", "12k", 1);
+    CHECK_EQ_INT(src_env_size("SNAPLAKE_TEST_SIZE", 8, 100, "rows"), 100);
+    setenv("SNAPLAKE_TEST_SIZE", "", 1);
+    CHECK_EQ_INT(src_env_size("SNAPLAKE_TEST_SIZE", 8, 100, "rows"), 100);
+    unsetenv("SNAPLAKE_TEST_SIZE");
+}
+
 int main(void)
 {
     RUN(test_days_from_civil);
@@ -251,5 +266,6 @@ int main(void)
     RUN(test_buf_cap);
     RUN(test_grow);
     RUN(test_buf_ready);
+    RUN(test_env_size);
     return CHECK_DONE();
 }
