@@ -34,8 +34,9 @@ static int sink_write(void *ctx, const void *data, size_t n, struct sl_err *err)
  * (use_pipe): the source decodes the next batch while the last one is
  * encoded and compressed, instead of the two taking turns on one thread.
  * The source's batch is copied (memcpy: a few percent of the writer's
- * work) because the sources keep writing into theirs; `copy` is written
- * only by the writer thread between a hand-over and its `idle` signal. */
+ * work) because the sources keep writing into theirs.  `copy` is filled by
+ * the worker only while `full` is false and read by the writer thread
+ * only while it is true; `full` changes under `mu`. */
 struct pipe {
     pthread_t th;
     pthread_mutex_t mu;
