@@ -192,17 +192,7 @@ void sl_batch_reset(struct sl_batch *b)
     }
 }
 
-static int child_grow(struct sl_batch_column *c);
-
-/* Room for `n` elements in a LIST column's child. */
-static int child_grow_to(struct sl_batch_column *c, size_t n)
-{
-    size_t count = c->child_count;
-    c->child_count = c->child_capacity; /* child_grow doubles when full */
-    int rc = c->child_capacity < n ? child_grow(c) : SL_OK;
-    c->child_count = count;
-    return rc;
-}
+static int child_reserve(struct sl_batch_column *c, size_t n);
 
 /* Rows [0, n) of one column (a LIST column's child included). */
 static int copy_column(struct sl_batch_column *d, const struct sl_batch_column *s, size_t n,
@@ -236,9 +226,8 @@ int sl_batch_copy(struct sl_batch *dst, const struct sl_batch *src)
         }
         memcpy(d->valid, s->valid, src->nrows);
         memcpy(d->list_offsets, s->list_offsets, (src->nrows + 1) * sizeof *d->list_offsets);
-        while (d->child_capacity < s->child_count)
-            if (child_grow_to(d, s->child_count))
-                return SL_ERROR;
+        if (child_reserve(d, s->child_count))
+            return SL_ERROR;
         if (copy_column(d->child, s->child, s->child_count, w))
             return SL_ERROR;
         d->child_count = s->child_count;
@@ -247,13 +236,15 @@ int sl_batch_copy(struct sl_batch *dst, const struct sl_batch *src)
     return SL_OK;
 }
 
-/* Make room for one more element in a LIST column's child. */
-static int child_grow(struct sl_batch_column *c)
+/* Make room for `n` elements in a LIST column's child. */
+static int child_reserve(struct sl_batch_column *c, size_t n)
 {
-    if (c->child_count < c->child_capacity)
+    if (n <= c->child_capacity)
         return SL_OK;
     struct sl_batch_column *ch = c->child;
-    size_t cap = c->child_capacity ? c->child_capacity * 2 : 1024;
+    size_t cap = c->child_capacity ? c->child_capacity : 1024;
+    while (cap < n)
+        cap *= 2;
     if (cap > UINT32_MAX)
         return SL_ERROR;
     uint8_t *valid = realloc(ch->valid, cap);
@@ -275,6 +266,12 @@ static int child_grow(struct sl_batch_column *c)
     }
     c->child_capacity = cap;
     return SL_OK;
+}
+
+/* Make room for one more element in a LIST column's child. */
+static int child_grow(struct sl_batch_column *c)
+{
+    return child_reserve(c, c->child_count + 1);
 }
 
 void *sl_batch_list_push(struct sl_batch *b, int col)

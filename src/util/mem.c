@@ -18,10 +18,10 @@
 void sl_prefault(void *p, size_t n)
 {
 #ifdef MADV_POPULATE_WRITE
-    static size_t page;
-    if (!page)
-        page = (size_t)sysconf(_SC_PAGESIZE);
     if (n < PREFAULT_MIN)
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE); /* glibc reads it from memory */
+    if (!page)
         return;
     /* Rounding outward stays inside mapped, writable pages: the first and
      * the last byte belong to the block.  Populating writes nothing. */

@@ -6,7 +6,7 @@
  * a whole range at once (MADV_POPULATE_WRITE) costs about 0.5 µs a page.
  * A worker's buffers grow page by page in its first file — the Parquet
  * writer's column chunks, pages and dictionaries — so a 2 M-row MySQL export
- * took 13 000 faults, about a sixth of its CPU.  sl_buf maps its room a
+ * took 11 500 faults, about 14 % of its CPU.  sl_buf maps its room a
  * step ahead of what it holds (buf.c); dictionaries, zstd's workspace and
  * file buffers map theirs when allocated.  Mapping ahead costs memory that
  * may stay unused, so it goes a step at a time, not a whole doubling.
