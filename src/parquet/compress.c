@@ -43,7 +43,7 @@ static void zstd_free(void *opaque, void *p)
 
 /* The zstd level of `compression_level: 0`.  Not zstd's own default, 3:
  * on Parquet pages (at most a few hundred KiB, mostly fixed-width numbers)
- * level 2 writes the same bytes within half a percent — smaller on
+ * level 2 writes the same bytes within one percent — smaller on
  * timestamps, larger on decimals — with a fifth less CPU; level 3 spends
  * its time on 4-byte matches that numbers rarely repay.  Measured on the
  * benchmarks' receipts and 50-column tables (bench/writer.sh data) and a
