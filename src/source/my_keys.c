@@ -31,7 +31,7 @@ enum my_key_class my_key_class_of(const char *dt)
         {"int", MYKEY_NUMBER},        {"bigint", MYKEY_NUMBER},      {"year", MYKEY_NUMBER},
         {"decimal", MYKEY_NUMBER},    {"char", MYKEY_TEXT},          {"varchar", MYKEY_TEXT},
         {"binary", MYKEY_BINARY},     {"varbinary", MYKEY_BINARY},   {"date", MYKEY_TEMPORAL},
-        {"datetime", MYKEY_TEMPORAL}, {"timestamp", MYKEY_TEMPORAL},
+        {"datetime", MYKEY_TEMPORAL}, {"timestamp", MYKEY_TEMPORAL}, {"time", MYKEY_TEMPORAL},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (!strcasecmp(dt, map[i].type))

@@ -19,11 +19,15 @@
 
 /* How a key column's value goes into a bound and back into SQL. */
 enum my_key_class {
-    MYKEY_NONE,     /* cannot bound a chunk (FLOAT, ENUM, BIT, TEXT, …) */
+    MYKEY_NONE,     /* cannot bound a chunk (FLOAT, ENUM, BIT, TEXT, …): FLOAT's text
+                     * has 6 digits, so bounds would collapse into empty chunks; ENUM
+                     * sorts by its index but compares with a string as a string */
     MYKEY_NUMBER,   /* integers, YEAR, DECIMAL: the digits, unquoted */
     MYKEY_TEXT,     /* CHAR, VARCHAR: a string literal, compared in the column's collation */
     MYKEY_BINARY,   /* BINARY, VARBINARY: a hex literal X'…', compared byte by byte */
-    MYKEY_TEMPORAL, /* DATE, DATETIME, TIMESTAMP: a quoted literal (session time zone UTC) */
+    MYKEY_TEMPORAL, /* DATE, DATETIME, TIMESTAMP, TIME: a quoted literal (session time
+                     * zone UTC); TIME's text ('-838:59:59.000000') is exact and the
+                     * server compares it as a TIME, in the order ORDER BY sorts */
 };
 
 /* A table's split key: its primary key's columns in key order. */

@@ -7,7 +7,8 @@
 #   split    a composite (INT, VARCHAR) key with few distinct INT values, a
 #            VARCHAR key of mixed case and accents in utf8mb4_general_ci ('a'
 #            and 'A' sort together), a VARBINARY key with NUL, quote and
-#            backslash bytes, a DATETIME(6) key and a BIGINT UNSIGNED key next
+#            backslash bytes, a DATETIME(6) key, a TIME(6) key from -838:59:59
+#            to 838:59:59 (negative, fractional, beyond a day), a BIGINT UNSIGNED key next
 #            to 2^64 (beyond a double's precision), a table whose only key is
 #            UNIQUE NOT NULL: each in several chunks,
 #            every row exported exactly once (count, distinct row tags, sum,
@@ -78,9 +79,12 @@ CREATE TABLE ubig (k bigint unsigned PRIMARY KEY, v int NOT NULL);
 INSERT INTO ubig SELECT 18446744073709551615 - seq, seq FROM seq_1_to_$N;
 CREATE TABLE uq (k varchar(20) NOT NULL, v int NOT NULL, UNIQUE KEY (k));
 INSERT INTO uq SELECT CONCAT('u', seq * 7 % $N), seq FROM seq_1_to_$N;
+CREATE TABLE tm (k time(6) PRIMARY KEY, v int NOT NULL);
+INSERT INTO tm SELECT SEC_TO_TIME((seq - $N / 2) * 557 + seq * 0.000001), seq FROM seq_1_to_$N;
+INSERT INTO tm VALUES ('-838:59:59', $N + 1), ('838:59:59', $N + 2), ('-00:00:00.5', $N + 3);
 CREATE TABLE fl (a int NOT NULL, f float NOT NULL, v int NOT NULL, PRIMARY KEY (a, f));
 INSERT INTO fl SELECT seq, seq / 3, seq FROM seq_1_to_$N;
-ANALYZE TABLE comp, ci, bin, dt, ubig, uq, fl;
+ANALYZE TABLE comp, ci, bin, dt, ubig, uq, tm, fl;
 SQL
 cfg=$(project ky "$BASE/ky" "jobs: 3")
 SNAPLAKE_MYSQL_CHUNK_ROWS=400 run_sl "$cfg"
@@ -97,7 +101,8 @@ digest_lake() { # TABLE KEY-EXPR
 }
 for spec in "comp|CONCAT(a, ':', b)|a || ':' || b" "ci|k|k" "bin|HEX(k)|hex(k)" \
     "dt|DATE_FORMAT(k, '%Y-%m-%d %H:%i:%s.%f')|strftime(k, '%Y-%m-%d %H:%M:%S.%f')" \
-    "ubig|k|CAST(k AS VARCHAR)" "uq|k|k"; do
+    "ubig|k|CAST(k AS VARCHAR)" "uq|k|k" \
+    "tm|CAST(ROUND(TIME_TO_SEC(k) * 1000000) AS SIGNED)|CAST(k AS VARCHAR)"; do
     IFS='|' read -r tb src lake <<<"$spec"
     expect_ge "split: $tb in several chunks" "$(files "$cfg" "$tb")" 3
     # Even chunks: the boundaries were sampled in the order the server
