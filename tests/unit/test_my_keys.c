@@ -79,6 +79,7 @@ static void test_key_classes(void)
     CHECK_EQ_INT(my_key_class_of("varchar"), MYKEY_TEXT);
     CHECK_EQ_INT(my_key_class_of("varbinary"), MYKEY_BINARY);
     CHECK_EQ_INT(my_key_class_of("datetime"), MYKEY_TEMPORAL);
+    CHECK_EQ_INT(my_key_class_of("time"), MYKEY_TEMPORAL); /* exact text, compared as TIME */
     /* ORDER BY and comparison disagree (ENUM: index vs text), or the text
      * protocol rounds (FLOAT): no split. */
     CHECK_EQ_INT(my_key_class_of("enum"), MYKEY_NONE);
