@@ -27,6 +27,12 @@ check "current: unwritable _snaplake/current does not fail a published run" test
 check "current: … and says so" grep -q "was not updated" err.txt
 published=$(q p1/snaplake.yml 'SELECT run_id FROM _snaplake.published')
 check "current: the catalog names the new run" test "$published" != "$second" -a -n "$published"
+# _snaplake.published: one row, the run and when its catalog was built (a
+# TIMESTAMPTZ within the run: the run id starts with its start, to the
+# second, UTC; a second run in the same second adds "_2").
+row=$(q p1/snaplake.yml "SELECT count(*) || '|' || typeof(any_value(published_at)) || '|' || (any_value(published_at) >= strptime(left(any_value(run_id), 16), '%Y%m%dT%H%M%SZ')::TIMESTAMPTZ AND any_value(published_at) <= now()) AS r FROM _snaplake.published")
+check "current: _snaplake.published is one row, published_at a TIMESTAMPTZ within the run" \
+    test "$row" = "1|TIMESTAMP WITH TIME ZONE|true"
 rm -rf p1/lake/_snaplake/current
 
 # ---- crash leftovers are removed by the next run --------------------------------
