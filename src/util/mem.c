@@ -35,15 +35,19 @@ void sl_prefault(void *p, size_t n)
 
 void *sl_grow(void *p, size_t used, size_t new_size)
 {
-    if (used < PREFAULT_MIN || used >= MMAP_MIN)
+    if (used >= MMAP_MIN)
         return realloc(p, new_size);
     /* A heap block that cannot grow in place is copied by realloc into a
-     * new one, faulting it in page by page as it copies: map that part first. */
+     * new one — the whole old block, however little of it is in use (a
+     * buffer reset and refilled: a column's pages after the encoding trial
+     * copied 1 MiB of stale bytes), faulting the new one in page by page
+     * as it copies.  Copy only what is used, into pages mapped first. */
     uint8_t *q = malloc(new_size);
     if (!q)
         return NULL;
     sl_prefault(q, used);
-    memcpy(q, p, used);
+    if (used)
+        memcpy(q, p, used);
     free(p);
     return q;
 }
