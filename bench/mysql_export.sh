@@ -12,6 +12,8 @@
 #   (c) mydumper -t JOBS --rows 500000 (Debian package; SQL text, uncompressed)
 #   (d) snaplake export with jobs: JOBS (typed, zstd-compressed Parquet)
 #   (e) the same over the text protocol (?protocol=text)
+#   (f) the same with `parquet: { format_version: 2 }` (data page v2, DELTA
+#       encodings: an option, not the default — check the engines first)
 # and prints the wall seconds, the client's CPU seconds (user + sys), the
 # server's CPU seconds during the step (from /proc), peak RSS and output size
 # of each, the ratios (d)/(a), (b)/(d), (d)/(c) — the issue's target is
@@ -90,20 +92,24 @@ timed a bash -c read_all;  a_s=$secs a_m=$rss_mb a_c=$cpu a_v=$srv
 timed b bash -c old_way;   b_s=$secs b_m=$rss_mb b_c=$cpu b_v=$srv
 timed c mydumper -h 127.0.0.1 -P "$MYTEST_PORT" -u root -B shop -o "$work/dump" -t "$jobs" --rows 500000
 c_s=$secs c_m=$rss_mb c_c=$cpu c_v=$srv
-project() { # DIR URL-OPTIONS
+project() { # DIR URL-OPTIONS [EXTRA-YAML]
     mkdir -p "$work/$1"
     cat >"$work/$1/snaplake.yml" <<YML
 source: mysql://root@127.0.0.1:$MYTEST_PORT/shop$2
 lake: ./lake
 jobs: $jobs
+${3:-}
 YML
 }
 project d ""
 project e "?protocol=text"
+project f "" "parquet: { format_version: 2 }"
 SNAPLAKE_MYSQL_CHUNK_ROWS=500000 timed d "$snaplake" export -q -c "$work/d/snaplake.yml"
 d_s=$secs d_m=$rss_mb d_c=$cpu d_v=$srv
 SNAPLAKE_MYSQL_CHUNK_ROWS=500000 timed e "$snaplake" export -q -c "$work/e/snaplake.yml"
 e_s=$secs e_m=$rss_mb e_c=$cpu e_v=$srv
+SNAPLAKE_MYSQL_CHUNK_ROWS=500000 timed f "$snaplake" export -q -c "$work/f/snaplake.yml"
+f_s=$secs f_m=$rss_mb f_c=$cpu f_v=$srv
 c_mb=$(du -sm "$work/dump" | cut -f1) d_mb=$(du -sm "$work/d/lake" | cut -f1)
 ratios=$(awk -v c="$c_s" -v d="$d_s" 'BEGIN{printf "%.2f", d/c}')
 rounds_s="$c_s/$d_s"
@@ -124,9 +130,12 @@ printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(b) old way: TSV + DuckDB → Parque
 printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(c) mydumper -t $jobs --rows 500000" "$c_s" "$c_c" "$c_v" "$c_m" "$c_mb"
 printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(d) snaplake export (binary protocol)" "$d_s" "$d_c" "$d_v" "$d_m" "$d_mb"
 printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(e) snaplake export, ?protocol=text" "$e_s" "$e_c" "$e_v" "$e_m" "$(du -sm "$work/e/lake" | cut -f1)"
+printf '%-46s %8.2f %8.2f %8.2f %8d %8d\n' "(f) snaplake export, format_version: 2" "$f_s" "$f_c" "$f_v" "$f_m" "$(du -sm "$work/f/lake" | cut -f1)"
 awk -v a="$a_s" -v b="$b_s" -v c="$c_s" -v d="$d_s" -v cc="$c_c" -v cv="$c_v" -v dc="$d_c" -v dv="$d_v" \
     'BEGIN{printf "(d)/(a) = %.2f   (b)/(d) = %.2f   (d)/(c) = %.2f  (target <= 1.0)\n", d/a, b/d, d/c;
            printf "CPU, client + server: (c) %.2f s, (d) %.2f s, (d)/(c) = %.2f\n", cc + cv, dc + dv, (dc + dv) / (cc + cv)}'
+awk -v c="$c_s" -v f="$f_s" -v cc="$c_c" -v cv="$c_v" -v fc="$f_c" -v fv="$f_v" \
+    'BEGIN{printf "(f)/(c) = %.2f, CPU %.2f (format_version 2: an option, one round)\n", f/c, (fc + fv) / (cc + cv)}'
 echo "$ratios" | tr ' ' '\n' | sort -n | awk -v n="${ROUNDS:-3}" '{r[NR] = $1; all = all " " $1}
     END{printf "(d)/(c) over %d alternating rounds:%s; median %.2f (target <= 1.0)\n", n, all, r[int((NR + 1) / 2)]}'
 echo "(c)/(d) seconds of each round: $rounds_s"
