@@ -29,6 +29,7 @@
  */
 #include "catalog/catalog.h"
 #include "engine/engine.h"
+#include "util/datetime.h"
 #include "util/duck.h"
 
 #include <errno.h>
@@ -101,23 +102,20 @@ static int dc_begin(void *ctx, const char *run_id, struct sl_err *err)
     }
     /* One transaction from here to publish: every statement committed on
      * its own fsyncs the WAL (9 fsyncs for three tables), and the file is
-     * checkpointed and flushed before it is renamed into place anyway. */
-    /* _snaplake.published is a view of constants, not a one-row table:
-     * a table's row group is compressed and written at the checkpoint
-     * (DuckDB analyses FSST for its string column, about 10 ms and 650
-     * page faults), a view is one catalog entry. */
+     * checkpointed and flushed before it is renamed into place anyway.
+     * _snaplake.published is a view of constants, not a one-row table: a
+     * table's row group is compressed and written at the checkpoint (DuckDB
+     * analyses FSST for its string column, about 10 ms and 650 page
+     * faults), a view is one catalog entry. */
     char sql[512], id[160], at[40];
     struct timespec now;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(at, 24, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(at + 19, sizeof at - 19, ".%06ld+00", now.tv_nsec / 1000);
+    sl_format_timestamp((int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000, at, sizeof at);
     engine_sql_literal(run_id, id, sizeof id);
     snprintf(sql, sizeof sql,
              "BEGIN TRANSACTION; CREATE SCHEMA raw; CREATE SCHEMA stage1; CREATE SCHEMA stage2; "
              "CREATE SCHEMA _snaplake; CREATE VIEW _snaplake.published AS SELECT "
-             "CAST(%s AS VARCHAR) AS run_id, TIMESTAMPTZ '%s' AS published_at",
+             "CAST(%s AS VARCHAR) AS run_id, TIMESTAMPTZ '%s+00' AS published_at",
              id, at);
     if (duck_exec(c->con, sql, err, "catalog", c->tmp)) {
         dc_abort(c);

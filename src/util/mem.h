@@ -17,7 +17,8 @@
 #include <stddef.h>
 
 /* realloc(p, new_size), the block's first `used` bytes kept (used <= the old
- * size).  A block realloc would copy is copied into memory mapped first;
+ * size).  Below 1 MiB (heap blocks, which realloc would copy whole) only
+ * those `used` bytes are copied, into memory mapped first;
  * the room past `used` is left to fault or to sl_prefault, as the caller
  * knows how much of it it will fill.  NULL when out of memory, p then
  * unchanged. */
