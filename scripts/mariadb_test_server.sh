@@ -18,6 +18,8 @@
 # data).  Installs the Debian packages mariadb-server and mariadb-client
 # with apt-get when mariadbd is missing (as scripts/setup.sh --test does).
 # As root the server runs as the system user "mysql" (the package creates it).
+# MYTEST_BUFFER_POOL sets the InnoDB buffer pool (default 128M; the MySQL
+# benchmark sizes it to hold its tables).
 set -eu
 
 find_bin() { # name… → the first found, in PATH or /usr/sbin
@@ -82,7 +84,7 @@ start() {
         "$mariadbd" --no-defaults "${user[@]}" --datadir="$dir/data" --bind-address=127.0.0.1 \
             --port="$port" --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \
             --log-error="$dir/server.log" --log-bin="$dir/binlog" --server-id=1 \
-            --innodb-flush-log-at-trx-commit=0 --sync-binlog=0 --innodb-buffer-pool-size=128M \
+            --innodb-flush-log-at-trx-commit=0 --sync-binlog=0 --innodb-buffer-pool-size="${MYTEST_BUFFER_POOL:-128M}" \
             --max-connections=200 --skip-name-resolve >/dev/null 2>&1 &
         pid=$!
         for i in $(seq 1 150); do
