@@ -42,7 +42,7 @@ duck="$top/$BUILD/bench/duckdb_sql"
 [ -x "$duck" ] || make -C "$top" "$BUILD/bench/duckdb_sql" >/dev/null
 command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
 command -v mydumper >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mydumper >/dev/null
-pool_mb=$((rows / 1000000 * 160))
+pool_mb=$((rows * 160 / 1000000))
 [ "$pool_mb" -ge 256 ] || pool_mb=256
 export MYTEST_BUFFER_POOL=${MYTEST_BUFFER_POOL:-${pool_mb}M}
 eval "$("$top/scripts/mariadb_test_server.sh" start)"
